@@ -1,0 +1,110 @@
+// swift-tools-version: 6.1
+//
+// Spoor: forensic IP attribution and log analysis for digital-security investigators.
+// Module layout and the one-way dependency rule are described in docs/ARCHITECTURE.md.
+
+import PackageDescription
+
+let package = Package(
+    name: "Spoor",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "spoor", targets: ["spoor"]),
+        .library(name: "SpoorCore", targets: ["SpoorCore"]),
+        .library(name: "SpoorCase", targets: ["SpoorCase"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        // C libraries behind one door each: only SpoorCapture imports CPcap,
+        // only SpoorEnrichment imports CMaxMindDB.
+        .systemLibrary(
+            name: "CPcap",
+            path: "Sources/CPcap",
+            pkgConfig: "libpcap",
+            providers: [.apt(["libpcap-dev"])]
+        ),
+        .systemLibrary(
+            name: "CMaxMindDB",
+            path: "Sources/CMaxMindDB",
+            pkgConfig: "libmaxminddb",
+            providers: [.apt(["libmaxminddb-dev"])]
+        ),
+
+        .target(name: "SpoorCore"),
+        .target(
+            name: "SpoorLogs",
+            dependencies: ["SpoorCore", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "SpoorCapture",
+            dependencies: ["SpoorCore", "CPcap"]
+        ),
+        .target(
+            name: "SpoorEnrichment",
+            dependencies: ["SpoorCore", "CMaxMindDB"]
+        ),
+        .target(
+            name: "SpoorIntel",
+            dependencies: [
+                "SpoorCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "SpoorIntake",
+            dependencies: [
+                "SpoorCore", "SpoorLogs", "SpoorCapture",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "SpoorCase",
+            dependencies: [
+                "SpoorCore", "SpoorLogs", "SpoorCapture", "SpoorIntake", "SpoorEnrichment", "SpoorIntel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "SpoorReport",
+            dependencies: ["SpoorCore", "SpoorCase"]
+        ),
+        .executableTarget(
+            name: "spoor",
+            dependencies: [
+                "SpoorCore", "SpoorLogs", "SpoorCapture", "SpoorEnrichment", "SpoorIntel",
+                "SpoorIntake", "SpoorCase", "SpoorReport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .target(name: "SpoorTestSupport", path: "Tests/SpoorTestSupport"),
+        .testTarget(
+            name: "SpoorCoreTests",
+            dependencies: [
+                "SpoorCore", "SpoorTestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(name: "SpoorLogsTests", dependencies: ["SpoorLogs", "SpoorTestSupport"]),
+        .testTarget(name: "SpoorCaptureTests", dependencies: ["SpoorCapture", "SpoorTestSupport"]),
+        .testTarget(name: "SpoorEnrichmentTests", dependencies: ["SpoorEnrichment", "SpoorTestSupport"]),
+        .testTarget(name: "SpoorIntelTests", dependencies: ["SpoorIntel", "SpoorTestSupport"]),
+        .testTarget(name: "SpoorIntakeTests", dependencies: ["SpoorIntake", "SpoorTestSupport"]),
+        .testTarget(name: "SpoorCaseTests", dependencies: ["SpoorCase", "SpoorReport", "SpoorTestSupport"]),
+        .testTarget(
+            name: "SpoorEndToEndTests",
+            dependencies: ["SpoorTestSupport"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

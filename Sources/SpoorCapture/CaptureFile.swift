@@ -1,0 +1,78 @@
+/// An open packet-capture file (pcap or pcapng) read through libpcap.
+///
+/// One owner for the libpcap handle: `close()` is safe to call twice, and `deinit` closes a
+/// file that was not closed. Flow and name extraction build on ``nextPacket()``.
+public final class CaptureFile {
+    /// The version string of the libpcap Spoor is linked against, for reports.
+    public static var libraryVersion: String { PcapCalls.libraryVersion() }
+
+    public let path: String
+    private var handle: OpaquePointer?
+    /// Packets returned so far; the number of the last one.
+    public private(set) var packetsRead = 0
+
+    /// Opens a capture read-only.
+    /// - Throws: ``PcapError/cannotOpen(path:libpcapMessage:)`` with libpcap's own text.
+    public init(path: String) throws(PcapError) {
+        self.path = path
+        switch PcapCalls.openOffline(path) {
+        case .success(let h): handle = h
+        case .failure(let error): throw error
+        }
+    }
+
+    deinit { close() }
+
+    public func close() {
+        if let handle { PcapCalls.close(handle) }
+        handle = nil
+    }
+
+    /// The link-layer type's libpcap name (`EN10MB`, `LINUX_SLL2`, `RAW`).
+    public var linkTypeName: String {
+        guard let handle else { return "closed" }
+        return PcapCalls.linkTypeName(PcapCalls.linkType(handle))
+    }
+
+    /// The next packet, or nil at the end of the file.
+    /// - Throws: ``PcapError/readFailed(path:packet:libpcapMessage:)`` naming the packet number
+    ///   after the last good one; packets read before it stay valid.
+    public func nextPacket() throws(PcapError) -> Packet? {
+        guard let handle else { return nil }
+        switch PcapCalls.next(handle) {
+        case .packet(let seconds, let nanoseconds, let captured, let original, let bytes):
+            packetsRead += 1
+            return Packet(
+                number: packetsRead, seconds: seconds, nanoseconds: nanoseconds,
+                capturedLength: captured, originalLength: original, bytes: bytes)
+        case .end:
+            return nil
+        case .error(let message):
+            throw PcapError.readFailed(path: path, packet: packetsRead + 1, libpcapMessage: message)
+        }
+    }
+}
+
+/// One captured packet as libpcap hands it over.
+public struct Packet: Sendable, Hashable {
+    /// 1-based position in the file.
+    public let number: Int
+    public let seconds: Int64
+    public let nanoseconds: Int32
+    public let capturedLength: Int
+    public let originalLength: Int
+    public let bytes: [UInt8]
+}
+
+/// Errors reading captures; each names the file, and the packet where one is involved.
+public enum PcapError: Error, Hashable, CustomStringConvertible {
+    case cannotOpen(path: String, libpcapMessage: String)
+    case readFailed(path: String, packet: Int, libpcapMessage: String)
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let path, let message): return "\(path): libpcap cannot open it: \(message)"
+        case .readFailed(let path, let packet, let message): return "\(path): packet \(packet): \(message)"
+        }
+    }
+}

@@ -1,0 +1,61 @@
+internal import CPcap
+
+/// Every raw libpcap call Spoor makes, in one place.
+enum PcapCalls {
+    static func libraryVersion() -> String {
+        guard let text = pcap_lib_version() else { return "libpcap (unknown version)" }
+        return String(cString: text)
+    }
+
+    /// Opens a savefile read-only. Returns the handle or libpcap's error text.
+    static func openOffline(_ path: String) -> Result<OpaquePointer, PcapError> {
+        var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        guard let handle = pcap_open_offline_with_tstamp_precision(
+            path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer)
+        else {
+            let message = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            return .failure(PcapError.cannotOpen(path: path, libpcapMessage: message))
+        }
+        return .success(handle)
+    }
+
+    static func close(_ handle: OpaquePointer) { pcap_close(handle) }
+
+    static func linkType(_ handle: OpaquePointer) -> Int32 { pcap_datalink(handle) }
+
+    static func linkTypeName(_ type: Int32) -> String {
+        guard let name = pcap_datalink_val_to_name(type) else { return "DLT \(type)" }
+        return String(cString: name)
+    }
+
+    static func lastError(_ handle: OpaquePointer) -> String {
+        guard let text = pcap_geterr(handle) else { return "unknown libpcap error" }
+        return String(cString: text)
+    }
+
+    /// Reads the next packet. `.end` at the end of the file, `.error` with libpcap's text.
+    static func next(_ handle: OpaquePointer) -> NextPacket {
+        var header: UnsafeMutablePointer<pcap_pkthdr>? = nil
+        var data: UnsafePointer<UInt8>? = nil
+        let status = pcap_next_ex(handle, &header, &data)
+        switch status {
+        case 1:
+            guard let header, let data else { return .error("libpcap returned no packet data") }
+            let h = header.pointee
+            let bytes = Array(UnsafeBufferPointer(start: data, count: Int(h.caplen)))
+            return .packet(
+                seconds: Int64(h.ts.tv_sec), nanoseconds: Int32(h.ts.tv_usec),
+                capturedLength: Int(h.caplen), originalLength: Int(h.len), bytes: bytes)
+        case PCAP_ERROR_BREAK:
+            return .end
+        default:
+            return .error(lastError(handle))
+        }
+    }
+
+    enum NextPacket {
+        case packet(seconds: Int64, nanoseconds: Int32, capturedLength: Int, originalLength: Int, bytes: [UInt8])
+        case end
+        case error(String)
+    }
+}

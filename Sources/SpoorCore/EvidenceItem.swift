@@ -1,0 +1,95 @@
+import Foundation
+
+/// One input: a file, or (later) one member of an archive. Identified by its SHA-256, which is
+/// computed before any parser reads it.
+public struct EvidenceItem: Hashable, Sendable, Codable {
+    /// The path as the investigator gave it (resolved to an absolute path).
+    public var path: String
+    /// The member path inside an archive, when the item is an archive member.
+    public var member: String?
+    public var size: Int64
+    /// Lower-case hexadecimal SHA-256 of the item's bytes.
+    public var sha256: String
+    /// The file's modification time as found; used only to infer the year of syslog dates.
+    public var modified: Date?
+
+    public init(path: String, member: String? = nil, size: Int64, sha256: String, modified: Date? = nil) {
+        self.path = path
+        self.member = member
+        self.size = size
+        self.sha256 = sha256
+        self.modified = modified
+    }
+
+    /// `path` or `path!member`, for messages.
+    public var displayName: String { member.map { "\(path)!\($0)" } ?? path }
+}
+
+/// Where an observation came from inside its evidence item: enough for a reader to open the
+/// original file and find the record.
+public struct Locator: Hashable, Sendable, Codable, CustomStringConvertible {
+    public enum Position: Hashable, Sendable, Codable {
+        /// 1-based line number of a text file.
+        case line(Int)
+        /// 1-based data row of a CSV file (the header is row 0).
+        case row(Int)
+        /// RFC 6901 JSON pointer to the record.
+        case jsonPointer(String)
+        /// 1-based packet number and the byte offset of its record in the capture file.
+        case packet(number: Int, offset: Int64)
+    }
+
+    /// SHA-256 of the evidence item the record is in.
+    public var evidenceSHA256: String
+    /// The evidence item's path (and archive member), for people.
+    public var path: String
+    public var member: String?
+    public var position: Position
+
+    public init(evidence: EvidenceItem, position: Position) {
+        self.evidenceSHA256 = evidence.sha256
+        self.path = evidence.path
+        self.member = evidence.member
+        self.position = position
+    }
+
+    /// `auth.log:12`, `export.zip!member.csv row 3`, `capture.pcap packet 7`.
+    public var description: String {
+        let name = member.map { "\((path as NSString).lastPathComponent)!\($0)" } ?? (path as NSString).lastPathComponent
+        return "\(name)\(positionText)"
+    }
+
+    /// The position alone: `:12`, ` row 3`, ` #/a/0`, ` packet 7`.
+    public var positionText: String {
+        switch position {
+        case .line(let n): return ":\(n)"
+        case .row(let n): return " row \(n)"
+        case .jsonPointer(let p): return " #\(p)"
+        case .packet(let n, _): return " packet \(n)"
+        }
+    }
+
+    /// The line number, for sources read by line.
+    public var line: Int? {
+        if case .line(let n) = position { return n }
+        return nil
+    }
+}
+
+/// Something a parser could not read: kept, counted and shown, never silently dropped.
+public struct ParseWarning: Hashable, Sendable, Codable, CustomStringConvertible {
+    public var locator: Locator
+    public var message: String
+    /// The offending text, shortened and with control characters escaped (it may be hostile).
+    public var excerpt: String?
+
+    public init(locator: Locator, message: String, excerpt: String? = nil) {
+        self.locator = locator
+        self.message = message
+        self.excerpt = excerpt.map { SafeText.excerpt($0) }
+    }
+
+    public var description: String {
+        "\(locator.path)\(locator.positionText): \(message)" + (excerpt.map { ": \($0)" } ?? "")
+    }
+}

@@ -1,0 +1,53 @@
+/// An address as evidence writes it, read into an address and an optional port.
+public struct Endpoint: Hashable, Sendable {
+    public var address: IPAddress
+    /// The port, when the text carried one. Port 0 is "unknown" in every export that uses it.
+    public var port: UInt16?
+
+    public init(address: IPAddress, port: UInt16? = nil) {
+        self.address = address
+        self.port = port == 0 ? nil : port
+    }
+}
+
+extension IPAddress {
+    /// Reads an address the way exports and logs write one: surrounding whitespace and quotes,
+    /// `a.b.c.d:port`, `[v6]:port`, `[v6]`, a `%zone` suffix, and IPv4-mapped IPv6 (returned as
+    /// IPv4). A bare IPv6 address is never split at its last colon.
+    ///
+    /// - Returns: nil when the text holds no address (`N/A`, `-`, redaction masks, empty).
+    public static func parseEndpoint(_ text: some StringProtocol) -> Endpoint? {
+        var s = Substring(text).trimmingCharacters(in: " \t\r\n\"'")
+        guard !s.isEmpty else { return nil }
+        var port: UInt16? = nil
+
+        if s.first == "[" {
+            guard let close = s.firstIndex(of: "]") else { return nil }
+            let rest = s[s.index(after: close)...]
+            if !rest.isEmpty {
+                guard rest.first == ":", let p = UInt16(rest.dropFirst()) else { return nil }
+                port = p
+            }
+            s = s[s.index(after: s.startIndex)..<close]
+        } else if let colon = s.lastIndex(of: ":"), s.firstIndex(of: ":") == colon {
+            // Exactly one colon: IPv4 with a port (an IPv6 address has at least two).
+            guard let p = UInt16(s[s.index(after: colon)...]) else { return nil }
+            port = p
+            s = s[..<colon]
+        }
+        if let percent = s.firstIndex(of: "%") {
+            s = s[..<percent]
+        }
+        guard let address = IPAddress(s) else { return nil }
+        return Endpoint(address: address.normalized, port: port)
+    }
+}
+
+extension Substring {
+    func trimmingCharacters(in set: String) -> Substring {
+        var s = self
+        while let first = s.first, set.contains(first) { s.removeFirst() }
+        while let last = s.last, set.contains(last) { s.removeLast() }
+        return s
+    }
+}

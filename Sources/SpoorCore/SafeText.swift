@@ -1,0 +1,82 @@
+/// Making attacker-controlled text safe to show: evidence strings reach terminals, CSV and HTML.
+public enum SafeText {
+    /// Escapes control characters (including ESC, so no terminal sequences pass) as `\xNN` or
+    /// `\u{NNNN}` and cuts the text to `limit` characters with a trailing `…`.
+    public static func excerpt(_ text: some StringProtocol, limit: Int = 200) -> String {
+        var out = ""
+        var count = 0
+        for scalar in text.unicodeScalars {
+            if count >= limit {
+                out += "…"
+                break
+            }
+            out += printable(scalar)
+            count += 1
+        }
+        return out
+    }
+
+    /// The text with every control character escaped, whole.
+    public static func terminal(_ text: some StringProtocol) -> String {
+        text.unicodeScalars.map(printable).joined()
+    }
+
+    static func printable(_ scalar: Unicode.Scalar) -> String {
+        switch scalar.value {
+        case 0x09: return "\\t"
+        case 0x0A: return "\\n"
+        case 0x0D: return "\\r"
+        case 0x00..<0x20, 0x7F: return "\\x" + hex(scalar.value, width: 2)
+        // C1 controls, bidirectional overrides and isolates can disguise text.
+        case 0x80..<0xA0, 0x202A...0x202E, 0x2066...0x2069:
+            return "\\u{" + hex(scalar.value, width: 4) + "}"
+        default: return String(scalar)
+        }
+    }
+
+    static func hex(_ value: UInt32, width: Int) -> String {
+        let digits = String(value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+
+    /// Escapes text for HTML element content and attribute values.
+    public static func html(_ text: some StringProtocol) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default:
+                if scalar.value < 0x20 && scalar != "\n" && scalar != "\t" || scalar.value == 0x7F {
+                    out += "&#xFFFD;"
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out
+    }
+
+    /// Quotes a CSV field (RFC 4180) and defuses spreadsheet formulas: a cell starting with
+    /// `=`, `+`, `-`, `@`, TAB or CR gets a leading `'`.
+    public static func csvField(_ text: some StringProtocol) -> String {
+        var value = String(text)
+        if let first = value.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) {
+            value = "'" + value
+        }
+        if value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+            return "\"" + value.replacingAll("\"", with: "\"\"") + "\""
+        }
+        return value
+    }
+}
+
+extension String {
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}

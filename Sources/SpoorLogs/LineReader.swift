@@ -1,0 +1,71 @@
+import SpoorCore
+
+/// Reads a byte source line by line with 1-based line numbers, in constant memory.
+///
+/// Lines end at `\n`; a trailing `\r` is removed. Bytes that are not UTF-8 become U+FFFD rather
+/// than stopping the read. A line longer than ``maximumLineLength`` is cut there and flagged, so a
+/// file without newlines cannot exhaust memory.
+public struct LineReader {
+    public static let maximumLineLength = 1 << 20
+
+    public struct Line {
+        public let number: Int
+        public let text: String
+        /// True when the line was longer than ``LineReader/maximumLineLength`` and was cut.
+        public let truncated: Bool
+    }
+
+    private let source: any ByteSource
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var number = 0
+    private var atEnd = false
+    private var discarding = false
+
+    public init(_ source: any ByteSource) { self.source = source }
+
+    public mutating func next() throws -> Line? {
+        while true {
+            if let newline = buffer[start...].firstIndex(of: 0x0A) {
+                if discarding {
+                    // The rest of a line already returned cut short.
+                    start = newline + 1
+                    discarding = false
+                    continue
+                }
+                let line = makeLine(buffer[start..<newline], truncated: false)
+                start = newline + 1
+                return line
+            }
+            if buffer.count - start > LineReader.maximumLineLength && !discarding {
+                let line = makeLine(buffer[start..<(start + LineReader.maximumLineLength)], truncated: true)
+                buffer.removeAll(keepingCapacity: true)
+                start = 0
+                discarding = true
+                return line
+            }
+            if atEnd {
+                guard start < buffer.count, !discarding else { return nil }
+                let line = makeLine(buffer[start...], truncated: false)
+                start = buffer.count
+                return line
+            }
+            if discarding {
+                buffer.removeAll(keepingCapacity: true)
+                start = 0
+            } else if start > 0 {
+                buffer.removeFirst(start)
+                start = 0
+            }
+            let chunk = try source.read(upTo: 256 * 1024)
+            if chunk.isEmpty { atEnd = true } else { buffer.append(contentsOf: chunk) }
+        }
+    }
+
+    private mutating func makeLine(_ bytes: ArraySlice<UInt8>, truncated: Bool) -> Line {
+        number += 1
+        var slice = bytes
+        if slice.last == 0x0D { slice = slice.dropLast() }
+        return Line(number: number, text: String(decoding: slice, as: UTF8.self), truncated: truncated)
+    }
+}
