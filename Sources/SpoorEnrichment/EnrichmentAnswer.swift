@@ -1,0 +1,107 @@
+import SpoorCore
+
+/// Which reference database gave an answer: cited beside every answer in reports.
+public struct DatabaseIdentity: Hashable, Sendable, Codable {
+    public var fileName: String
+    public var sha256: String
+    public var databaseType: String
+    public var buildDate: String
+    public var buildEpoch: UInt64
+
+    public init(fileName: String, sha256: String, metadata: DatabaseMetadata) {
+        self.fileName = fileName
+        self.sha256 = sha256
+        self.databaseType = metadata.databaseType
+        self.buildDate = metadata.buildDate
+        self.buildEpoch = metadata.buildEpoch
+    }
+}
+
+/// One database's answer for one address, read into the fields investigators use, whatever the
+/// vendor's key names (GeoLite2/GeoIP2, DB-IP, IPinfo Lite).
+public struct EnrichmentAnswer: Hashable, Sendable, Codable {
+    public var source: DatabaseIdentity
+    /// The database network that holds the address.
+    public var network: IPNetwork
+    public var asn: UInt32?
+    public var asOrganization: String?
+    public var countryCode: String?
+    public var countryName: String?
+    public var city: String?
+    public var isp: String?
+    public var organization: String?
+    public var connectionType: String?
+    /// Anonymity flags that are true (`is_anonymous_vpn`, `is_tor_exit_node`, `is_hosting_provider`, …).
+    public var flags: [String]
+
+    public init(source: DatabaseIdentity, network: IPNetwork, record: MMDBValue) {
+        self.source = source
+        self.network = network
+        asn = EnrichmentAnswer.readASN(record["autonomous_system_number"] ?? record["asn"])
+        asOrganization = record["autonomous_system_organization"]?.string ?? record["as_name"]?.string
+        countryCode = record["country", "iso_code"]?.string ?? record["country_code"]?.string
+        countryName = record["country", "names", "en"]?.string ?? record["country"]?.string
+        city = record["city", "names", "en"]?.string
+        isp = record["isp"]?.string
+        organization = record["organization"]?.string
+        connectionType = record["connection_type"]?.string
+        var flags: [String] = []
+        if case .map(let pairs)? = Optional(record) {
+            for (key, value) in pairs where key.hasPrefix("is_") && value.bool == true { flags.append(key) }
+        }
+        if case .map(let traits)? = record["traits"] {
+            for (key, value) in traits where key.hasPrefix("is_") && value.bool == true { flags.append(key) }
+        }
+        self.flags = flags.sorted()
+    }
+
+    /// AS numbers come as unsigned integers of any width, or as `AS13335` strings (IPinfo).
+    static func readASN(_ value: MMDBValue?) -> UInt32? {
+        guard let value else { return nil }
+        if let n = value.unsigned { return UInt32(exactly: n) }
+        guard var text = value.string?.uppercased() else { return nil }
+        if text.hasPrefix("AS") { text.removeFirst(2) }
+        return UInt32(text)
+    }
+
+    /// A one-line summary: `AS64500 Example Net · NL · Amsterdam`.
+    public var summary: String {
+        var parts: [String] = []
+        if let asn { parts.append("AS\(asn)" + (asOrganization.map { " \($0)" } ?? "")) }
+        if let isp, isp != asOrganization { parts.append(isp) }
+        if let countryCode { parts.append(countryCode) }
+        if let city { parts.append(city) }
+        if let connectionType { parts.append(connectionType) }
+        parts.append(contentsOf: flags)
+        return parts.joined(separator: " · ")
+    }
+}
+
+/// Several databases at once; each distinct address is looked up once in each.
+public final class Enricher {
+    public private(set) var databases: [(identity: DatabaseIdentity, database: MaxMindDatabase)] = []
+
+    public init() {}
+
+    /// Opens a database and adds it. `sha256` is the file's hash, computed by the caller.
+    public func add(path: String, sha256: String) throws(EnrichmentError) {
+        let database = try MaxMindDatabase(path: path)
+        let fileName = path.split(separator: "/").last.map(String.init) ?? path
+        databases.append((DatabaseIdentity(fileName: fileName, sha256: sha256, metadata: database.metadata), database))
+    }
+
+    /// Every database's answer for the address; databases with no record are left out.
+    public func answers(for address: IPAddress) throws(EnrichmentError) -> [EnrichmentAnswer] {
+        var answers: [EnrichmentAnswer] = []
+        for (identity, database) in databases {
+            if let found = try database.lookup(address) {
+                answers.append(EnrichmentAnswer(source: identity, network: found.network, record: found.value))
+            }
+        }
+        return answers
+    }
+
+    public func close() {
+        for entry in databases { entry.database.close() }
+    }
+}

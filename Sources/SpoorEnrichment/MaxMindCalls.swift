@@ -1,0 +1,141 @@
+internal import CMaxMindDB
+import Glibc
+import SpoorCore
+
+/// Every raw libmaxminddb call Spoor makes, in one place. Handles are `UnsafeMutableRawPointer`
+/// to an `MMDB_s` owned by ``MaxMindDatabase``.
+enum MaxMindCalls {
+    static func open(_ path: String) -> Result<UnsafeMutableRawPointer, EnrichmentError> {
+        let mmdb = UnsafeMutablePointer<MMDB_s>.allocate(capacity: 1)
+        let status = MMDB_open(path, UInt32(MMDB_MODE_MMAP), mmdb)
+        guard status == MMDB_SUCCESS else {
+            mmdb.deallocate()
+            var message = errorText(status)
+            if status == MMDB_IO_ERROR { message += " (\(String(cString: strerror(errno))))" }
+            return .failure(.cannotOpen(path: path, reason: message))
+        }
+        return .success(UnsafeMutableRawPointer(mmdb))
+    }
+
+    static func close(_ handle: UnsafeMutableRawPointer) {
+        let mmdb = handle.assumingMemoryBound(to: MMDB_s.self)
+        MMDB_close(mmdb)
+        mmdb.deallocate()
+    }
+
+    static func errorText(_ status: Int32) -> String {
+        guard let text = MMDB_strerror(status) else { return "libmaxminddb error \(status)" }
+        return String(cString: text)
+    }
+
+    static func metadata(_ handle: UnsafeMutableRawPointer) -> DatabaseMetadata {
+        let m = handle.assumingMemoryBound(to: MMDB_s.self).pointee.metadata
+        var languages: [String] = []
+        for i in 0..<m.languages.count {
+            if let name = m.languages.names?[i] { languages.append(String(cString: name)) }
+        }
+        var descriptions: [String: String] = [:]
+        for i in 0..<m.description.count {
+            guard let d = m.description.descriptions?[i]?.pointee, let text = d.description else { continue }
+            descriptions[d.language.map { String(cString: $0) } ?? ""] = String(cString: text)
+        }
+        return DatabaseMetadata(
+            databaseType: m.database_type.map { String(cString: $0) } ?? "",
+            buildEpoch: m.build_epoch, ipVersion: Int(m.ip_version), recordSize: Int(m.record_size),
+            nodeCount: Int(m.node_count), languages: languages, descriptions: descriptions,
+            binaryFormat: "\(m.binary_format_major_version).\(m.binary_format_minor_version)")
+    }
+
+    /// Looks an address up. Returns nil when the database holds nothing for it.
+    static func lookup(_ handle: UnsafeMutableRawPointer, _ address: IPAddress, path: String)
+        -> Result<(prefixLength: Int, value: MMDBValue)?, EnrichmentError>
+    {
+        let mmdb = handle.assumingMemoryBound(to: MMDB_s.self)
+        var status: Int32 = 0
+        var result: MMDB_lookup_result_s
+        switch address.family {
+        case .v4:
+            var sin = sockaddr_in()
+            sin.sin_family = sa_family_t(AF_INET)
+            sin.sin_addr.s_addr = UInt32(truncatingIfNeeded: address.value).bigEndian
+            result = withUnsafePointer(to: &sin) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { MMDB_lookup_sockaddr(mmdb, $0, &status) }
+            }
+        case .v6:
+            var sin6 = sockaddr_in6()
+            sin6.sin6_family = sa_family_t(AF_INET6)
+            withUnsafeMutableBytes(of: &sin6.sin6_addr) { raw in
+                for (i, byte) in address.bytes.enumerated() { raw[i] = byte }
+            }
+            result = withUnsafePointer(to: &sin6) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { MMDB_lookup_sockaddr(mmdb, $0, &status) }
+            }
+        }
+        guard status == MMDB_SUCCESS else {
+            return .failure(.lookupFailed(path: path, address: address.description, reason: errorText(status)))
+        }
+        guard result.found_entry else { return .success(nil) }
+        var list: UnsafeMutablePointer<MMDB_entry_data_list_s>? = nil
+        let listStatus = MMDB_get_entry_data_list(&result.entry, &list)
+        defer { MMDB_free_entry_data_list(list) }
+        guard listStatus == MMDB_SUCCESS else {
+            return .failure(.lookupFailed(path: path, address: address.description, reason: errorText(listStatus)))
+        }
+        var cursor = list
+        guard let value = decode(&cursor) else {
+            return .failure(.lookupFailed(path: path, address: address.description, reason: "undecodable data record"))
+        }
+        var prefix = Int(result.netmask)
+        let ipv6Database = mmdb.pointee.metadata.ip_version == 6
+        if address.family == .v4 && ipv6Database { prefix = max(0, prefix - 96) }
+        return .success((prefix, value))
+    }
+
+    /// Decodes one value (recursively for maps and arrays) and advances the cursor past it.
+    static func decode(_ cursor: inout UnsafeMutablePointer<MMDB_entry_data_list_s>?) -> MMDBValue? {
+        guard let node = cursor else { return nil }
+        let entry = node.pointee.entry_data
+        cursor = node.pointee.next
+        switch Int32(entry.type) {
+        case MMDB_DATA_TYPE_UTF8_STRING:
+            guard let start = entry.utf8_string else { return .string("") }
+            let bytes = UnsafeRawBufferPointer(start: start, count: Int(entry.data_size))
+            return .string(String(decoding: bytes, as: UTF8.self))
+        case MMDB_DATA_TYPE_DOUBLE: return .double(entry.double_value)
+        case MMDB_DATA_TYPE_FLOAT: return .double(Double(entry.float_value))
+        case MMDB_DATA_TYPE_BYTES:
+            guard let start = entry.bytes else { return .bytes([]) }
+            return .bytes(Array(UnsafeBufferPointer(start: start, count: Int(entry.data_size))))
+        case MMDB_DATA_TYPE_UINT16: return .unsigned(UInt64(entry.uint16))
+        case MMDB_DATA_TYPE_UINT32: return .unsigned(UInt64(entry.uint32))
+        case MMDB_DATA_TYPE_UINT64: return .unsigned(entry.uint64)
+        case MMDB_DATA_TYPE_UINT128:
+            // Swift cannot import the `mmdb_uint128_t` union member; it is a native little-endian
+            // 128-bit integer at the union's offset, which is 16 (its own alignment) on the
+            // 64-bit targets Spoor builds for.
+            var value: UInt128 = 0
+            withUnsafeBytes(of: entry) { raw in
+                for byte in raw[16..<32].reversed() { value = value << 8 | UInt128(byte) }
+            }
+            return .unsigned128(value)
+        case MMDB_DATA_TYPE_INT32: return .signed(Int64(entry.int32))
+        case MMDB_DATA_TYPE_BOOLEAN: return .bool(entry.boolean)
+        case MMDB_DATA_TYPE_MAP:
+            var pairs: [String: MMDBValue] = [:]
+            for _ in 0..<entry.data_size {
+                guard case .string(let key)? = decode(&cursor), let value = decode(&cursor) else { return nil }
+                pairs[key] = value
+            }
+            return .map(pairs)
+        case MMDB_DATA_TYPE_ARRAY:
+            var items: [MMDBValue] = []
+            for _ in 0..<entry.data_size {
+                guard let value = decode(&cursor) else { return nil }
+                items.append(value)
+            }
+            return .array(items)
+        default:
+            return nil
+        }
+    }
+}

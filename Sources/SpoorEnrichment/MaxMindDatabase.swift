@@ -1,0 +1,149 @@
+import Foundation
+import SpoorCore
+
+/// A MaxMind-format database (GeoIP2, GeoLite2, DB-IP, IPinfo) opened through libmaxminddb.
+///
+/// One owner for the libmaxminddb handle: `close()` is safe twice and `deinit` closes.
+/// The file is memory-mapped read-only.
+public final class MaxMindDatabase {
+    public let path: String
+    public let metadata: DatabaseMetadata
+    private var handle: UnsafeMutableRawPointer?
+
+    /// Opens a database.
+    /// - Throws: ``EnrichmentError/cannotOpen(path:reason:)`` naming the file and libmaxminddb's
+    ///   reason (a corrupt file says so here, not at lookup time).
+    public init(path: String) throws(EnrichmentError) {
+        self.path = path
+        switch MaxMindCalls.open(path) {
+        case .success(let h):
+            handle = h
+            metadata = MaxMindCalls.metadata(h)
+        case .failure(let error):
+            throw error
+        }
+    }
+
+    deinit { close() }
+
+    public func close() {
+        if let handle { MaxMindCalls.close(handle) }
+        handle = nil
+    }
+
+    /// The record for `address` and the prefix length of the network it was found in, or nil
+    /// when the database has none. IPv4-mapped IPv6 addresses are looked up as IPv4.
+    public func lookup(_ address: IPAddress) throws(EnrichmentError) -> (network: IPNetwork, value: MMDBValue)? {
+        guard let handle else { throw .closed(path: path) }
+        let address = address.normalized
+        if address.family == .v6 && metadata.ipVersion == 4 { return nil }
+        switch MaxMindCalls.lookup(handle, address, path: path) {
+        case .failure(let error): throw error
+        case .success(nil): return nil
+        case .success(let found?):
+            guard let network = IPNetwork(containing: address, prefixLength: found.prefixLength) else { return nil }
+            return (network, found.value)
+        }
+    }
+}
+
+/// What a database says about itself.
+public struct DatabaseMetadata: Hashable, Sendable, Codable {
+    /// e.g. `GeoLite2-ASN`, `GeoIP2-City`, `DBIP-ASN-Lite`, `ipinfo lite.mmdb`.
+    public var databaseType: String
+    /// Build time, Unix seconds.
+    public var buildEpoch: UInt64
+    public var ipVersion: Int
+    public var recordSize: Int
+    public var nodeCount: Int
+    public var languages: [String]
+    public var descriptions: [String: String]
+    public var binaryFormat: String
+
+    /// The build date as `YYYY-MM-DD` (UTC).
+    public var buildDate: String {
+        let text = Timestamp.unixSeconds(Int64(clamping: buildEpoch)).rfc3339UTC ?? ""
+        return String(text.prefix(10))
+    }
+}
+
+/// A value from a database record.
+public indirect enum MMDBValue: Hashable, Sendable {
+    case string(String)
+    case double(Double)
+    case bytes([UInt8])
+    case unsigned(UInt64)
+    case unsigned128(UInt128)
+    case signed(Int64)
+    case bool(Bool)
+    case map([String: MMDBValue])
+    case array([MMDBValue])
+
+    /// The value at a path of map keys and array indices (`["country", "iso_code"]`).
+    public subscript(path: String...) -> MMDBValue? { value(at: path) }
+
+    public func value(at path: [String]) -> MMDBValue? {
+        var current: MMDBValue = self
+        for key in path {
+            switch current {
+            case .map(let pairs):
+                guard let next = pairs[key] else { return nil }
+                current = next
+            case .array(let items):
+                guard let i = Int(key), items.indices.contains(i) else { return nil }
+                current = items[i]
+            default:
+                return nil
+            }
+        }
+        return current
+    }
+
+    public var string: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+
+    public var unsigned: UInt64? {
+        switch self {
+        case .unsigned(let v): return v
+        case .signed(let v) where v >= 0: return UInt64(v)
+        default: return nil
+        }
+    }
+
+    public var bool: Bool? {
+        if case .bool(let b) = self { return b }
+        return nil
+    }
+
+    /// The value as plain JSON-compatible Foundation objects, keys sorted when serialised.
+    public var jsonObject: Any {
+        switch self {
+        case .string(let s): return s
+        case .double(let d): return d
+        case .bytes(let b): return b.map { String(format: "%02x", $0) }.joined()
+        case .unsigned(let v): return v
+        case .unsigned128(let v): return String(v)
+        case .signed(let v): return v
+        case .bool(let b): return b
+        case .map(let pairs): return pairs.mapValues(\.jsonObject)
+        case .array(let items): return items.map(\.jsonObject)
+        }
+    }
+}
+
+/// Errors reading MaxMind-format databases; each names the file.
+public enum EnrichmentError: Error, Hashable, CustomStringConvertible {
+    case cannotOpen(path: String, reason: String)
+    case lookupFailed(path: String, address: String, reason: String)
+    case closed(path: String)
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let path, let reason): return "\(path): cannot open as a MaxMind DB: \(reason)"
+        case .lookupFailed(let path, let address, let reason): return "\(path): lookup of \(address) failed: \(reason)"
+        case .closed(let path): return "\(path): database already closed"
+        }
+    }
+}
