@@ -74,6 +74,54 @@ public struct Locator: Hashable, Sendable, Codable, CustomStringConvertible {
         if case .line(let n) = position { return n }
         return nil
     }
+
+    /// The position as one integer for ordering: line, row or packet number.
+    public var ordinal: Int? {
+        switch position {
+        case .line(let n), .row(let n), .packet(let n, _): return n
+        case .jsonPointer: return nil
+        }
+    }
+}
+
+/// Locators are written flat, as a reader of `findings.json` expects:
+/// `{"sha256": "…", "path": "…", "line": 12}` (or `row`, `json_pointer`, `packet` + `offset`).
+extension Locator {
+    enum CodingKeys: String, CodingKey {
+        case sha256, path, member, line, row, jsonPointer = "json_pointer", packet, offset
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        evidenceSHA256 = try c.decode(String.self, forKey: .sha256)
+        path = try c.decode(String.self, forKey: .path)
+        member = try c.decodeIfPresent(String.self, forKey: .member)
+        if let n = try c.decodeIfPresent(Int.self, forKey: .line) {
+            position = .line(n)
+        } else if let n = try c.decodeIfPresent(Int.self, forKey: .row) {
+            position = .row(n)
+        } else if let p = try c.decodeIfPresent(String.self, forKey: .jsonPointer) {
+            position = .jsonPointer(p)
+        } else {
+            position = .packet(
+                number: try c.decode(Int.self, forKey: .packet), offset: try c.decode(Int64.self, forKey: .offset))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(evidenceSHA256, forKey: .sha256)
+        try c.encode(path, forKey: .path)
+        try c.encodeIfPresent(member, forKey: .member)
+        switch position {
+        case .line(let n): try c.encode(n, forKey: .line)
+        case .row(let n): try c.encode(n, forKey: .row)
+        case .jsonPointer(let p): try c.encode(p, forKey: .jsonPointer)
+        case .packet(let n, let offset):
+            try c.encode(n, forKey: .packet)
+            try c.encode(offset, forKey: .offset)
+        }
+    }
 }
 
 /// Something a parser could not read: kept, counted and shown, never silently dropped.

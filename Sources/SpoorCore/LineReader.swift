@@ -1,4 +1,4 @@
-import SpoorCore
+
 
 /// Reads a byte source line by line with 1-based line numbers, in constant memory.
 ///

@@ -1,0 +1,256 @@
+import Foundation
+import GRDB
+import SpoorCore
+import SpoorIntake
+import SpoorLogs
+
+/// What happened to one input during `ingest`.
+public struct IngestOutcome: Sendable {
+    public enum Status: Hashable, Sendable {
+        case ingested
+        /// The same file (same path and SHA-256) was already in the case.
+        case alreadyPresent
+        /// Read and hashed, but no parser reads it yet; recorded in the evidence inventory.
+        case unsupported(String)
+        /// Could not be read; nothing of it is in the case.
+        case failed(String)
+    }
+
+    public var path: String
+    public var evidence: EvidenceItem?
+    public var format: String?
+    public var status: Status
+    public var summary = ParseSummary()
+    public var observations = 0
+    public var warningCount = 0
+    /// The first warnings, for the terminal; all of them (up to a cap) are in the store.
+    public var warnings: [ParseWarning] = []
+}
+
+extension CaseStore {
+    /// At most this many warnings per evidence item are stored with their text; all are counted.
+    public static let storedWarningLimit = 1000
+
+    /// Ingests files and folders. Each evidence item is hashed, recognised, parsed and stored in
+    /// one transaction: an interrupted or failed item leaves nothing half-stored, and one bad
+    /// input does not stop the others.
+    /// - Parameters:
+    ///   - format: a parser's format id to use for every file instead of recognising each.
+    ///   - progress: called after each input with its outcome.
+    public func ingest(
+        paths: [String], format: String? = nil, options: ParseOptions = ParseOptions(),
+        progress: (IngestOutcome) -> Void = { _ in }
+    ) -> [IngestOutcome] {
+        var outcomes: [IngestOutcome] = []
+        for found in Intake.collect(paths) {
+            let outcome: IngestOutcome
+            switch found {
+            case .failure(let error):
+                outcome = IngestOutcome(path: error.path, status: .failed(error.description))
+            case .success(let candidate):
+                outcome = ingest(candidate, format: format, options: options)
+            }
+            progress(outcome)
+            outcomes.append(outcome)
+        }
+        return outcomes
+    }
+
+    func ingest(_ candidate: Intake.Candidate, format: String?, options: ParseOptions) -> IngestOutcome {
+        var outcome = IngestOutcome(path: candidate.path, status: .ingested)
+        do {
+            let evidence = try Intake.evidence(candidate)
+            outcome.evidence = evidence
+            if try isIngested(evidence) {
+                outcome.status = .alreadyPresent
+                return outcome
+            }
+            let parser: any LogParser.Type
+            if let format {
+                guard let named = ParserRegistry.parser(named: format) else {
+                    throw CaseError.referenceData(path: candidate.path, reason: "no parser named '\(format)'")
+                }
+                parser = named
+            } else {
+                switch try Intake.detect(path: candidate.path) {
+                case .log(let detected):
+                    parser = detected
+                case .capture(let kind):
+                    outcome.format = kind
+                    outcome.status = .unsupported("\(kind) packet capture: flow extraction is not available in this version")
+                    try record(evidence, format: kind, status: outcome.status)
+                    return outcome
+                case .archive(let kind):
+                    outcome.format = kind
+                    outcome.status = .unsupported("\(kind) archive: reading archive members is not available in this version")
+                    try record(evidence, format: kind, status: outcome.status)
+                    return outcome
+                case .unknown:
+                    outcome.status = .unsupported("format not recognised (name it with --format)")
+                    try record(evidence, format: nil, status: outcome.status)
+                    return outcome
+                }
+            }
+            outcome.format = parser.formatID
+            try store(evidence, parser: parser, options: options, outcome: &outcome)
+        } catch let error as CustomStringConvertible & Error {
+            outcome.status = .failed(error.description)
+            if let evidence = outcome.evidence { try? record(evidence, format: outcome.format, status: outcome.status) }
+        } catch {
+            outcome.status = .failed("\(error)")
+        }
+        return outcome
+    }
+
+    func isIngested(_ evidence: EvidenceItem) throws(CaseError) -> Bool {
+        try read { db in
+            try Bool.fetchOne(
+                db,
+                sql: "SELECT 1 FROM evidence WHERE sha256 = ? AND path = ? AND ifnull(member, '') = ? AND status = 'ingested'",
+                arguments: [evidence.sha256, evidence.path, evidence.member ?? ""]) ?? false
+        }
+    }
+
+    /// Records an item that was not parsed (unsupported or failed) in the inventory.
+    func record(_ evidence: EvidenceItem, format: String?, status: IngestOutcome.Status) throws(CaseError) {
+        let (name, detail): (String, String?)
+        switch status {
+        case .unsupported(let reason): (name, detail) = ("unsupported", reason)
+        case .failed(let reason): (name, detail) = ("failed", reason)
+        default: (name, detail) = ("ingested", nil)
+        }
+        try write { db in
+            try Self.deletePrevious(db, evidence)
+            _ = try Self.insertEvidence(db, evidence, format: format, parser: nil, status: name, detail: detail)
+        }
+    }
+
+    static func deletePrevious(_ db: Database, _ evidence: EvidenceItem) throws {
+        try db.execute(
+            sql: "DELETE FROM evidence WHERE sha256 = ? AND path = ? AND ifnull(member, '') = ?",
+            arguments: [evidence.sha256, evidence.path, evidence.member ?? ""])
+    }
+
+    static func insertEvidence(
+        _ db: Database, _ evidence: EvidenceItem, format: String?, parser: (any LogParser.Type)?, status: String,
+        detail: String?
+    ) throws -> Int64 {
+        try db.execute(
+            sql: """
+                INSERT INTO evidence (path, member, size, sha256, modified, format, parser, parser_version, status, detail, ingested_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                evidence.path, evidence.member, evidence.size, evidence.sha256,
+                evidence.modified.map { Timestamp.unixSeconds(Int64($0.timeIntervalSince1970)).rfc3339UTC },
+                format, parser.map { "\($0.displayName)" }, parser?.version, status, detail,
+                ISO8601DateFormatter().string(from: Date()),
+            ])
+        return db.lastInsertedRowID
+    }
+
+    /// Parses and stores one item in a single transaction, checking that the bytes parsed hash
+    /// to the SHA-256 taken before parsing.
+    func store(
+        _ evidence: EvidenceItem, parser: any LogParser.Type, options: ParseOptions, outcome: inout IngestOutcome
+    ) throws {
+        let result = try database.write { db -> (ParseSummary, StoreSink) in
+            try Self.deletePrevious(db, evidence)
+            let id = try Self.insertEvidence(
+                db, evidence, format: parser.formatID, parser: parser, status: "ingested", detail: nil)
+            let source = try FileByteSource(path: evidence.path, hashing: true)
+            defer { source.close() }
+            let sink = StoreSink(db: db, evidenceID: id)
+            let summary = try parser.init(options: options).parse(source, evidence: evidence, into: sink)
+            if let error = sink.error { throw error }
+            let after = source.finalHash() ?? ""
+            guard after == evidence.sha256 else {
+                throw IntakeError.changedDuringIngest(path: evidence.path, before: evidence.sha256, after: after)
+            }
+            try db.execute(
+                sql: """
+                    UPDATE evidence SET records = ?, ignored = ?, malformed = ?, observations = ?, warnings = ?
+                    WHERE id = ?
+                    """,
+                arguments: [summary.records, summary.ignored, summary.malformed, sink.observations, sink.warningCount, id])
+            return (summary, sink)
+        }
+        outcome.summary = result.0
+        outcome.observations = result.1.observations
+        outcome.warningCount = result.1.warningCount
+        outcome.warnings = result.1.firstWarnings
+    }
+}
+
+/// Writes observations and warnings into the open transaction.
+final class StoreSink: ObservationSink {
+    let db: Database
+    let evidenceID: Int64
+    var observations = 0
+    var warningCount = 0
+    var firstWarnings: [ParseWarning] = []
+    var error: (any Error)?
+    let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }()
+
+    init(db: Database, evidenceID: Int64) {
+        self.db = db
+        self.evidenceID = evidenceID
+    }
+
+    func accept(_ observation: Observation) throws {
+        switch observation {
+        case .access(let event):
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO observation (evidence_id, kind, format, time_key, time_utc, time_raw, time_rule, time_zone,
+                        time_assumption, ip, ip_raw, port, action, raw_action, account, user_agent, count, fields, locator, position)
+                    VALUES (?, 'access', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            let time = event.time
+            try statement.execute(arguments: [
+                evidenceID, event.format, time?.sortKey, time?.rfc3339UTC, time?.raw, time?.rule.rawValue,
+                time.map { StoreSink.zoneText($0.zone) }, time?.assumption, event.ip?.description, event.ipRaw,
+                event.port.map { Int($0) }, event.action.rawValue, event.rawAction, event.account, event.userAgent,
+                event.count, String(decoding: try encoder.encode(event.fields), as: UTF8.self),
+                String(decoding: try encoder.encode(event.locator), as: UTF8.self), event.locator.ordinal,
+            ])
+            observations += 1
+        }
+    }
+
+    func warn(_ warning: ParseWarning) {
+        warningCount += 1
+        if firstWarnings.count < 20 { firstWarnings.append(warning) }
+        guard warningCount <= CaseStore.storedWarningLimit, error == nil else { return }
+        do {
+            try db.execute(
+                sql: "INSERT INTO parse_warning (evidence_id, position, message, excerpt) VALUES (?, ?, ?, ?)",
+                arguments: [evidenceID, warning.locator.positionText, warning.message, warning.excerpt])
+        } catch {
+            self.error = error
+        }
+    }
+
+    static func zoneText(_ zone: Timestamp.Zone) -> String {
+        switch zone {
+        case .utc: return "utc"
+        case .unspecified: return "none"
+        case .offset(let seconds):
+            let sign = seconds < 0 ? "-" : "+"
+            let m = abs(seconds) / 60
+            return String(format: "%@%02d:%02d", sign, m / 60, m % 60)
+        }
+    }
+}
+
+extension IntakeError {
+    var path: String {
+        switch self {
+        case .cannotOpen(let path, _), .readFailed(let path, _), .changedDuringIngest(let path, _, _): return path
+        }
+    }
+}

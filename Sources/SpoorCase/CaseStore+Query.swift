@@ -1,0 +1,125 @@
+import Foundation
+import GRDB
+import SpoorCore
+
+/// An observation as stored, with its evidence item's identity.
+public struct StoredEvent: Hashable, Sendable {
+    public var id: Int64
+    public var format: String
+    /// RFC 3339 UTC, or nil when the source gave no zone (then see ``timeRaw``).
+    public var timeUTC: String?
+    public var timeRaw: String?
+    public var timeRule: String?
+    /// `utc`, `+02:00`, or `none`.
+    public var timeZone: String?
+    public var timeAssumption: String?
+    public var ip: String?
+    public var ipRaw: String?
+    public var port: Int?
+    public var action: String
+    public var rawAction: String?
+    public var account: String?
+    public var userAgent: String?
+    public var count: Int
+    public var fields: [String: String]
+    public var locator: Locator
+
+    init(row: Row) throws {
+        id = row["id"]
+        format = row["format"]
+        timeUTC = row["time_utc"]
+        timeRaw = row["time_raw"]
+        timeRule = row["time_rule"]
+        timeZone = row["time_zone"]
+        timeAssumption = row["time_assumption"]
+        ip = row["ip"]
+        ipRaw = row["ip_raw"]
+        port = row["port"]
+        action = row["action"] ?? "other"
+        rawAction = row["raw_action"]
+        account = row["account"]
+        userAgent = row["user_agent"]
+        count = row["count"] ?? 1
+        let fieldText: String = row["fields"] ?? "{}"
+        fields = try JSONDecoder().decode([String: String].self, from: Data(fieldText.utf8))
+        let locatorText: String = row["locator"]
+        locator = try JSONDecoder().decode(Locator.self, from: Data(locatorText.utf8))
+    }
+
+    /// The time for people: UTC when known, else the raw text marked as zone-less.
+    public var displayTime: String {
+        timeUTC ?? timeRaw.map { "\($0) (no zone)" } ?? ""
+    }
+}
+
+/// One row of the evidence inventory.
+public struct StoredEvidence: Hashable, Sendable, Codable {
+    public var path: String
+    public var member: String?
+    public var size: Int64
+    public var sha256: String
+    public var format: String?
+    public var parser: String?
+    public var parserVersion: String?
+    public var status: String
+    public var detail: String?
+    public var records: Int
+    public var ignored: Int
+    public var malformed: Int
+    public var observations: Int
+    public var warnings: Int
+}
+
+extension CaseStore {
+    /// Every observation, in time order (zone-less times by their wall-clock reading; no time
+    /// last), then by evidence item and position.
+    public func forEachEvent(_ body: (StoredEvent) throws -> Void) throws {
+        try database.read { db in
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT * FROM observation
+                    ORDER BY time_key IS NULL, time_key, evidence_id, position, id
+                    """)
+            while let row = try rows.next() { try body(try StoredEvent(row: row)) }
+        }
+    }
+
+    /// Observations of one address, in time order.
+    public func events(ip: String, limit: Int? = nil) throws(CaseError) -> [StoredEvent] {
+        try read { db in
+            var sql = "SELECT * FROM observation WHERE ip = ? ORDER BY time_key IS NULL, time_key, evidence_id, position, id"
+            if let limit { sql += " LIMIT \(limit)" }
+            return try Row.fetchAll(db, sql: sql, arguments: [ip]).map { try StoredEvent(row: $0) }
+        }
+    }
+
+    /// The evidence inventory in ingest order.
+    public func evidenceInventory() throws(CaseError) -> [StoredEvidence] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM evidence ORDER BY path, ifnull(member, ''), id").map { row in
+                StoredEvidence(
+                    path: row["path"], member: row["member"], size: row["size"], sha256: row["sha256"],
+                    format: row["format"], parser: row["parser"], parserVersion: row["parser_version"],
+                    status: row["status"], detail: row["detail"], records: row["records"], ignored: row["ignored"],
+                    malformed: row["malformed"], observations: row["observations"], warnings: row["warnings"])
+            }
+        }
+    }
+
+    /// Stored parse warnings of an evidence item, as `position: message: excerpt`.
+    public func warnings(sha256: String) throws(CaseError) -> [String] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT w.position, w.message, w.excerpt FROM parse_warning w JOIN evidence e ON e.id = w.evidence_id
+                    WHERE e.sha256 = ? ORDER BY w.id
+                    """, arguments: [sha256]
+            ).map { row in
+                let excerpt: String? = row["excerpt"]
+                return "\(row["position"] as String): \(row["message"] as String)" + (excerpt.map { ": \($0)" } ?? "")
+            }
+        }
+    }
+}

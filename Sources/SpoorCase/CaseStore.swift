@@ -1,0 +1,197 @@
+import Foundation
+import GRDB
+import SpoorCore
+
+/// One case: a folder holding `case.sqlite`, which records the case's metadata, its evidence
+/// items, every observation with its locator, parse warnings, and the subject IPs of the last
+/// analysis.
+public final class CaseStore: Sendable {
+    public static let fileName = "case.sqlite"
+
+    public let directory: String
+    let database: DatabaseQueue
+
+    /// Case metadata shown at the top of every report.
+    public struct Metadata: Hashable, Sendable, Codable {
+        public var title: String
+        public var examiner: String?
+        public var organisation: String?
+        public var reference: String?
+        public var createdAt: String
+
+        public init(title: String, examiner: String? = nil, organisation: String? = nil, reference: String? = nil, createdAt: String) {
+            self.title = title
+            self.examiner = examiner
+            self.organisation = organisation
+            self.reference = reference
+            self.createdAt = createdAt
+        }
+    }
+
+    /// Creates a new case folder (or uses an empty existing one).
+    /// - Throws: ``CaseError/alreadyExists(path:)`` when the folder already holds a case.
+    public static func create(at directory: String, metadata: Metadata) throws(CaseError) -> CaseStore {
+        let file = (directory as NSString).appendingPathComponent(fileName)
+        guard !FileManager.default.fileExists(atPath: file) else { throw .alreadyExists(path: directory) }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw .storeUnavailable(path: directory, reason: "cannot create the folder: \(error.localizedDescription)")
+        }
+        let store = try CaseStore(directory: directory, creating: true)
+        try store.write { db in
+            let values: [(String, String?)] = [
+                ("title", metadata.title), ("examiner", metadata.examiner), ("organisation", metadata.organisation),
+                ("reference", metadata.reference), ("created_at", metadata.createdAt),
+            ]
+            for (key, value) in values {
+                try db.execute(sql: "INSERT INTO case_info (key, value) VALUES (?, ?)", arguments: [key, value])
+            }
+        }
+        return store
+    }
+
+    /// Opens an existing case.
+    /// - Throws: ``CaseError/notACase(path:)`` when the folder holds no `case.sqlite`.
+    public convenience init(directory: String) throws(CaseError) {
+        try self.init(directory: directory, creating: false)
+    }
+
+    private init(directory: String, creating: Bool) throws(CaseError) {
+        self.directory = directory
+        let file = (directory as NSString).appendingPathComponent(CaseStore.fileName)
+        guard creating || FileManager.default.fileExists(atPath: file) else { throw .notACase(path: directory) }
+        do {
+            var configuration = Configuration()
+            configuration.foreignKeysEnabled = true
+            database = try DatabaseQueue(path: file, configuration: configuration)
+            try CaseStore.migrator.migrate(database)
+        } catch {
+            throw .storeUnavailable(path: file, reason: "\(error)")
+        }
+    }
+
+    func write<T>(_ body: (Database) throws -> T) throws(CaseError) -> T {
+        do {
+            return try database.write(body)
+        } catch let error as CaseError {
+            throw error
+        } catch {
+            throw .storeUnavailable(path: directory, reason: "\(error)")
+        }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws(CaseError) -> T {
+        do {
+            return try database.read(body)
+        } catch let error as CaseError {
+            throw error
+        } catch {
+            throw .storeUnavailable(path: directory, reason: "\(error)")
+        }
+    }
+
+    public func metadata() throws(CaseError) -> Metadata {
+        try read { db in
+            var values: [String: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT key, value FROM case_info") {
+                if let value: String = row["value"] { values[row["key"]] = value }
+            }
+            return Metadata(
+                title: values["title"] ?? "", examiner: values["examiner"], organisation: values["organisation"],
+                reference: values["reference"], createdAt: values["created_at"] ?? "")
+        }
+    }
+
+    /// Append-only: a released migration is never edited, only followed by a new one.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1 case, evidence, observations, subjects") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE case_info (key TEXT PRIMARY KEY, value TEXT);
+                    CREATE TABLE evidence (
+                        id INTEGER PRIMARY KEY,
+                        path TEXT NOT NULL,
+                        member TEXT,
+                        size INTEGER NOT NULL,
+                        sha256 TEXT NOT NULL,
+                        modified TEXT,
+                        format TEXT,
+                        parser TEXT,
+                        parser_version TEXT,
+                        status TEXT NOT NULL,
+                        detail TEXT,
+                        records INTEGER NOT NULL DEFAULT 0,
+                        ignored INTEGER NOT NULL DEFAULT 0,
+                        malformed INTEGER NOT NULL DEFAULT 0,
+                        observations INTEGER NOT NULL DEFAULT 0,
+                        warnings INTEGER NOT NULL DEFAULT 0,
+                        ingested_at TEXT NOT NULL
+                    );
+                    CREATE UNIQUE INDEX evidence_identity ON evidence (sha256, path, ifnull(member, ''));
+                    CREATE TABLE observation (
+                        id INTEGER PRIMARY KEY,
+                        evidence_id INTEGER NOT NULL REFERENCES evidence(id) ON DELETE CASCADE,
+                        kind TEXT NOT NULL,
+                        format TEXT NOT NULL,
+                        time_key INTEGER,
+                        time_utc TEXT,
+                        time_raw TEXT,
+                        time_rule TEXT,
+                        time_zone TEXT,
+                        time_assumption TEXT,
+                        ip TEXT,
+                        ip_raw TEXT,
+                        port INTEGER,
+                        action TEXT,
+                        raw_action TEXT,
+                        account TEXT,
+                        user_agent TEXT,
+                        count INTEGER NOT NULL DEFAULT 1,
+                        fields TEXT NOT NULL DEFAULT '{}',
+                        locator TEXT NOT NULL,
+                        position INTEGER
+                    );
+                    CREATE INDEX observation_ip ON observation (ip);
+                    CREATE INDEX observation_evidence ON observation (evidence_id, position);
+                    CREATE TABLE parse_warning (
+                        id INTEGER PRIMARY KEY,
+                        evidence_id INTEGER NOT NULL REFERENCES evidence(id) ON DELETE CASCADE,
+                        position TEXT NOT NULL,
+                        message TEXT NOT NULL,
+                        excerpt TEXT
+                    );
+                    CREATE TABLE subject_ip (
+                        ip TEXT PRIMARY KEY,
+                        family INTEGER NOT NULL,
+                        address_class TEXT NOT NULL,
+                        document TEXT NOT NULL
+                    );
+                    CREATE TABLE analysis (
+                        id INTEGER PRIMARY KEY,
+                        ran_at TEXT NOT NULL,
+                        document TEXT NOT NULL
+                    );
+                    """)
+        }
+        return migrator
+    }
+}
+
+/// Errors of the case store and pipeline; each names the case folder or evidence file.
+public enum CaseError: Error, Hashable, CustomStringConvertible {
+    case notACase(path: String)
+    case alreadyExists(path: String)
+    case storeUnavailable(path: String, reason: String)
+    case referenceData(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .notACase(let path): return "\(path): not a Spoor case (no \(CaseStore.fileName)); create one with 'spoor case init'"
+        case .alreadyExists(let path): return "\(path): already holds a case"
+        case .storeUnavailable(let path, let reason): return "\(path): case store error: \(reason)"
+        case .referenceData(let path, let reason): return "\(path): \(reason)"
+        }
+    }
+}

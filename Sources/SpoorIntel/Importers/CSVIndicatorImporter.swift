@@ -1,0 +1,206 @@
+import Foundation
+import SpoorCore
+
+/// Indicator file formats Spoor imports.
+public enum IndicatorFormat: String, Sendable, CaseIterable {
+    /// CSV with a header: `value,type,source,reference,first_seen,confidence` and optional
+    /// `last_seen,tlp,tags,campaign,description,title,published,valid_from,valid_until`, in any
+    /// order, names matched case-insensitively with common aliases.
+    case csv
+    /// One value per line; `#` starts a comment.
+    case list
+
+    /// Guesses the format from the file name and first bytes.
+    public static func detect(fileName: String, head: [UInt8]) -> IndicatorFormat? {
+        let text = String(decoding: head.prefix(4096), as: UTF8.self)
+        let firstLine = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        let header = CSVHeader(firstLine.split(separator: ",").map(String.init))
+        if header.column(CSVIndicatorImporter.valueAliases) != nil && firstLine.contains(",") { return .csv }
+        if fileName.lowercased().hasSuffix(".csv") { return .csv }
+        if !head.prefix(4096).contains(0) { return .list }
+        return nil
+    }
+}
+
+/// What an import did, for the investigator: per-type counts and every skipped item with why.
+public struct ImportReport: Hashable, Sendable, Codable {
+    public struct Skipped: Hashable, Sendable, Codable {
+        /// `file.csv row 4` or `list.txt:7`.
+        public var location: String
+        public var reason: String
+    }
+
+    public var fileName: String
+    public var format: String
+    /// New provenance records per indicator type.
+    public var added: [String: Int] = [:]
+    /// Rows whose exact provenance the store already held.
+    public var alreadyPresent = 0
+    public var skipped: [Skipped] = []
+    /// How many values needed each kind of repair (defanging undone, host bits cleared, …).
+    public var notes: [String: Int] = [:]
+
+    public var addedTotal: Int { added.values.reduce(0, +) }
+}
+
+enum CSVIndicatorImporter {
+    static let valueAliases = ["value", "indicator", "ioc", "observable", "ip", "address", "ip address"]
+    static let typeAliases = ["type", "kind", "indicator type", "ioc type"]
+    static let sourceAliases = ["source", "organisation", "organization", "org", "author", "publisher"]
+    static let referenceAliases = ["reference", "ref", "url", "citation", "link", "report"]
+    static let firstSeenAliases = ["first_seen", "first seen", "firstseen", "date", "seen"]
+    static let confidenceAliases = ["confidence", "score"]
+
+    static let typeNames: [String: IndicatorType] = [
+        "ipv4": .ipv4, "ip": .ipv4, "ipv4-addr": .ipv4, "ip-src": .ipv4, "ip-dst": .ipv4, "ipv6": .ipv6,
+        "ipv6-addr": .ipv6, "cidr": .cidr, "range": .cidr, "network": .cidr, "subnet": .cidr, "asn": .asn, "as": .asn,
+        "autonomous-system": .asn, "domain": .domain, "domain-name": .domain, "hostname": .domain,
+        "fqdn": .domain, "url": .url, "uri": .url,
+    ]
+}
+
+extension IndicatorStore {
+    /// Imports a CSV or plain list of indicators in one transaction.
+    /// - Parameters:
+    ///   - defaultSource: the source for rows without a `source` column value (`--source`).
+    /// - Throws: ``IntelError`` when the file cannot be read or has no value column; a bad row
+    ///   is listed in the report, not thrown.
+    public func importIndicators(
+        _ source: any ByteSource, format: IndicatorFormat, fileName: String, sha256: String, defaultSource: String?
+    ) throws(IntelError) -> ImportReport {
+        var report = ImportReport(fileName: fileName, format: format.rawValue)
+        let fallbackSource = defaultSource ?? fileName
+        try performImport(fileName: fileName, sha256: sha256, format: format.rawValue) { add in
+            func accept(_ raw: String, type: IndicatorType?, provenance: Provenance, location: String) throws {
+                switch Indicator.parse(raw, type: type) {
+                case .failure(let error):
+                    report.skipped.append(.init(location: location, reason: error.description))
+                case .success(let (indicator, notes)):
+                    for note in notes { report.notes[note.rawValue, default: 0] += 1 }
+                    if try add(indicator, provenance) {
+                        report.added[indicator.type.rawValue, default: 0] += 1
+                    } else {
+                        report.alreadyPresent += 1
+                    }
+                }
+            }
+            switch format {
+            case .list:
+                var lines = LineReader(source)
+                while let line = try lines.next() {
+                    let number = line.number
+                    let value = line.text.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+                    let trimmed = value.trimmingCharacters(in: .whitespaces)
+                    if trimmed.isEmpty { continue }
+                    try accept(
+                        trimmed, type: nil, provenance: Provenance(source: fallbackSource, origin: "\(fileName):\(number)"),
+                        location: "\(fileName):\(number)")
+                }
+            case .csv:
+                var reader = CSVReader(source)
+                guard let headerRecord = try reader.next() else { return }
+                let header = CSVHeader(headerRecord.fields)
+                guard let valueColumn = header.column(CSVIndicatorImporter.valueAliases) else {
+                    throw IntelError.missingColumn(path: fileName, column: "value")
+                }
+                let columns = (
+                    type: header.column(CSVIndicatorImporter.typeAliases),
+                    source: header.column(CSVIndicatorImporter.sourceAliases),
+                    reference: header.column(CSVIndicatorImporter.referenceAliases),
+                    firstSeen: header.column(CSVIndicatorImporter.firstSeenAliases),
+                    confidence: header.column(CSVIndicatorImporter.confidenceAliases),
+                    lastSeen: header.column(["last_seen", "last seen", "lastseen"]),
+                    tlp: header.column(["tlp"]),
+                    tags: header.column(["tags", "labels"]),
+                    campaign: header.column(["campaign", "actor", "threat actor"]),
+                    description: header.column(["description", "comment", "notes"]),
+                    title: header.column(["title", "report title"]),
+                    published: header.column(["published", "publication date"]),
+                    validFrom: header.column(["valid_from", "valid from"]),
+                    validUntil: header.column(["valid_until", "valid until"])
+                )
+                while let record = try reader.next() {
+                    let location = "\(fileName) row \(record.index) (line \(record.line))"
+                    func field(_ column: Int?) -> String? {
+                        guard let column, column < record.fields.count else { return nil }
+                        let value = record.fields[column].trimmingCharacters(in: .whitespaces)
+                        return value.isEmpty ? nil : value
+                    }
+                    if record.fields.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
+                    if record.malformed {
+                        report.skipped.append(.init(location: location, reason: "malformed CSV quoting"))
+                        continue
+                    }
+                    guard let value = field(valueColumn) else {
+                        report.skipped.append(.init(location: location, reason: "no value"))
+                        continue
+                    }
+                    var type: IndicatorType? = nil
+                    if let typeText = field(columns.type) {
+                        guard let known = CSVIndicatorImporter.typeNames[typeText.lowercased()] else {
+                            report.skipped.append(
+                                .init(location: location, reason: "unknown type '\(SafeText.excerpt(typeText, limit: 40))'"))
+                            continue
+                        }
+                        type = known
+                    }
+                    var confidence: Int? = nil
+                    if let text = field(columns.confidence) {
+                        guard let n = Int(text), (0...100).contains(n) else {
+                            report.skipped.append(
+                                .init(location: location, reason: "confidence must be 0–100, not '\(SafeText.excerpt(text, limit: 20))'"))
+                            continue
+                        }
+                        confidence = n
+                    }
+                    var dates: [String?] = []
+                    var badDate: String? = nil
+                    for column in [columns.firstSeen, columns.lastSeen, columns.published, columns.validFrom, columns.validUntil] {
+                        guard let text = field(column) else {
+                            dates.append(nil)
+                            continue
+                        }
+                        guard let normalised = IndicatorDate.normalise(text) else {
+                            badDate = text
+                            break
+                        }
+                        dates.append(normalised)
+                    }
+                    if let badDate {
+                        report.skipped.append(.init(location: location, reason: "unreadable date '\(SafeText.excerpt(badDate, limit: 40))'"))
+                        continue
+                    }
+                    let tags = field(columns.tags).map {
+                        $0.split(whereSeparator: { $0 == ";" || $0 == "," || $0 == "|" })
+                            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                    } ?? []
+                    let provenance = Provenance(
+                        source: field(columns.source) ?? fallbackSource, title: field(columns.title),
+                        reference: field(columns.reference), published: dates[2], firstSeen: dates[0], lastSeen: dates[1],
+                        confidence: confidence, tlp: field(columns.tlp)?.lowercased(), tags: tags,
+                        campaign: field(columns.campaign), description: field(columns.description),
+                        validFrom: dates[3], validUntil: dates[4], origin: "\(fileName) row \(record.index)")
+                    try accept(value, type: type, provenance: provenance, location: location)
+                }
+            }
+        }
+        return report
+    }
+}
+
+/// Dates in indicator files: a calendar day stays a day (`2024-03-01`), a date-time becomes
+/// RFC 3339 UTC; anything else is refused rather than guessed.
+enum IndicatorDate {
+    static func normalise(_ text: String) -> String? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        let parts = t.split(separator: "-")
+        if t.count == 10, parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
+            (1...12).contains(m), (1...31).contains(d), y > 1900
+        {
+            return t
+        }
+        guard let stamp = Timestamp.parse(t), let utc = stamp.rfc3339UTC else { return nil }
+        return utc
+    }
+}
+
