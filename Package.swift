@@ -15,7 +15,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
@@ -39,7 +38,7 @@ let package = Package(
         .target(name: "SpoorCore"),
         .target(
             name: "SpoorLogs",
-            dependencies: ["SpoorCore", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["SpoorCore"]
         ),
         .target(
             name: "SpoorCapture",
@@ -62,7 +61,6 @@ let package = Package(
             dependencies: [
                 "SpoorCore", "SpoorLogs", "SpoorCapture",
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
@@ -70,7 +68,6 @@ let package = Package(
             dependencies: [
                 "SpoorCore", "SpoorLogs", "SpoorCapture", "SpoorIntake", "SpoorEnrichment", "SpoorIntel",
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
@@ -83,7 +80,6 @@ let package = Package(
                 "SpoorCore", "SpoorLogs", "SpoorCapture", "SpoorEnrichment", "SpoorIntel",
                 "SpoorIntake", "SpoorCase", "SpoorReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 

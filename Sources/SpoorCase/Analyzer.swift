@@ -198,6 +198,9 @@ extension CaseStore {
             let period = [subject.firstSeen, subject.lastSeen].compactMap { $0 }
             var statement = "\(subject.ip) appears \(subject.occurrences) time(s) in the evidence (\(sources))"
             if period.count == 2 { statement += " between \(period[0]) and \(period[1])" }
+            if let first = subject.zonelessFirst, let last = subject.zonelessLast {
+                statement += (period.count == 2 ? ", and" : "") + " in records without a time zone between \(first) and \(last)"
+            }
             statement += " and matches " + cited.joined(separator: "; and ") + "."
             let locators = try events(ip: subject.ip, limit: 50).map(\.locator)
             findings.append(
@@ -211,10 +214,7 @@ extension CaseStore {
 
     func keyText(_ key: Int64?, zoneless: Bool = false) -> String? {
         guard let key else { return nil }
-        let (s, ns) = key.quotientAndRemainder(dividingBy: 1_000_000_000)
-        let seconds = ns < 0 ? s - 1 : s
-        let nanos = ns < 0 ? ns + 1_000_000_000 : ns
-        let stamp = Timestamp(seconds: seconds, nanoseconds: Int32(nanos), zone: zoneless ? .unspecified : .utc, raw: "", rule: .unixSeconds)
+        let stamp = Timestamp(sortKey: key, zone: zoneless ? .unspecified : .utc)
         return zoneless ? stamp.displayText : stamp.rfc3339UTC
     }
 

@@ -13,6 +13,8 @@ public struct StoredEvent: Hashable, Sendable {
     /// `utc`, `+02:00`, or `none`.
     public var timeZone: String?
     public var timeAssumption: String?
+    /// The ordering key: nanoseconds since 1970, for zone-less times of their wall-clock reading.
+    public var timeKey: Int64?
     public var ip: String?
     public var ipRaw: String?
     public var port: Int?
@@ -32,6 +34,7 @@ public struct StoredEvent: Hashable, Sendable {
         timeRule = row["time_rule"]
         timeZone = row["time_zone"]
         timeAssumption = row["time_assumption"]
+        timeKey = row["time_key"]
         ip = row["ip"]
         ipRaw = row["ip_raw"]
         port = row["port"]
@@ -48,7 +51,9 @@ public struct StoredEvent: Hashable, Sendable {
 
     /// The time for people: UTC when known, else the raw text marked as zone-less.
     public var displayTime: String {
-        timeUTC ?? timeRaw.map { "\($0) (no zone)" } ?? ""
+        if let timeUTC { return timeUTC }
+        guard let timeKey else { return "" }
+        return Timestamp(sortKey: timeKey, zone: .unspecified).displayText
     }
 }
 

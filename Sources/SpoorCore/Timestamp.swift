@@ -57,6 +57,14 @@ public struct Timestamp: Hashable, Sendable, Codable {
         rfc3339UTC ?? CivilTime.format(seconds: seconds, nanoseconds: nanoseconds, suffix: "") + " (no zone)"
     }
 
+    /// The time a ``sortKey`` stands for (raw text and rule are not kept in a key).
+    public init(sortKey: Int64, zone: Zone) {
+        let (s, ns) = sortKey.quotientAndRemainder(dividingBy: 1_000_000_000)
+        self.init(
+            seconds: ns < 0 ? s - 1 : s, nanoseconds: Int32(ns < 0 ? ns + 1_000_000_000 : ns), zone: zone, raw: "",
+            rule: .unixSeconds)
+    }
+
     /// A key that orders instants and zone-less readings on one line (the latter as if UTC).
     public var sortKey: Int64 { seconds &* 1_000_000_000 &+ Int64(nanoseconds) }
 }

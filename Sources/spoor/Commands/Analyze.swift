@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import SpoorCase
+import SpoorCore
+import SpoorIntel
+import SpoorReport
+
+struct Analyze: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Work out the distinct addresses in a case, who holds them, and which indicators they match.",
+        discussion: """
+            Each distinct address is looked up once in each database given with --mmdb (GeoLite2, GeoIP2, DB-IP, \
+            IPinfo) and matched once against the indicator store. Every answer is stored with the database's \
+            type, build date and SHA-256. Run again after adding evidence or indicators.
+            """)
+
+    @Argument(help: ArgumentHelp("The case folder.", valueName: "case-dir")) var directory: String
+    @Option(help: ArgumentHelp("A MaxMind-format database to enrich from; repeat for several.", valueName: "file"))
+    var mmdb: [String] = []
+    @Flag(help: "Do not match against the indicator store.") var noIntel = false
+    @OptionGroup var intel: IntelStoreOption
+
+    func run() throws {
+        do {
+            let store = try CaseStore(directory: directory)
+            var indicators: IndicatorStore? = nil
+            if !noIntel {
+                let (path, explicit) = intel.resolved
+                if FileManager.default.fileExists(atPath: path) {
+                    indicators = try IndicatorStore(path: path)
+                } else if explicit {
+                    throw IntelError.storeUnavailable(path: path, reason: "no such file")
+                } else {
+                    Console.error("No indicator store at \(path): addresses are not matched against indicators.")
+                }
+            }
+            let summary = try store.analyze(mmdbPaths: mmdb, intel: indicators)
+            print("\(summary.subjects) distinct address(es); \(summary.findings.count) finding(s).")
+            for db in summary.databases { print("  enriched from \(db.databaseType) built \(db.buildDate) (\(db.fileName))") }
+            if let intel = summary.intel {
+                print("  matched against \(intel.indicators) indicator(s), set version \(intel.contentHash.prefix(16))…")
+            }
+            for finding in summary.findings {
+                print("\(finding.id) [\(finding.severity.rawValue)] \(SafeText.terminal(finding.statement))")
+            }
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write the findings of an analysed case: findings.json and report.html.",
+        discussion: "Give --generated-at (or set SOURCE_DATE_EPOCH) to stamp a fixed time, so the same case gives the same files.")
+
+    @Argument(help: ArgumentHelp("The case folder.", valueName: "case-dir")) var directory: String
+    @Option(help: ArgumentHelp("The folder to write the report into.", valueName: "dir")) var out: String
+    @Option(help: ArgumentHelp("The time to print as the report's generation time (RFC 3339).", valueName: "time"))
+    var generatedAt: String?
+
+    func validate() throws {
+        if let generatedAt, Timestamp.parseISO8601(generatedAt)?.rfc3339UTC == nil {
+            throw ValidationError("--generated-at must be an RFC 3339 time with a zone, e.g. 2024-07-01T12:00:00Z")
+        }
+    }
+
+    func run() throws {
+        let stamp: String
+        if let generatedAt, let utc = Timestamp.parseISO8601(generatedAt)?.rfc3339UTC {
+            stamp = utc
+        } else if let epoch = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap({ Int64($0) }) {
+            stamp = Timestamp.unixSeconds(epoch).rfc3339UTC ?? ""
+        } else {
+            stamp = Timestamp.unixSeconds(Int64(Date().timeIntervalSince1970)).rfc3339UTC ?? ""
+        }
+        do {
+            let store = try CaseStore(directory: directory)
+            if try store.lastAnalysis() == nil {
+                Console.error("The case has not been analysed yet; run 'spoor analyze \(directory)' first for findings.")
+            }
+            let written = try ReportWriter.write(store: store, to: out, generatedAt: stamp)
+            for path in written { print(path) }
+        } catch {
+            throw fail(error)
+        }
+    }
+}

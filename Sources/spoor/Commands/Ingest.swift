@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import SpoorCase
+import SpoorCore
+import SpoorLogs
+
+struct Ingest: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Add evidence files or folders to a case.",
+        discussion: """
+            Each file is hashed (SHA-256) before it is read, recognised by its content, and stored with every \
+            record it holds, each pointing back to its line. Evidence is opened read-only and never changed. \
+            A file already in the case is skipped. Run 'spoor formats' for the formats Spoor reads.
+            """)
+
+    @Argument(help: ArgumentHelp("The case folder.", valueName: "case-dir")) var directory: String
+    @Argument(help: ArgumentHelp("Evidence files or folders.", valueName: "path")) var paths: [String]
+    @Option(help: ArgumentHelp("Read every file as this format instead of recognising it (see 'spoor formats').", valueName: "name"))
+    var format: String?
+    @Option(help: ArgumentHelp("The year of the first line, for logs whose dates have no year (BSD syslog). Default: inferred from the file's modification time.", valueName: "yyyy"))
+    var year: Int?
+
+    func validate() throws {
+        if let format, ParserRegistry.parser(named: format) == nil {
+            throw ValidationError("unknown format '\(format)'; known: \(ParserRegistry.all.map { $0.formatID }.joined(separator: ", "))")
+        }
+        if let year, !(1970...2100).contains(year) { throw ValidationError("--year must be between 1970 and 2100") }
+    }
+
+    func run() throws {
+        let store: CaseStore
+        do { store = try CaseStore(directory: directory) } catch { throw fail(error) }
+        var counts = (ingested: 0, present: 0, unsupported: 0, failed: 0, observations: 0, malformed: 0)
+        _ = store.ingest(paths: paths, format: format, options: ParseOptions(year: year)) { outcome in
+            let name = SafeText.terminal(outcome.path)
+            switch outcome.status {
+            case .ingested:
+                counts.ingested += 1
+                counts.observations += outcome.observations
+                counts.malformed += outcome.summary.malformed
+                Console.error("ingested  \(name): \(outcome.format ?? "?"), \(outcome.observations) observations from \(outcome.summary.records) records" + (outcome.summary.malformed > 0 ? ", \(outcome.summary.malformed) unreadable" : ""))
+                for warning in outcome.warnings.prefix(10) { Console.error("  warning: \(SafeText.terminal(warning.description))") }
+                if outcome.warningCount > 10 { Console.error("  … \(outcome.warningCount - 10) more warnings stored in the case") }
+            case .alreadyPresent:
+                counts.present += 1
+                Console.error("skipped   \(name): already in the case")
+            case .unsupported(let reason):
+                counts.unsupported += 1
+                Console.error("not read  \(name): \(SafeText.terminal(reason))")
+            case .failed(let reason):
+                counts.failed += 1
+                Console.error("FAILED    \(name): \(SafeText.terminal(reason))")
+            }
+        }
+        Console.error(
+            "Summary: \(counts.ingested) ingested, \(counts.present) already present, \(counts.unsupported) not read, \(counts.failed) failed; \(counts.observations) observations, \(counts.malformed) unreadable records.")
+        if counts.failed + counts.unsupported > 0 { throw ExitStatus.someInputsFailed }
+        if counts.malformed > 0 { throw ExitStatus.someRecordsUnreadable }
+    }
+}
+
+struct Formats: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the evidence formats Spoor reads.")
+
+    func run() {
+        for parser in ParserRegistry.all {
+            print("\(parser.formatID.padding(toLength: 14, withPad: " ", startingAt: 0)) \(parser.displayName) (parser v\(parser.version))")
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import SpoorCore
+import SpoorIntake
+import SpoorIntel
+
+struct Intel: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Manage the indicator store: infrastructure seen in earlier attacks, with who reported it.",
+        subcommands: [Import.self, List.self, Stats.self])
+
+    static func open(_ option: IntelStoreOption) throws -> IndicatorStore {
+        do { return try IndicatorStore(path: option.resolved.path) } catch { throw fail(error) }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import indicators from files.",
+            discussion: """
+                csv: a header row naming the columns, at least a value column; recognised names include value, type, \
+                source, reference, first_seen, confidence, last_seen, tlp, tags, campaign, description. \
+                list: one value per line, # starts a comment. Every skipped row is listed with its reason.
+                """)
+
+        enum FormatChoice: String, ExpressibleByArgument, CaseIterable { case auto, csv, list }
+
+        @Argument(help: ArgumentHelp("Indicator files.", valueName: "file")) var files: [String]
+        @Option(help: "The file format: auto, csv or list.") var format: FormatChoice = .auto
+        @Option(help: ArgumentHelp("Who published these indicators, for rows that do not say.", valueName: "name"))
+        var source: String?
+        @OptionGroup var intel: IntelStoreOption
+
+        func run() throws {
+            let store = try Intel.open(intel)
+            var failed = false
+            var skipped = false
+            for file in files {
+                do {
+                    let (sha256, _) = try FileHasher.sha256(path: file)
+                    let name = URL(fileURLWithPath: file).lastPathComponent
+                    let chosen: IndicatorFormat
+                    if let explicit = IndicatorFormat(rawValue: format.rawValue) {
+                        chosen = explicit
+                    } else if let detected = IndicatorFormat.detect(fileName: name, head: try FileHasher.head(path: file, count: 4096)) {
+                        chosen = detected
+                    } else {
+                        throw IntelError.unknownFormat(path: file)
+                    }
+                    let reader = try FileByteSource(path: file)
+                    defer { reader.close() }
+                    let report = try store.importIndicators(reader, format: chosen, fileName: name, sha256: sha256, defaultSource: source)
+                    let added = report.added.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+                    print("\(SafeText.terminal(file)) (\(report.format)): \(report.addedTotal) added\(added.isEmpty ? "" : " (\(added))"), \(report.alreadyPresent) already present, \(report.skipped.count) skipped")
+                    for (note, n) in report.notes.sorted(by: { $0.key < $1.key }) { print("  \(n) × \(note)") }
+                    for item in report.skipped { print("  skipped \(SafeText.terminal(item.location)): \(SafeText.terminal(item.reason))") }
+                    skipped = skipped || !report.skipped.isEmpty
+                } catch {
+                    Console.error("spoor: \(SafeText.terminal(String(describing: error)))")
+                    failed = true
+                }
+            }
+            if failed { throw ExitStatus.someInputsFailed }
+            if skipped { throw ExitStatus.someRecordsUnreadable }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List every indicator with its provenance.")
+
+        @Flag(help: "Print JSON instead of text.") var json = false
+        @OptionGroup var intel: IntelStoreOption
+
+        func run() throws {
+            let store = try Intel.open(intel)
+            let records: [IndicatorRecord]
+            do { records = try store.records() } catch { throw fail(error) }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+                encoder.keyEncodingStrategy = .convertToSnakeCase
+                print(String(decoding: try encoder.encode(records), as: UTF8.self))
+                return
+            }
+            for record in records {
+                print("\(record.indicator.type.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)) \(SafeText.terminal(record.indicator.value))")
+                for p in record.provenance {
+                    let parts = [p.source, p.reference, p.firstSeen.map { "first seen \($0)" }, p.confidence.map { "confidence \($0)" }]
+                    print("        ← " + SafeText.terminal(parts.compactMap { $0 }.joined(separator: ", ")))
+                }
+            }
+        }
+    }
+
+    struct Stats: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Count indicators by type and source, and show the set's version hash.")
+
+        @Flag(help: "Print JSON instead of text.") var json = false
+        @OptionGroup var intel: IntelStoreOption
+
+        func run() throws {
+            let store = try Intel.open(intel)
+            let stats: IntelStatistics
+            do { stats = try store.statistics() } catch { throw fail(error) }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+                encoder.keyEncodingStrategy = .convertToSnakeCase
+                print(String(decoding: try encoder.encode(stats), as: UTF8.self))
+                return
+            }
+            print("Store:      \(store.path)")
+            print("Indicators: \(stats.indicators)")
+            for (type, n) in stats.indicatorsByType.sorted(by: { $0.key < $1.key }) { print("  \(type): \(n)") }
+            print("Provenance records: \(stats.provenanceRecords) from \(stats.provenanceBySource.count) source(s)")
+            for (source, n) in stats.provenanceBySource.sorted(by: { $0.key < $1.key }) { print("  \(SafeText.terminal(source)): \(n)") }
+            print("Imports:    \(stats.imports)")
+            print("Version (content SHA-256): \(stats.contentHash)")
+        }
+    }
+}

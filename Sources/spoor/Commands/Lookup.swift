@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import SpoorCore
+import SpoorEnrichment
+import SpoorIntake
+import SpoorIntel
+
+struct Lookup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Tell what is known about addresses: class, network holder, indicator matches.",
+        discussion: "Give addresses as arguments, or '-' (or none) to read them from standard input, one per line.")
+
+    @Argument(help: ArgumentHelp("Addresses to look up.", valueName: "ip")) var addresses: [String] = []
+    @Option(help: ArgumentHelp("A MaxMind-format database to consult; repeat for several.", valueName: "file"))
+    var mmdb: [String] = []
+    @Flag(help: "Print one JSON object per address.") var json = false
+    @OptionGroup var intel: IntelStoreOption
+
+    struct Answer: Encodable {
+        var input: String
+        var ip: String?
+        var error: String?
+        var addressClass: String?
+        var specialPurpose: String?
+        var enrichment: [EnrichmentAnswer]
+        var indicators: [IndicatorRecord]
+    }
+
+    func run() throws {
+        var inputs = addresses.filter { $0 != "-" }
+        if addresses.isEmpty || addresses.contains("-") {
+            while let line = readLine() {
+                let text = line.trimmingCharacters(in: .whitespaces)
+                if !text.isEmpty && !text.hasPrefix("#") { inputs.append(text) }
+            }
+        }
+        let enricher = Enricher()
+        defer { enricher.close() }
+        var store: IndicatorStore? = nil
+        var matcher: IndicatorMatcher? = nil
+        do {
+            for path in mmdb { try enricher.add(path: path, sha256: try FileHasher.sha256(path: path).sha256) }
+            let (path, explicit) = intel.resolved
+            if explicit || FileManager.default.fileExists(atPath: path) {
+                store = try IndicatorStore(path: path)
+                matcher = try store?.matcher()
+            }
+        } catch {
+            throw fail(error)
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        var unreadable = false
+        for input in inputs {
+            var answer = Answer(input: input, enrichment: [], indicators: [])
+            if let endpoint = IPAddress.parseEndpoint(input) {
+                let address = endpoint.address
+                answer.ip = address.description
+                answer.addressClass = address.addressClass.rawValue
+                answer.specialPurpose = address.specialPurposeBlock.map { "\($0.name), \($0.reference)" }
+                do {
+                    answer.enrichment = try enricher.answers(for: address)
+                    if let matcher, let store {
+                        var ids = matcher.matches(address)
+                        for asn in Set(answer.enrichment.compactMap(\.asn)) { ids += matcher.matches(asn: asn) }
+                        answer.indicators = ids.isEmpty ? [] : try store.records(ids: ids)
+                    }
+                } catch {
+                    answer.error = String(describing: error)
+                }
+            } else {
+                answer.error = "not an IP address"
+                unreadable = true
+            }
+            if json {
+                print(String(decoding: try encoder.encode(answer), as: UTF8.self))
+            } else {
+                printText(answer)
+            }
+        }
+        if unreadable { throw ExitStatus.someRecordsUnreadable }
+    }
+
+    func printText(_ a: Answer) {
+        guard let ip = a.ip else {
+            print("\(SafeText.terminal(a.input)): \(a.error ?? "")\n")
+            return
+        }
+        print(ip)
+        print("  class:      \(a.addressClass ?? "")\(a.specialPurpose.map { " (\($0))" } ?? "")")
+        for e in a.enrichment {
+            print("  \(e.source.databaseType) (\(e.source.buildDate)): \(SafeText.terminal(e.summary)) [\(e.network)]")
+        }
+        if a.indicators.isEmpty {
+            print("  indicators: none")
+        }
+        for record in a.indicators {
+            print("  INDICATOR   \(record.indicator.type.rawValue) \(SafeText.terminal(record.indicator.value))")
+            for p in record.provenance {
+                print("              ← " + SafeText.terminal([p.source, p.reference, p.firstSeen].compactMap { $0 }.joined(separator: ", ")))
+            }
+        }
+        if let error = a.error { print("  error: \(SafeText.terminal(error))") }
+        print("")
+    }
+}

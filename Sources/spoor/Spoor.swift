@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import SpoorCore
+
+@main
+struct Spoor: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "spoor",
+        abstract: "Find out which addresses touched an account or a network, who holds them, and whether they were seen in earlier attacks.",
+        discussion: """
+            Spoor reads what a victim can hand over — server logs, account-access exports, packet captures — \
+            and answers, with evidence a court can check, which addresses were involved, when, and what \
+            is known about them. It never changes the evidence and never uses the network.
+
+            A typical investigation:
+              spoor case init ./case --title "Account takeover of A. Example" --examiner "B. Analyst"
+              spoor ingest ./case ./evidence/auth.log ./evidence/access.log
+              spoor intel import ./indicators.csv --source "Helpline report 2024-07"
+              spoor analyze ./case --mmdb ./GeoLite2-ASN.mmdb
+              spoor report ./case --out ./case/report
+
+            Exit status: 0 everything was read; 1 the command failed; 2 some inputs could not be read or \
+            their format was not recognised (the others were); 3 every input was read but some records in \
+            them were unreadable (each is listed with its file and line); 64 the command line was wrong.
+            """,
+        version: SpoorVersion.current,
+        subcommands: [
+            CaseCommand.self, Ingest.self, Events.self, Analyze.self, Report.self, Lookup.self, Intel.self,
+            Formats.self,
+        ]
+    )
+}
+
+/// Exit statuses, documented in `spoor --help` and the README.
+enum ExitStatus {
+    static let failure = ExitCode(1)
+    static let someInputsFailed = ExitCode(2)
+    static let someRecordsUnreadable = ExitCode(3)
+}
+
+/// Where the indicator store lives: `--intel-db`, else `SPOOR_INTEL_DB`, else the user's data folder.
+struct IntelStoreOption: ParsableArguments {
+    @Option(
+        name: .customLong("intel-db"),
+        help: ArgumentHelp(
+            "The indicator store (SQLite file).",
+            discussion: "Default: $SPOOR_INTEL_DB, else $XDG_DATA_HOME/spoor/intel.sqlite (~/.local/share/spoor/intel.sqlite).",
+            valueName: "path"))
+    var path: String?
+
+    /// The path in force and whether the user named it.
+    var resolved: (path: String, explicit: Bool) {
+        if let path { return (path, true) }
+        let environment = ProcessInfo.processInfo.environment
+        if let path = environment["SPOOR_INTEL_DB"], !path.isEmpty { return (path, true) }
+        let dataHome = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (NSHomeDirectory() as NSString).appendingPathComponent(".local/share")
+        return ((dataHome as NSString).appendingPathComponent("spoor/intel.sqlite"), false)
+    }
+}
+
+/// Writing to standard error, for progress and problems; standard output carries results only.
+enum Console {
+    static func error(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+}
+
+/// Reports a library error on standard error and exits with status 1.
+func fail(_ error: any Error) -> ExitCode {
+    Console.error("spoor: error: \(SafeText.terminal(String(describing: error)))")
+    return ExitStatus.failure
+}
