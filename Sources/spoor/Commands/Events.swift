@@ -77,7 +77,7 @@ struct Events: ParsableCommand {
         var output = BufferedOutput()
         switch format {
         case .table:
-            output.write(pad("TIME (UTC)", 27) + pad("IP", 40) + pad("PORT", 6) + pad("ACTION", 15) + pad("ACCOUNT", 16) + "WHERE\n")
+            output.write(pad("TIME (UTC)", 32) + pad("IP", 40) + pad("PORT", 6) + pad("ACTION", 15) + pad("ACCOUNT", 16) + "WHERE\n")
         case .csv:
             output.write(Events.csvColumns.joined(separator: ",") + "\n")
         case .jsonl:
@@ -88,7 +88,7 @@ struct Events: ParsableCommand {
                 switch format {
                 case .table:
                     output.write(
-                        pad(event.displayTime, 27) + pad(event.ip ?? event.ipRaw.map { "?\($0)" } ?? "-", 40)
+                        pad(event.displayTime, 32) + pad(event.ip ?? event.ipRaw.map { "?\($0)" } ?? "-", 40)
                             + pad(event.port.map(String.init) ?? "-", 6) + pad(event.action, 15)
                             + pad(event.account ?? "-", 16) + SafeText.terminal(event.locator.description) + "\n")
                 case .jsonl:
