@@ -33,7 +33,9 @@ public struct LineReader {
                     discarding = false
                     continue
                 }
-                let line = makeLine(buffer[start..<newline], truncated: false)
+                let cut = newline - start > LineReader.maximumLineLength
+                let end = cut ? start + LineReader.maximumLineLength : newline
+                let line = makeLine(buffer[start..<end], truncated: cut)
                 start = newline + 1
                 return line
             }

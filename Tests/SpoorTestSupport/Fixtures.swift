@@ -1,0 +1,84 @@
+import Foundation
+
+/// One door to test inputs: the repository's own synthetic fixtures, the external conformance
+/// corpus in `../shared/testdata` (present in CI, optional elsewhere), temporary folders, and
+/// the built `spoor` binary.
+public enum Fixtures {
+    /// The package root, found from this file's location.
+    public static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// `Tests/Fixtures/<relative>`.
+    public static func url(_ relative: String) -> URL {
+        packageRoot.appendingPathComponent("Tests/Fixtures").appendingPathComponent(relative)
+    }
+
+    public static func path(_ relative: String) -> String { url(relative).path }
+
+    public static func bytes(_ relative: String) throws -> [UInt8] {
+        Array(try Data(contentsOf: url(relative)))
+    }
+
+    /// The external corpus, or nil when `../shared/testdata` is absent (then conformance tests skip).
+    public static var sharedTestdata: URL? {
+        let url = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/testdata")
+        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+    }
+
+    /// A new empty folder under the system's temporary directory.
+    public static func temporaryDirectory(_ label: String = "spoor-test") throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Writes `text` to a new file in a new temporary folder and returns its path.
+    public static func temporaryFile(named name: String, contents: String) throws -> String {
+        let url = try temporaryDirectory().appendingPathComponent(name)
+        try Data(contents.utf8).write(to: url)
+        return url.path
+    }
+
+    /// The built `spoor` executable (`SPOOR_BINARY` overrides).
+    public static var spoorBinary: URL {
+        if let path = ProcessInfo.processInfo.environment["SPOOR_BINARY"] { return URL(fileURLWithPath: path) }
+        for configuration in ["debug", "release"] {
+            let url = packageRoot.appendingPathComponent(".build/\(configuration)/spoor")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        return packageRoot.appendingPathComponent(".build/debug/spoor")
+    }
+}
+
+/// The result of running the `spoor` binary.
+public struct ProcessResult: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+}
+
+/// Runs the built `spoor` with arguments, an environment overlay and optional standard input.
+public func runSpoor(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = Fixtures.spoorBinary
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    for (key, value) in environment { env[key] = value }
+    process.environment = env
+    let out = Pipe()
+    let err = Pipe()
+    let inPipe = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = inPipe
+    try process.run()
+    if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
+    try inPipe.fileHandleForWriting.close()
+    // Read both pipes before waiting, so a large output cannot block the child.
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return ProcessResult(
+        status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+        stderr: String(decoding: errData, as: UTF8.self))
+}
