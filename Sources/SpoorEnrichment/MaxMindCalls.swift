@@ -102,7 +102,7 @@ enum MaxMindCalls {
             let bytes = UnsafeRawBufferPointer(start: start, count: Int(entry.data_size))
             return .string(String(decoding: bytes, as: UTF8.self))
         case MMDB_DATA_TYPE_DOUBLE: return .double(entry.double_value)
-        case MMDB_DATA_TYPE_FLOAT: return .double(Double(entry.float_value))
+        case MMDB_DATA_TYPE_FLOAT: return .float(entry.float_value)
         case MMDB_DATA_TYPE_BYTES:
             guard let start = entry.bytes else { return .bytes([]) }
             return .bytes(Array(UnsafeBufferPointer(start: start, count: Int(entry.data_size))))

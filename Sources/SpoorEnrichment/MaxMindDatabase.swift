@@ -60,6 +60,20 @@ public struct DatabaseMetadata: Hashable, Sendable, Codable {
     public var descriptions: [String: String]
     public var binaryFormat: String
 
+    public init(
+        databaseType: String, buildEpoch: UInt64, ipVersion: Int, recordSize: Int, nodeCount: Int, languages: [String],
+        descriptions: [String: String], binaryFormat: String
+    ) {
+        self.databaseType = databaseType
+        self.buildEpoch = buildEpoch
+        self.ipVersion = ipVersion
+        self.recordSize = recordSize
+        self.nodeCount = nodeCount
+        self.languages = languages
+        self.descriptions = descriptions
+        self.binaryFormat = binaryFormat
+    }
+
     /// The build date as `YYYY-MM-DD` (UTC).
     public var buildDate: String {
         let text = Timestamp.unixSeconds(Int64(clamping: buildEpoch)).rfc3339UTC ?? ""
@@ -71,6 +85,7 @@ public struct DatabaseMetadata: Hashable, Sendable, Codable {
 public indirect enum MMDBValue: Hashable, Sendable {
     case string(String)
     case double(Double)
+    case float(Float)
     case bytes([UInt8])
     case unsigned(UInt64)
     case unsigned128(UInt128)
@@ -117,19 +132,30 @@ public indirect enum MMDBValue: Hashable, Sendable {
         return nil
     }
 
-    /// The value as plain JSON-compatible Foundation objects, keys sorted when serialised.
+    /// The value as plain JSON-compatible Foundation objects, written as `mmdblookup` shows
+    /// them: bytes and 128-bit integers as upper-case hexadecimal (`0x…` for the latter),
+    /// infinities and NaN as the strings `inf`, `-inf`, `nan`, floats at float precision.
     public var jsonObject: Any {
         switch self {
         case .string(let s): return s
-        case .double(let d): return d
-        case .bytes(let b): return b.map { String(format: "%02x", $0) }.joined()
+        case .double(let d): return MMDBValue.json(d)
+        case .float(let f): return MMDBValue.json(Double(String(f)) ?? Double(f))
+        case .bytes(let b): return b.map { String(format: "%02X", $0) }.joined()
         case .unsigned(let v): return v
-        case .unsigned128(let v): return String(v)
+        case .unsigned128(let v):
+            let hex = String(v, radix: 16, uppercase: true)
+            return "0x" + String(repeating: "0", count: max(0, 32 - hex.count)) + hex
         case .signed(let v): return v
         case .bool(let b): return b
         case .map(let pairs): return pairs.mapValues(\.jsonObject)
         case .array(let items): return items.map(\.jsonObject)
         }
+    }
+
+    static func json(_ d: Double) -> Any {
+        if d.isNaN { return "nan" }
+        if d.isInfinite { return d > 0 ? "inf" : "-inf" }
+        return d
     }
 }
 
