@@ -1,0 +1,148 @@
+import Foundation
+import SpoorCase
+import SpoorCore
+import SpoorIntel
+import SpoorLogs
+import SpoorReport
+import SpoorTestSupport
+import Testing
+
+@Suite struct CaseStoreTests {
+    func newCase() throws -> CaseStore {
+        let dir = try Fixtures.temporaryDirectory().appendingPathComponent("case").path
+        return try CaseStore.create(at: dir, metadata: .init(title: "Test case", examiner: "E. Xaminer", createdAt: "2024-01-01T00:00:00Z"))
+    }
+
+    func evidenceFolder() throws -> String {
+        let folder = try Fixtures.temporaryDirectory()
+        for fixture in ["openssh/auth-bsd-newyear.log", "web/access-combined.log"] {
+            try Data(try Fixtures.bytes(fixture)).write(to: folder.appendingPathComponent(URL(fileURLWithPath: fixture).lastPathComponent))
+        }
+        try Data("no format here\n".utf8).write(to: folder.appendingPathComponent("notes.txt"))
+        return folder.path
+    }
+
+    @Test func refusesToCreateACaseTwiceOrOpenAFolderWithoutOne() throws {
+        let store = try newCase()
+        #expect(throws: CaseError.self) { _ = try CaseStore.create(at: store.directory, metadata: .init(title: "x", createdAt: "")) }
+        let empty = try Fixtures.temporaryDirectory().path
+        #expect(throws: CaseError.self) { _ = try CaseStore(directory: empty) }
+        #expect(try store.metadata().examiner == "E. Xaminer")
+    }
+
+    @Test func ingestsEachItemAndRecordsWhatCouldNotBeRead() throws {
+        let store = try newCase()
+        let folder = try evidenceFolder()
+        let outcomes = store.ingest(paths: [folder, folder + "/missing.log"], options: ParseOptions(year: 2023))
+        #expect(outcomes.count == 4)
+        let byName = Dictionary(uniqueKeysWithValues: outcomes.map { (URL(fileURLWithPath: $0.path).lastPathComponent, $0) })
+        #expect(byName["auth-bsd-newyear.log"]?.status == .ingested)
+        #expect(byName["auth-bsd-newyear.log"]?.observations == 19)
+        #expect(byName["auth-bsd-newyear.log"]?.summary.malformed == 1)
+        #expect(byName["access-combined.log"]?.observations == 8)
+        if case .unsupported = byName["notes.txt"]?.status {} else { Issue.record("notes.txt should be unsupported") }
+        if case .failed = byName["missing.log"]?.status {} else { Issue.record("missing.log should fail") }
+
+        let inventory = try store.evidenceInventory()
+        #expect(inventory.count == 3, "the unreadable path has no hash, so no inventory row")
+        let auth = try #require(inventory.first { $0.path.hasSuffix("auth-bsd-newyear.log") })
+        #expect(auth.format == "openssh")
+        #expect(auth.parserVersion == OpenSSHParser.version)
+        #expect(auth.sha256.count == 64)
+        #expect(auth.warnings == 2)
+        #expect(try store.warnings(sha256: auth.sha256).contains { $0.hasPrefix(":21: not a syslog line") })
+        #expect(inventory.first { $0.path.hasSuffix("notes.txt") }?.status == "unsupported")
+    }
+
+    @Test func skipsEvidenceAlreadyInTheCase() throws {
+        let store = try newCase()
+        let folder = try evidenceFolder()
+        _ = store.ingest(paths: [folder], options: ParseOptions(year: 2023))
+        let again = store.ingest(paths: [folder + "/auth-bsd-newyear.log"], options: ParseOptions(year: 2023))
+        #expect(again.first?.status == .alreadyPresent)
+        var count = 0
+        try store.forEachEvent { _ in count += 1 }
+        #expect(count == 27)
+    }
+
+    @Test func listsEventsInTimeOrderWithTheirLocators() throws {
+        let store = try newCase()
+        _ = store.ingest(paths: [try evidenceFolder()], options: ParseOptions(year: 2023))
+        var events: [StoredEvent] = []
+        try store.forEachEvent { events.append($0) }
+        let keyed = events.compactMap(\.timeKey)
+        #expect(keyed == keyed.sorted())
+        let login = try #require(events.first { $0.action == "login" && $0.ip == "192.0.2.10" })
+        #expect(login.locator.line == 2)
+        #expect(login.timeZone == "none")
+        #expect(login.timeUTC == nil)
+        #expect(login.displayTime == "2023-12-31T23:50:02 (no zone)")
+    }
+
+    @Test func analysesEachAddressOnceWithIndicatorHitsAndFindings() throws {
+        let store = try newCase()
+        _ = store.ingest(paths: [try evidenceFolder()], options: ParseOptions(year: 2023))
+        let intel = try IndicatorStore(path: try Fixtures.temporaryDirectory().appendingPathComponent("i.sqlite").path)
+        _ = try intel.importIndicators(
+            MemoryByteSource(try Fixtures.bytes("intel/mixed.csv")), format: .csv, fileName: "mixed.csv", sha256: "x",
+            defaultSource: nil)
+        let summary = try store.analyze(mmdbPaths: [], intel: intel)
+        let subjects = try store.subjects()
+        #expect(summary.subjects == subjects.count)
+        #expect(Set(subjects.map(\.ip)).count == subjects.count, "one subject per distinct address")
+        let attacker = try #require(subjects.first { $0.ip == "203.0.113.9" })
+        #expect(attacker.addressClass == .documentation)
+        #expect(attacker.occurrences == 11, "the repeated message counts three times")
+        #expect(attacker.byAction["login_failed"] == 8)
+        #expect(attacker.accounts.contains("test"))
+        #expect(attacker.indicatorHits.map(\.value) == ["203.0.113.0/24"])
+        #expect(attacker.zonelessFirst == "2024-01-01T00:00:03 (no zone)")
+        let web = try #require(subjects.first { $0.ip == "198.51.100.7" })
+        #expect(web.firstSeen == "2024-05-17T10:05:05Z")
+        #expect(web.indicatorHits.first?.provenance.first?.source == "Example Lab")
+        let finding = try #require(summary.findings.first { $0.addresses.map(\.description) == ["203.0.113.9"] })
+        #expect(finding.rule == "indicator_match")
+        #expect(finding.statement.contains("Example Lab"))
+        #expect(finding.locators.contains { $0.line == 4 })
+        #expect(summary.intel?.contentHash == (try intel.statistics().contentHash))
+    }
+
+    @Test(.enabled(if: Fixtures.sharedTestdata != nil, "../shared/testdata is absent"))
+    func enrichesOncePerAddressAndMatchesASNIndicators() throws {
+        let store = try newCase()
+        // Addresses of the MaxMind test database; written at test time, never committed.
+        let log = "2024-07-09T15:00:00Z gw sshd[1]: Failed password for root from 1.128.0.1 port 4000 ssh2\n"
+            + "2024-07-09T15:00:05Z gw sshd[1]: Failed password for root from 1.128.0.1 port 4000 ssh2\n"
+        let path = try Fixtures.temporaryFile(named: "auth.log", contents: log)
+        _ = store.ingest(paths: [path])
+        let intel = try IndicatorStore(path: try Fixtures.temporaryDirectory().appendingPathComponent("i.sqlite").path)
+        try intel.add(try Indicator.parse("AS1221", type: nil).get().0, provenance: Provenance(source: "Test"))
+        let mmdb = (Fixtures.sharedTestdata ?? URL(fileURLWithPath: "/")).appendingPathComponent("mmdb/GeoLite2-ASN-Test.mmdb").path
+        let summary = try store.analyze(mmdbPaths: [mmdb], intel: intel)
+        let subject = try #require(try store.subjects().first)
+        #expect(subject.enrichment.count == 1)
+        #expect(subject.enrichment.first?.asn == 1221)
+        #expect(subject.enrichment.first?.source.databaseType == "GeoLite2-ASN")
+        #expect(subject.enrichment.first?.source.sha256.count == 64)
+        #expect(subject.indicatorHits.first?.matchedBy == "asn")
+        #expect(summary.databases.first?.buildDate == "2026-02-04")
+    }
+
+    @Test func writesAReportWhoseTextCannotInjectMarkup() throws {
+        let store = try newCase()
+        let hostile = "2024-07-09T15:00:00Z gw sshd[1]: Failed password for <script>alert(1)</script> from 192.0.2.66 port 4000 ssh2\n"
+        _ = store.ingest(paths: [try Fixtures.temporaryFile(named: "auth.log", contents: hostile)])
+        _ = try store.analyze(mmdbPaths: [], intel: nil)
+        let out = try Fixtures.temporaryDirectory().path
+        let written = try ReportWriter.write(store: store, to: out, generatedAt: "2024-07-10T00:00:00Z")
+        #expect(written.count == 2)
+        let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
+        #expect(!html.contains("<script>"))
+        #expect(html.contains("&lt;script&gt;"))
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/findings.json"))) as? [String: Any]
+        #expect(json?["schema"] as? String == "spoor-findings/1")
+        let subjects = json?["subjects"] as? [[String: Any]]
+        let records = subjects?.first?["supporting_records"] as? [[String: Any]]
+        #expect(records?.first?["positions"] as? [Int] == [1])
+    }
+}
