@@ -1,0 +1,130 @@
+import Foundation
+import SpoorTestSupport
+import Testing
+
+/// Runs the built `spoor` binary on a synthetic case, as an investigator would.
+@Suite(.serialized) struct CommandLineTests {
+    let work: URL
+    let environment: [String: String]
+
+    init() throws {
+        work = try Fixtures.temporaryDirectory("spoor-e2e")
+        environment = ["SPOOR_INTEL_DB": work.appendingPathComponent("intel.sqlite").path]
+    }
+
+    func spoor(_ arguments: String..., input: String? = nil) throws -> ProcessResult {
+        try runSpoor(arguments, environment: environment, input: input)
+    }
+
+    var caseDir: String { work.appendingPathComponent("case").path }
+
+    func preparedCase() throws {
+        #expect(try spoor("case", "init", caseDir, "--title", "E2E", "--examiner", "Tester").status == 0)
+        let ingest = try spoor("ingest", caseDir, Fixtures.path("web/access-combined.log"))
+        #expect(ingest.status == 3, "one unreadable line gives status 3: \(ingest.stderr)")
+        #expect(ingest.stderr.contains("access-combined.log:8: not a Common or Combined log line"))
+        #expect(try spoor("ingest", caseDir, Fixtures.path("openssh/auth-rfc3339.log")).status == 0)
+        #expect(try spoor("intel", "import", Fixtures.path("intel/mixed.csv")).status == 3, "skipped rows give status 3")
+    }
+
+    @Test func runsTheWholeChainFromLogsToReport() throws {
+        try preparedCase()
+        let analyze = try spoor("analyze", caseDir)
+        #expect(analyze.status == 0, "\(analyze.stderr)")
+        #expect(analyze.stdout.contains("finding(s)"))
+        #expect(analyze.stdout.contains("198.51.100.7"))
+        let out = work.appendingPathComponent("report").path
+        let report = try spoor("report", caseDir, "--out", out, "--generated-at", "2024-06-01T00:00:00Z")
+        #expect(report.status == 0, "\(report.stderr)")
+        let findings = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/findings.json"))) as? [String: Any]
+        #expect(findings?["generated_at"] as? String == "2024-06-01T00:00:00Z")
+        #expect((findings?["findings"] as? [Any])?.isEmpty == false)
+        #expect(FileManager.default.fileExists(atPath: out + "/report.html"))
+    }
+
+    @Test func writesTheSameReportTwiceForTheSameInputs() throws {
+        try preparedCase()
+        _ = try spoor("analyze", caseDir)
+        let a = work.appendingPathComponent("a").path
+        let b = work.appendingPathComponent("b").path
+        _ = try spoor("report", caseDir, "--out", a, "--generated-at", "2024-06-01T00:00:00Z")
+        _ = try runSpoor(["report", caseDir, "--out", b], environment: environment.merging(["SOURCE_DATE_EPOCH": "1717200000"]) { $1 })
+        for file in ["findings.json", "report.html"] {
+            #expect(try Data(contentsOf: URL(fileURLWithPath: "\(a)/\(file)")) == Data(contentsOf: URL(fileURLWithPath: "\(b)/\(file)")), "\(file)")
+        }
+    }
+
+    @Test func printsEventsAsJSONLinesWithTheDocumentedKeys() throws {
+        try preparedCase()
+        let result = try spoor("events", caseDir, "--format", "jsonl")
+        #expect(result.status == 0)
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == 12)
+        for line in lines {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            for key in ["time", "ip", "port", "action", "format", "evidence_sha256", "locator"] {
+                #expect(object.keys.contains(key), "\(key) in \(line)")
+            }
+        }
+        let first = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        #expect(first["time"] as? String == "2024-05-17T08:05:04Z")
+        let locator = try #require(first["locator"] as? [String: Any])
+        #expect(locator["line"] as? Int == 2)
+        #expect((first["evidence_sha256"] as? String)?.count == 64)
+    }
+
+    @Test func printsEventsAsCSVAndTable() throws {
+        try preparedCase()
+        let csv = try spoor("events", caseDir, "--format", "csv")
+        #expect(csv.stdout.hasPrefix("time,time_raw,time_zone,ip,port,action"))
+        #expect(csv.stdout.split(separator: "\n").count == 13)
+        let table = try spoor("events", caseDir)
+        #expect(table.stdout.contains("2001:db8::5"))
+        #expect(table.stdout.contains("auth-rfc3339.log:1"))
+    }
+
+    @Test func keepsGoingPastABadInputAndSaysSo() throws {
+        #expect(try spoor("case", "init", caseDir).status == 0)
+        let result = try spoor("ingest", caseDir, "/nonexistent/auth.log", Fixtures.path("openssh/auth-rfc3339.log"))
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("FAILED    /nonexistent/auth.log"))
+        #expect(result.stderr.contains("Summary: 1 ingested"))
+    }
+
+    @Test func looksUpAddressesFromArgumentsAndStandardInput() throws {
+        _ = try spoor("intel", "import", Fixtures.path("intel/mixed.csv"))
+        let result = try spoor("lookup", "--json", "203.0.113.5", "100.64.1.1")
+        #expect(result.status == 0)
+        let answers = try result.stdout.split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        #expect(answers.first?["address_class"] as? String == "documentation")
+        #expect((answers.first?["indicators"] as? [Any])?.count == 1)
+        #expect(answers.last?["address_class"] as? String == "shared_address_space")
+        let piped = try spoor("lookup", input: "198.51.100.7\nnot-an-ip\n")
+        #expect(piped.status == 3)
+        #expect(piped.stdout.contains("INDICATOR   ipv4 198.51.100.7"))
+        #expect(piped.stdout.contains("not-an-ip: not an IP address"))
+    }
+
+    @Test func reportsIndicatorStoreStatistics() throws {
+        _ = try spoor("intel", "import", Fixtures.path("intel/mixed.csv"))
+        let stats = try spoor("intel", "stats", "--json")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any])
+        #expect((object["content_hash"] as? String)?.count == 64)
+        let list = try spoor("intel", "list")
+        #expect(list.stdout.contains("cidr    203.0.113.0/24"))
+        #expect(list.stdout.contains("← Example Lab, https://lab.example.org/r/1"))
+    }
+
+    @Test func explainsItselfAndRejectsBadArguments() throws {
+        let help = try spoor("--help")
+        #expect(help.stdout.contains("Exit status"))
+        #expect(help.stdout.contains("ingest"))
+        let unknown = try spoor("ingest", caseDir, "x.log", "--format", "nope")
+        #expect(unknown.status == 64)
+        let noCase = try spoor("events", work.appendingPathComponent("nothing").path)
+        #expect(noCase.status == 1)
+        #expect(noCase.stderr.contains("not a Spoor case"))
+    }
+}
