@@ -71,3 +71,17 @@ func fail(_ error: any Error) -> ExitCode {
     Console.error("spoor: error: \(SafeText.terminal(String(describing: error)))")
     return ExitStatus.failure
 }
+
+/// JSON as Spoor prints it: sorted keys, no escaped slashes, snake_case keys where asked.
+enum JSONOutput {
+    static func encoder(pretty: Bool = false, snakeCase: Bool = true) -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        if snakeCase { encoder.keyEncodingStrategy = .convertToSnakeCase }
+        return encoder
+    }
+
+    static func string(_ value: some Encodable, pretty: Bool = false) throws -> String {
+        String(decoding: try encoder(pretty: pretty).encode(value), as: UTF8.self)
+    }
+}

@@ -72,8 +72,7 @@ struct Events: ParsableCommand {
     func run() throws {
         let store: CaseStore
         do { store = try CaseStore(directory: directory) } catch { throw fail(error) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONOutput.encoder(snakeCase: false)
         var output = BufferedOutput()
         switch format {
         case .table:

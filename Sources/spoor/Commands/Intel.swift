@@ -75,10 +75,7 @@ struct Intel: ParsableCommand {
             let records: [IndicatorRecord]
             do { records = try store.records() } catch { throw fail(error) }
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-                encoder.keyEncodingStrategy = .convertToSnakeCase
-                print(String(decoding: try encoder.encode(records), as: UTF8.self))
+                print(try JSONOutput.string(records, pretty: true))
                 return
             }
             for record in records {
@@ -102,10 +99,7 @@ struct Intel: ParsableCommand {
             let stats: IntelStatistics
             do { stats = try store.statistics() } catch { throw fail(error) }
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-                encoder.keyEncodingStrategy = .convertToSnakeCase
-                print(String(decoding: try encoder.encode(stats), as: UTF8.self))
+                print(try JSONOutput.string(stats, pretty: true))
                 return
             }
             print("Store:      \(store.path)")

@@ -48,9 +48,6 @@ struct Lookup: ParsableCommand {
         } catch {
             throw fail(error)
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
         var unreadable = false
         for input in inputs {
             var answer = Answer(input: input, enrichment: [], indicators: [])
@@ -74,7 +71,7 @@ struct Lookup: ParsableCommand {
                 unreadable = true
             }
             if json {
-                print(String(decoding: try encoder.encode(answer), as: UTF8.self))
+                print(try JSONOutput.string(answer))
             } else {
                 printText(answer)
             }
