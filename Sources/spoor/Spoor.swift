@@ -8,20 +8,24 @@ struct Spoor: ParsableCommand {
         commandName: "spoor",
         abstract: "Find out which addresses touched an account or a network, who holds them, and whether they were seen in earlier attacks.",
         discussion: """
-            Spoor reads what a victim can hand over — server logs, account-access exports, packet captures — \
-            and answers, with evidence a court can check, which addresses were involved, when, and what \
-            is known about them. It never changes the evidence and never uses the network.
+            Spoor reads the evidence a victim can hand over ('spoor formats' lists what it reads) \
+            and answers, with evidence a court can check, which addresses were involved, when, and \
+            what is known about them. It never changes the evidence and never uses the network.
 
             A typical investigation:
-              spoor case init ./case --title "Account takeover of A. Example" --examiner "B. Analyst"
+              spoor case init ./case --title "Takeover of A." --examiner "B. Analyst"
               spoor ingest ./case ./evidence/auth.log ./evidence/access.log
-              spoor intel import ./indicators.csv --source "Helpline report 2024-07"
+              spoor intel import ./indicators.csv --source "Example Lab 2024"
               spoor analyze ./case --mmdb ./GeoLite2-ASN.mmdb
               spoor report ./case --out ./case/report
 
-            Exit status: 0 everything was read; 1 the command failed; 2 some inputs could not be read or \
-            their format was not recognised (the others were); 3 every input was read but some records in \
-            them were unreadable (each is listed with its file and line); 64 the command line was wrong.
+            Exit status:
+              0   everything was read
+              1   the command failed
+              2   some inputs could not be read or recognised (the others were)
+              3   every input was read, but some records in them were unreadable
+                  (each is listed with its file and line)
+              64  the command line was wrong
             """,
         version: SpoorVersion.current,
         subcommands: [
