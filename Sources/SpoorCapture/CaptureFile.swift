@@ -69,6 +69,13 @@ public enum PcapError: Error, Hashable, CustomStringConvertible {
     case cannotOpen(path: String, libpcapMessage: String)
     case readFailed(path: String, packet: Int, libpcapMessage: String)
 
+    /// libpcap's own words, without the file name.
+    public var libpcapMessage: String {
+        switch self {
+        case .cannotOpen(_, let message), .readFailed(_, _, let message): return message
+        }
+    }
+
     public var description: String {
         switch self {
         case .cannotOpen(let path, let message): return "\(path): libpcap cannot open it: \(message)"

@@ -77,7 +77,9 @@ extension CaseStore {
                     parser = detected
                 case .capture(let kind):
                     outcome.format = kind
-                    outcome.status = .unsupported("\(kind) packet capture: flow extraction is not available in this version")
+                    let description = Intake.describeCapture(path: candidate.path)
+                    outcome.status = .unsupported(
+                        "\(kind) packet capture (\(description)): flow extraction is not available in this version")
                     try record(evidence, format: kind, status: outcome.status)
                     return outcome
                 case .archive(let kind):

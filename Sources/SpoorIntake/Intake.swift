@@ -1,4 +1,5 @@
 import Foundation
+import SpoorCapture
 import SpoorCore
 import SpoorLogs
 
@@ -91,6 +92,26 @@ public enum Intake {
         let name = (path as NSString).lastPathComponent
         if let parser = ParserRegistry.recognize(FormatSample(fileName: name, head: head)) { return .log(parser) }
         return .unknown
+    }
+}
+
+extension Intake {
+    /// What libpcap says of a capture before any flow is read: its link type and packet count,
+    /// or libpcap's own error (with the packet number) when the file is damaged.
+    public static func describeCapture(path: String) -> String {
+        do {
+            let capture = try CaptureFile(path: path)
+            defer { capture.close() }
+            let linkType = capture.linkTypeName
+            do {
+                while try capture.nextPacket() != nil {}
+                return "link type \(linkType), \(capture.packetsRead) packets"
+            } catch {
+                return "link type \(linkType), \(capture.packetsRead) packets read, then at packet \(capture.packetsRead + 1): \(error.libpcapMessage)"
+            }
+        } catch {
+            return "libpcap cannot open it: \(error.libpcapMessage)"
+        }
     }
 }
 

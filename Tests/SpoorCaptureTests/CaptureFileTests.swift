@@ -46,3 +46,44 @@ import Testing
         #expect(CaptureFile.libraryVersion.contains("libpcap"))
     }
 }
+
+/// The damaged captures in ../shared/testdata/pcap-corrupt, with libpcap 1.10.3's diagnostics.
+@Suite(.enabled(if: Fixtures.sharedTestdata != nil, "../shared/testdata is absent"))
+struct CorruptCaptureConformanceTests {
+    @Test func reportsLibpcapsDiagnosticAndKeepsPacketsReadBeforeIt() throws {
+        let folder = (Fixtures.sharedTestdata ?? URL(fileURLWithPath: "/")).appendingPathComponent("pcap-corrupt")
+        let table = try String(contentsOf: folder.appendingPathComponent("EXPECTED-ERRORS.tsv"), encoding: .utf8)
+        var agree = 0
+        var total = 0
+        for row in table.split(separator: "\n").dropFirst() {
+            let columns = row.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            guard columns.count >= 4, let before = Int(columns[2]) else { continue }
+            total += 1
+            let (file, stage, expected) = (columns[0], columns[1], columns[3])
+            let path = folder.appendingPathComponent(file).path
+            var outcome = ""
+            var packets = 0
+            do {
+                let capture = try CaptureFile(path: path)
+                do {
+                    while try capture.nextPacket() != nil {}
+                    outcome = "none"
+                } catch {
+                    outcome = "read: " + error.libpcapMessage
+                }
+                packets = capture.packetsRead
+            } catch {
+                outcome = "open: " + error.libpcapMessage
+            }
+            let matches = switch stage {
+            case "open": outcome == "open: " + expected
+            case "read": outcome == "read: " + expected && packets == before
+            default: outcome == "none" && packets == before
+            }
+            #expect(matches, "\(file): \(outcome) after \(packets) packets; expected \(stage): \(expected)")
+            if matches { agree += 1 }
+        }
+        print("libpcap error conformance: \(agree) of \(total) damaged captures give the recorded diagnostic")
+        #expect(total == 20)
+    }
+}
