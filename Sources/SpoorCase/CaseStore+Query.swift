@@ -99,6 +99,20 @@ extension CaseStore {
         }
     }
 
+    /// Observations that name no address (a password change, a PAM session with no login to
+    /// tie it to), in time order: context for the addresses around them.
+    public func eventsWithoutAddress(limit: Int) throws(CaseError) -> (events: [StoredEvent], total: Int) {
+        try read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM observation WHERE ip IS NULL") ?? 0
+            let events = try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM observation WHERE ip IS NULL ORDER BY time_key IS NULL, time_key, evidence_id, position, id LIMIT ?",
+                arguments: [limit]
+            ).map { try StoredEvent(row: $0) }
+            return (events, total)
+        }
+    }
+
     /// The evidence inventory in ingest order.
     public func evidenceInventory() throws(CaseError) -> [StoredEvidence] {
         try read { db in

@@ -22,6 +22,7 @@ public enum HTMLReport {
             table { border-collapse: collapse; width: 100%; margin: .5rem 0; font-size: .9rem; }
             th, td { border: 1px solid #ddd; padding: .3rem .45rem; text-align: left; vertical-align: top; }
             th { background: #f3f3f3; } code, .mono { font-family: ui-monospace, monospace; font-size: .85rem; word-break: break-all; }
+            td.addr { white-space: nowrap; word-break: normal; }
             .finding { border-left: 4px solid #b00020; padding: .4rem .8rem; margin: .8rem 0; background: #fff5f5; }
             .sev { font-weight: bold; text-transform: uppercase; font-size: .8rem; }
             .muted { color: #666; } .hit { color: #b00020; font-weight: bold; }
@@ -69,7 +70,7 @@ public enum HTMLReport {
             let holders = s.enrichment.map { "\(e($0.summary)) <span class=\"muted\">(\(e($0.source.databaseType)), \(e($0.source.buildDate)))</span>" }
                 .joined(separator: "<br>")
             let hits = s.indicatorHits.map { "<span class=\"hit\">\(e($0.type)) \(e($0.value))</span>" }.joined(separator: "<br>")
-            html += "<tr><td class=\"mono\"><a href=\"#ip-\(e(s.ip))\">\(e(s.ip))</a></td><td>\(e(s.addressClass.rawValue))</td>"
+            html += "<tr><td class=\"mono addr\"><a href=\"#ip-\(e(s.ip))\">\(e(s.ip))</a></td><td>\(e(s.addressClass.rawValue))</td>"
             html += "<td class=\"mono\">\(seen)</td><td>\(sources)</td><td>\(holders.isEmpty ? "—" : holders)</td><td>\(hits.isEmpty ? "—" : hits)</td></tr>\n"
         }
         html += "</table>\n"
@@ -106,6 +107,21 @@ public enum HTMLReport {
             html += "</table>\n"
             if s.records > events.count {
                 html += "<p class=\"muted\">\(s.records - events.count) more record(s) listed in findings.json.</p>\n"
+            }
+        }
+
+        let (unaddressed, unaddressedTotal) = try store.eventsWithoutAddress(limit: 200)
+        if unaddressedTotal > 0 {
+            html += "<h2>Records without an address</h2>\n<p>Account events that name no address, shown for their time and account.</p>\n"
+            html += "<table><tr><th>Time (UTC)</th><th>Action</th><th>Account</th><th>Record</th><th>Where</th></tr>\n"
+            for event in unaddressed {
+                html += "<tr><td class=\"mono\">\(e(event.displayTime))</td><td>\(e(event.action))</td>"
+                html += "<td>\(e(SafeText.excerpt(event.account ?? "", limit: 60)))</td><td>\(e(SafeText.excerpt(event.rawAction ?? "", limit: 120)))</td>"
+                html += "<td class=\"mono\">\(e(event.locator.description))</td></tr>\n"
+            }
+            html += "</table>\n"
+            if unaddressedTotal > unaddressed.count {
+                html += "<p class=\"muted\">\(unaddressedTotal - unaddressed.count) more; see <code>spoor events</code>.</p>\n"
             }
         }
 
