@@ -145,4 +145,18 @@ import Testing
         let records = subjects?.first?["supporting_records"] as? [[String: Any]]
         #expect(records?.first?["positions"] as? [Int] == [1])
     }
+
+    @Test func reportsRecordsThatNameNoAddressBesideTheAddresses() throws {
+        let store = try newCase()
+        _ = store.ingest(paths: [try evidenceFolder()], options: ParseOptions(year: 2023))
+        _ = try store.analyze(mmdbPaths: [], intel: nil)
+        let (events, total) = try store.eventsWithoutAddress(limit: 10)
+        #expect(total == 1)
+        #expect(events.first?.action == "password_change")
+        let out = try Fixtures.temporaryDirectory().path
+        _ = try ReportWriter.write(store: store, to: out, generatedAt: "2024-07-10T00:00:00Z")
+        let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
+        #expect(html.contains("Records without an address"))
+        #expect(html.contains("auth-bsd-newyear.log:19"))
+    }
 }
