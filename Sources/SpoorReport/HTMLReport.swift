@@ -116,8 +116,9 @@ public enum HTMLReport {
             html += "<table><tr><th>Time (UTC)</th><th>Action</th><th>Account</th><th>Record</th><th>Where</th></tr>\n"
             for event in unaddressed {
                 html += "<tr><td class=\"mono\">\(e(event.displayTime))</td><td>\(e(event.action))</td>"
-                html += "<td>\(e(SafeText.excerpt(event.account ?? "", limit: 60)))</td><td>\(e(SafeText.excerpt(event.rawAction ?? "", limit: 120)))</td>"
-                html += "<td class=\"mono\">\(e(event.locator.description))</td></tr>\n"
+                html += "<td>\(e(SafeText.excerpt(event.account ?? "", limit: 60)))</td><td>\(e(SafeText.excerpt(event.rawAction ?? "", limit: 120)))"
+                if let raw = event.ipRaw { html += " <span class=\"muted\">(address written as \(e(SafeText.excerpt(raw, limit: 64))))</span>" }
+                html += "</td><td class=\"mono\">\(e(event.locator.description))</td></tr>\n"
             }
             html += "</table>\n"
             if unaddressedTotal > unaddressed.count {

@@ -151,12 +151,14 @@ import Testing
         _ = store.ingest(paths: [try evidenceFolder()], options: ParseOptions(year: 2023))
         _ = try store.analyze(mmdbPaths: [], intel: nil)
         let (events, total) = try store.eventsWithoutAddress(limit: 10)
-        #expect(total == 1)
-        #expect(events.first?.action == "password_change")
+        #expect(total == 2)
+        #expect(events.map(\.action) == ["password_change", "login"])
+        #expect(events.last?.ipRaw == "999.1.2.3", "an unreadable address is kept as written")
         let out = try Fixtures.temporaryDirectory().path
         _ = try ReportWriter.write(store: store, to: out, generatedAt: "2024-07-10T00:00:00Z")
         let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
         #expect(html.contains("Records without an address"))
         #expect(html.contains("auth-bsd-newyear.log:19"))
+        #expect(html.contains("address written as 999.1.2.3"))
     }
 }
