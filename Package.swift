@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // C libraries behind one door each: only SpoorCapture imports CPcap,
@@ -61,6 +62,7 @@ let package = Package(
             dependencies: [
                 "SpoorCore", "SpoorLogs", "SpoorCapture",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
         .target(
@@ -95,7 +97,10 @@ let package = Package(
         .testTarget(name: "SpoorCaptureTests", dependencies: ["SpoorCapture", "SpoorTestSupport"]),
         .testTarget(name: "SpoorEnrichmentTests", dependencies: ["SpoorEnrichment", "SpoorTestSupport"]),
         .testTarget(name: "SpoorIntelTests", dependencies: ["SpoorIntel", "SpoorTestSupport"]),
-        .testTarget(name: "SpoorIntakeTests", dependencies: ["SpoorIntake", "SpoorTestSupport"]),
+        .testTarget(
+            name: "SpoorIntakeTests",
+            dependencies: ["SpoorIntake", "SpoorTestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
         .testTarget(name: "SpoorCaseTests", dependencies: ["SpoorCase", "SpoorReport", "SpoorTestSupport"]),
         .testTarget(
             name: "SpoorEndToEndTests",

@@ -14,6 +14,9 @@ public struct IngestOutcome: Sendable {
         case unsupported(String)
         /// Could not be read; nothing of it is in the case.
         case failed(String)
+        /// An archive: its members follow as outcomes of their own; `refused` members were not
+        /// read (unsafe names, zip-bomb limits, damage) and are listed in the archive's warnings.
+        case archive(members: Int, refused: Int)
     }
 
     public var path: String
@@ -25,6 +28,8 @@ public struct IngestOutcome: Sendable {
     public var warningCount = 0
     /// The first warnings, for the terminal; all of them (up to a cap) are in the store.
     public var warnings: [ParseWarning] = []
+    /// For an archive: each refused member with the reason.
+    public var refusedMembers: [String] = []
 }
 
 extension CaseStore {
@@ -43,65 +48,142 @@ extension CaseStore {
     ) -> [IngestOutcome] {
         var outcomes: [IngestOutcome] = []
         for found in Intake.collect(paths) {
-            let outcome: IngestOutcome
             switch found {
             case .failure(let error):
-                outcome = IngestOutcome(path: error.path, status: .failed(error.description))
+                let outcome = IngestOutcome(path: error.path, status: .failed(error.description))
+                progress(outcome)
+                outcomes.append(outcome)
             case .success(let candidate):
-                outcome = ingest(candidate, format: format, options: options)
+                ingest(candidate, format: format, options: options) { outcome in
+                    progress(outcome)
+                    outcomes.append(outcome)
+                }
             }
-            progress(outcome)
-            outcomes.append(outcome)
         }
         return outcomes
     }
 
-    func ingest(_ candidate: Intake.Candidate, format: String?, options: ParseOptions) -> IngestOutcome {
+    /// Ingests one file; an archive reports itself and then each of its members.
+    func ingest(
+        _ candidate: Intake.Candidate, format: String?, options: ParseOptions, report: (IngestOutcome) -> Void
+    ) {
         var outcome = IngestOutcome(path: candidate.path, status: .ingested)
         do {
             let evidence = try Intake.evidence(candidate)
             outcome.evidence = evidence
+            if format == nil, case .archive("zip") = try Intake.detect(path: candidate.path) {
+                ingestArchive(evidence, options: options, report: report)
+                return
+            }
             if try isIngested(evidence) {
                 outcome.status = .alreadyPresent
-                return outcome
+                report(outcome)
+                return
             }
-            let parser: any LogParser.Type
-            if let format {
-                guard let named = ParserRegistry.parser(named: format) else {
-                    throw CaseError.referenceData(path: candidate.path, reason: "no parser named '\(format)'")
-                }
-                parser = named
-            } else {
-                switch try Intake.detect(path: candidate.path) {
-                case .log(let detected):
-                    parser = detected
-                case .capture(let kind):
-                    outcome.format = kind
-                    let description = Intake.describeCapture(path: candidate.path)
-                    outcome.status = .unsupported(
-                        "\(kind) packet capture (\(description)): flow extraction is not available in this version")
-                    try record(evidence, format: kind, status: outcome.status)
-                    return outcome
-                case .archive(let kind):
-                    outcome.format = kind
-                    outcome.status = .unsupported("\(kind) archive: reading archive members is not available in this version")
-                    try record(evidence, format: kind, status: outcome.status)
-                    return outcome
-                case .unknown:
-                    outcome.status = .unsupported("format not recognised (name it with --format)")
-                    try record(evidence, format: nil, status: outcome.status)
-                    return outcome
-                }
+            let head = try FileHasher.head(path: candidate.path, count: FormatSample.size)
+            try ingest(evidence, head: head, format: format, options: options, outcome: &outcome) {
+                try FileByteSource(path: evidence.path, hashing: true)
             }
-            outcome.format = parser.formatID
-            try store(evidence, parser: parser, options: options, outcome: &outcome)
         } catch let error as CustomStringConvertible & Error {
             outcome.status = .failed(error.description)
             if let evidence = outcome.evidence { try? record(evidence, format: outcome.format, status: outcome.status) }
         } catch {
             outcome.status = .failed("\(error)")
         }
-        return outcome
+        report(outcome)
+    }
+
+    /// Recognises and parses one evidence item (a file or an archive member).
+    /// - Parameter open: a fresh byte source over the item; a `FileByteSource` that hashes is
+    ///   checked against the item's SHA-256 after parsing.
+    func ingest(
+        _ evidence: EvidenceItem, head: [UInt8], format: String?, options: ParseOptions, outcome: inout IngestOutcome,
+        open: () throws -> any ByteSource
+    ) throws {
+        let parser: any LogParser.Type
+        if let format {
+            guard let named = ParserRegistry.parser(named: format) else {
+                throw CaseError.referenceData(path: evidence.displayName, reason: "no parser named '\(format)'")
+            }
+            parser = named
+        } else {
+            switch Intake.detect(path: evidence.member ?? evidence.path, head: head) {
+            case .log(let detected):
+                parser = detected
+            case .capture(let kind):
+                outcome.format = kind
+                let description = evidence.member == nil ? Intake.describeCapture(path: evidence.path) : "inside an archive"
+                outcome.status = .unsupported(
+                    "\(kind) packet capture (\(description)): flow extraction is not available in this version")
+                try record(evidence, format: kind, status: outcome.status)
+                return
+            case .archive(let kind):
+                outcome.format = kind
+                outcome.status = .unsupported("\(kind) archive: reading this kind of archive is not available in this version")
+                try record(evidence, format: kind, status: outcome.status)
+                return
+            case .unknown:
+                outcome.status = .unsupported("format not recognised (name it with --format)")
+                try record(evidence, format: nil, status: outcome.status)
+                return
+            }
+        }
+        outcome.format = parser.formatID
+        try store(evidence, parser: parser, options: options, outcome: &outcome, open: open)
+    }
+
+    /// Records the archive itself (its hash is what the investigator received), then ingests
+    /// each member read in memory; refused members become warnings of the archive's row.
+    func ingestArchive(_ archive: EvidenceItem, options: ParseOptions, report: (IngestOutcome) -> Void) {
+        var members = 0
+        var refused: [RefusedMember] = []
+        var outcome = IngestOutcome(path: archive.path, evidence: archive, format: "zip", status: .ingested)
+        do {
+            try ArchiveReader.forEachMember(ofZipAt: archive.path, { member in
+                members += 1
+                let evidence = EvidenceItem(
+                    path: archive.path, member: member.path, size: Int64(member.bytes.count), sha256: member.sha256,
+                    modified: member.modified)
+                var memberOutcome = IngestOutcome(path: evidence.displayName, evidence: evidence, status: .ingested)
+                do {
+                    if try isIngested(evidence) {
+                        memberOutcome.status = .alreadyPresent
+                    } else {
+                        try ingest(evidence, head: Array(member.bytes.prefix(FormatSample.size)), format: nil,
+                                   options: options, outcome: &memberOutcome) { MemoryByteSource(member.bytes) }
+                    }
+                } catch let error as CustomStringConvertible & Error {
+                    memberOutcome.status = .failed(error.description)
+                    try? record(evidence, format: memberOutcome.format, status: memberOutcome.status)
+                }
+                report(memberOutcome)
+            }, refused: { refused.append($0) })
+            outcome.status = .archive(members: members, refused: refused.count)
+            try recordArchive(archive, members: members, refused: refused)
+        } catch let error as CustomStringConvertible & Error {
+            outcome.status = .failed(error.description)
+            try? record(archive, format: "zip", status: outcome.status)
+        } catch {
+            outcome.status = .failed("\(error)")
+        }
+        outcome.warningCount = refused.count
+        outcome.refusedMembers = refused.map { "\($0.path): \($0.reason)" }
+        report(outcome)
+    }
+
+    func recordArchive(_ archive: EvidenceItem, members: Int, refused: [RefusedMember]) throws(CaseError) {
+        try write { db in
+            try Self.deletePrevious(db, archive)
+            let id = try Self.insertEvidence(
+                db, archive, format: "zip", parser: nil, status: "archive",
+                detail: "\(members) member(s) read" + (refused.isEmpty ? "" : ", \(refused.count) refused"))
+            for member in refused {
+                try db.execute(
+                    sql: "INSERT INTO parse_warning (evidence_id, position, message, excerpt) VALUES (?, ?, ?, ?)",
+                    arguments: [id, "!" + member.path, "member refused: " + member.reason, nil])
+            }
+            try db.execute(sql: "UPDATE evidence SET records = ?, warnings = ? WHERE id = ?", arguments: [members, refused.count, id])
+        }
     }
 
     func isIngested(_ evidence: EvidenceItem) throws(CaseError) -> Bool {
@@ -154,20 +236,25 @@ extension CaseStore {
     /// Parses and stores one item in a single transaction, checking that the bytes parsed hash
     /// to the SHA-256 taken before parsing.
     func store(
-        _ evidence: EvidenceItem, parser: any LogParser.Type, options: ParseOptions, outcome: inout IngestOutcome
+        _ evidence: EvidenceItem, parser: any LogParser.Type, options: ParseOptions, outcome: inout IngestOutcome,
+        open: () throws -> any ByteSource
     ) throws {
         let result = try database.write { db -> (ParseSummary, StoreSink) in
             try Self.deletePrevious(db, evidence)
             let id = try Self.insertEvidence(
                 db, evidence, format: parser.formatID, parser: parser, status: "ingested", detail: nil)
-            let source = try FileByteSource(path: evidence.path, hashing: true)
-            defer { source.close() }
+            let source = try open()
             let sink = StoreSink(db: db, evidenceID: id)
             let summary = try parser.init(options: options).parse(source, evidence: evidence, into: sink)
             if let error = sink.error { throw error }
-            let after = source.finalHash() ?? ""
-            guard after == evidence.sha256 else {
-                throw IntakeError.changedDuringIngest(path: evidence.path, before: evidence.sha256, after: after)
+            if let file = source as? FileByteSource {
+                // Hash what the parser left unread too, so the check covers the whole file.
+                while try !file.read(upTo: 1 << 20).isEmpty {}
+                file.close()
+                let after = file.finalHash() ?? ""
+                guard after == evidence.sha256 else {
+                    throw IntakeError.changedDuringIngest(path: evidence.path, before: evidence.sha256, after: after)
+                }
             }
             try db.execute(
                 sql: """

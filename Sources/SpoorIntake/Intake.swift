@@ -73,10 +73,15 @@ public enum Intake {
         case unknown
     }
 
-    /// Recognises the format: capture and archive magic numbers first, then each registered
-    /// parser's judgement of the first 64 KiB.
+    /// Recognises the format of a file: capture and archive magic numbers first, then each
+    /// registered parser's judgement of the first 64 KiB.
     public static func detect(path: String) throws(IntakeError) -> Detection {
         let head = try FileHasher.head(path: path, count: FormatSample.size)
+        return detect(path: path, head: head)
+    }
+
+    /// Recognises the format from a path (of a file or an archive member) and the first bytes.
+    public static func detect(path: String, head: [UInt8]) -> Detection {
         let magic = Array(head.prefix(4))
         switch magic {
         case [0xD4, 0xC3, 0xB2, 0xA1], [0xA1, 0xB2, 0xC3, 0xD4], [0x4D, 0x3C, 0xB2, 0xA1], [0xA1, 0xB2, 0x3C, 0x4D]:
@@ -89,8 +94,7 @@ public enum Intake {
             break
         }
         if head.starts(with: [0x1F, 0x8B]) { return .archive("gzip") }
-        let name = (path as NSString).lastPathComponent
-        if let parser = ParserRegistry.recognize(FormatSample(fileName: name, head: head)) { return .log(parser) }
+        if let parser = ParserRegistry.recognize(FormatSample(path: path, head: head)) { return .log(parser) }
         return .unknown
     }
 }

@@ -52,16 +52,24 @@ public struct ParseOptions: Sendable, Hashable {
 
 /// The start of an evidence item, for recognising its format.
 public struct FormatSample: Sendable {
-    /// The file's name (last path component, or an archive member's name).
+    /// The file's path, or an archive member's path inside its archive (`Takeout/Access Log
+    /// Activity/Activities - ….csv`): formats are recognised by path suffix as well as content.
+    public let path: String
+    /// The last component of ``path``.
     public let fileName: String
     /// Up to the first 64 KiB.
     public let head: [UInt8]
 
     public static let size = 64 * 1024
 
-    public init(fileName: String, head: [UInt8]) {
-        self.fileName = fileName
+    public init(path: String, head: [UInt8]) {
+        self.path = path
+        self.fileName = path.split(separator: "/").last.map(String.init) ?? path
         self.head = Array(head.prefix(FormatSample.size))
+    }
+
+    public init(fileName: String, head: [UInt8]) {
+        self.init(path: fileName, head: head)
     }
 
     /// The first complete lines of the sample (at most `limit`), decoded leniently.

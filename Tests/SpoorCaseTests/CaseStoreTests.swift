@@ -161,4 +161,39 @@ import Testing
         #expect(html.contains("auth-bsd-newyear.log:19"))
         #expect(html.contains("address written as 999.1.2.3"))
     }
+
+    @Test func readsArchiveMembersInPlaceWithTheMemberInEveryLocator() throws {
+        let store = try newCase()
+        let zip = ZipBuilder([
+            .init("server/auth.log", try Fixtures.bytes("openssh/auth-rfc3339.log")),
+            .init("nested.zip", ZipBuilder([.init("www/access.log", try Fixtures.bytes("web/access-combined.log"))]).data()),
+            .init("notes.txt", text: "nothing to see\n"),
+            .init("../escape.log", text: "x"),
+        ])
+        let url = try Fixtures.temporaryDirectory().appendingPathComponent("received.zip")
+        try zip.write(to: url)
+        let outcomes = store.ingest(paths: [url.path])
+        #expect(outcomes.map(\.path).map { URL(fileURLWithPath: $0).lastPathComponent } == [
+            "received.zip!server/auth.log", "access.log", "received.zip!notes.txt", "received.zip",
+        ].map { URL(fileURLWithPath: $0).lastPathComponent })
+        #expect(outcomes.last?.status == .archive(members: 3, refused: 1))
+        #expect(outcomes.last?.refusedMembers.first?.contains("../escape.log") == true)
+
+        let inventory = try store.evidenceInventory()
+        let archive = try #require(inventory.first { $0.member == nil })
+        #expect(archive.status == "archive")
+        #expect(archive.warnings == 1)
+        let web = try #require(inventory.first { $0.member == "nested.zip!www/access.log" })
+        #expect(web.format == "web_access")
+        #expect(web.observations == 8)
+        #expect(inventory.first { $0.member == "notes.txt" }?.status == "unsupported")
+
+        var locators: [Locator] = []
+        try store.forEachEvent { locators.append($0.locator) }
+        #expect(locators.allSatisfy { $0.member != nil && $0.path == url.path })
+        #expect(locators.contains { $0.description == "received.zip!server/auth.log:1" })
+
+        let again = store.ingest(paths: [url.path])
+        #expect(again.filter { $0.status == .alreadyPresent }.count == 2)
+    }
 }

@@ -30,7 +30,7 @@ struct Ingest: ParsableCommand {
     func run() throws {
         let store: CaseStore
         do { store = try CaseStore(directory: directory) } catch { throw fail(error) }
-        var counts = (ingested: 0, present: 0, unsupported: 0, failed: 0, observations: 0, malformed: 0)
+        var counts = (ingested: 0, present: 0, unsupported: 0, failed: 0, observations: 0, malformed: 0, archives: 0)
         _ = store.ingest(paths: paths, format: format, options: ParseOptions(year: year)) { outcome in
             let name = SafeText.terminal(outcome.path)
             switch outcome.status {
@@ -50,10 +50,16 @@ struct Ingest: ParsableCommand {
             case .failed(let reason):
                 counts.failed += 1
                 Console.error("FAILED    \(name): \(SafeText.terminal(reason))")
+            case .archive(let members, let refused):
+                counts.archives += 1
+                counts.failed += refused
+                Console.error("archive   \(name): \(members) member(s) read" + (refused > 0 ? ", \(refused) refused" : ""))
+                for line in outcome.refusedMembers { Console.error("  REFUSED \(SafeText.terminal(line))") }
             }
         }
         Console.error(
-            "Summary: \(counts.ingested) ingested, \(counts.present) already present, \(counts.unsupported) not read, \(counts.failed) failed; \(counts.observations) observations, \(counts.malformed) unreadable records.")
+            "Summary: \(counts.ingested) ingested" + (counts.archives > 0 ? " (from files and \(counts.archives) archive(s))" : "")
+                + ", \(counts.present) already present, \(counts.unsupported) not read, \(counts.failed) failed; \(counts.observations) observations, \(counts.malformed) unreadable records.")
         if counts.failed + counts.unsupported > 0 { throw ExitStatus.someInputsFailed }
         if counts.malformed > 0 { throw ExitStatus.someRecordsUnreadable }
     }
