@@ -20,3 +20,23 @@ public final class MemoryByteSource: ByteSource {
         return Array(bytes[offset..<end])
     }
 }
+
+/// Raised when a whole-document format is larger than Spoor reads into memory.
+public struct SourceTooLarge: Error, CustomStringConvertible {
+    public let limit: Int
+    public var description: String { "larger than \(limit) bytes, the most read into memory for this format" }
+}
+
+extension ByteSource {
+    /// Reads the rest of the source, for formats that must be read whole (JSON documents).
+    /// - Throws: ``SourceTooLarge`` past `limit` bytes, or the source's own error.
+    public func readAll(limit: Int = 1 << 30) throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        while true {
+            let chunk = try read(upTo: 1 << 20)
+            if chunk.isEmpty { return bytes }
+            bytes.append(contentsOf: chunk)
+            if bytes.count > limit { throw SourceTooLarge(limit: limit) }
+        }
+    }
+}

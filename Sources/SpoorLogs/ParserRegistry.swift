@@ -5,6 +5,7 @@ public enum ParserRegistry {
     public static let all: [any LogParser.Type] = [
         OpenSSHParser.self,
         WebAccessLogParser.self,
+        FacebookParser.self,
     ]
 
     /// The parser with this format identifier.

@@ -1,0 +1,46 @@
+import SpoorCore
+import Testing
+
+@Suite struct JSONValueTests {
+    func parse(_ text: String) throws -> JSONValue { try JSONValue.parse(Array(text.utf8)) }
+
+    @Test func readsDocumentsKeepingOrderAndNumberText() throws {
+        let value = try parse(#"{"b": 1643700000, "a": [true, null, -1.5e3, "x\u00e9\ud83d\ude00"], "b": "dup"}"#)
+        #expect(value.members?.map(\.key) == ["b", "a", "b"])
+        #expect(value["b"]?.int64 == 1_643_700_000)
+        #expect(value["a"]?.array?[2] == .number("-1.5e3"))
+        #expect(value["a"]?.array?[3].string == "xé😀")
+    }
+
+    @Test func readsIntegersWrittenAsStrings() throws {
+        #expect(try parse(#""1700000000""#).int64 == 1_700_000_000)
+        #expect(try parse("12.0").int64 == 12)
+    }
+
+    @Test(arguments: [
+        (#"{"a": 1 "b": 2}"#, 1, 9, "missing comma"),
+        ("{\n  \"a\": [1, 2,\n", 3, 1, "truncated"),
+        (#"{"a": "unterminated"#, 1, 20, "truncated"),
+        (#"[1, 2] x"#, 1, 8, "after the document"),
+        (#"{"a": tru}"#, 1, 7, "expected 'true'"),
+    ])
+    func saysWhereABrokenDocumentBreaks(_ text: String, _ line: Int, _ column: Int, _ words: String) {
+        do throws(JSONParseError) {
+            _ = try JSONValue.parse(Array(text.utf8))
+            Issue.record("\(text) parsed")
+        } catch {
+            #expect(error.line == line, "\(error)")
+            #expect(error.column == column, "\(error)")
+            #expect(error.message.contains(words), "\(error)")
+        }
+    }
+
+    @Test func refusesNestingDeepEnoughToExhaustTheStack() {
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect(throws: JSONParseError.self) { _ = try parse(deep) }
+    }
+
+    @Test func escapesPointerTokens() {
+        #expect(JSONValue.pointerToken("a/b~c") == "a~1b~0c")
+    }
+}
