@@ -6,6 +6,7 @@ public enum ParserRegistry {
         OpenSSHParser.self,
         WebAccessLogParser.self,
         FacebookParser.self,
+        GoogleAccessLogParser.self,
     ]
 
     /// The parser with this format identifier.

@@ -1,0 +1,90 @@
+import SpoorCore
+
+/// Google Takeout "Access Log Activity" CSV (`Activities - A list of Google services accessed
+/// by….csv`), in the 16-, 13- and 7-column layouts, under any localised folder name. Every row is
+/// one access to the account; rows whose activity type names a sign-in or a password change
+/// take that action. Reference: login-exports.md §4.1.
+public struct GoogleAccessLogParser: LogParser {
+    public static let formatID = "google_access_log"
+    public static let displayName = "Google Takeout Access Log Activity (CSV)"
+    public static let version = "1"
+
+    static let timestamp = ["Activity Timestamp", "Timestamp"]
+    static let ip = ["IP Address"]
+    static let proxied = ["Proxiedhost IP Address", "Proxied Host IP Address"]
+    static let nonRoutable = ["Is Non-routable IP Address"]
+    static let userAgent = ["User Agent String", "User Agent"]
+    static let activityType = ["Activity Type"]
+    static let product = ["Product Name"]
+    static let subProduct = ["Sub-Product Name"]
+    static let gaia = ["Gaia ID", "GAIA ID"]
+    static let place = [("country", ["Activity Country", "Country Code"]), ("region", ["Activity Region"]),
+                        ("city", ["Activity City", "City"]), ("gmail_access_channel", ["Gmail Access Channel"])]
+
+    public init(options: ParseOptions) {}
+
+    public static func recognize(_ sample: FormatSample) -> Int {
+        guard let firstLine = sample.lines(limit: 1).first else { return 0 }
+        let header = CSVHeader(String(firstLine).replacingNBSP().split(separator: ",").map(String.init))
+        guard header.column(ip) != nil, header.column(timestamp) != nil, header.column(product) != nil else { return 0 }
+        return 95
+    }
+
+    public func parse(_ source: any ByteSource, evidence: EvidenceItem, into sink: any ObservationSink) throws -> ParseSummary {
+        var summary = ParseSummary()
+        guard var rows = try CSVRecords(source, evidence: evidence, sink: sink) else { return summary }
+        if rows.header.column(Self.timestamp) == nil || rows.header.column(Self.ip) == nil {
+            summary.malformed += 1
+            sink.warn(ParseWarning(
+                locator: Locator(evidence: evidence, position: .row(0)),
+                message: "header lacks 'Activity Timestamp' or 'IP Address'; no row can be read"))
+            return summary
+        }
+        while let (record, locator) = try rows.next() {
+            summary.records += 1
+            if record.malformed {
+                sink.warn(ParseWarning(locator: locator, message: "CSV quoting is broken in this row; read as written"))
+            }
+            guard let timeText = rows.value(record, Self.timestamp), let time = Timestamp.parseISO8601(timeText) else {
+                summary.malformed += 1
+                sink.warn(ParseWarning(locator: locator, message: "no readable Activity Timestamp", excerpt: rows.value(record, Self.timestamp)))
+                continue
+            }
+            let ipText = rows.value(record, Self.ip)
+            let endpoint = ipText.flatMap { IPAddress.parseEndpoint($0) }
+            let type = rows.value(record, Self.activityType)
+            let product = rows.value(record, Self.product)
+            var fields: [String: String] = [:]
+            if let p = product { fields["product"] = p }
+            if let s = rows.value(record, Self.subProduct) { fields["sub_product"] = s }
+            if let g = rows.value(record, Self.gaia) { fields["gaia_id"] = g }
+            if let proxied = rows.value(record, Self.proxied) { fields["proxied_host_ip"] = proxied }
+            if let flag = rows.value(record, Self.nonRoutable) { fields["non_routable"] = flag }
+            for (key, aliases) in Self.place { if let v = rows.value(record, aliases) { fields[key] = v } }
+            let event = AccessEvent(
+                format: Self.formatID, time: time, action: Self.action(type), rawAction: type ?? product,
+                ip: endpoint?.address, ipRaw: endpoint?.address.description == ipText ? nil : ipText, port: endpoint?.port,
+                userAgent: rows.value(record, Self.userAgent), fields: fields, locator: locator)
+            if let ipText, endpoint == nil {
+                sink.warn(ParseWarning(locator: locator, message: "IP Address not readable", excerpt: ipText))
+            }
+            try sink.accept(.access(event))
+        }
+        return summary
+    }
+
+    /// Sign-in and password-change activity types take their action; any other row is an
+    /// access by an active session.
+    static func action(_ type: String?) -> Action {
+        guard let type = type?.lowercased() else { return .sessionActive }
+        if type.contains("password") { return .passwordChange }
+        if type.contains("fail") { return .loginFailed }
+        if type.contains("sign-in") || type.contains("sign in") || type.contains("signin") || type.contains("login")
+            || type.contains("log in")
+        {
+            return .login
+        }
+        if type.contains("sign out") || type.contains("logout") || type.contains("sign-out") { return .logout }
+        return .sessionActive
+    }
+}
