@@ -8,6 +8,8 @@ public protocol LogParser: Sendable {
     static var displayName: String { get }
     /// Bumped whenever the parser's output for the same input changes; recorded per item.
     static var version: String { get }
+    /// The files it reads, for `spoor formats` (`auth.log, secure, journal text with sshd lines`).
+    static var reads: String { get }
     /// How sure the parser is that `sample` is its format: 0 (not at all) to 100 (certain).
     static func recognize(_ sample: FormatSample) -> Int
 

@@ -70,7 +70,9 @@ struct Formats: ParsableCommand {
 
     func run() {
         for parser in ParserRegistry.all {
-            print("\(parser.formatID.padding(toLength: 14, withPad: " ", startingAt: 0)) \(parser.displayName) (parser v\(parser.version))")
+            print("\(parser.formatID)  —  \(parser.displayName) (parser v\(parser.version))")
+            print("    reads: \(parser.reads)")
         }
+        print("Archives: zip (also zips inside zips), read in place. Packet captures (pcap, pcapng): recognised and listed, not yet analysed.")
     }
 }

@@ -8,6 +8,7 @@ public struct GoogleAccessLogParser: LogParser {
     public static let formatID = "google_access_log"
     public static let displayName = "Google Takeout Access Log Activity (CSV)"
     public static let version = "1"
+    public static let reads = "Takeout/Access Log Activity/Activities - ….csv (any language), and law-enforcement preservation CSVs with the same columns"
 
     static let timestamp = ["Activity Timestamp", "Timestamp"]
     static let ip = ["IP Address"]

@@ -11,6 +11,7 @@ public struct OpenSSHParser: LogParser {
     public static let formatID = "openssh"
     public static let displayName = "OpenSSH server log"
     public static let version = "1"
+    public static let reads = "auth.log, secure, or journal text holding sshd, sshd-session or passwd lines"
 
     static let sshdProcesses: Set<Substring> = ["sshd", "sshd-session", "sshd-auth"]
 

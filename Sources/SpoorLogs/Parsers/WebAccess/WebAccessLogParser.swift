@@ -11,6 +11,7 @@ public struct WebAccessLogParser: LogParser {
     public static let formatID = "web_access"
     public static let displayName = "Web server access log (Common/Combined)"
     public static let version = "1"
+    public static let reads = "access.log / access_log in the Common or Combined format (Apache, nginx)"
 
     public init(options: ParseOptions) {}
 
