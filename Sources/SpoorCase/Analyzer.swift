@@ -115,6 +115,7 @@ extension CaseStore {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try database.write { db in
+            try Sessions.mark(db)
             try db.execute(sql: "DELETE FROM subject_ip")
             for subject in subjects {
                 guard let address = IPAddress(subject.ip) else { continue }

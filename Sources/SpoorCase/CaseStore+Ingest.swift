@@ -296,15 +296,16 @@ final class StoreSink: ObservationSink {
             let statement = try db.cachedStatement(
                 sql: """
                     INSERT INTO observation (evidence_id, kind, format, time_key, time_utc, time_raw, time_rule, time_zone,
-                        time_assumption, ip, ip_raw, port, action, raw_action, account, user_agent, count, fields, locator, position)
-                    VALUES (?, 'access', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        time_assumption, ip, ip_raw, port, action, raw_action, account, user_agent, user_agent_summary, count, fields,
+                        locator, position)
+                    VALUES (?, 'access', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             let time = event.time
             try statement.execute(arguments: [
                 evidenceID, event.format, time?.sortKey, time?.rfc3339UTC, time?.raw, time?.rule.rawValue,
                 time.map { StoreSink.zoneText($0.zone) }, time?.assumption, event.ip?.description, event.ipRaw,
                 event.port.map { Int($0) }, event.action.rawValue, event.rawAction, event.account, event.userAgent,
-                event.count, String(decoding: try encoder.encode(event.fields), as: UTF8.self),
+                event.userAgent.map { UserAgentSummary.summarize($0).text }, event.count, String(decoding: try encoder.encode(event.fields), as: UTF8.self),
                 String(decoding: try encoder.encode(event.locator), as: UTF8.self), event.locator.ordinal,
             ])
             observations += 1

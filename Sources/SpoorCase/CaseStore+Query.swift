@@ -22,6 +22,13 @@ public struct StoredEvent: Hashable, Sendable {
     public var rawAction: String?
     public var account: String?
     public var userAgent: String?
+    /// `Chrome 120 · Windows 10/11 · desktop`.
+    public var userAgentSummary: String?
+    /// After `analyze`: the account the event was grouped under, its session (`S3`), and what it
+    /// brought that the account had not shown before (`address`, `network`, `device`, `user_agent`).
+    public var accountKey: String?
+    public var session: String?
+    public var novel: [String]
     public var count: Int
     public var fields: [String: String]
     public var locator: Locator
@@ -42,6 +49,11 @@ public struct StoredEvent: Hashable, Sendable {
         rawAction = row["raw_action"]
         account = row["account"]
         userAgent = row["user_agent"]
+        userAgentSummary = row["user_agent_summary"]
+        accountKey = row["account_key"]
+        session = row["session"]
+        let novelText: String = row["novel"] ?? ""
+        novel = novelText.split(separator: ",").map(String.init)
         count = row["count"] ?? 1
         let fieldText: String = row["fields"] ?? "{}"
         fields = try JSONDecoder().decode([String: String].self, from: Data(fieldText.utf8))
@@ -83,8 +95,9 @@ extension CaseStore {
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT * FROM observation
-                    ORDER BY time_key IS NULL, time_key, evidence_id, position, id
+                    SELECT o.*, m.account_key, m.session, m.novel FROM observation o
+                    LEFT JOIN observation_mark m ON m.observation_id = o.id
+                    ORDER BY o.time_key IS NULL, o.time_key, o.evidence_id, o.position, o.id
                     """)
             while let row = try rows.next() { try body(try StoredEvent(row: row)) }
         }
@@ -93,7 +106,11 @@ extension CaseStore {
     /// Observations of one address, in time order.
     public func events(ip: String, limit: Int? = nil) throws(CaseError) -> [StoredEvent] {
         try read { db in
-            var sql = "SELECT * FROM observation WHERE ip = ? ORDER BY time_key IS NULL, time_key, evidence_id, position, id"
+            var sql = """
+                SELECT o.*, m.account_key, m.session, m.novel FROM observation o
+                LEFT JOIN observation_mark m ON m.observation_id = o.id
+                WHERE o.ip = ? ORDER BY o.time_key IS NULL, o.time_key, o.evidence_id, o.position, o.id
+                """
             if let limit { sql += " LIMIT \(limit)" }
             return try Row.fetchAll(db, sql: sql, arguments: [ip]).map { try StoredEvent(row: $0) }
         }
@@ -106,7 +123,11 @@ extension CaseStore {
             let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM observation WHERE ip IS NULL") ?? 0
             let events = try Row.fetchAll(
                 db,
-                sql: "SELECT * FROM observation WHERE ip IS NULL ORDER BY time_key IS NULL, time_key, evidence_id, position, id LIMIT ?",
+                sql: """
+                    SELECT o.*, m.account_key, m.session, m.novel FROM observation o
+                    LEFT JOIN observation_mark m ON m.observation_id = o.id
+                    WHERE o.ip IS NULL ORDER BY o.time_key IS NULL, o.time_key, o.evidence_id, o.position, o.id LIMIT ?
+                    """,
                 arguments: [limit]
             ).map { try StoredEvent(row: $0) }
             return (events, total)

@@ -175,6 +175,18 @@ public final class CaseStore: Sendable {
                     );
                     """)
         }
+        migrator.registerMigration("v2 user agent summaries, sessions and novelty marks") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE observation ADD COLUMN user_agent_summary TEXT;
+                    CREATE TABLE observation_mark (
+                        observation_id INTEGER PRIMARY KEY REFERENCES observation(id) ON DELETE CASCADE,
+                        account_key TEXT NOT NULL,
+                        session TEXT NOT NULL,
+                        novel TEXT NOT NULL DEFAULT ''
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -196,4 +196,31 @@ import Testing
         let again = store.ingest(paths: [url.path])
         #expect(again.filter { $0.status == .alreadyPresent }.count == 2)
     }
+
+    @Test func groupsEachAccountsEventsIntoSessionsAndMarksWhatIsNew() throws {
+        let store = try newCase()
+        let log = [
+            "2024-07-09T10:00:00Z gw sshd[1]: Accepted password for alice from 192.0.2.10 port 4000 ssh2",
+            "2024-07-09T10:10:00Z gw sshd[2]: Accepted password for alice from 192.0.2.10 port 4001 ssh2",
+            "2024-07-09T10:12:00Z gw sshd[3]: Accepted password for alice from 192.0.2.11 port 4002 ssh2",
+            "2024-07-09T12:00:00Z gw sshd[4]: Accepted password for alice from 192.0.2.10 port 4003 ssh2",
+            "2024-07-09T12:05:00Z gw sshd[5]: Accepted password for alice from 2001:db8:1::1 port 4004 ssh2",
+            "2024-07-09T12:06:00Z gw sshd[6]: Accepted password for bob from 192.0.2.10 port 4005 ssh2",
+        ].joined(separator: "\n") + "\n"
+        _ = store.ingest(paths: [try Fixtures.temporaryFile(named: "auth.log", contents: log)])
+        _ = try store.analyze(mmdbPaths: [], intel: nil)
+        var events: [StoredEvent] = []
+        try store.forEachEvent { events.append($0) }
+        #expect(events.map(\.session) == ["S1", "S1", "S2", "S3", "S4", "S1"])
+        #expect(events.map { $0.novel.joined(separator: ",") } == ["address,network", "", "address", "", "address,network", "address,network"])
+        #expect(events.first?.accountKey == "openssh: alice")
+    }
+
+    @Test func summarisesUserAgentsAtIngest() throws {
+        let store = try newCase()
+        _ = store.ingest(paths: [try evidenceFolder()])
+        var summaries: [String] = []
+        try store.forEachEvent { if let s = $0.userAgentSummary { summaries.append(s) } }
+        #expect(summaries.contains("Firefox 125 · Linux · desktop"))
+    }
 }

@@ -9,6 +9,10 @@ struct Events: ParsableCommand {
         discussion: """
             jsonl prints one JSON object per observation with time (RFC 3339 UTC, or null when the source \
             gave no zone — then time_raw holds the text), ip, port, action, format, evidence_sha256 and locator.
+
+            After 'spoor analyze', each event also has its account's session and what it brought that the \
+            account had not shown before; in the table's NEW column: A address, N network (/24 or /48), \
+            D device or cookie, U user agent.
             """)
 
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case table, jsonl, csv }
@@ -29,6 +33,10 @@ struct Events: ParsableCommand {
         var rawAction: String?
         var account: String?
         var userAgent: String?
+        var userAgentSummary: String?
+        var accountKey: String?
+        var session: String?
+        var novel: [String]
         var count: Int
         var format: String
         var evidenceSha256: String
@@ -38,7 +46,8 @@ struct Events: ParsableCommand {
         enum CodingKeys: String, CodingKey {
             case time, timeRaw = "time_raw", timeRule = "time_rule", timeZone = "time_zone",
                 timeAssumption = "time_assumption", ip, ipRaw = "ip_raw", port, action, rawAction = "raw_action",
-                account, userAgent = "user_agent", count, format, evidenceSha256 = "evidence_sha256", locator, fields
+                account, userAgent = "user_agent", userAgentSummary = "user_agent_summary", accountKey = "account_key",
+                session, novel, count, format, evidenceSha256 = "evidence_sha256", locator, fields
         }
 
         // Absent values are written as null so every line has the same keys.
@@ -56,6 +65,10 @@ struct Events: ParsableCommand {
             try c.encode(rawAction, forKey: .rawAction)
             try c.encode(account, forKey: .account)
             try c.encode(userAgent, forKey: .userAgent)
+            try c.encode(userAgentSummary, forKey: .userAgentSummary)
+            try c.encode(accountKey, forKey: .accountKey)
+            try c.encode(session, forKey: .session)
+            try c.encode(novel, forKey: .novel)
             try c.encode(count, forKey: .count)
             try c.encode(format, forKey: .format)
             try c.encode(evidenceSha256, forKey: .evidenceSha256)
@@ -65,8 +78,8 @@ struct Events: ParsableCommand {
     }
 
     static let csvColumns = [
-        "time", "time_raw", "time_zone", "ip", "port", "action", "raw_action", "account", "user_agent", "count",
-        "format", "evidence_sha256", "path", "position",
+        "time", "time_raw", "time_zone", "ip", "port", "action", "raw_action", "account", "user_agent",
+        "user_agent_summary", "session", "novel", "count", "format", "evidence_sha256", "path", "position",
     ]
 
     func run() throws {
@@ -76,7 +89,7 @@ struct Events: ParsableCommand {
         var output = BufferedOutput()
         switch format {
         case .table:
-            output.write(pad("TIME (UTC)", 32) + pad("IP", 40) + pad("PORT", 6) + pad("ACTION", 15) + pad("ACCOUNT", 16) + "WHERE\n")
+            output.write(pad("TIME (UTC)", 32) + pad("IP", 40) + pad("PORT", 6) + pad("ACTION", 15) + pad("ACCOUNT", 16) + pad("NEW", 10) + "WHERE\n")
         case .csv:
             output.write(Events.csvColumns.joined(separator: ",") + "\n")
         case .jsonl:
@@ -89,13 +102,15 @@ struct Events: ParsableCommand {
                     output.write(
                         pad(event.displayTime, 32) + pad(event.ip ?? event.ipRaw.map { "?\($0)" } ?? "-", 40)
                             + pad(event.port.map(String.init) ?? "-", 6) + pad(event.action, 15)
-                            + pad(event.account ?? "-", 16) + SafeText.terminal(event.locator.description) + "\n")
+                            + pad(event.account ?? "-", 16) + pad(Events.novelty(event.novel), 10)
+                            + SafeText.terminal(event.locator.description) + "\n")
                 case .jsonl:
                     let line = JSONLine(
                         time: event.timeUTC, timeRaw: event.timeRaw, timeRule: event.timeRule, timeZone: event.timeZone,
                         timeAssumption: event.timeAssumption, ip: event.ip, ipRaw: event.ipRaw, port: event.port,
                         action: event.action, rawAction: event.rawAction, account: event.account, userAgent: event.userAgent,
-                        count: event.count, format: event.format, evidenceSha256: event.locator.evidenceSHA256,
+                        userAgentSummary: event.userAgentSummary, accountKey: event.accountKey, session: event.session,
+                        novel: event.novel, count: event.count, format: event.format, evidenceSha256: event.locator.evidenceSHA256,
                         locator: event.locator, fields: event.fields)
                     output.write(String(decoding: try encoder.encode(line), as: UTF8.self) + "\n")
                 case .csv:
@@ -103,7 +118,8 @@ struct Events: ParsableCommand {
                     let values: [String] = [
                         event.timeUTC ?? "", event.timeRaw ?? "", event.timeZone ?? "", event.ip ?? event.ipRaw ?? "",
                         event.port.map(String.init) ?? "", event.action, event.rawAction ?? "", event.account ?? "",
-                        event.userAgent ?? "", String(event.count), event.format, event.locator.evidenceSHA256,
+                        event.userAgent ?? "", event.userAgentSummary ?? "", event.session ?? "", event.novel.joined(separator: " "),
+                        String(event.count), event.format, event.locator.evidenceSHA256,
                         event.locator.member.map { "\(event.locator.path)!\($0)" } ?? event.locator.path, position,
                     ]
                     output.write(values.map { SafeText.csvField($0) }.joined(separator: ",") + "\n")
@@ -114,6 +130,13 @@ struct Events: ParsableCommand {
             throw fail(error)
         }
         output.flush()
+    }
+
+    /// `A N D U` for a new address, network, device, user agent.
+    static func novelty(_ novel: [String]) -> String {
+        let letters = ["address": "A", "network": "N", "device": "D", "user_agent": "U"]
+        let text = novel.compactMap { letters[$0] }.joined(separator: " ")
+        return text.isEmpty ? "-" : text
     }
 
     /// A terminal-safe cell padded to `width` (or cut with an ellipsis).

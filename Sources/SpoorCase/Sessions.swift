@@ -1,0 +1,94 @@
+import Foundation
+import GRDB
+import SpoorCore
+
+/// Groups each account's events into sessions and marks what is new for the account.
+///
+/// The account is the record's account name, or — for exports that belong to one account and
+/// do not repeat its name in each record — the source format and evidence file. Events are taken
+/// in time order (zone-less times by their wall-clock reading). An event joins the latest
+/// session of its account that saw the same address, cookie or device within ``gap``; otherwise
+/// it opens a new session. It is marked `address`, `network` (the /24 or /48 around it),
+/// `device` or `user_agent` when it is the first of the account's events to bring one.
+enum Sessions {
+    static let gap: Int64 = 30 * 60 * 1_000_000_000
+
+    struct Open {
+        var id: String
+        var last: Int64
+        var addresses: Set<String>
+        var tokens: Set<String>
+    }
+
+    struct Seen {
+        var addresses: Set<String> = []
+        var networks: Set<String> = []
+        var devices: Set<String> = []
+        var userAgents: Set<String> = []
+        var sessions: [Open] = []
+        var count = 0
+    }
+
+    static func mark(_ db: Database) throws {
+        try db.execute(sql: "DELETE FROM observation_mark")
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT o.id, o.format, o.account, o.time_key, o.ip, o.user_agent, o.fields, e.path
+                FROM observation o JOIN evidence e ON e.id = o.evidence_id
+                WHERE o.time_key IS NOT NULL
+                ORDER BY o.time_key, o.id
+                """)
+        var accounts: [String: Seen] = [:]
+        let insert = try db.makeStatement(
+            sql: "INSERT INTO observation_mark (observation_id, account_key, session, novel) VALUES (?, ?, ?, ?)")
+        while let row = try rows.next() {
+            let id: Int64 = row["id"]
+            let time: Int64 = row["time_key"]
+            let account: String? = row["account"]
+            let format: String = row["format"]
+            let path: String = row["path"]
+            let key = account.map { "\(format): \($0)" } ?? "\(format): \((path as NSString).lastPathComponent)"
+            let ip: String? = row["ip"]
+            let userAgent: String? = row["user_agent"]
+            let fieldText: String = row["fields"] ?? "{}"
+            let fields = (try? JSONDecoder().decode([String: String].self, from: Data(fieldText.utf8))) ?? [:]
+            let device = fields["device"] ?? fields["datr_cookie"] ?? fields["name"]
+            var tokens = Set([fields["datr_cookie"], fields["device"]].compactMap { $0 }.filter { !$0.isEmpty })
+            if let userAgent, !userAgent.isEmpty { tokens.insert("ua:" + userAgent) }
+
+            var seen = accounts[key] ?? Seen()
+            var novel: [String] = []
+            if let ip, let address = IPAddress(ip) {
+                if seen.addresses.insert(ip).inserted { novel.append("address") }
+                let prefix = address.family == .v4 ? 24 : 48
+                if let network = IPNetwork(containing: address, prefixLength: prefix),
+                    seen.networks.insert(network.description).inserted
+                {
+                    novel.append("network")
+                }
+            }
+            if let device, !device.isEmpty, seen.devices.insert(device).inserted { novel.append("device") }
+            if let userAgent, !userAgent.isEmpty, seen.userAgents.insert(userAgent).inserted { novel.append("user_agent") }
+
+            let match = seen.sessions.lastIndex { open in
+                time - open.last <= gap && (ip.map(open.addresses.contains) == true || !open.tokens.isDisjoint(with: tokens))
+            }
+            let session: String
+            if let match {
+                seen.sessions[match].last = time
+                if let ip { seen.sessions[match].addresses.insert(ip) }
+                seen.sessions[match].tokens.formUnion(tokens)
+                session = seen.sessions[match].id
+            } else {
+                seen.count += 1
+                session = "S\(seen.count)"
+                seen.sessions.append(Open(id: session, last: time, addresses: Set([ip].compactMap { $0 }), tokens: tokens))
+                // Sessions idle for longer than the gap cannot be joined again.
+                seen.sessions.removeAll { time - $0.last > gap }
+            }
+            accounts[key] = seen
+            try insert.execute(arguments: [id, key, session, novel.joined(separator: ",")])
+        }
+    }
+}
