@@ -7,6 +7,8 @@ public enum ParserRegistry {
         WebAccessLogParser.self,
         FacebookParser.self,
         GoogleAccessLogParser.self,
+        XArchiveParser.self,
+        TelegramExportParser.self,
     ]
 
     /// The parser with this format identifier.
