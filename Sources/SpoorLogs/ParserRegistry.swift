@@ -6,6 +6,7 @@ public enum ParserRegistry {
         OpenSSHParser.self,
         WebAccessLogParser.self,
         FacebookParser.self,
+        InstagramParser.self,
         GoogleAccessLogParser.self,
         XArchiveParser.self,
         TelegramExportParser.self,
