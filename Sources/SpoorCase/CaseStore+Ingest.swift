@@ -279,11 +279,15 @@ final class StoreSink: ObservationSink {
     var warningCount = 0
     var firstWarnings: [ParseWarning] = []
     var error: (any Error)?
-    let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return e
-    }()
+    /// User agents repeat across records; each distinct one is summarised once.
+    var summaries: [String: String] = [:]
+
+    func summary(_ userAgent: String) -> String {
+        if let known = summaries[userAgent] { return known }
+        let text = UserAgentSummary.summarize(userAgent).text
+        if summaries.count < 100_000 { summaries[userAgent] = text }
+        return text
+    }
 
     init(db: Database, evidenceID: Int64) {
         self.db = db
@@ -305,8 +309,8 @@ final class StoreSink: ObservationSink {
                 evidenceID, event.format, time?.sortKey, time?.rfc3339UTC, time?.raw, time?.rule.rawValue,
                 time.map { StoreSink.zoneText($0.zone) }, time?.assumption, event.ip?.description, event.ipRaw,
                 event.port.map { Int($0) }, event.action.rawValue, event.rawAction, event.account, event.userAgent,
-                event.userAgent.map { UserAgentSummary.summarize($0).text }, event.count, String(decoding: try encoder.encode(event.fields), as: UTF8.self),
-                String(decoding: try encoder.encode(event.locator), as: UTF8.self), event.locator.ordinal,
+                event.userAgent.map(summary), event.count, JSONText.object(event.fields), event.locator.jsonText,
+                event.locator.ordinal,
             ])
             observations += 1
         }

@@ -1,3 +1,4 @@
+import Foundation
 import SpoorCore
 import Testing
 
@@ -42,5 +43,22 @@ import Testing
 
     @Test func escapesPointerTokens() {
         #expect(JSONValue.pointerToken("a/b~c") == "a~1b~0c")
+    }
+}
+
+@Suite struct JSONTextTests {
+    @Test func writesWhatJSONEncoderWrites() throws {
+        let evidence = EvidenceItem(path: "/cases/a \"b\"/auth.log", member: "x/y.json", size: 1, sha256: "ab")
+        for position in [Locator.Position.line(3), .row(7), .jsonPointer("/a~1b/0"), .packet(number: 9, offset: 1234)] {
+            let locator = Locator(evidence: evidence, position: position)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            #expect(locator.jsonText == String(decoding: try encoder.encode(locator), as: UTF8.self))
+        }
+        let fields = ["b": "line\nbreak \u{1}", "a": "quote \" and \\"]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let parsed = try JSONDecoder().decode([String: String].self, from: Data(JSONText.object(fields).utf8))
+        #expect(parsed == fields)
     }
 }
