@@ -20,6 +20,11 @@ measure() {  # prints "<seconds> <max RSS KiB>" for the command
   /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; return 1; }
   cat "$work/time"
 }
+measure_to() {  # the same, with standard output kept in a file
+  local out=$1; shift
+  /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$out" 2>"$work/err" || { cat "$work/err" >&2; return 1; }
+  cat "$work/time"
+}
 
 printf "%-44s %10s %14s %12s\n" "run ($events events per file)" "seconds" "events/s" "max RSS MiB"
 report() {
@@ -33,7 +38,8 @@ for input in "$csv" "$log"; do
   read -r s kib < <(measure "$spoor" ingest "$work/case-$name" "$input")
   report "spoor ingest ${name:0:24}" "$s" "$kib"
   spoor_s=$s
-  read -r s kib < <(measure grep -coE '([0-9]{1,3}\.){3}[0-9]{1,3}|2001:db8:[0-9a-f:]+' "$input")
+  # grep is given a real output file: GNU grep stops at the first match when writing to /dev/null.
+  read -r s kib < <(measure_to "$work/grep.out" grep -oE '([0-9]{1,3}\.){3}[0-9]{1,3}|2001:db8:[0-9a-f:]+' "$input")
   report "  peer: grep -oE addresses" "$s" "$kib"
   echo "  ratio spoor/grep: $(python3 -c "import sys; print(f'{float(sys.argv[1])/max(float(sys.argv[2]),1e-9):.1f}x')" "$spoor_s" "$s")"
   if [ "$input" = "$csv" ]; then

@@ -3,6 +3,8 @@
 public enum JSONText {
     /// A JSON string literal: quotes, backslashes and control characters escaped.
     public static func quote(_ text: String) -> String {
+        // Most text needs no escaping: one pass over the bytes decides.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }) { return "\"" + text + "\"" }
         var out = "\""
         out.reserveCapacity(text.utf8.count + 2)
         for scalar in text.unicodeScalars {

@@ -29,7 +29,12 @@ struct CSVRecords {
 
     /// The trimmed, non-empty value of the first column matching `aliases`.
     func value(_ record: CSVReader.Record, _ aliases: [String]) -> String? {
-        guard let column = header.column(aliases), column < record.fields.count else { return nil }
+        value(record, header.column(aliases))
+    }
+
+    /// The trimmed, non-empty value of a column found once with `header.column`.
+    func value(_ record: CSVReader.Record, _ column: Int?) -> String? {
+        guard let column, column < record.fields.count else { return nil }
         let text = record.fields[column].trimmingCharacters(in: " \t\r\n")
         return text.isEmpty ? nil : text
     }

@@ -41,31 +41,37 @@ public struct GoogleAccessLogParser: LogParser {
                 message: "header lacks 'Activity Timestamp' or 'IP Address'; no row can be read"))
             return summary
         }
+        let h = rows.header
+        let c = (
+            timestamp: h.column(Self.timestamp), ip: h.column(Self.ip), type: h.column(Self.activityType),
+            product: h.column(Self.product), subProduct: h.column(Self.subProduct), gaia: h.column(Self.gaia),
+            proxied: h.column(Self.proxied), nonRoutable: h.column(Self.nonRoutable), userAgent: h.column(Self.userAgent),
+            place: Self.place.map { ($0.0, h.column($0.1)) })
         while let (record, locator) = try rows.next() {
             summary.records += 1
             if record.malformed {
                 sink.warn(ParseWarning(locator: locator, message: "CSV quoting is broken in this row; read as written"))
             }
-            guard let timeText = rows.value(record, Self.timestamp), let time = Timestamp.parseISO8601(timeText) else {
+            guard let timeText = rows.value(record, c.timestamp), let time = Timestamp.parseISO8601(timeText) else {
                 summary.malformed += 1
-                sink.warn(ParseWarning(locator: locator, message: "no readable Activity Timestamp", excerpt: rows.value(record, Self.timestamp)))
+                sink.warn(ParseWarning(locator: locator, message: "no readable Activity Timestamp", excerpt: rows.value(record, c.timestamp)))
                 continue
             }
-            let ipText = rows.value(record, Self.ip)
+            let ipText = rows.value(record, c.ip)
             let endpoint = ipText.flatMap { IPAddress.parseEndpoint($0) }
-            let type = rows.value(record, Self.activityType)
-            let product = rows.value(record, Self.product)
+            let type = rows.value(record, c.type)
+            let product = rows.value(record, c.product)
             var fields: [String: String] = [:]
             if let p = product { fields["product"] = p }
-            if let s = rows.value(record, Self.subProduct) { fields["sub_product"] = s }
-            if let g = rows.value(record, Self.gaia) { fields["gaia_id"] = g }
-            if let proxied = rows.value(record, Self.proxied) { fields["proxied_host_ip"] = proxied }
-            if let flag = rows.value(record, Self.nonRoutable) { fields["non_routable"] = flag }
-            for (key, aliases) in Self.place { if let v = rows.value(record, aliases) { fields[key] = v } }
+            if let s = rows.value(record, c.subProduct) { fields["sub_product"] = s }
+            if let g = rows.value(record, c.gaia) { fields["gaia_id"] = g }
+            if let proxied = rows.value(record, c.proxied) { fields["proxied_host_ip"] = proxied }
+            if let flag = rows.value(record, c.nonRoutable) { fields["non_routable"] = flag }
+            for (key, column) in c.place { if let v = rows.value(record, column) { fields[key] = v } }
             let event = AccessEvent(
                 format: Self.formatID, time: time, action: Self.action(type), rawAction: type ?? product,
                 ip: endpoint?.address, ipRaw: endpoint?.address.description == ipText ? nil : ipText, port: endpoint?.port,
-                userAgent: rows.value(record, Self.userAgent), fields: fields, locator: locator)
+                userAgent: rows.value(record, c.userAgent), fields: fields, locator: locator)
             if let ipText, endpoint == nil {
                 sink.warn(ParseWarning(locator: locator, message: "IP Address not readable", excerpt: ipText))
             }

@@ -12,7 +12,7 @@ enum OpenSSHMessage {
     /// `message repeated <n> times: [ <inner>]`.
     static func repeated(_ message: Substring) -> (Int, Substring)? {
         guard let rest = message.dropPrefix("message repeated "),
-            let timesEnd = rest.range(of: " times: [")
+            let timesEnd = rest.utf8Range(of: " times: [")
         else { return nil }
         guard let n = Int(rest[..<timesEnd.lowerBound]), n > 0 else { return nil }
         var inner = rest[timesEnd.upperBound...]
@@ -34,7 +34,7 @@ enum OpenSSHMessage {
         }
         if let rest = message.dropPrefix("Invalid user ") {
             // `Invalid user <user> from <ip>{ port <port>}`; older versions give no port.
-            guard let from = rest.range(of: " from ", options: .backwards) else { return nil }
+            guard let from = rest.utf8Range(of: " from ", backwards: true) else { return nil }
             let user = rest[..<from.lowerBound]
             var event = make(.loginFailed, "Invalid user", user: user, endpoint: rest[from.upperBound...], context)
             event.fields["invalid_user"] = "true"
@@ -76,12 +76,12 @@ enum OpenSSHMessage {
         if let rest = message.dropPrefix("Received disconnect from ") {
             // The reason after the code is the client's own text: read the address from the start.
             var event = make(.disconnect, "Received disconnect", user: nil, endpoint: rest, context)
-            if let colon = rest.range(of: ": ") { event.fields["reason"] = String(rest[colon.upperBound...]) }
+            if let colon = rest.utf8Range(of: ": ") { event.fields["reason"] = String(rest[colon.upperBound...]) }
             return event
         }
         if let rest = message.dropPrefix("Connection from ") {
             var event = make(.connect, "Connection from", user: nil, endpoint: rest, context)
-            if let on = rest.range(of: " on ") {
+            if let on = rest.utf8Range(of: " on ") {
                 event.fields["local_address"] = String(rest[on.upperBound...])
             }
             return event
@@ -91,7 +91,7 @@ enum OpenSSHMessage {
         // <ip> port <p>`, `Unable to negotiate with <ip> port <p>: …`, `Timeout before
         // authentication for <ip> port <p>`): kept, so no address that reached the server is lost.
         for marker in [" from ", " with ", " for ", " by "] {
-            if let range = message.range(of: marker, options: .backwards),
+            if let range = message.utf8Range(of: marker, backwards: true),
                 let endpoint = leadingEndpoint(message[range.upperBound...]), endpoint.port != nil
             {
                 let words = message[..<range.lowerBound]
@@ -106,8 +106,8 @@ enum OpenSSHMessage {
 
     /// `<method> for {invalid user }<user> from <ip> port <port>{ ssh2}{: <key type> <fingerprint>}`.
     static func authentication(_ action: Action, verb: String, _ rest: Substring, _ context: MessageContext) -> AccessEvent? {
-        guard let forRange = rest.range(of: " for "),
-            let fromRange = rest.range(of: " from ", options: .backwards),
+        guard let forRange = rest.utf8Range(of: " for "),
+            let fromRange = rest.utf8Range(of: " from ", backwards: true),
             forRange.upperBound <= fromRange.lowerBound
         else { return nil }
         let method = rest[..<forRange.lowerBound]
@@ -121,7 +121,7 @@ enum OpenSSHMessage {
         var event = make(action, "\(verb) \(method)", user: user, endpoint: endpointText, context)
         event.fields["method"] = String(method)
         if invalid { event.fields["invalid_user"] = "true" }
-        if let keyStart = endpointText.range(of: ": ") {
+        if let keyStart = endpointText.utf8Range(of: ": ") {
             event.fields["key"] = String(endpointText[keyStart.upperBound...])
         }
         return event
@@ -168,7 +168,7 @@ enum OpenSSHMessage {
 
     /// `<user> <ip> port <port>…` where the user may contain spaces.
     static func userThenEndpoint(_ text: Substring) -> (Substring, Substring)? {
-        guard let portRange = text.range(of: " port ", options: .backwards) else { return nil }
+        guard let portRange = text.utf8Range(of: " port ", backwards: true) else { return nil }
         let beforePort = text[..<portRange.lowerBound]
         guard let space = beforePort.lastIndex(of: " ") else { return nil }
         return (text[..<space], text[text.index(after: space)...])
@@ -177,7 +177,7 @@ enum OpenSSHMessage {
     /// The user name in `root(uid=0) by (uid=0)` or `root by (uid=0)`.
     static func userName(_ text: Substring) -> Substring {
         var name = text
-        if let by = name.range(of: " by ") { name = name[..<by.lowerBound] }
+        if let by = name.utf8Range(of: " by ") { name = name[..<by.lowerBound] }
         if let paren = name.firstIndex(of: "(") { name = name[..<paren] }
         return name
     }
@@ -200,6 +200,6 @@ extension Substring {
     }
 
     func after(_ marker: String) -> Substring? {
-        range(of: marker).map { self[$0.upperBound...] }
+        utf8Range(of: marker).map { self[$0.upperBound...] }
     }
 }

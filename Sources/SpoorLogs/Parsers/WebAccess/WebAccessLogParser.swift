@@ -93,7 +93,7 @@ struct AccessLogLine {
         var rest = Substring(text)
         guard let client = rest.takeToken(), let ident = rest.takeToken() else { return nil }
         // The user field may itself be `-` or a name; it ends at ` [`.
-        guard let bracket = rest.range(of: " [") ?? (rest.first == "[" ? rest.startIndex..<rest.index(after: rest.startIndex) : nil)
+        guard let bracket = rest.utf8Range(of: " [") ?? (rest.first == "[" ? rest.startIndex..<rest.index(after: rest.startIndex) : nil)
         else { return nil }
         let user = rest.first == "[" ? Substring("-") : rest[..<bracket.lowerBound]
         rest = rest[bracket.upperBound...]
