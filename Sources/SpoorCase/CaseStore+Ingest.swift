@@ -244,7 +244,7 @@ extension CaseStore {
             let id = try Self.insertEvidence(
                 db, evidence, format: parser.formatID, parser: parser, status: "ingested", detail: nil)
             let source = try open()
-            let sink = StoreSink(db: db, evidenceID: id)
+            let sink = StoreSink(db: db, evidenceID: id, evidence: evidence)
             let summary = try parser.init(options: options).parse(source, evidence: evidence, into: sink)
             if let error = sink.error { throw error }
             if let file = source as? FileByteSource {
@@ -279,6 +279,23 @@ final class StoreSink: ObservationSink {
     var warningCount = 0
     var firstWarnings: [ParseWarning] = []
     var error: (any Error)?
+    /// The evidence item's path, hash and member, quoted once for every locator of the item.
+    let evidence: EvidenceItem
+    let quoted: (path: String, sha256: String, member: String)
+
+    /// The locator's JSON, the same text `Locator.jsonText` writes (keys in sorted order), built
+    /// from the parts quoted once.
+    func locatorJSON(_ locator: Locator) -> String {
+        guard locator.evidenceSHA256 == evidence.sha256, locator.path == evidence.path, locator.member == evidence.member
+        else { return locator.jsonText }
+        let member = evidence.member == nil ? "" : "\"member\":\(quoted.member),"
+        switch locator.position {
+        case .line(let n): return "{\"line\":\(n),\(member)\"path\":\(quoted.path),\"sha256\":\(quoted.sha256)}"
+        case .row(let n): return "{\(member)\"path\":\(quoted.path),\"row\":\(n),\"sha256\":\(quoted.sha256)}"
+        default: return locator.jsonText
+        }
+    }
+
     /// User agents repeat across records; each distinct one is summarised once.
     var summaries: [String: String] = [:]
 
@@ -289,9 +306,11 @@ final class StoreSink: ObservationSink {
         return text
     }
 
-    init(db: Database, evidenceID: Int64) {
+    init(db: Database, evidenceID: Int64, evidence: EvidenceItem) {
         self.db = db
         self.evidenceID = evidenceID
+        self.evidence = evidence
+        quoted = (JSONText.quote(evidence.path), JSONText.quote(evidence.sha256), JSONText.quote(evidence.member ?? ""))
     }
 
     func accept(_ observation: Observation) throws {
@@ -309,7 +328,7 @@ final class StoreSink: ObservationSink {
                 evidenceID, event.format, time?.sortKey, time?.rfc3339UTC, time?.raw, time?.rule.rawValue,
                 time.map { StoreSink.zoneText($0.zone) }, time?.assumption, event.ip?.description, event.ipRaw,
                 event.port.map { Int($0) }, event.action.rawValue, event.rawAction, event.account, event.userAgent,
-                event.userAgent.map(summary), event.count, JSONText.object(event.fields), event.locator.jsonText,
+                event.userAgent.map(summary), event.count, JSONText.object(event.fields), locatorJSON(event.locator),
                 event.locator.ordinal,
             ])
             observations += 1

@@ -78,11 +78,16 @@ struct ByteScanner {
 
     var atEnd: Bool { index == bytes.count }
 
-    mutating func skip(_ literal: String) -> Bool {
-        let lit = Array(literal.utf8)
-        guard index + lit.count <= bytes.count, Array(bytes[index..<index + lit.count]) == lit else { return false }
-        index += lit.count
-        return true
+    mutating func skip(_ literal: StaticString) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        guard index + count <= bytes.count else { return false }
+        let matches = literal.withUTF8Buffer { lit in
+            var i = 0
+            while i < count && bytes[index + i] == lit[i] { i += 1 }
+            return i == count
+        }
+        if matches { index += count }
+        return matches
     }
 
     mutating func digits(exactly count: Int) -> Int? { digits(minimum: count, maximum: count) }

@@ -168,7 +168,13 @@ public struct FacebookParser: LogParser {
 
 extension StringProtocol {
     func trimmingCharacters(in set: String) -> String {
+        // Most values need no trimming: check the two ends' bytes before anything else.
         var s = Substring(self)
+        if let first = s.utf8.first, let last = s.utf8.last, first > 0x20, last > 0x20, set.utf8.allSatisfy({ $0 <= 0x7F }),
+            !set.utf8.contains(first), !set.utf8.contains(last)
+        {
+            return String(s)
+        }
         while let first = s.first, set.contains(first) { s.removeFirst() }
         while let last = s.last, set.contains(last) { s.removeLast() }
         return String(s)
