@@ -152,7 +152,7 @@ enum OpenSSHMessage {
 
     /// `<ip>` or `<ip> port <port>` at the start of `text`, followed by anything.
     static func leadingEndpoint(_ text: Substring) -> Endpoint? {
-        let token = text.prefix { $0 != " " }
+        let token = text[..<(text.utf8.firstIndex(of: 0x20) ?? text.endIndex)]
         var ipText = token
         // `Received disconnect from <ip>:<code>:` (no port) and `<ip>:` before a reason.
         if IPAddress(ipText) == nil, let colon = ipText.lastIndex(of: ":") {
@@ -160,7 +160,7 @@ enum OpenSSHMessage {
         }
         guard let address = IPAddress(ipText) else { return nil }
         var port: UInt16? = nil
-        if let afterPort = text.dropFirst(token.count).dropPrefix(" port ") {
+        if let afterPort = text[token.endIndex...].dropPrefix(" port ") {
             port = UInt16(afterPort.prefix { $0.isASCII && $0.isNumber })
         }
         return Endpoint(address: address.normalized, port: port)
@@ -195,8 +195,11 @@ enum OpenSSHMessage {
 }
 
 extension Substring {
+    /// The rest after `prefix`, compared byte for byte (much cheaper than `hasPrefix` on
+    /// characters, per line).
     func dropPrefix(_ prefix: String) -> Substring? {
-        hasPrefix(prefix) ? dropFirst(prefix.count) : nil
+        guard utf8.starts(with: prefix.utf8) else { return nil }
+        return self[utf8.index(startIndex, offsetBy: prefix.utf8.count)...]
     }
 
     func after(_ marker: String) -> Substring? {

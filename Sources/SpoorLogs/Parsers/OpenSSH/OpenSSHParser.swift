@@ -130,8 +130,8 @@ struct SyslogPrefix {
     static func read(_ line: Substring, syslogDates: inout SyslogDateReader) -> SyslogPrefix? {
         var rest: Substring
         let time: Timestamp
-        if let first = line.first, first.isNumber {
-            guard let space = line.firstIndex(of: " "),
+        if let first = line.utf8.first, first >= 0x30 && first <= 0x39 {
+            guard let space = line.utf8.firstIndex(of: 0x20),
                 let t = Timestamp.parseISO8601(String(line[..<space]))
             else { return nil }
             time = t
@@ -143,19 +143,19 @@ struct SyslogPrefix {
             guard rest.first == " " else { return nil }
             rest = rest.dropFirst()
         }
-        guard let hostEnd = rest.firstIndex(of: " ") else { return nil }
+        guard let hostEnd = rest.utf8.firstIndex(of: 0x20) else { return nil }
         let host = rest[..<hostEnd]
         rest = rest[rest.index(after: hostEnd)...]
-        guard let colon = rest.firstIndex(of: ":") else { return nil }
+        guard let colon = rest.utf8.firstIndex(of: UInt8(ascii: ":")) else { return nil }
         var tag = rest[..<colon]
-        guard !tag.isEmpty, !tag.contains(" ") else { return nil }
+        guard !tag.isEmpty, !tag.utf8.contains(0x20) else { return nil }
         var pid: Substring? = nil
-        if tag.last == "]", let open = tag.firstIndex(of: "[") {
+        if tag.utf8.last == UInt8(ascii: "]"), let open = tag.utf8.firstIndex(of: UInt8(ascii: "[")) {
             pid = tag[tag.index(after: open)..<tag.index(before: tag.endIndex)]
             tag = tag[..<open]
         }
-        var message = rest[rest.index(after: colon)...]
-        if message.first == " " { message = message.dropFirst() }
+        var message = rest[rest.utf8.index(after: colon)...]
+        if message.utf8.first == 0x20 { message = message.dropFirst() }
         return SyslogPrefix(time: time, host: host, process: tag, pid: pid, message: message)
     }
 }
