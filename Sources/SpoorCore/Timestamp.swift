@@ -86,6 +86,8 @@ public enum TimestampRule: String, Sendable, Codable, CaseIterable {
     case syslogBSD = "syslog_bsd"
     /// Apache/nginx `dd/Mon/yyyy:HH:MM:SS ±hhmm`.
     case commonLog = "common_log"
+    /// Month-first `MM/DD/YYYY:HH:MM:SS ±hhmm` (cPanel).
+    case monthFirst = "month_first"
 }
 
 // MARK: - Readers
@@ -160,7 +162,7 @@ extension Timestamp {
         } else if scanner.skip(" UTC") || scanner.skip(" Z") {
             zone = .utc
             rule = .dateTimeUTC
-        } else if let offset = scanner.offset() {
+        } else if let offset = scanner.offset() ?? (scanner.skip(" ") ? scanner.offset() : nil) {
             zone = offset == 0 ? .utc : .offset(seconds: offset)
         } else {
             return nil
@@ -184,6 +186,29 @@ extension Timestamp {
         return Timestamp(
             seconds: local - Int64(offset), zone: offset == 0 ? .utc : .offset(seconds: offset), raw: text,
             rule: .commonLog)
+    }
+
+    /// The same wall-clock reading taken as UTC because the source's documentation says its
+    /// zone-less times are UTC (Apple's CSVs, for one). The reason is kept as the assumption.
+    public func assumingUTC(because reason: String) -> Timestamp {
+        guard zone == .unspecified else { return self }
+        return Timestamp(
+            seconds: seconds, nanoseconds: nanoseconds, zone: .utc, raw: raw, rule: rule,
+            assumption: [assumption, "taken as UTC: \(reason)"].compactMap { $0 }.joined(separator: "; "))
+    }
+
+    /// Reads cPanel's older `MM/DD/YYYY:HH:MM:SS ±hhmm` (month first).
+    public static func parseCPanel(_ text: String) -> Timestamp? {
+        var scanner = ByteScanner(text)
+        guard let month = scanner.digits(exactly: 2), scanner.skip("/"), let day = scanner.digits(exactly: 2),
+            scanner.skip("/"), let year = scanner.digits(exactly: 4), scanner.skip(":"),
+            let hour = scanner.digits(exactly: 2), scanner.skip(":"), let minute = scanner.digits(exactly: 2),
+            scanner.skip(":"), let second = scanner.digits(exactly: 2), scanner.skip(" "), let offset = scanner.offset(),
+            scanner.atEnd,
+            let local = CivilTime.seconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        else { return nil }
+        return Timestamp(
+            seconds: local - Int64(offset), zone: offset == 0 ? .utc : .offset(seconds: offset), raw: text, rule: .monthFirst)
     }
 
     /// Tries, in order, a Unix count and ISO 8601 (which covers `YYYY-MM-DD HH:MM:SS UTC`).

@@ -74,15 +74,21 @@ public struct FormatSample: Sendable {
         self.init(path: fileName, head: head)
     }
 
-    /// The first complete lines of the sample (at most `limit`), decoded leniently.
+    /// The first complete lines of the sample (at most `limit`), decoded leniently. Lines are
+    /// split on LF bytes, with a CR before it removed (a `\r\n` is one Character in Swift, so
+    /// splitting decoded text on "\n" would not see CRLF line ends).
     public func lines(limit: Int = 50) -> [Substring] {
-        var text = String(decoding: head, as: UTF8.self)
-        if head.count >= FormatSample.size, let lastNewline = text.lastIndex(of: "\n") {
-            text = String(text[..<lastNewline])
+        var bytes = head[...]
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+        if head.count >= FormatSample.size, let lastNewline = bytes.lastIndex(of: 0x0A) { bytes = bytes[..<lastNewline] }
+        var lines: [Substring] = []
+        for var line in bytes.split(separator: 0x0A, omittingEmptySubsequences: true) {
+            if line.last == 0x0D { line = line.dropLast() }
+            if line.isEmpty { continue }
+            lines.append(Substring(String(decoding: line, as: UTF8.self)))
+            if lines.count == limit { break }
         }
-        return text.split(separator: "\n", maxSplits: limit, omittingEmptySubsequences: true)
-            .prefix(limit)
-            .map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+        return lines
     }
 
     /// True when the sample has bytes that text never has (NUL), i.e. it is binary.

@@ -10,6 +10,9 @@ public enum ParserRegistry {
         GoogleAccessLogParser.self,
         XArchiveParser.self,
         TelegramExportParser.self,
+        AppleAccountParser.self,
+        ProtonLogsParser.self,
+        LinkedInLoginsParser.self,
     ]
 
     /// The parser with this format identifier.

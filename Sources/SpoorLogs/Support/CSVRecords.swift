@@ -7,15 +7,29 @@ struct CSVRecords {
     let header: CSVHeader
     let evidence: EvidenceItem
 
-    /// Reads the header. Returns nil (after a warning) for an empty file.
-    init?(_ source: any ByteSource, evidence: EvidenceItem, sink: any ObservationSink) throws {
+    /// Reads the header: the first record, or — when `isHeader` is given — the first of the
+    /// first 20 records it accepts (some exports put a title or notes above the header). Returns
+    /// nil (after a warning) when there is none.
+    init?(
+        _ source: any ByteSource, evidence: EvidenceItem, sink: any ObservationSink,
+        isHeader: ((CSVHeader) -> Bool)? = nil
+    ) throws {
         reader = CSVReader(source)
-        guard let first = try reader.next() else {
-            sink.warn(ParseWarning(locator: Locator(evidence: evidence, position: .row(0)), message: "empty file: no header row"))
-            return nil
-        }
-        header = CSVHeader(first.fields.map { $0.replacingNBSP() })
         self.evidence = evidence
+        var skipped = 0
+        while let record = try reader.next() {
+            let candidate = CSVHeader(record.fields.map { $0.replacingNBSP() })
+            if isHeader?(candidate) ?? true {
+                header = candidate
+                return
+            }
+            skipped += 1
+            if skipped == 20 { break }
+        }
+        sink.warn(ParseWarning(
+            locator: Locator(evidence: evidence, position: .row(0)),
+            message: skipped == 0 ? "empty file: no header row" : "no header row with the expected columns in the first \(skipped) rows"))
+        return nil
     }
 
     /// The next data row with its locator, skipping blank rows.
