@@ -13,6 +13,8 @@ public enum ParserRegistry {
         AppleAccountParser.self,
         ProtonLogsParser.self,
         LinkedInLoginsParser.self,
+        WPActivityLogParser.self,
+        CPanelLogParser.self,
     ]
 
     /// The parser with this format identifier.
