@@ -88,6 +88,8 @@ public enum TimestampRule: String, Sendable, Codable, CaseIterable {
     case commonLog = "common_log"
     /// Month-first `MM/DD/YYYY:HH:MM:SS ±hhmm` (cPanel).
     case monthFirst = "month_first"
+    /// A culture-dependent date (`3/12/2025 7:22:01 AM`, `12.03.2025 07:22:01`).
+    case cultureDate = "culture_date"
 }
 
 // MARK: - Readers
@@ -209,6 +211,36 @@ extension Timestamp {
         else { return nil }
         return Timestamp(
             seconds: local - Int64(offset), zone: offset == 0 ? .utc : .offset(seconds: offset), raw: text, rule: .monthFirst)
+    }
+
+    /// Reads culture-dependent dates such as `3/12/2025 7:22:01 AM` or `12.03.2025 07:22:01`
+    /// (as Windows tools write them). The order of day and month cannot be read from such text:
+    /// `dayFirst` says which the collecting system used; when both numbers are 12 or less the
+    /// reading records that it depended on that choice. No zone is stated.
+    public static func parseCultureDate(_ text: String, dayFirst: Bool) -> Timestamp? {
+        let trimmed = text.trimmingCharacters(in: " ")
+        let parts = trimmed.split(separator: " ", omittingEmptySubsequences: true)
+        guard parts.count >= 2, parts.count <= 3 else { return nil }
+        let dateParts = parts[0].split(whereSeparator: { $0 == "/" || $0 == "." || $0 == "-" }).compactMap { Int($0) }
+        let timeParts = parts[1].split(separator: ":").compactMap { Int($0) }
+        guard dateParts.count == 3, timeParts.count >= 2, timeParts.count <= 3, dateParts[2] >= 1000 else { return nil }
+        var hour = timeParts[0]
+        if parts.count == 3 {
+            let meridiem = parts[2].lowercased()
+            guard meridiem == "am" || meridiem == "pm", (1...12).contains(hour) else { return nil }
+            if meridiem == "pm" && hour < 12 { hour += 12 }
+            if meridiem == "am" && hour == 12 { hour = 0 }
+        }
+        let (day, month) = dayFirst ? (dateParts[0], dateParts[1]) : (dateParts[1], dateParts[0])
+        guard let local = CivilTime.seconds(
+            year: dateParts[2], month: month, day: day, hour: hour, minute: timeParts[1],
+            second: timeParts.count == 3 ? timeParts[2] : 0)
+        else { return nil }
+        let ambiguous = dateParts[0] <= 12 && dateParts[1] <= 12 && dateParts[0] != dateParts[1]
+        let order = dayFirst ? "day first" : "month first"
+        return Timestamp(
+            seconds: local, zone: .unspecified, raw: text, rule: .cultureDate,
+            assumption: ambiguous ? "day and month ambiguous: read \(order)" : "read \(order)")
     }
 
     /// Tries, in order, a Unix count and ISO 8601 (which covers `YYYY-MM-DD HH:MM:SS UTC`).

@@ -15,6 +15,8 @@ public enum ParserRegistry {
         LinkedInLoginsParser.self,
         WPActivityLogParser.self,
         CPanelLogParser.self,
+        EntraSignInParser.self,
+        UnifiedAuditLogParser.self,
     ]
 
     /// The parser with this format identifier.
