@@ -48,8 +48,86 @@ public struct ParseOptions: Sendable, Hashable {
     /// The year of the first record, for formats without years (BSD syslog). When nil, the year
     /// is inferred from the file's modification time.
     public var year: Int?
+    /// Which columns or keys hold what, for the generic CSV and JSON Lines readers.
+    public var mapping: FieldMapping?
 
-    public init(year: Int? = nil) { self.year = year }
+    public init(year: Int? = nil, mapping: FieldMapping? = nil) {
+        self.year = year
+        self.mapping = mapping
+    }
+}
+
+/// Where a generic CSV or JSON Lines file keeps each field: column names (CSV) or keys, with
+/// dots for nested keys (JSON Lines). Written `time=Login Time,ip=Source IP,account=User` on the
+/// command line, or one `name=column` per line in a file.
+public struct FieldMapping: Sendable, Hashable {
+    public static let names = ["time", "ip", "port", "account", "action", "user_agent"]
+
+    public var columns: [String: String]
+    /// How to read the time column: `auto` (Unix count or ISO 8601), `unix_seconds`, `unix_ms`,
+    /// `day_first` or `month_first` (culture-dependent dates).
+    public var timeFormat: String
+    /// Set when the source's documentation says its zone-less times are UTC.
+    public var zoneLessIsUTC: Bool
+
+    /// Reads `name=column` pairs separated by commas or new lines; `time_format=` and
+    /// `zone=utc` are options. Unknown names are an error.
+    public init(parsing text: String) throws(MappingError) {
+        var columns: [String: String] = [:]
+        var timeFormat = "auto"
+        var utc = false
+        // A file has one pair per line (column names may then hold commas); the command line
+        // separates pairs with commas.
+        let separator: Character = text.contains("\n") ? "\n" : ","
+        for part in text.split(separator: separator) {
+            let trimmed = part.trimmingCharacters(in: " \t\r")
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            let kv = trimmed.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: " ") }
+            guard kv.count == 2, !kv[1].isEmpty else { throw .malformed(trimmed) }
+            switch kv[0] {
+            case "time_format":
+                guard ["auto", "unix_seconds", "unix_ms", "day_first", "month_first"].contains(kv[1]) else { throw .malformed(trimmed) }
+                timeFormat = kv[1]
+            case "zone":
+                guard kv[1].lowercased() == "utc" else { throw .malformed(trimmed) }
+                utc = true
+            case let name where FieldMapping.names.contains(name):
+                columns[name] = kv[1]
+            default:
+                throw .unknownField(kv[0])
+            }
+        }
+        guard columns["time"] != nil else { throw .missingTime }
+        self.columns = columns
+        self.timeFormat = timeFormat
+        self.zoneLessIsUTC = utc
+    }
+
+    /// Reads a time as the mapping says.
+    public func time(_ text: String) -> Timestamp? {
+        let stamp: Timestamp? = switch timeFormat {
+        case "unix_seconds": Int64(text).map { Timestamp.unixSeconds($0, raw: text) }
+        case "unix_ms": Int64(text).map { Timestamp.unixMilliseconds($0, raw: text) }
+        case "day_first": Timestamp.parseCultureDate(text, dayFirst: true)
+        case "month_first": Timestamp.parseCultureDate(text, dayFirst: false)
+        default: Timestamp.parse(text)
+        }
+        return zoneLessIsUTC ? stamp?.assumingUTC(because: "the mapping says this source writes UTC") : stamp
+    }
+}
+
+public enum MappingError: Error, Hashable, CustomStringConvertible {
+    case malformed(String)
+    case unknownField(String)
+    case missingTime
+
+    public var description: String {
+        switch self {
+        case .malformed(let part): return "mapping '\(part)' is not name=column (or a known time_format/zone)"
+        case .unknownField(let name): return "mapping names an unknown field '\(name)'; known: \(FieldMapping.names.joined(separator: ", "))"
+        case .missingTime: return "the mapping must say which column holds the time (time=…)"
+        }
+    }
 }
 
 /// The start of an evidence item, for recognising its format.

@@ -17,6 +17,8 @@ public enum ParserRegistry {
         CPanelLogParser.self,
         EntraSignInParser.self,
         UnifiedAuditLogParser.self,
+        GenericCSVParser.self,
+        GenericJSONLinesParser.self,
     ]
 
     /// The parser with this format identifier.

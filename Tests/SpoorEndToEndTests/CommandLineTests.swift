@@ -127,4 +127,18 @@ import Testing
         #expect(noCase.status == 1)
         #expect(noCase.stderr.contains("not a Spoor case"))
     }
+
+    @Test func readsAGenericCSVThroughAMappingGivenOnTheCommandLine() throws {
+        #expect(try spoor("case", "init", caseDir).status == 0)
+        let missing = try spoor("ingest", caseDir, Fixtures.path("generic/vpn-portal.csv"), "--format", "csv")
+        #expect(missing.status == 64)
+        #expect(missing.stderr.contains("needs --map"))
+        let result = try spoor(
+            "ingest", caseDir, Fixtures.path("generic/vpn-portal.csv"), "--format", "csv",
+            "--map", "time=When,ip=From,account=Who,action=What")
+        #expect(result.status == 3, "one row has no readable time: \(result.stderr)")
+        let events = try spoor("events", caseDir, "--format", "jsonl")
+        #expect(events.stdout.split(separator: "\n").count == 2)
+        #expect(events.stdout.contains("\"format\":\"csv\""))
+    }
 }

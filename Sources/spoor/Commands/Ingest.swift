@@ -19,19 +19,46 @@ struct Ingest: ParsableCommand {
     var format: String?
     @Option(help: ArgumentHelp("The year of the first line, for logs whose dates have no year (BSD syslog). Default: inferred from the file's modification time.", valueName: "yyyy"))
     var year: Int?
+    @Option(help: ArgumentHelp(
+        "For --format csv or jsonl: which columns (or dotted keys) hold what, e.g. 'time=Login Time,ip=Source IP,account=User'.",
+        discussion: "Fields: time (required), ip, port, account, action, user_agent. Options: time_format=auto|unix_seconds|unix_ms|day_first|month_first, zone=utc.",
+        valueName: "pairs"))
+    var map: String?
+    @Option(help: ArgumentHelp("The same mapping read from a file, one name=column per line.", valueName: "file"))
+    var mapFile: String?
+
+    /// The mapping given with --map or --map-file, read and checked.
+    func mapping() throws -> FieldMapping? {
+        let text: String
+        if let map { text = map } else if let mapFile {
+            guard let contents = try? String(contentsOfFile: mapFile, encoding: .utf8) else {
+                throw ValidationError("cannot read the mapping file \(mapFile)")
+            }
+            text = contents
+        } else {
+            return nil
+        }
+        do { return try FieldMapping(parsing: text) } catch { throw ValidationError(error.description) }
+    }
 
     func validate() throws {
         if let format, ParserRegistry.parser(named: format) == nil {
             throw ValidationError("unknown format '\(format)'; known: \(ParserRegistry.all.map { $0.formatID }.joined(separator: ", "))")
         }
         if let year, !(1970...2100).contains(year) { throw ValidationError("--year must be between 1970 and 2100") }
+        if map != nil && mapFile != nil { throw ValidationError("give --map or --map-file, not both") }
+        let mapping = try mapping()
+        if ["csv", "jsonl"].contains(format ?? ""), mapping == nil {
+            throw ValidationError("--format \(format ?? "") needs --map or --map-file")
+        }
     }
 
     func run() throws {
         let store: CaseStore
         do { store = try CaseStore(directory: directory) } catch { throw fail(error) }
         var counts = (ingested: 0, present: 0, unsupported: 0, failed: 0, observations: 0, malformed: 0, archives: 0)
-        _ = store.ingest(paths: paths, format: format, options: ParseOptions(year: year)) { outcome in
+        let options = ParseOptions(year: year, mapping: try mapping())
+        _ = store.ingest(paths: paths, format: format, options: options) { outcome in
             let name = SafeText.terminal(outcome.path)
             switch outcome.status {
             case .ingested:

@@ -83,15 +83,6 @@ public struct GoogleAccessLogParser: LogParser {
     /// Sign-in and password-change activity types take their action; any other row is an
     /// access by an active session.
     static func action(_ type: String?) -> Action {
-        guard let type = type?.lowercased() else { return .sessionActive }
-        if type.contains("password") { return .passwordChange }
-        if type.contains("fail") { return .loginFailed }
-        if type.contains("sign-in") || type.contains("sign in") || type.contains("signin") || type.contains("login")
-            || type.contains("log in")
-        {
-            return .login
-        }
-        if type.contains("sign out") || type.contains("logout") || type.contains("sign-out") { return .logout }
-        return .sessionActive
+        ActionWords.action(type, default: .sessionActive)
     }
 }

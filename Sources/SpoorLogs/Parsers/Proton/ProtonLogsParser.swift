@@ -19,13 +19,7 @@ public struct ProtonLogsParser: LogParser {
     }
 
     static func action(_ event: String) -> Action {
-        let e = event.lowercased()
-        if e.contains("fail") { return .loginFailed }
-        if e.contains("log out") || e.contains("logout") { return .logout }
-        if e.contains("2fa") || e.contains("two-factor") || e.contains("totp") { return .twoFactorChange }
-        if e.contains("password") { return .passwordChange }
-        if e.contains("login") || e.contains("log in") || e.contains("sign in") { return .login }
-        return .other
+        ActionWords.action(event, default: .other)
     }
 
     public func parse(_ source: any ByteSource, evidence: EvidenceItem, into sink: any ObservationSink) throws -> ParseSummary {
