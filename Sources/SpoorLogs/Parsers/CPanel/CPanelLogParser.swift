@@ -62,14 +62,9 @@ public struct CPanelLogParser: LogParser {
         }
         // login_log: `<ip> - <user>{ (possessor: <owner>)} {- }{"<request>" }FAILED|SUCCESS LOGIN <svc>{: <reason>}`
         let text = String(line)
-        guard let outcome = text.utf8Range(of: " LOGIN ") else { return nil }
-        let before = text[..<outcome.lowerBound]
-        let failed = before.hasSuffix("FAILED")
-        guard failed || before.hasSuffix("SUCCESS") else { return nil }
-        var after = text[outcome.upperBound...]
-        let service = after.takeToken().map { $0.hasSuffix(":") ? String($0.dropLast()) : String($0) } ?? ""
-        if !after.isEmpty { fields["reason"] = String(after) }
+        guard let (failed, service, reason) = loginOutcome(text) else { return nil }
         fields["service"] = service
+        if let reason { fields["reason"] = reason }
         let account = userField(line: text, afterIP: ipText)
         if let possessor = text.utf8Range(of: "(possessor: ") {
             fields["possessor"] = String(text[possessor.upperBound...].prefix { $0 != ")" })
@@ -87,20 +82,26 @@ public struct CPanelLogParser: LogParser {
             open < close, let time = Timestamp.parseCPanel(String(rest[rest.index(after: open)..<close]))
         else { return nil }
         let text = String(line)
-        guard let outcome = text.utf8Range(of: " LOGIN ") else { return nil }
-        let before = text[..<outcome.lowerBound]
-        let failed = before.hasSuffix("FAILED")
-        guard failed || before.hasSuffix("SUCCESS") else { return nil }
-        var after = text[outcome.upperBound...]
-        let service = after.takeToken().map { $0.hasSuffix(":") ? String($0.dropLast()) : String($0) } ?? ""
+        guard let (failed, service, reason) = loginOutcome(text) else { return nil }
         var fields = ["service": service]
-        if !after.isEmpty { fields["reason"] = String(after) }
+        if let reason { fields["reason"] = reason }
         let endpoint = IPAddress.parseEndpoint(ipText)
         return AccessEvent(
             format: formatID, time: time, action: failed ? .loginFailed : .login,
             rawAction: "\(failed ? "FAILED" : "SUCCESS") LOGIN \(service)", ip: endpoint?.address,
             ipRaw: endpoint == nil ? String(ipText) : nil, account: userField(line: text, afterIP: ipText), fields: fields,
             locator: locator)
+    }
+
+    /// `… FAILED|SUCCESS LOGIN <service>{: <reason>}`, in both line styles.
+    static func loginOutcome(_ text: String) -> (failed: Bool, service: String, reason: String?)? {
+        guard let outcome = text.utf8Range(of: " LOGIN ") else { return nil }
+        let before = text[..<outcome.lowerBound]
+        let failed = before.hasSuffix("FAILED")
+        guard failed || before.hasSuffix("SUCCESS") else { return nil }
+        var after = text[outcome.upperBound...]
+        let service = after.takeToken().map { $0.hasSuffix(":") ? String($0.dropLast()) : String($0) } ?? ""
+        return (failed, service, after.isEmpty ? nil : String(after))
     }
 
     /// The user in `<ip> - <user> …`.
