@@ -8,6 +8,7 @@ public enum ParserRegistry {
         FacebookParser.self,
         InstagramParser.self,
         GoogleAccessLogParser.self,
+        GoogleSubscriberInfoParser.self,
         XArchiveParser.self,
         TelegramExportParser.self,
         AppleAccountParser.self,
