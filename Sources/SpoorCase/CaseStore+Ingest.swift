@@ -245,7 +245,24 @@ extension CaseStore {
                 db, evidence, format: parser.formatID, parser: parser, status: "ingested", detail: nil)
             let source = try open()
             let sink = StoreSink(db: db, evidenceID: id, evidence: evidence)
-            let summary = try parser.init(options: options).parse(source, evidence: evidence, into: sink)
+            let handOff = ParseHandOff.start(parser.init(options: options), source: source, evidence: evidence)
+            var summary = ParseSummary()
+            do {
+                reading: while true {
+                    switch handOff.next() {
+                    case .observations(let batch):
+                        for observation in batch { try sink.accept(observation) }
+                    case .warning(let warning):
+                        sink.warn(warning)
+                    case .finished(let result):
+                        summary = try result.get()
+                        break reading
+                    }
+                }
+            } catch {
+                handOff.stop()
+                throw error
+            }
             if let error = sink.error { throw error }
             if let file = source as? FileByteSource {
                 // Hash what the parser left unread too, so the check covers the whole file.

@@ -5,7 +5,7 @@ import SpoorCore
 /// Groups each account's events into sessions and marks what is new for the account.
 ///
 /// The account is the record's account name, or — for exports that belong to one account and
-/// do not repeat its name in each record — the source format and evidence file. Events are taken
+/// do not repeat its name in each record — the exported account of that format. Events are taken
 /// in time order (zone-less times by their wall-clock reading). An event joins the latest
 /// session of its account that saw the same address, cookie or device within ``gap``; otherwise
 /// it opens a new session. It is marked `address`, `network` (the /24 or /48 around it),
@@ -48,7 +48,9 @@ enum Sessions {
             let account: String? = row["account"]
             let format: String = row["format"]
             let path: String = row["path"]
-            let key = account.map { "\(format): \($0)" } ?? "\(format): \((path as NSString).lastPathComponent)"
+            // Exports of one account do not repeat its name per record; a case holds one victim's
+            // exports, so every such record of a format is that account's (split exports too).
+            let key = account.map { "\(format): \($0)" } ?? "\(format): the exported account"
             let ip: String? = row["ip"]
             let userAgent: String? = row["user_agent"]
             let fieldText: String = row["fields"] ?? "{}"

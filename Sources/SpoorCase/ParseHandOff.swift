@@ -1,0 +1,102 @@
+import Foundation
+import SpoorCore
+import SpoorLogs
+
+/// Runs a parser on a thread of its own and hands what it finds, in order and in batches, to
+/// the thread that writes the case store: on two cores, parsing one item and storing the last
+/// batch overlap. The hand-off holds a few batches at most, so memory stays bounded whatever
+/// the size of the evidence.
+final class ParseHandOff: @unchecked Sendable {
+    enum Item {
+        case observations([Observation])
+        case warning(ParseWarning)
+        case finished(Result<ParseSummary, any Error>)
+    }
+
+    static let batchSize = 1024
+    static let capacity = 4
+
+    private let condition = NSCondition()
+    private var items: [Item] = []
+    private var stopped = false
+
+    /// Starts `parse` on a new thread; its items arrive through ``next()``.
+    static func start(
+        _ parser: any LogParser, source: any ByteSource, evidence: EvidenceItem
+    ) -> ParseHandOff {
+        let handOff = ParseHandOff()
+        let work = UncheckedWork(parser: parser, source: source, evidence: evidence)
+        let thread = Thread {
+            let sink = BatchingSink(handOff)
+            let result = Result { try work.parser.parse(work.source, evidence: work.evidence, into: sink) }
+            sink.flush()
+            handOff.put(.finished(result))
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+        return handOff
+    }
+
+    func put(_ item: Item) {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.count >= Self.capacity && !stopped { condition.wait() }
+        guard !stopped else { return }
+        items.append(item)
+        condition.broadcast()
+    }
+
+    /// The next item, waiting for it.
+    func next() -> Item {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.isEmpty { condition.wait() }
+        let item = items.removeFirst()
+        condition.broadcast()
+        return item
+    }
+
+    /// Tells the parser thread to drop what it still finds (the writer gave up); it then
+    /// finishes without waiting for room.
+    func stop() {
+        condition.lock()
+        stopped = true
+        items.removeAll()
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The parser thread's inputs, handed over once and touched by that thread only.
+    struct UncheckedWork: @unchecked Sendable {
+        let parser: any LogParser
+        let source: any ByteSource
+        let evidence: EvidenceItem
+    }
+
+    final class BatchingSink: ObservationSink {
+        let handOff: ParseHandOff
+        var batch: [Observation] = []
+
+        init(_ handOff: ParseHandOff) {
+            self.handOff = handOff
+            batch.reserveCapacity(ParseHandOff.batchSize)
+        }
+
+        func accept(_ observation: Observation) throws {
+            batch.append(observation)
+            if batch.count == ParseHandOff.batchSize { flush() }
+        }
+
+        func warn(_ warning: ParseWarning) {
+            flush()
+            handOff.put(.warning(warning))
+        }
+
+        func flush() {
+            guard !batch.isEmpty else { return }
+            handOff.put(.observations(batch))
+            batch = []
+            batch.reserveCapacity(ParseHandOff.batchSize)
+        }
+    }
+}
