@@ -32,32 +32,30 @@ public struct CSVReader {
         self.separator = separator
     }
 
-    private mutating func byte() throws -> UInt8? {
-        if position == buffer.count {
-            if atEnd { return nil }
-            buffer = try source.read(upTo: 256 * 1024)
-            position = 0
-            if buffer.isEmpty {
-                atEnd = true
-                return nil
-            }
-            if !started {
-                started = true
-                if buffer.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
-                if position == buffer.count { return try byte() }
-            }
+    /// Makes sure at least one unread byte is buffered; false at the end of the source.
+    private mutating func fill() throws -> Bool {
+        if position < buffer.count { return true }
+        if atEnd { return false }
+        buffer = try source.read(upTo: 256 * 1024)
+        position = 0
+        if buffer.isEmpty {
+            atEnd = true
+            return false
         }
-        defer { position += 1 }
-        return buffer[position]
+        if !started {
+            started = true
+            if buffer.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
+            return try fill()
+        }
+        return true
     }
 
     private mutating func peek() throws -> UInt8? {
-        guard let b = try byte() else { return nil }
-        position -= 1
-        return b
+        try fill() ? buffer[position] : nil
     }
 
     public mutating func next() throws -> Record? {
+        guard try fill() else { return nil }
         var fields: [String] = []
         var field: [UInt8] = []
         var quoted = false
@@ -65,7 +63,7 @@ public struct CSVReader {
         var malformed = false
         var length = 0
         let startLine = line
-        guard try peek() != nil else { return nil }
+        let separator = self.separator
 
         func finishField() {
             fields.append(String(decoding: field, as: UTF8.self))
@@ -73,44 +71,68 @@ public struct CSVReader {
             quoted = false
         }
 
-        while let b = try byte() {
-            length += 1
+        record: while try fill() {
             if length > CSVReader.maximumRecordLength {
                 malformed = true
                 inQuotes = false
                 // Skip to the end of the physical line.
-                while let c = try byte(), c != 0x0A {}
+                while try fill() {
+                    let b = buffer[position]
+                    position += 1
+                    if b == 0x0A { break }
+                }
                 line += 1
-                break
+                break record
             }
+            // Copy the run of ordinary bytes in one go; stop at the next byte that means something.
+            let start = position
+            if inQuotes {
+                while position < buffer.count, buffer[position] != 0x22, buffer[position] != 0x0A { position += 1 }
+            } else {
+                while position < buffer.count {
+                    let b = buffer[position]
+                    if b == separator || b == 0x0A || b == 0x0D || b == 0x22 { break }
+                    position += 1
+                }
+            }
+            if position > start {
+                field.append(contentsOf: buffer[start..<position])
+                length += position - start
+                continue
+            }
+            let b = buffer[position]
+            position += 1
+            length += 1
             if inQuotes {
                 if b == 0x22 {
                     if try peek() == 0x22 {
-                        _ = try byte()
+                        position += 1
                         field.append(0x22)
                     } else {
                         inQuotes = false
                     }
-                } else {
-                    if b == 0x0A { line += 1 }
+                } else {  // a line break inside quotes belongs to the field
+                    line += 1
                     field.append(b)
                 }
                 continue
             }
-            if b == separator {
+            switch b {
+            case separator:
                 finishField()
-            } else if b == 0x0A {
+            case 0x0A:
                 line += 1
-                break
-            } else if b == 0x0D {
-                if try peek() == 0x0A { continue }
-                field.append(b)
-            } else if b == 0x22 && field.isEmpty && !quoted {
-                inQuotes = true
-                quoted = true
-            } else {
-                if b == 0x22 { malformed = true }
-                field.append(b)
+                break record
+            case 0x0D:
+                if try peek() != 0x0A { field.append(b) }
+            default:  // a quote
+                if field.isEmpty && !quoted {
+                    inQuotes = true
+                    quoted = true
+                } else {
+                    malformed = true
+                    field.append(b)
+                }
             }
         }
         if inQuotes { malformed = true }
