@@ -244,14 +244,14 @@ extension CaseStore {
             let id = try Self.insertEvidence(
                 db, evidence, format: parser.formatID, parser: parser, status: "ingested", detail: nil)
             let source = try open()
-            let sink = StoreSink(db: db, evidenceID: id, evidence: evidence)
+            let sink = StoreSink(db: db, evidenceID: id)
             let handOff = ParseHandOff.start(parser.init(options: options), source: source, evidence: evidence)
             var summary = ParseSummary()
             do {
                 reading: while true {
                     switch handOff.next() {
-                    case .observations(let batch):
-                        for observation in batch { try sink.accept(observation) }
+                    case .rows(let batch):
+                        try sink.insert(batch)
                     case .warning(let warning):
                         sink.warn(warning)
                     case .finished(let result):
@@ -288,33 +288,56 @@ extension CaseStore {
     }
 }
 
-/// Writes observations and warnings into the open transaction.
-final class StoreSink: ObservationSink {
-    let db: Database
-    let evidenceID: Int64
-    var observations = 0
-    var warningCount = 0
-    var firstWarnings: [ParseWarning] = []
-    var error: (any Error)?
-    /// The evidence item's path, hash and member, quoted once for every locator of the item.
-    let evidence: EvidenceItem
-    let quoted: (path: String, sha256: String, member: String)
+/// One observation as the columns of its row, prepared on the parser's thread so that the
+/// writer only binds and inserts.
+struct ObservationRow: Sendable {
+    var format: String
+    var timeKey: Int64?
+    var timeUTC: String?
+    var timeRaw: String?
+    var timeRule: String?
+    var timeZone: String?
+    var timeAssumption: String?
+    var ip: String?
+    var ipRaw: String?
+    var port: Int?
+    var action: String
+    var rawAction: String?
+    var account: String?
+    var userAgent: String?
+    var userAgentSummary: String?
+    var count: Int
+    var fields: String
+    var locator: String
+    var position: Int?
+}
 
-    /// The locator's JSON, the same text `Locator.jsonText` writes (keys in sorted order), built
-    /// from the parts quoted once.
+/// Turns access events of one evidence item into rows.
+final class RowEncoder {
+    let evidence: EvidenceItem
+    /// User agents repeat across records; each distinct one is summarised once.
+    private var summaries: [String: String] = [:]
+
+    init(evidence: EvidenceItem) { self.evidence = evidence }
+
+    func row(_ event: AccessEvent) -> ObservationRow {
+        let time = event.time
+        return ObservationRow(
+            format: event.format, timeKey: time?.sortKey, timeUTC: time?.rfc3339UTC, timeRaw: time?.raw,
+            timeRule: time?.rule.rawValue, timeZone: time.map { Self.zoneText($0.zone) }, timeAssumption: time?.assumption,
+            ip: event.ip?.description, ipRaw: event.ipRaw, port: event.port.map { Int($0) }, action: event.action.rawValue,
+            rawAction: event.rawAction, account: event.account, userAgent: event.userAgent,
+            userAgentSummary: event.userAgent.map(summary), count: event.count, fields: JSONText.object(event.fields),
+            locator: locatorJSON(event.locator), position: event.locator.ordinal)
+    }
+
+    /// The record's position only, when the locator points into this evidence item (the store
+    /// joins the item's hash, path and member back when reading); the whole locator else.
     func locatorJSON(_ locator: Locator) -> String {
         guard locator.evidenceSHA256 == evidence.sha256, locator.path == evidence.path, locator.member == evidence.member
         else { return locator.jsonText }
-        let member = evidence.member == nil ? "" : "\"member\":\(quoted.member),"
-        switch locator.position {
-        case .line(let n): return "{\"line\":\(n),\(member)\"path\":\(quoted.path),\"sha256\":\(quoted.sha256)}"
-        case .row(let n): return "{\(member)\"path\":\(quoted.path),\"row\":\(n),\"sha256\":\(quoted.sha256)}"
-        default: return locator.jsonText
-        }
+        return locator.positionJSON
     }
-
-    /// User agents repeat across records; each distinct one is summarised once.
-    var summaries: [String: String] = [:]
 
     func summary(_ userAgent: String) -> String {
         if let known = summaries[userAgent] { return known }
@@ -323,33 +346,48 @@ final class StoreSink: ObservationSink {
         return text
     }
 
-    init(db: Database, evidenceID: Int64, evidence: EvidenceItem) {
+    static func zoneText(_ zone: Timestamp.Zone) -> String {
+        switch zone {
+        case .utc: return "utc"
+        case .unspecified: return "none"
+        case .offset(let seconds):
+            let sign = seconds < 0 ? "-" : "+"
+            let m = abs(seconds) / 60
+            return String(format: "%@%02d:%02d", sign, m / 60, m % 60)
+        }
+    }
+}
+
+/// Writes rows and warnings into the open transaction.
+final class StoreSink {
+    let db: Database
+    let evidenceID: Int64
+    var observations = 0
+    var warningCount = 0
+    var firstWarnings: [ParseWarning] = []
+    var error: (any Error)?
+
+    init(db: Database, evidenceID: Int64) {
         self.db = db
         self.evidenceID = evidenceID
-        self.evidence = evidence
-        quoted = (JSONText.quote(evidence.path), JSONText.quote(evidence.sha256), JSONText.quote(evidence.member ?? ""))
     }
 
-    func accept(_ observation: Observation) throws {
-        switch observation {
-        case .access(let event):
-            let statement = try db.cachedStatement(
-                sql: """
-                    INSERT INTO observation (evidence_id, kind, format, time_key, time_utc, time_raw, time_rule, time_zone,
-                        time_assumption, ip, ip_raw, port, action, raw_action, account, user_agent, user_agent_summary, count, fields,
-                        locator, position)
-                    VALUES (?, 'access', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-            let time = event.time
+    func insert(_ rows: [ObservationRow]) throws {
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO observation (evidence_id, kind, format, time_key, time_utc, time_raw, time_rule, time_zone,
+                    time_assumption, ip, ip_raw, port, action, raw_action, account, user_agent, user_agent_summary, count, fields,
+                    locator, position)
+                VALUES (?, 'access', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        for r in rows {
             try statement.execute(arguments: [
-                evidenceID, event.format, time?.sortKey, time?.rfc3339UTC, time?.raw, time?.rule.rawValue,
-                time.map { StoreSink.zoneText($0.zone) }, time?.assumption, event.ip?.description, event.ipRaw,
-                event.port.map { Int($0) }, event.action.rawValue, event.rawAction, event.account, event.userAgent,
-                event.userAgent.map(summary), event.count, JSONText.object(event.fields), locatorJSON(event.locator),
-                event.locator.ordinal,
+                evidenceID, r.format, r.timeKey, r.timeUTC, r.timeRaw, r.timeRule, r.timeZone, r.timeAssumption, r.ip,
+                r.ipRaw, r.port, r.action, r.rawAction, r.account, r.userAgent, r.userAgentSummary, r.count, r.fields,
+                r.locator, r.position,
             ])
-            observations += 1
         }
+        observations += rows.count
     }
 
     func warn(_ warning: ParseWarning) {
@@ -362,17 +400,6 @@ final class StoreSink: ObservationSink {
                 arguments: [evidenceID, warning.locator.positionText, warning.message, warning.excerpt])
         } catch {
             self.error = error
-        }
-    }
-
-    static func zoneText(_ zone: Timestamp.Zone) -> String {
-        switch zone {
-        case .utc: return "utc"
-        case .unspecified: return "none"
-        case .offset(let seconds):
-            let sign = seconds < 0 ? "-" : "+"
-            let m = abs(seconds) / 60
-            return String(format: "%@%02d:%02d", sign, m / 60, m % 60)
         }
     }
 }

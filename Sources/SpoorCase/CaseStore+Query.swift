@@ -58,7 +58,13 @@ public struct StoredEvent: Hashable, Sendable {
         let fieldText: String = row["fields"] ?? "{}"
         fields = try JSONDecoder().decode([String: String].self, from: Data(fieldText.utf8))
         let locatorText: String = row["locator"]
-        locator = try JSONDecoder().decode(Locator.self, from: Data(locatorText.utf8))
+        var decoded = try JSONDecoder().decode(Locator.self, from: Data(locatorText.utf8))
+        if decoded.evidenceSHA256.isEmpty {
+            decoded = Locator(
+                evidenceSHA256: row["evidence_sha256"] ?? "", path: row["evidence_path"] ?? "", member: row["evidence_member"],
+                position: decoded.position)
+        }
+        locator = decoded
     }
 
     /// The time for people: UTC when known, else the raw text marked as zone-less.
@@ -95,7 +101,10 @@ extension CaseStore {
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT o.*, m.account_key, m.session, m.novel FROM observation o
+                    SELECT o.*, m.account_key, m.session, m.novel,
+                        e.sha256 AS evidence_sha256, e.path AS evidence_path, e.member AS evidence_member
+                    FROM observation o
+                    JOIN evidence e ON e.id = o.evidence_id
                     LEFT JOIN observation_mark m ON m.observation_id = o.id
                     ORDER BY o.time_key IS NULL, o.time_key, o.evidence_id, o.position, o.id
                     """)
@@ -107,7 +116,10 @@ extension CaseStore {
     public func events(ip: String, limit: Int? = nil) throws(CaseError) -> [StoredEvent] {
         try read { db in
             var sql = """
-                SELECT o.*, m.account_key, m.session, m.novel FROM observation o
+                SELECT o.*, m.account_key, m.session, m.novel,
+                    e.sha256 AS evidence_sha256, e.path AS evidence_path, e.member AS evidence_member
+                FROM observation o
+                JOIN evidence e ON e.id = o.evidence_id
                 LEFT JOIN observation_mark m ON m.observation_id = o.id
                 WHERE o.ip = ? ORDER BY o.time_key IS NULL, o.time_key, o.evidence_id, o.position, o.id
                 """
@@ -124,7 +136,10 @@ extension CaseStore {
             let events = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT o.*, m.account_key, m.session, m.novel FROM observation o
+                    SELECT o.*, m.account_key, m.session, m.novel,
+                        e.sha256 AS evidence_sha256, e.path AS evidence_path, e.member AS evidence_member
+                    FROM observation o
+                    JOIN evidence e ON e.id = o.evidence_id
                     LEFT JOIN observation_mark m ON m.observation_id = o.id
                     WHERE o.ip IS NULL ORDER BY o.time_key IS NULL, o.time_key, o.evidence_id, o.position, o.id LIMIT ?
                     """,

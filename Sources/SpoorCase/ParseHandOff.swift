@@ -8,7 +8,7 @@ import SpoorLogs
 /// the size of the evidence.
 final class ParseHandOff: @unchecked Sendable {
     enum Item {
-        case observations([Observation])
+        case rows([ObservationRow])
         case warning(ParseWarning)
         case finished(Result<ParseSummary, any Error>)
     }
@@ -27,7 +27,7 @@ final class ParseHandOff: @unchecked Sendable {
         let handOff = ParseHandOff()
         let work = UncheckedWork(parser: parser, source: source, evidence: evidence)
         let thread = Thread {
-            let sink = BatchingSink(handOff)
+            let sink = BatchingSink(handOff, encoder: RowEncoder(evidence: work.evidence))
             let result = Result { try work.parser.parse(work.source, evidence: work.evidence, into: sink) }
             sink.flush()
             handOff.put(.finished(result))
@@ -73,17 +73,22 @@ final class ParseHandOff: @unchecked Sendable {
         let evidence: EvidenceItem
     }
 
+    /// Collects the parser's observations as prepared rows, a batch at a time.
     final class BatchingSink: ObservationSink {
         let handOff: ParseHandOff
-        var batch: [Observation] = []
+        let encoder: RowEncoder
+        var batch: [ObservationRow] = []
 
-        init(_ handOff: ParseHandOff) {
+        init(_ handOff: ParseHandOff, encoder: RowEncoder) {
             self.handOff = handOff
+            self.encoder = encoder
             batch.reserveCapacity(ParseHandOff.batchSize)
         }
 
         func accept(_ observation: Observation) throws {
-            batch.append(observation)
+            switch observation {
+            case .access(let event): batch.append(encoder.row(event))
+            }
             if batch.count == ParseHandOff.batchSize { flush() }
         }
 
@@ -94,7 +99,7 @@ final class ParseHandOff: @unchecked Sendable {
 
         func flush() {
             guard !batch.isEmpty else { return }
-            handOff.put(.observations(batch))
+            handOff.put(.rows(batch))
             batch = []
             batch.reserveCapacity(ParseHandOff.batchSize)
         }

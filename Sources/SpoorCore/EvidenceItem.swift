@@ -46,6 +46,13 @@ public struct Locator: Hashable, Sendable, Codable, CustomStringConvertible {
     public var member: String?
     public var position: Position
 
+    public init(evidenceSHA256: String, path: String, member: String?, position: Position) {
+        self.evidenceSHA256 = evidenceSHA256
+        self.path = path
+        self.member = member
+        self.position = position
+    }
+
     public init(evidence: EvidenceItem, position: Position) {
         self.evidenceSHA256 = evidence.sha256
         self.path = evidence.path
@@ -93,8 +100,10 @@ extension Locator {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        evidenceSHA256 = try c.decode(String.self, forKey: .sha256)
-        path = try c.decode(String.self, forKey: .path)
+        // A position-only locator (as the case store keeps them) decodes with empty evidence
+        // fields, which the store fills from the evidence row.
+        evidenceSHA256 = try c.decodeIfPresent(String.self, forKey: .sha256) ?? ""
+        path = try c.decodeIfPresent(String.self, forKey: .path) ?? ""
         member = try c.decodeIfPresent(String.self, forKey: .member)
         if let n = try c.decodeIfPresent(Int.self, forKey: .line) {
             position = .line(n)

@@ -17,7 +17,7 @@ extension IPAddress {
     ///
     /// - Returns: nil when the text holds no address (`N/A`, `-`, redaction masks, empty).
     public static func parseEndpoint(_ text: some StringProtocol) -> Endpoint? {
-        var s = Substring(text).trimmingCharacters(in: " \t\r\n\"'")
+        var s = Substring(Substring(text).trimming(" \t\r\n\"'"))
         guard !s.isEmpty else { return nil }
         var port: UInt16? = nil
 
@@ -40,14 +40,5 @@ extension IPAddress {
         }
         guard let address = IPAddress(s) else { return nil }
         return Endpoint(address: address.normalized, port: port)
-    }
-}
-
-extension Substring {
-    func trimmingCharacters(in set: String) -> Substring {
-        var s = self
-        while let first = s.first, set.contains(first) { s.removeFirst() }
-        while let last = s.last, set.contains(last) { s.removeLast() }
-        return s
     }
 }

@@ -24,7 +24,7 @@ public struct IPNetwork: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Parses `address/length`, or a bare address as a single-host network.
     public static func parse(_ text: some StringProtocol) -> Parsed? {
-        let s = Substring(text).trimmingCharacters(in: " \t\r\n")
+        let s = Substring(Substring(text).trimming(" \t\r\n"))
         let addressText: Substring
         let length: Int?
         if let slash = s.firstIndex(of: "/") {

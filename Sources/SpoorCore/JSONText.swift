@@ -29,11 +29,42 @@ public enum JSONText {
     /// `{"a":"…","b":"…"}` with sorted keys.
     public static func object(_ fields: [String: String]) -> String {
         if fields.isEmpty { return "{}" }
-        return "{" + fields.keys.sorted().map { quote($0) + ":" + quote(fields[$0] ?? "") }.joined(separator: ",") + "}"
+        var out = "{"
+        out.reserveCapacity(fields.reduce(2) { $0 + $1.key.utf8.count + $1.value.utf8.count + 6 })
+        for (i, entry) in fields.sorted(by: { $0.key < $1.key }).enumerated() {
+            if i > 0 { out.append(",") }
+            append(entry.key, to: &out)
+            out.append(":")
+            append(entry.value, to: &out)
+        }
+        out.append("}")
+        return out
+    }
+
+    /// Appends `text` as a JSON string literal.
+    static func append(_ text: String, to out: inout String) {
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }) {
+            out.append("\"")
+            out.append(text)
+            out.append("\"")
+        } else {
+            out.append(quote(text))
+        }
     }
 }
 
 extension Locator {
+    /// Only the position, as JSON (`{"line":12}`): what the case store keeps per record, the
+    /// evidence item's hash, path and member being stored once with the item.
+    public var positionJSON: String {
+        switch position {
+        case .line(let n): return "{\"line\":\(n)}"
+        case .row(let n): return "{\"row\":\(n)}"
+        case .jsonPointer(let p): return "{\"json_pointer\":\(JSONText.quote(p))}"
+        case .packet(let n, let offset): return "{\"offset\":\(offset),\"packet\":\(n)}"
+        }
+    }
+
     /// The locator as JSON, the same text `JSONEncoder` with sorted keys writes.
     public var jsonText: String {
         var parts: [(String, String)] = [("path", JSONText.quote(path)), ("sha256", JSONText.quote(evidenceSHA256))]

@@ -52,7 +52,7 @@ public indirect enum JSONValue: Hashable, Sendable {
     public var int64: Int64? {
         switch self {
         case .number(let text): return Int64(text) ?? Double(text).flatMap { $0.isFinite ? Int64(exactly: $0.rounded(.towardZero)) : nil }
-        case .string(let text): return Int64(text.trimmingCharacters(in: " "))
+        case .string(let text): return Int64(text.trimming(" "))
         default: return nil
         }
     }
@@ -327,11 +327,5 @@ struct JSONParser {
             }
             throw fail("expected ',' or '}' in an object (missing comma?)")
         }
-    }
-}
-
-extension String {
-    func trimmingCharacters(in set: String) -> String {
-        String(Substring(self).trimmingCharacters(in: set))
     }
 }

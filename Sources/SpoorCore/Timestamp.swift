@@ -113,7 +113,7 @@ extension Timestamp {
     /// Reads a Unix count written as text: up to 11 integer digits are seconds (with an optional
     /// fraction), 12 to 14 digits are milliseconds.
     public static func parseUnix(_ text: String) -> Timestamp? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmedASCII
         let parts = trimmed.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count <= 2, let whole = parts.first, !whole.isEmpty, whole.count <= 14,
             whole.allSatisfy(\.isASCIIDigit), let value = Int64(whole)
@@ -133,7 +133,7 @@ extension Timestamp {
     /// `±hh` or ` UTC`. Surrounding whitespace is ignored. Without a zone the result is a
     /// wall-clock reading (``Zone-swift.enum/unspecified``).
     public static func parseISO8601(_ text: String) -> Timestamp? {
-        var scanner = ByteScanner(text.trimmingCharacters(in: .whitespaces))
+        var scanner = ByteScanner(text.trimmedASCII)
         guard let year = scanner.digits(exactly: 4), scanner.skip("-"),
             let month = scanner.digits(exactly: 2), scanner.skip("-"),
             let day = scanner.digits(exactly: 2)
@@ -218,7 +218,7 @@ extension Timestamp {
     /// `dayFirst` says which the collecting system used; when both numbers are 12 or less the
     /// reading records that it depended on that choice. No zone is stated.
     public static func parseCultureDate(_ text: String, dayFirst: Bool) -> Timestamp? {
-        let trimmed = text.trimmingCharacters(in: " ")
+        let trimmed = text.trimming(" ")
         let parts = trimmed.split(separator: " ", omittingEmptySubsequences: true)
         guard parts.count >= 2, parts.count <= 3 else { return nil }
         let dateParts = parts[0].split(whereSeparator: { $0 == "/" || $0 == "." || $0 == "-" }).compactMap { Int($0) }

@@ -18,7 +18,7 @@ public struct UserAgentSummary: Hashable, Sendable, Codable {
     /// Reads browser user agents, Meta app agents and Google's pseudo user agents
     /// (`App : GMAIL_APP. App Version : …. Os : IOS_OS. …. Device Type : MOBILE.`).
     public static func summarize(_ userAgent: String) -> UserAgentSummary {
-        let ua = userAgent.trimmingCharacters(in: " ")
+        let ua = userAgent.trimming(" ")
         if ua.hasPrefix("App :") || ua.contains(". Os : ") { return google(ua) }
         let lower = ua.lowercased()
 
@@ -75,7 +75,7 @@ public struct UserAgentSummary: Hashable, Sendable, Codable {
     static func google(_ ua: String) -> UserAgentSummary {
         var pairs: [String: String] = [:]
         for part in ua.split(separator: ". ") {
-            let kv = part.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: " .") }
+            let kv = part.split(separator: ":", maxSplits: 1).map { $0.trimming(" .") }
             if kv.count == 2 { pairs[kv[0].lowercased()] = String(kv[1]) }
         }
         func pretty(_ code: String?) -> String? {

@@ -50,7 +50,7 @@ public struct Indicator: Hashable, Sendable, Codable {
     /// - Returns: the indicator and what was done to read it, or an explanation of why not.
     public static func parse(_ raw: String, type declared: IndicatorType?) -> Result<(Indicator, [Note]), IndicatorError> {
         var notes: [Note] = []
-        var text = raw.trimmingCharacters(in: " \t\r\n\"'")
+        var text = raw.trimming(" \t\r\n\"'")
         let refanged = refang(text)
         if refanged != text {
             notes.append(.refanged)
@@ -209,13 +209,6 @@ public enum IndicatorError: Error, Hashable, CustomStringConvertible {
 }
 
 extension String {
-    func trimmingCharacters(in set: String) -> String {
-        var s = Substring(self)
-        while let first = s.first, set.contains(first) { s.removeFirst() }
-        while let last = s.last, set.contains(last) { s.removeLast() }
-        return String(s)
-    }
-
     func replacingAll(_ target: String, with replacement: String) -> String {
         split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }

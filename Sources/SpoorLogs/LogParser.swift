@@ -80,9 +80,9 @@ public struct FieldMapping: Sendable, Hashable {
         // separates pairs with commas.
         let separator: Character = text.contains("\n") ? "\n" : ","
         for part in text.split(separator: separator) {
-            let trimmed = part.trimmingCharacters(in: " \t\r")
+            let trimmed = part.trimming(" \t\r")
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-            let kv = trimmed.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: " ") }
+            let kv = trimmed.split(separator: "=", maxSplits: 1).map { $0.trimming(" ") }
             guard kv.count == 2, !kv[1].isEmpty else { throw .malformed(trimmed) }
             switch kv[0] {
             case "time_format":

@@ -49,7 +49,7 @@ struct CSVRecords {
     /// The trimmed, non-empty value of a column found once with `header.column`.
     func value(_ record: CSVReader.Record, _ column: Int?) -> String? {
         guard let column, column < record.fields.count else { return nil }
-        let text = record.fields[column].trimmingCharacters(in: " \t\r\n")
+        let text = record.fields[column].trimmedASCII
         return text.isEmpty ? nil : text
     }
 }

@@ -89,7 +89,7 @@ public struct FacebookParser: LogParser {
 
     static func action(_ text: String?, default fallback: Action) -> Action {
         guard let text else { return fallback }
-        return actions[text.lowercased().trimmingCharacters(in: " ")] ?? .other
+        return actions[text.lowercased().trimming(" ")] ?? .other
     }
 
     static func events(root: String, record: JSONValue, locator: Locator) -> [AccessEvent] {
@@ -161,22 +161,7 @@ public struct FacebookParser: LogParser {
     /// `IP-Adresse: 2001:db8::1`, whatever the label's language: the last token shaped like one.
     static func embeddedAddress(_ text: String) -> String? {
         text.split(whereSeparator: { $0 == " " || $0 == "\t" }).reversed()
-            .map { $0.trimmingCharacters(in: ",;") }
+            .map { $0.trimming(",;") }
             .first { IPAddress.parseEndpoint($0) != nil }
-    }
-}
-
-extension StringProtocol {
-    func trimmingCharacters(in set: String) -> String {
-        // Most values need no trimming: check the two ends' bytes before anything else.
-        var s = Substring(self)
-        if let first = s.utf8.first, let last = s.utf8.last, first > 0x20, last > 0x20, set.utf8.allSatisfy({ $0 <= 0x7F }),
-            !set.utf8.contains(first), !set.utf8.contains(last)
-        {
-            return String(s)
-        }
-        while let first = s.first, set.contains(first) { s.removeFirst() }
-        while let last = s.last, set.contains(last) { s.removeLast() }
-        return String(s)
     }
 }

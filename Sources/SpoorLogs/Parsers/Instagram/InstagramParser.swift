@@ -70,7 +70,7 @@ public struct InstagramParser: LogParser {
         var userAgent: String? = nil
         var fields: [String: String] = [:]
         for (label, entry) in record["string_map_data"]?.members ?? [] {
-            let name = label.lowercased().trimmingCharacters(in: " ")
+            let name = label.lowercased().trimming(" ")
             let value = entry["value"]?.string ?? ""
             let stamp = JSONRecords.unixTime(entry["timestamp"])
             if ipLabels.contains(name) || (ip.0 == nil && !value.isEmpty && IPAddress.parseEndpoint(value) != nil) {

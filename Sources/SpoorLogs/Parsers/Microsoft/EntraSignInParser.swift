@@ -29,8 +29,8 @@ public struct EntraSignInParser: LogParser {
 
     public static func recognize(_ sample: FormatSample) -> Int {
         guard let first = sample.lines(limit: 1).first else { return 0 }
-        let header = CSVHeader(String(first).split(separator: ",").map { $0.trimmingCharacters(in: "\"") })
-        if header.names.first?.trimmingCharacters(in: "\" \u{FEFF}") == "Date (UTC)" && header.column(ip) != nil { return 95 }
+        let header = CSVHeader(String(first).split(separator: ",").map { $0.trimming("\"") })
+        if header.names.first?.trimming("\" \u{FEFF}") == "Date (UTC)" && header.column(ip) != nil { return 95 }
         if header.column(["CreatedDateTime"]) != nil && header.column(["UserPrincipalName"]) != nil && header.column(ip) != nil {
             return 85
         }

@@ -28,7 +28,7 @@ public struct UnifiedAuditLogParser: LogParser {
 
     public static func recognize(_ sample: FormatSample) -> Int {
         guard let first = sample.lines(limit: 1).first else { return 0 }
-        let header = CSVHeader(String(first).split(separator: ",").map { $0.trimmingCharacters(in: "\" \u{FEFF}") })
+        let header = CSVHeader(String(first).split(separator: ",").map { $0.trimming("\" \u{FEFF}") })
         guard header.column(["AuditData"]) != nil, header.column(["CreationDate"]) != nil else { return 0 }
         return 95
     }

@@ -14,7 +14,7 @@ public struct ProtonLogsParser: LogParser {
 
     public static func recognize(_ sample: FormatSample) -> Int {
         guard let first = sample.lines(limit: 1).first else { return 0 }
-        let header = first.trimmingCharacters(in: " \u{FEFF}").lowercased()
+        let header = first.trimming(" \u{FEFF}").lowercased()
         return header == "event,time,ip" ? 95 : 0
     }
 
@@ -36,7 +36,7 @@ public struct ProtonLogsParser: LogParser {
                 continue
             }
             let description = parts.dropLast(2).joined(separator: ",")
-            let ipText = parts[parts.count - 1].trimmingCharacters(in: " ")
+            let ipText = parts[parts.count - 1].trimming(" ")
             let hasIP = !ipText.isEmpty && !["null", "undefined", "-"].contains(ipText.lowercased())
             let endpoint = hasIP ? IPAddress.parseEndpoint(ipText) : nil
             if hasIP && endpoint == nil {

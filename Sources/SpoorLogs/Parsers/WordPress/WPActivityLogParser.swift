@@ -30,8 +30,8 @@ public struct WPActivityLogParser: LogParser {
     public static func recognize(_ sample: FormatSample) -> Int {
         let lines = sample.lines(limit: 3)
         guard lines.count >= 2 else { return 0 }
-        let header = CSVHeader(String(lines[0]).split(separator: ",").map { $0.trimmingCharacters(in: "\" ") })
-        let firstCell = lines[1].split(separator: ",").first.map { $0.trimmingCharacters(in: "\" '") } ?? ""
+        let header = CSVHeader(String(lines[0]).split(separator: ",").map { $0.trimming("\" ") })
+        let firstCell = lines[1].split(separator: ",").first.map { $0.trimming("\" '") } ?? ""
         let codeLike = Int(firstCell).map { (1000...9999).contains($0) } ?? false
         let named = header.column(ipNames) != nil && header.column(dateNames) != nil
         return codeLike && (named || header.names.count >= 7) ? 85 : 0
@@ -50,13 +50,13 @@ public struct WPActivityLogParser: LogParser {
             let cells = record.fields.map(Self.restored)
             if first {
                 // Unknown header language: take the columns whose first values have the right shape.
-                if columns.ip == nil { columns.ip = cells.firstIndex { IPAddress.parseEndpoint($0.trimmingCharacters(in: "[]\"")) != nil } }
+                if columns.ip == nil { columns.ip = cells.firstIndex { IPAddress.parseEndpoint($0.trimming("[]\"")) != nil } }
                 if columns.date == nil { columns.date = cells.firstIndex { Self.date($0) != nil } }
                 first = false
             }
             func cell(_ column: Int?) -> String? {
                 guard let column, column < cells.count else { return nil }
-                let text = cells[column].trimmingCharacters(in: " \t\r\n")
+                let text = cells[column].trimmedASCII
                 return text.isEmpty ? nil : text
             }
             guard let code = cell(columns.id).flatMap({ Int($0) }), let time = cell(columns.date).flatMap(Self.date) else {
@@ -64,7 +64,7 @@ public struct WPActivityLogParser: LogParser {
                 sink.warn(ParseWarning(locator: locator, message: "row without a readable event code or date"))
                 continue
             }
-            let ipText = cell(columns.ip)?.trimmingCharacters(in: "[]\"")
+            let ipText = cell(columns.ip)?.trimming("[]\"")
             let endpoint = ipText.flatMap { IPAddress.parseEndpoint($0) }
             var fields: [String: String] = ["event_code": String(code)]
             if let message = cell(columns.message) { fields["message"] = message }
