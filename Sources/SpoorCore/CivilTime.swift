@@ -46,21 +46,41 @@ enum CivilTime {
     }
 
     /// `YYYY-MM-DDTHH:MM:SS[.fraction]` followed by `suffix`; the fraction is shown only when
-    /// non-zero, without trailing zeros.
+    /// non-zero, without trailing zeros. Written into one byte buffer: this runs for every record.
     static func format(seconds: Int64, nanoseconds: Int32, suffix: String) -> String {
         let (d, s) = seconds.quotientAndRemainder(dividingBy: 86_400)
         let days = s < 0 ? d - 1 : d
-        let secondOfDay = s < 0 ? s + 86_400 : s
+        let secondOfDay = Int(s < 0 ? s + 86_400 : s)
         let (year, month, day) = civil(days: days)
-        var text = pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T"
-        text += pad(Int(secondOfDay / 3600), 2) + ":" + pad(Int(secondOfDay / 60 % 60), 2) + ":"
-            + pad(Int(secondOfDay % 60), 2)
-        if nanoseconds > 0 {
-            var fraction = pad(Int(nanoseconds), 9)
-            while fraction.hasSuffix("0") { fraction.removeLast() }
-            text += "." + fraction
+        var out: [UInt8] = []
+        out.reserveCapacity(32)
+        func digits(_ value: Int, _ width: Int) {
+            var v = value
+            var tmp = [UInt8](repeating: 0x30, count: width)
+            var i = width - 1
+            while i >= 0 {
+                tmp[i] = UInt8(0x30 + v % 10)
+                v /= 10
+                i -= 1
+            }
+            if v > 0 { out.append(contentsOf: Array(String(value).utf8)) } else { out.append(contentsOf: tmp) }
         }
-        return text + suffix
+        if year < 0 || year > 9999 { out.append(contentsOf: Array(String(year).utf8)) } else { digits(year, 4) }
+        out.append(0x2D); digits(month, 2); out.append(0x2D); digits(day, 2); out.append(0x54)
+        digits(secondOfDay / 3600, 2); out.append(0x3A); digits(secondOfDay / 60 % 60, 2); out.append(0x3A)
+        digits(secondOfDay % 60, 2)
+        if nanoseconds > 0 {
+            var fraction = Int(nanoseconds)
+            var width = 9
+            while fraction % 10 == 0 {
+                fraction /= 10
+                width -= 1
+            }
+            out.append(0x2E)
+            digits(fraction, width)
+        }
+        out.append(contentsOf: suffix.utf8)
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func pad(_ value: Int, _ width: Int) -> String {

@@ -201,7 +201,16 @@ extension IPAddress {
 
 extension IPAddress {
     static func formatIPv4(_ v: UInt32) -> String {
-        "\(v >> 24).\(v >> 16 & 0xff).\(v >> 8 & 0xff).\(v & 0xff)"
+        var out: [UInt8] = []
+        out.reserveCapacity(15)
+        for shift in [24, 16, 8, 0] as [UInt32] {
+            let octet = UInt8(truncatingIfNeeded: v >> shift)
+            if octet >= 100 { out.append(0x30 + octet / 100) }
+            if octet >= 10 { out.append(0x30 + octet / 10 % 10) }
+            out.append(0x30 + octet % 10)
+            if shift > 0 { out.append(0x2E) }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// RFC 5952: lower case, no leading zeros, the longest run of two or more zero groups
