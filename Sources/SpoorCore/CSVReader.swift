@@ -9,9 +9,25 @@ public struct CSVReader {
         public let index: Int
         /// 1-based line on which the record starts.
         public let line: Int
-        public let fields: [String]
+        /// The unquoted bytes of every field, one after another, and where each field ends:
+        /// a field becomes a String only when someone asks for it.
+        let bytes: [UInt8]
+        let ends: [Int]
         /// Set when the record had a stray quote or an unterminated quoted field.
         public let malformed: Bool
+
+        public var count: Int { ends.count }
+
+        /// Field `i` (0-based), decoded leniently as UTF-8.
+        public func field(_ i: Int) -> String {
+            let start = i == 0 ? 0 : ends[i - 1]
+            return String(decoding: bytes[start..<ends[i]], as: UTF8.self)
+        }
+
+        public var fields: [String] { (0..<count).map(field) }
+
+        /// True when every field is empty or white space.
+        public var isBlank: Bool { bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A } }
     }
 
     /// A record longer than this is cut and flagged (a missing closing quote would otherwise
@@ -56,7 +72,7 @@ public struct CSVReader {
 
     public mutating func next() throws -> Record? {
         guard try fill() else { return nil }
-        var fields: [String] = []
+        var ends: [Int] = []
         var field: [UInt8] = []
         var quoted = false
         var inQuotes = false
@@ -65,9 +81,9 @@ public struct CSVReader {
         let startLine = line
         let separator = self.separator
 
+        // `field` collects the whole record; a field ends where the next one starts.
         func finishField() {
-            fields.append(String(decoding: field, as: UTF8.self))
-            field.removeAll(keepingCapacity: true)
+            ends.append(field.count)
             quoted = false
         }
 
@@ -126,7 +142,7 @@ public struct CSVReader {
             case 0x0D:
                 if try peek() != 0x0A { field.append(b) }
             default:  // a quote
-                if field.isEmpty && !quoted {
+                if field.count == (ends.last ?? 0) && !quoted {
                     inQuotes = true
                     quoted = true
                 } else {
@@ -138,7 +154,7 @@ public struct CSVReader {
         if inQuotes { malformed = true }
         finishField()
         defer { index += 1 }
-        return Record(index: index, line: startLine, fields: fields, malformed: malformed)
+        return Record(index: index, line: startLine, bytes: field, ends: ends, malformed: malformed)
     }
 }
 

@@ -35,7 +35,7 @@ struct CSVRecords {
     /// The next data row with its locator, skipping blank rows.
     mutating func next() throws -> (record: CSVReader.Record, locator: Locator)? {
         while let record = try reader.next() {
-            if record.fields.allSatisfy({ $0.allSatisfy(\.isWhitespace) }) { continue }
+            if record.isBlank { continue }
             return (record, Locator(evidence: evidence, position: .row(record.index)))
         }
         return nil
@@ -48,8 +48,8 @@ struct CSVRecords {
 
     /// The trimmed, non-empty value of a column found once with `header.column`.
     func value(_ record: CSVReader.Record, _ column: Int?) -> String? {
-        guard let column, column < record.fields.count else { return nil }
-        let text = record.fields[column].trimmedASCII
+        guard let column, column < record.count else { return nil }
+        let text = record.field(column).trimmedASCII
         return text.isEmpty ? nil : text
     }
 }
