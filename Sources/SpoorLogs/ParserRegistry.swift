@@ -9,6 +9,7 @@ public enum ParserRegistry {
         InstagramParser.self,
         GoogleAccessLogParser.self,
         GoogleSubscriberInfoParser.self,
+        GoogleDevicesParser.self,
         XArchiveParser.self,
         TelegramExportParser.self,
         AppleAccountParser.self,

@@ -47,3 +47,23 @@ import Testing
         #expect(ParserRegistry.recognize(sample) == GoogleAccessLogParser.self)
     }
 }
+
+@Suite struct GoogleDevicesParserTests {
+    @Test func readsTheMultiLineLastLocationOfHeaderB() throws {
+        let (sink, _) = try parse(GoogleDevicesParser(options: ParseOptions()), fixture: "google/devices-2022.csv")
+        let last = try #require(sink.events.first)
+        #expect(last.action == .sessionActive)
+        #expect(last.time?.rfc3339UTC == "2024-01-01T02:40:00Z")
+        #expect(last.fields["country"] == "FR")
+        #expect(last.fields["device"] == "Google Pixel 7")
+        #expect(last.ip == nil)
+    }
+
+    @Test func readsFirstAndLastActivityOfHeaderA() throws {
+        let (sink, _) = try parse(GoogleDevicesParser(options: ParseOptions()), fixture: "google/devices-2021.csv")
+        #expect(sink.events.map(\.action) == [.deviceAdded, .sessionActive])
+        #expect(sink.events.first?.fields["device"] == "Apple iPhone14,2")
+        let sample = FormatSample(path: "Takeout/Access Log Activity/Devices - A list of devices (i.e. Nest, Pixel, iPh.csv", head: try Fixtures.bytes("google/devices-2021.csv"))
+        #expect(ParserRegistry.recognize(sample) == GoogleDevicesParser.self)
+    }
+}
