@@ -64,14 +64,16 @@ public struct GoogleAccessLogParser: LogParser {
             var fields: [String: String] = [:]
             if let p = product { fields["product"] = p }
             if let s = rows.value(record, c.subProduct) { fields["sub_product"] = s }
-            if let g = rows.value(record, c.gaia) { fields["gaia_id"] = g }
+
             if let proxied = rows.value(record, c.proxied) { fields["proxied_host_ip"] = proxied }
-            if let flag = rows.value(record, c.nonRoutable) { fields["non_routable"] = flag }
+            if let flag = rows.value(record, c.nonRoutable), flag.lowercased() != "no", flag.lowercased() != "false" {
+                fields["non_routable"] = flag
+            }
             for (key, column) in c.place { if let v = rows.value(record, column) { fields[key] = v } }
             let event = AccessEvent(
                 format: Self.formatID, time: time, action: Self.action(type), rawAction: type ?? product,
                 ip: endpoint?.address, ipRaw: endpoint?.address.description == ipText ? nil : ipText, port: endpoint?.port,
-                userAgent: rows.value(record, c.userAgent), fields: fields, locator: locator)
+                account: rows.value(record, c.gaia), userAgent: rows.value(record, c.userAgent), fields: fields, locator: locator)
             if let ipText, endpoint == nil {
                 sink.warn(ParseWarning(locator: locator, message: "IP Address not readable", excerpt: ipText))
             }
