@@ -44,14 +44,22 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
     /// zero-padded IPv6 groups. Ports, brackets and zone identifiers are not accepted here; see
     /// ``parseEndpoint(_:)`` for those.
     public init?(_ text: some StringProtocol) {
-        let utf8 = Array(text.utf8)
-        if let v4 = IPAddress.parseIPv4(utf8[...]) {
-            self.init(v4: v4)
-        } else if let v6 = IPAddress.parseIPv6(utf8[...]) {
-            self.init(v6: v6)
+        // Read the bytes in place where the string's UTF-8 is contiguous (almost always).
+        let found: IPAddress?
+        if let inPlace = text.utf8.withContiguousStorageIfAvailable({ IPAddress.parse($0) }) {
+            found = inPlace
         } else {
-            return nil
+            found = IPAddress.parse(Array(text.utf8)[...])
         }
+        guard let found else { return nil }
+        self = found
+    }
+
+    static func parse<C: RandomAccessCollection>(_ bytes: C) -> IPAddress? where C.Element == UInt8, C.Index == Int {
+        guard bytes.count <= 45 else { return nil }
+        if let v4 = parseIPv4(bytes) { return IPAddress(v4: v4) }
+        if let v6 = parseIPv6(bytes) { return IPAddress(v6: v6) }
+        return nil
     }
 
     /// Network-order bytes: 4 for IPv4, 16 for IPv6.
@@ -103,7 +111,7 @@ extension IPAddress: Codable {
 extension IPAddress {
     /// Dotted quad, four decimal parts 0–255, no leading zeros beyond a single `0`
     /// (as `inet_pton`: `010.0.0.1` is rejected because other tools read it as octal).
-    static func parseIPv4(_ s: ArraySlice<UInt8>) -> UInt32? {
+    static func parseIPv4<C: RandomAccessCollection>(_ s: C) -> UInt32? where C.Element == UInt8, C.Index == Int {
         var result: UInt32 = 0
         var parts = 0
         var current: UInt32 = 0
@@ -131,7 +139,7 @@ extension IPAddress {
         return result << 8 | current
     }
 
-    static func parseIPv6(_ s: ArraySlice<UInt8>) -> UInt128? {
+    static func parseIPv6<C: RandomAccessCollection>(_ s: C) -> UInt128? where C.Element == UInt8, C.Index == Int {
         guard s.count >= 2, s.count <= 45 else { return nil }
         var groups: [UInt16] = []
         groups.reserveCapacity(8)
