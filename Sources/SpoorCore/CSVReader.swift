@@ -26,6 +26,16 @@ public struct CSVReader {
 
         public var fields: [String] { (0..<count).map(field) }
 
+        /// Field `i` without surrounding ASCII white space, or nil when that leaves nothing.
+        public func trimmedField(_ i: Int) -> String? {
+            var start = i == 0 ? 0 : ends[i - 1]
+            var end = ends[i]
+            func space(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }
+            while start < end && space(bytes[start]) { start += 1 }
+            while end > start && space(bytes[end - 1]) { end -= 1 }
+            return start == end ? nil : String(decoding: bytes[start..<end], as: UTF8.self)
+        }
+
         /// True when every field is empty or white space.
         public var isBlank: Bool { bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A } }
     }

@@ -133,7 +133,7 @@ extension Timestamp {
     /// `±hh` or ` UTC`. Surrounding whitespace is ignored. Without a zone the result is a
     /// wall-clock reading (``Zone-swift.enum/unspecified``).
     public static func parseISO8601(_ text: String) -> Timestamp? {
-        var scanner = ByteScanner(text.trimmedASCII)
+        var scanner = ByteScanner(text.utf8.first == 0x20 || text.utf8.last == 0x20 ? text.trimmedASCII : text)
         guard let year = scanner.digits(exactly: 4), scanner.skip("-"),
             let month = scanner.digits(exactly: 2), scanner.skip("-"),
             let day = scanner.digits(exactly: 2)

@@ -49,8 +49,7 @@ struct CSVRecords {
     /// The trimmed, non-empty value of a column found once with `header.column`.
     func value(_ record: CSVReader.Record, _ column: Int?) -> String? {
         guard let column, column < record.count else { return nil }
-        let text = record.field(column).trimmedASCII
-        return text.isEmpty ? nil : text
+        return record.trimmedField(column)
     }
 }
 
