@@ -227,7 +227,8 @@ extension IPAddress {
         if v >> 32 == 0xffff {
             return "::ffff:" + formatIPv4(UInt32(truncatingIfNeeded: v))
         }
-        let groups = (0..<8).map { UInt16(truncatingIfNeeded: v >> (16 * (7 - $0))) }
+        var groups = [UInt16](repeating: 0, count: 8)
+        for index in 0..<8 { groups[index] = UInt16(truncatingIfNeeded: v >> (16 * (7 - index))) }
         var bestStart = -1
         var bestLength = 1
         var runStart = -1
@@ -243,10 +244,33 @@ extension IPAddress {
                 runStart = -1
             }
         }
-        func hex(_ range: Range<Int>) -> String {
-            range.map { String(groups[$0], radix: 16) }.joined(separator: ":")
+        // Written into one byte buffer: addresses are formatted once per record.
+        let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(39)
+        func hex(_ group: UInt16) {
+            var started = false
+            for shift in stride(from: 12, through: 0, by: -4) {
+                let digit = Int(group >> UInt16(shift) & 0xf)
+                if digit != 0 || started || shift == 0 {
+                    out.append(hexDigits[digit])
+                    started = true
+                }
+            }
         }
-        if bestStart < 0 { return hex(0..<8) }
-        return hex(0..<bestStart) + "::" + hex((bestStart + bestLength)..<8)
+        var index = 0
+        while index < 8 {
+            if index == bestStart {
+                out.append(0x3A)
+                out.append(0x3A)
+                index += bestLength
+                continue
+            }
+            if index > 0 && index != bestStart + bestLength { out.append(0x3A) }
+            hex(groups[index])
+            index += 1
+        }
+        if bestStart >= 0 && bestStart + bestLength == 8 && out.count == 2 { return "::" }
+        return String(decoding: out, as: UTF8.self)
     }
 }
