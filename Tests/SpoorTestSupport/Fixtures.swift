@@ -25,9 +25,10 @@ public enum Fixtures {
         return FileManager.default.fileExists(atPath: url.path) ? url : nil
     }
 
-    /// A new empty folder under the system's temporary directory.
+    /// A new empty folder under this test process's own temporary folder, which is removed
+    /// when the process exits.
     public static func temporaryDirectory(_ label: String = "spoor-test") throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
+        let url = URL(fileURLWithPath: temporaryRoot).appendingPathComponent("\(label)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
@@ -49,6 +50,13 @@ public enum Fixtures {
         return packageRoot.appendingPathComponent(".build/debug/spoor")
     }
 }
+
+/// One folder per test process for everything the tests write.
+let temporaryRoot: String = {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("spoor-tests-\(getpid())").path
+    atexit { try? FileManager.default.removeItem(atPath: temporaryRoot) }
+    return root
+}()
 
 /// The result of running the `spoor` binary.
 public struct ProcessResult: Sendable {
