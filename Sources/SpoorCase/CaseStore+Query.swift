@@ -94,20 +94,26 @@ public struct StoredEvidence: Hashable, Sendable, Codable {
 }
 
 extension CaseStore {
+    /// Observations with their marks and their evidence item's identity (the store keeps only
+    /// each record's position in `locator`).
+    static let eventSelect = """
+        SELECT o.*, m.account_key, m.session, m.novel,
+            e.sha256 AS evidence_sha256, e.path AS evidence_path, e.member AS evidence_member
+        FROM observation o
+        JOIN evidence e ON e.id = o.evidence_id
+        LEFT JOIN observation_mark m ON m.observation_id = o.id
+        """
+
+    /// Time order (zone-less times by their wall-clock reading, no time last), then evidence order.
+    static let eventOrder = "o.time_key IS NULL, o.time_key, o.evidence_id, o.position, o.id"
+
     /// Every observation, in time order (zone-less times by their wall-clock reading; no time
     /// last), then by evidence item and position.
     public func forEachEvent(_ body: (StoredEvent) throws -> Void) throws {
         try database.read { db in
             let rows = try Row.fetchCursor(
                 db,
-                sql: """
-                    SELECT o.*, m.account_key, m.session, m.novel,
-                        e.sha256 AS evidence_sha256, e.path AS evidence_path, e.member AS evidence_member
-                    FROM observation o
-                    JOIN evidence e ON e.id = o.evidence_id
-                    LEFT JOIN observation_mark m ON m.observation_id = o.id
-                    ORDER BY o.time_key IS NULL, o.time_key, o.evidence_id, o.position, o.id
-                    """)
+                sql: Self.eventSelect + " ORDER BY " + Self.eventOrder)
             while let row = try rows.next() { try body(try StoredEvent(row: row)) }
         }
     }
@@ -115,14 +121,7 @@ extension CaseStore {
     /// Observations of one address, in time order.
     public func events(ip: String, limit: Int? = nil) throws(CaseError) -> [StoredEvent] {
         try read { db in
-            var sql = """
-                SELECT o.*, m.account_key, m.session, m.novel,
-                    e.sha256 AS evidence_sha256, e.path AS evidence_path, e.member AS evidence_member
-                FROM observation o
-                JOIN evidence e ON e.id = o.evidence_id
-                LEFT JOIN observation_mark m ON m.observation_id = o.id
-                WHERE o.ip = ? ORDER BY o.time_key IS NULL, o.time_key, o.evidence_id, o.position, o.id
-                """
+            var sql = Self.eventSelect + " WHERE o.ip = ? ORDER BY " + Self.eventOrder
             if let limit { sql += " LIMIT \(limit)" }
             return try Row.fetchAll(db, sql: sql, arguments: [ip]).map { try StoredEvent(row: $0) }
         }
@@ -135,14 +134,7 @@ extension CaseStore {
             let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM observation WHERE ip IS NULL") ?? 0
             let events = try Row.fetchAll(
                 db,
-                sql: """
-                    SELECT o.*, m.account_key, m.session, m.novel,
-                        e.sha256 AS evidence_sha256, e.path AS evidence_path, e.member AS evidence_member
-                    FROM observation o
-                    JOIN evidence e ON e.id = o.evidence_id
-                    LEFT JOIN observation_mark m ON m.observation_id = o.id
-                    WHERE o.ip IS NULL ORDER BY o.time_key IS NULL, o.time_key, o.evidence_id, o.position, o.id LIMIT ?
-                    """,
+                sql: Self.eventSelect + " WHERE o.ip IS NULL ORDER BY " + Self.eventOrder + " LIMIT ?",
                 arguments: [limit]
             ).map { try StoredEvent(row: $0) }
             return (events, total)
