@@ -376,18 +376,35 @@ final class StoreSink {
         let statement = try db.cachedStatement(
             sql: """
                 INSERT INTO observation (evidence_id, kind, format, time_key, time_utc, time_raw, time_rule, time_zone,
-                    time_assumption, ip, ip_raw, port, action, raw_action, account, user_agent, user_agent_summary, count, fields,
+                    time_assumption, ip, ip_raw, port, action, raw_action, account, user_agent_id, count, fields,
                     locator, position)
-                VALUES (?, 'access', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, 'access', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         for r in rows {
             try statement.execute(arguments: [
                 evidenceID, r.format, r.timeKey, r.timeUTC, r.timeRaw, r.timeRule, r.timeZone, r.timeAssumption, r.ip,
-                r.ipRaw, r.port, r.action, r.rawAction, r.account, r.userAgent, r.userAgentSummary, r.count, r.fields,
+                r.ipRaw, r.port, r.action, r.rawAction, r.account, try userAgentID(r), r.count, r.fields,
                 r.locator, r.position,
             ])
         }
         observations += rows.count
+    }
+
+    /// User agents already stored, by text.
+    var userAgentIDs: [String: Int64] = [:]
+
+    /// The id of the row's user agent in the `user_agent` table, adding it when new.
+    func userAgentID(_ row: ObservationRow) throws -> Int64? {
+        guard let text = row.userAgent else { return nil }
+        if let id = userAgentIDs[text] { return id }
+        try db.execute(
+            sql: "INSERT OR IGNORE INTO user_agent (text, summary) VALUES (?, ?)",
+            arguments: [text, row.userAgentSummary ?? UserAgentSummary.summarize(text).text])
+        guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM user_agent WHERE text = ?", arguments: [text]) else {
+            return nil
+        }
+        userAgentIDs[text] = id
+        return id
     }
 
     func warn(_ warning: ParseWarning) {

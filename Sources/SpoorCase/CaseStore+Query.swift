@@ -48,8 +48,8 @@ public struct StoredEvent: Hashable, Sendable {
         action = row["action"] ?? "other"
         rawAction = row["raw_action"]
         account = row["account"]
-        userAgent = row["user_agent"]
-        userAgentSummary = row["user_agent_summary"]
+        userAgent = row["user_agent_text"]
+        userAgentSummary = row["user_agent_summary_text"]
         accountKey = row["account_key"]
         session = row["session"]
         let novelText: String = row["novel"] ?? ""
@@ -98,10 +98,13 @@ extension CaseStore {
     /// each record's position in `locator`).
     static let eventSelect = """
         SELECT o.*, m.account_key, m.session, m.novel,
-            e.sha256 AS evidence_sha256, e.path AS evidence_path, e.member AS evidence_member
+            e.sha256 AS evidence_sha256, e.path AS evidence_path, e.member AS evidence_member,
+            coalesce(o.user_agent, ua.text) AS user_agent_text,
+            coalesce(o.user_agent_summary, ua.summary) AS user_agent_summary_text
         FROM observation o
         JOIN evidence e ON e.id = o.evidence_id
         LEFT JOIN observation_mark m ON m.observation_id = o.id
+        LEFT JOIN user_agent ua ON ua.id = o.user_agent_id
         """
 
     /// Time order (zone-less times by their wall-clock reading, no time last), then evidence order.

@@ -187,6 +187,19 @@ public final class CaseStore: Sendable {
                     );
                     """)
         }
+        migrator.registerMigration("v3 user agents stored once") { db in
+            // Records repeat a handful of user agents; each distinct one is kept once, with its
+            // summary, and records point to it. Rows written before keep their own text.
+            try db.execute(
+                sql: """
+                    CREATE TABLE user_agent (
+                        id INTEGER PRIMARY KEY,
+                        text TEXT NOT NULL UNIQUE,
+                        summary TEXT NOT NULL
+                    );
+                    ALTER TABLE observation ADD COLUMN user_agent_id INTEGER REFERENCES user_agent(id);
+                    """)
+        }
         return migrator
     }
 }

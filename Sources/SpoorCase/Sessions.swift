@@ -34,8 +34,10 @@ enum Sessions {
         let rows = try Row.fetchCursor(
             db,
             sql: """
-                SELECT o.id, o.format, o.account, o.time_key, o.ip, o.user_agent, o.fields, e.path
+                SELECT o.id, o.format, o.account, o.time_key, o.ip, coalesce(o.user_agent, ua.text) AS user_agent,
+                    o.fields, e.path
                 FROM observation o JOIN evidence e ON e.id = o.evidence_id
+                LEFT JOIN user_agent ua ON ua.id = o.user_agent_id
                 WHERE o.time_key IS NOT NULL
                 ORDER BY o.time_key, o.id
                 """)
