@@ -172,4 +172,9 @@ extension CaseStore {
             }
         }
     }
+
+    /// How many distinct user agents the case holds.
+    public func distinctUserAgentCount() throws(CaseError) -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM user_agent") ?? 0 }
+    }
 }

@@ -223,4 +223,17 @@ import Testing
         try store.forEachEvent { if let s = $0.userAgentSummary { summaries.append(s) } }
         #expect(summaries.contains("Firefox 125 · Linux · desktop"))
     }
+
+    @Test func storesEachDistinctUserAgentOnceAndReadsItBackOnEveryEvent() throws {
+        let store = try newCase()
+        _ = store.ingest(paths: [try Fixtures.temporaryFile(named: "access.log", contents: [
+            "192.0.2.1 - - [17/May/2024:10:05:03 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"Mozilla/5.0 (X11; Linux x86_64) Firefox/125.0\"",
+            "192.0.2.2 - - [17/May/2024:10:05:04 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"Mozilla/5.0 (X11; Linux x86_64) Firefox/125.0\"",
+            "192.0.2.3 - - [17/May/2024:10:05:05 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"curl/8.5.0\"",
+        ].joined(separator: "\n") + "\n")])
+        var agents: [String?] = []
+        try store.forEachEvent { agents.append($0.userAgent) }
+        #expect(agents == ["Mozilla/5.0 (X11; Linux x86_64) Firefox/125.0", "Mozilla/5.0 (X11; Linux x86_64) Firefox/125.0", "curl/8.5.0"])
+        #expect(try store.distinctUserAgentCount() == 2)
+    }
 }
