@@ -28,6 +28,12 @@ public final class CaptureFile {
         handle = nil
     }
 
+    /// The link-layer type number (`DLT_…`), for ``PacketDecoder``.
+    public var linkType: Int32 {
+        guard let handle else { return -1 }
+        return PcapCalls.linkType(handle)
+    }
+
     /// The link-layer type's libpcap name (`EN10MB`, `LINUX_SLL2`, `RAW`).
     public var linkTypeName: String {
         guard let handle else { return "closed" }
