@@ -43,7 +43,7 @@ let package = Package(
         ),
         .target(
             name: "SpoorCapture",
-            dependencies: ["SpoorCore", "CPcap"]
+            dependencies: ["SpoorCore", "CPcap", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "SpoorEnrichment",

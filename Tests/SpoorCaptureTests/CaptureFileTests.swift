@@ -1,5 +1,6 @@
 import Foundation
-import SpoorCapture
+@testable import SpoorCapture
+import SpoorCore
 import SpoorTestSupport
 import Testing
 
@@ -166,5 +167,40 @@ struct CaptureCorpusDecodeTests {
         }
         print("capture corpus: \(files) files, \(packets) packets decoded, \(withAddresses) with IP addresses")
         #expect(files > 20)
+    }
+}
+
+/// Community ID against the values Zeek computed for the flows of its test captures.
+@Suite(.enabled(if: Fixtures.sharedTestdata != nil, "../shared/testdata is absent"))
+struct CommunityIDConformanceTests {
+    @Test func agreesWithZeekOnTCPUDPAndICMPv6Flows() throws {
+        let folder = (Fixtures.sharedTestdata ?? URL(fileURLWithPath: "/")).appendingPathComponent("pcap/oracles")
+        var agree = 0
+        var total = 0
+        for name in ["tcp", "udp", "icmp6"] {
+            let text = try String(contentsOf: folder.appendingPathComponent("zeek-communityid-\(name).pcap.community-id.txt"), encoding: .utf8)
+            for line in text.split(separator: "\n") where line.hasPrefix("[orig_h=") {
+                func value(_ key: String) -> String {
+                    let start = line.range(of: key + "=")!.upperBound
+                    return String(line[start...].prefix { $0 != "," && $0 != "/" && $0 != "]" })
+                }
+                let proto = UInt8(value("proto"))!
+                let origPort = UInt16(value("orig_p"))!
+                let respPort = UInt16(value("resp_p"))!
+                // Zeek writes a two-way ICMP flow's responder "port" as the counterpart type; the
+                // message code of those requests is 0.
+                let pairs = proto == 1 ? CommunityID.icmpPairs : CommunityID.icmp6Pairs
+                let code = (proto == 1 || proto == 58) && pairs[origPort] == respPort ? 0 : respPort
+                let id = CommunityID.v1(
+                    source: IPAddress(value("orig_h"))!, destination: IPAddress(value("resp_h"))!, protocolNumber: proto,
+                    sourcePort: origPort, destinationPort: (proto == 1 || proto == 58) ? code : respPort)
+                let expected = String(line[line.range(of: "], ")!.upperBound...])
+                total += 1
+                if id == expected { agree += 1 }
+                #expect(id == expected, "\(line)")
+            }
+        }
+        print("Community ID conformance: \(agree) of \(total) flows agree with Zeek")
+        #expect(total > 10)
     }
 }
