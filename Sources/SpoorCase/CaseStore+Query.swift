@@ -75,6 +75,42 @@ public struct StoredEvent: Hashable, Sendable {
     }
 }
 
+/// An event as one JSON object (`spoor events --format jsonl`): the same keys on every line,
+/// absent values written as null, the evidence item's hash beside the locator.
+extension StoredEvent: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case time, timeRaw = "time_raw", timeRule = "time_rule", timeZone = "time_zone",
+            timeAssumption = "time_assumption", ip, ipRaw = "ip_raw", port, action, rawAction = "raw_action",
+            account, userAgent = "user_agent", userAgentSummary = "user_agent_summary", accountKey = "account_key",
+            session, novel, count, format, evidenceSHA256 = "evidence_sha256", locator, fields
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(timeUTC, forKey: .time)
+        try c.encode(timeRaw, forKey: .timeRaw)
+        try c.encode(timeRule, forKey: .timeRule)
+        try c.encode(timeZone, forKey: .timeZone)
+        try c.encode(timeAssumption, forKey: .timeAssumption)
+        try c.encode(ip, forKey: .ip)
+        try c.encode(ipRaw, forKey: .ipRaw)
+        try c.encode(port, forKey: .port)
+        try c.encode(action, forKey: .action)
+        try c.encode(rawAction, forKey: .rawAction)
+        try c.encode(account, forKey: .account)
+        try c.encode(userAgent, forKey: .userAgent)
+        try c.encode(userAgentSummary, forKey: .userAgentSummary)
+        try c.encode(accountKey, forKey: .accountKey)
+        try c.encode(session, forKey: .session)
+        try c.encode(novel, forKey: .novel)
+        try c.encode(count, forKey: .count)
+        try c.encode(format, forKey: .format)
+        try c.encode(locator.evidenceSHA256, forKey: .evidenceSHA256)
+        try c.encode(locator, forKey: .locator)
+        try c.encode(fields, forKey: .fields)
+    }
+}
+
 /// One row of the evidence inventory.
 public struct StoredEvidence: Hashable, Sendable, Codable {
     public var path: String

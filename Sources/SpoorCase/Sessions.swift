@@ -35,8 +35,9 @@ enum Sessions {
             db,
             sql: """
                 SELECT o.id, o.format, o.account, o.time_key, o.ip, coalesce(o.user_agent, ua.text) AS user_agent,
-                    o.fields, e.path
-                FROM observation o JOIN evidence e ON e.id = o.evidence_id
+                    json_extract(o.fields, '$.device') AS device, json_extract(o.fields, '$.datr_cookie') AS cookie,
+                    json_extract(o.fields, '$.name') AS name
+                FROM observation o
                 LEFT JOIN user_agent ua ON ua.id = o.user_agent_id
                 WHERE o.time_key IS NOT NULL
                 ORDER BY o.time_key, o.id
@@ -49,16 +50,17 @@ enum Sessions {
             let time: Int64 = row["time_key"]
             let account: String? = row["account"]
             let format: String = row["format"]
-            let path: String = row["path"]
             // Exports of one account do not repeat its name per record; a case holds one victim's
             // exports, so every such record of a format is that account's (split exports too).
             let key = account.map { "\(format): \($0)" } ?? "\(format): the exported account"
             let ip: String? = row["ip"]
             let userAgent: String? = row["user_agent"]
-            let fieldText: String = row["fields"] ?? "{}"
-            let fields = (try? JSONDecoder().decode([String: String].self, from: Data(fieldText.utf8))) ?? [:]
-            let device = fields["device"] ?? fields["datr_cookie"] ?? fields["name"]
-            var tokens = Set([fields["datr_cookie"], fields["device"]].compactMap { $0 }.filter { !$0.isEmpty })
+            // Device and cookie come out of the stored fields in SQL: no JSON decoding per record.
+            let deviceField: String? = row["device"]
+            let cookie: String? = row["cookie"]
+            let name: String? = row["name"]
+            let device = deviceField ?? cookie ?? name
+            var tokens = Set([cookie, deviceField].compactMap { $0 }.filter { !$0.isEmpty })
             if let userAgent, !userAgent.isEmpty { tokens.insert("ua:" + userAgent) }
 
             var seen = accounts[key] ?? Seen()

@@ -76,7 +76,8 @@ public enum SafeText {
 }
 
 extension String {
-    func replacingAll(_ target: String, with replacement: String) -> String {
+    /// The text with every occurrence of `target` replaced (no Foundation, no locale).
+    public func replacingAll(_ target: String, with replacement: String) -> String {
         split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }

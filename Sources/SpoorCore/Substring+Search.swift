@@ -39,13 +39,7 @@ extension StringProtocol {
 extension StringProtocol {
     /// The text without leading and trailing ASCII whitespace (space, tab, CR, LF), compared by
     /// byte: per field of a large export this is much cheaper than Foundation's trimming.
-    public var trimmedASCII: String {
-        let view = Substring(self).utf8
-        guard let first = view.firstIndex(where: { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A) }) else { return "" }
-        guard let last = view.lastIndex(where: { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A) }) else { return "" }
-        if first == view.startIndex && last == view.index(before: view.endIndex) { return String(self) }
-        return String(Substring(self)[first...last])
-    }
+    public var trimmedASCII: String { trimming(" \t\r\n") }
 }
 
 extension StringProtocol {

@@ -208,8 +208,3 @@ public enum IndicatorError: Error, Hashable, CustomStringConvertible {
     }
 }
 
-extension String {
-    func replacingAll(_ target: String, with replacement: String) -> String {
-        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
-    }
-}

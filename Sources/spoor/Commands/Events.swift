@@ -20,63 +20,6 @@ struct Events: ParsableCommand {
     @Argument(help: ArgumentHelp("The case folder.", valueName: "case-dir")) var directory: String
     @Option(help: "Output format: table, jsonl or csv.") var format: OutputFormat = .table
 
-    struct JSONLine: Encodable {
-        var time: String?
-        var timeRaw: String?
-        var timeRule: String?
-        var timeZone: String?
-        var timeAssumption: String?
-        var ip: String?
-        var ipRaw: String?
-        var port: Int?
-        var action: String
-        var rawAction: String?
-        var account: String?
-        var userAgent: String?
-        var userAgentSummary: String?
-        var accountKey: String?
-        var session: String?
-        var novel: [String]
-        var count: Int
-        var format: String
-        var evidenceSha256: String
-        var locator: Locator
-        var fields: [String: String]
-
-        enum CodingKeys: String, CodingKey {
-            case time, timeRaw = "time_raw", timeRule = "time_rule", timeZone = "time_zone",
-                timeAssumption = "time_assumption", ip, ipRaw = "ip_raw", port, action, rawAction = "raw_action",
-                account, userAgent = "user_agent", userAgentSummary = "user_agent_summary", accountKey = "account_key",
-                session, novel, count, format, evidenceSha256 = "evidence_sha256", locator, fields
-        }
-
-        // Absent values are written as null so every line has the same keys.
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(time, forKey: .time)
-            try c.encode(timeRaw, forKey: .timeRaw)
-            try c.encode(timeRule, forKey: .timeRule)
-            try c.encode(timeZone, forKey: .timeZone)
-            try c.encode(timeAssumption, forKey: .timeAssumption)
-            try c.encode(ip, forKey: .ip)
-            try c.encode(ipRaw, forKey: .ipRaw)
-            try c.encode(port, forKey: .port)
-            try c.encode(action, forKey: .action)
-            try c.encode(rawAction, forKey: .rawAction)
-            try c.encode(account, forKey: .account)
-            try c.encode(userAgent, forKey: .userAgent)
-            try c.encode(userAgentSummary, forKey: .userAgentSummary)
-            try c.encode(accountKey, forKey: .accountKey)
-            try c.encode(session, forKey: .session)
-            try c.encode(novel, forKey: .novel)
-            try c.encode(count, forKey: .count)
-            try c.encode(format, forKey: .format)
-            try c.encode(evidenceSha256, forKey: .evidenceSha256)
-            try c.encode(locator, forKey: .locator)
-            try c.encode(fields, forKey: .fields)
-        }
-    }
-
     static let csvColumns = [
         "time", "time_raw", "time_zone", "ip", "port", "action", "raw_action", "account", "user_agent",
         "user_agent_summary", "session", "novel", "count", "format", "evidence_sha256", "path", "position",
@@ -105,14 +48,7 @@ struct Events: ParsableCommand {
                             + pad(event.account ?? "-", 16) + pad(Events.novelty(event.novel), 10)
                             + SafeText.terminal(event.locator.description) + "\n")
                 case .jsonl:
-                    let line = JSONLine(
-                        time: event.timeUTC, timeRaw: event.timeRaw, timeRule: event.timeRule, timeZone: event.timeZone,
-                        timeAssumption: event.timeAssumption, ip: event.ip, ipRaw: event.ipRaw, port: event.port,
-                        action: event.action, rawAction: event.rawAction, account: event.account, userAgent: event.userAgent,
-                        userAgentSummary: event.userAgentSummary, accountKey: event.accountKey, session: event.session,
-                        novel: event.novel, count: event.count, format: event.format, evidenceSha256: event.locator.evidenceSHA256,
-                        locator: event.locator, fields: event.fields)
-                    output.write(String(decoding: try encoder.encode(line), as: UTF8.self) + "\n")
+                    output.write(String(decoding: try encoder.encode(event), as: UTF8.self) + "\n")
                 case .csv:
                     let position = event.locator.positionText.trimmingCharacters(in: CharacterSet(charactersIn: ": "))
                     let values: [String] = [
