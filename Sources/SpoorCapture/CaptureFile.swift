@@ -40,6 +40,21 @@ public final class CaptureFile {
         return PcapCalls.linkTypeName(PcapCalls.linkType(handle))
     }
 
+    /// Reads the remaining packets without copying them: `body` gets each packet's header and
+    /// bytes (valid during the call only) and returns false to stop.
+    /// - Throws: ``PcapError/readFailed(path:packet:libpcapMessage:)`` at a damaged record; the
+    ///   packets handed over before it stay valid.
+    public func forEachPacket(_ body: (PacketHeader, UnsafeRawBufferPointer) -> Bool) throws(PcapError) {
+        guard let handle else { return }
+        var number = packetsRead
+        let message = PcapCalls.forEach(handle) { seconds, nanoseconds, original, bytes in
+            number += 1
+            return body(PacketHeader(number: number, seconds: seconds, nanoseconds: nanoseconds, originalLength: original), bytes)
+        }
+        packetsRead = number
+        if let message { throw PcapError.readFailed(path: path, packet: packetsRead + 1, libpcapMessage: message) }
+    }
+
     /// The next packet, or nil at the end of the file.
     /// - Throws: ``PcapError/readFailed(path:packet:libpcapMessage:)`` naming the packet number
     ///   after the last good one; packets read before it stay valid.
@@ -57,6 +72,19 @@ public final class CaptureFile {
             throw PcapError.readFailed(path: path, packet: packetsRead + 1, libpcapMessage: message)
         }
     }
+}
+
+/// A packet's place and time, without its bytes.
+public struct PacketHeader: Sendable, Hashable {
+    /// 1-based position in the file.
+    public var number: Int
+    public var seconds: Int64
+    public var nanoseconds: Int32
+    /// The length on the wire (the captured bytes may be fewer).
+    public var originalLength: Int
+
+    /// Nanoseconds since 1970.
+    public var time: Int64 { seconds &* 1_000_000_000 &+ Int64(nanoseconds) }
 }
 
 /// One captured packet as libpcap hands it over.

@@ -53,6 +53,24 @@ enum PcapCalls {
         }
     }
 
+    /// Reads packets until the end of the file, the body returning false, or an error, handing
+    /// each packet's bytes in libpcap's own buffer (valid during the call only): no copy.
+    /// - Returns: libpcap's error text, or nil at the end or when stopped.
+    static func forEach(
+        _ handle: OpaquePointer, _ body: (_ seconds: Int64, _ nanoseconds: Int32, _ originalLength: Int, UnsafeRawBufferPointer) -> Bool
+    ) -> String? {
+        var header: UnsafeMutablePointer<pcap_pkthdr>? = nil
+        var data: UnsafePointer<UInt8>? = nil
+        while true {
+            let status = pcap_next_ex(handle, &header, &data)
+            guard status == 1 else { return status == PCAP_ERROR_BREAK ? nil : lastError(handle) }
+            guard let header, let data else { return "libpcap returned no packet data" }
+            let h = header.pointee
+            let bytes = UnsafeRawBufferPointer(start: data, count: Int(h.caplen))
+            if !body(Int64(h.ts.tv_sec), Int32(truncatingIfNeeded: h.ts.tv_usec), Int(h.len), bytes) { return nil }
+        }
+    }
+
     enum NextPacket {
         case packet(seconds: Int64, nanoseconds: Int32, capturedLength: Int, originalLength: Int, bytes: [UInt8])
         case end

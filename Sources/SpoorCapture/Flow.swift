@@ -1,0 +1,91 @@
+import SpoorCore
+
+/// A bidirectional flow as Spoor reports it: Zeek's conn.log columns, the Community ID, and
+/// where in the capture it begins and ends.
+public struct Flow: Sendable, Hashable, Codable {
+    /// The number of the flow's first packet in the capture: unique within a file, and the
+    /// flow's locator.
+    public var id: Int
+    public var protocolNumber: UInt8
+    public var originator: IPAddress
+    public var originatorPort: UInt16
+    public var responder: IPAddress
+    public var responderPort: UInt16
+    /// Nanoseconds since 1970.
+    public var firstTime: Int64
+    public var lastTime: Int64
+    public var firstPacket: Int
+    public var lastPacket: Int
+    public var originatorPackets: Int
+    public var responderPackets: Int
+    /// Bytes of IP (header and payload) each way, as declared by the IP headers.
+    public var originatorIPBytes: Int
+    public var responderIPBytes: Int
+    /// Payload bytes each way (TCP: from sequence numbers); nil for a flow of no duration, as Zeek.
+    public var originatorBytes: Int?
+    public var responderBytes: Int?
+    /// Bytes Zeek would call missed: acknowledged by the peer but never seen.
+    public var missedBytes: Int
+    /// Zeek's `conn_state` (`SF`, `S0`, `REJ`, `RSTO`, `OTH`, …) and `history` letters.
+    public var state: String
+    public var history: String
+    public var communityID: String
+    /// The application protocols recognised in the flow (`dns`, `http`, `ssl`).
+    public var services: [String]
+    /// TLS server names and HTTP hosts the originator asked for, in order, each once.
+    public var names: [String]
+    public var vlan: UInt16?
+    /// The tunnel the flow travelled in, and for a UDP tunnel the id of the carrying flow.
+    public var tunnel: TunnelLayer.Kind?
+    public var tunnelSource: IPAddress?
+    public var tunnelDestination: IPAddress?
+    public var tunnelParent: Int?
+    /// Why the flow ended: `closed`, `inactivity timeout`, `end of capture`.
+    public var ended: String
+
+    /// The IANA protocol name: `tcp`, `udp`, `icmp` (Zeek's word for ICMPv6 too), or the number.
+    public var protocolName: String {
+        switch protocolNumber {
+        case 6: return "tcp"
+        case 17: return "udp"
+        case 1, 58: return "icmp"
+        default: return String(protocolNumber)
+        }
+    }
+
+    public var duration: Int64 { lastTime - firstTime }
+}
+
+/// What a flow's packets said about names: a DNS answer, a TLS server name, an HTTP host.
+public struct NameRecord: Sendable, Hashable, Codable {
+    public enum Kind: String, Sendable, Codable {
+        /// A DNS answer: `name` resolved to `address` (A, AAAA) or is an alias of `target` (CNAME).
+        case dnsAnswer = "dns_answer"
+        /// The server name of a TLS ClientHello (for ECH, the public outer name).
+        case tlsServerName = "tls_sni"
+        /// The host of an HTTP/1.x request (Host header, absolute URI or CONNECT target).
+        case httpHost = "http_host"
+    }
+
+    public var kind: Kind
+    /// Lower case, as sent (no trailing dot).
+    public var name: String
+    /// For DNS: the address answered; for TLS and HTTP: the server the client reached.
+    public var address: IPAddress?
+    /// For a CNAME answer: the canonical name.
+    public var target: String?
+    /// For DNS: the record type (`A`, `AAAA`, `CNAME`), its TTL, and the question asked.
+    public var recordType: String?
+    public var ttl: UInt32?
+    public var query: String?
+    /// The HTTP method (`GET`, `CONNECT`) for HTTP hosts.
+    public var method: String?
+    public var packet: Int
+    public var time: Int64
+    /// The flow the name was seen in, and its two ends.
+    public var flowID: Int
+    public var client: IPAddress
+    public var clientPort: UInt16
+    public var server: IPAddress
+    public var serverPort: UInt16
+}

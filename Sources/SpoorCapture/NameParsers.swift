@@ -1,0 +1,299 @@
+import SpoorCore
+
+/// DNS messages (RFC 1035): the question and the A, AAAA and CNAME answers. Names are read
+/// with backward-only compression pointers, a cap on jumps and on length, and reserved label
+/// types rejected, so crafted messages (pointer loops, bad labels) end the parse, not the tool.
+enum DNSMessage {
+    struct Answer: Equatable {
+        var name: String
+        var type: UInt16
+        var ttl: UInt32
+        var address: IPAddress?
+        var target: String?
+    }
+
+    struct Parsed {
+        var id: UInt16
+        var isResponse: Bool
+        var truncated: Bool
+        var question: String?
+        var answers: [Answer]
+    }
+
+    static let maximumJumps = 32
+
+    static func parse(_ b: UnsafeRawBufferPointer) -> Parsed? {
+        guard b.count >= 12 else { return nil }
+        let id = UInt16(b[0]) << 8 | UInt16(b[1])
+        let flags = b[2]
+        let questions = Int(b[4]) << 8 | Int(b[5])
+        let answers = Int(b[6]) << 8 | Int(b[7])
+        var parsed = Parsed(id: id, isResponse: flags & 0x80 != 0, truncated: flags & 0x02 != 0, question: nil, answers: [])
+        var offset = 12
+        for i in 0..<min(questions, 16) {
+            guard let name = readName(b, &offset), b.count - offset >= 4 else { return parsed }
+            if i == 0 { parsed.question = name }
+            offset += 4
+        }
+        guard parsed.isResponse else { return parsed }
+        for _ in 0..<min(answers, 256) {
+            guard let name = readName(b, &offset), b.count - offset >= 10 else { return parsed }
+            let type = UInt16(b[offset]) << 8 | UInt16(b[offset + 1])
+            let ttl = UInt32(b[offset + 4]) << 24 | UInt32(b[offset + 5]) << 16 | UInt32(b[offset + 6]) << 8 | UInt32(b[offset + 7])
+            let length = Int(b[offset + 8]) << 8 | Int(b[offset + 9])
+            offset += 10
+            guard b.count - offset >= length else { return parsed }
+            switch type {
+            case 1 where length == 4:
+                let v = UInt32(b[offset]) << 24 | UInt32(b[offset + 1]) << 16 | UInt32(b[offset + 2]) << 8 | UInt32(b[offset + 3])
+                parsed.answers.append(Answer(name: name, type: type, ttl: ttl, address: IPAddress(v4: v)))
+            case 28 where length == 16:
+                parsed.answers.append(Answer(name: name, type: type, ttl: ttl, address: IPAddress(v6: Dissector.be128(b, offset))))
+            case 5:
+                var at = offset
+                if let target = readName(b, &at) { parsed.answers.append(Answer(name: name, type: type, ttl: ttl, target: target)) }
+            default:
+                break
+            }
+            offset += length
+        }
+        return parsed
+    }
+
+    /// Reads a possibly compressed name at `offset`, moving it past the name's bytes.
+    static func readName(_ b: UnsafeRawBufferPointer, _ offset: inout Int) -> String? {
+        var position = offset
+        var jumped = false
+        var jumps = 0
+        var text: [UInt8] = []
+        var wireLength = 0
+        while true {
+            guard position < b.count else { return nil }
+            let length = Int(b[position])
+            if length == 0 {
+                position += 1
+                break
+            }
+            switch length & 0xC0 {
+            case 0xC0:
+                guard position + 1 < b.count else { return nil }
+                let pointer = (length & 0x3F) << 8 | Int(b[position + 1])
+                // Only backward pointers, and only so many: loops and forward tricks end here.
+                guard pointer < position, jumps < maximumJumps else { return nil }
+                if !jumped { offset = position + 2 }
+                jumped = true
+                jumps += 1
+                position = pointer
+                continue
+            case 0x00:
+                break
+            default:
+                return nil  // 01 and 10 label types are reserved
+            }
+            guard position + 1 + length <= b.count else { return nil }
+            wireLength += length + 1
+            guard wireLength <= 255 else { return nil }
+            if !text.isEmpty { text.append(UInt8(ascii: ".")) }
+            for i in 0..<length { appendLabelByte(b[position + 1 + i], to: &text) }
+            position += 1 + length
+        }
+        if !jumped { offset = position }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Lower case letters; bytes outside the printable ASCII range as `\DDD` (RFC 1035 §5.1).
+    /// In a DNS label a dot byte is data (escaped); in a host name it separates labels.
+    static func appendLabelByte(_ byte: UInt8, to text: inout [UInt8], dotSeparates: Bool = false) {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): text.append(byte | 0x20)
+        case UInt8(ascii: "."): if dotSeparates { text.append(byte) } else { text += Array("\\046".utf8) }
+        case 0x21...0x7E where byte != UInt8(ascii: "\\"): text.append(byte)
+        default:
+            text.append(UInt8(ascii: "\\"))
+            let digits = String(byte)
+            text += Array(String(repeating: "0", count: 3 - digits.count).utf8) + Array(digits.utf8)
+        }
+    }
+
+    static func typeName(_ type: UInt16) -> String {
+        switch type {
+        case 1: return "A"
+        case 28: return "AAAA"
+        case 5: return "CNAME"
+        default: return String(type)
+        }
+    }
+}
+
+/// The server name of a TLS ClientHello, read from the first bytes of a client's stream
+/// (several records and segments are fine: the caller hands all bytes so far).
+enum TLSClientHello {
+    enum Result: Equatable {
+        case needMore
+        case notClientHello
+        case serverName(String?)
+    }
+
+    /// Whether bytes begin like a TLS handshake record (content type 22, version 3.x).
+    static func looksLikeHandshake(_ b: UnsafeRawBufferPointer) -> Bool {
+        b.count >= 3 && b[0] == 0x16 && b[1] == 0x03 && b[2] <= 0x04
+    }
+
+    static let maximumHello = 1 << 16
+
+    static func parse(_ b: UnsafeRawBufferPointer) -> Result {
+        // Gather the handshake bytes carried by consecutive handshake records.
+        var handshake: [UInt8] = []
+        var offset = 0
+        var needed = 4
+        while handshake.count < needed {
+            guard b.count - offset >= 5 else { return b.count > maximumHello ? .notClientHello : .needMore }
+            guard b[offset] == 0x16, b[offset + 1] == 0x03 else { return .notClientHello }
+            let length = Int(b[offset + 3]) << 8 | Int(b[offset + 4])
+            let available = min(length, b.count - offset - 5)
+            handshake += UnsafeRawBufferPointer(rebasing: b[(offset + 5)..<(offset + 5 + available)])
+            if handshake.count >= 4 {
+                guard handshake[0] == 1 else { return .notClientHello }
+                needed = 4 + (Int(handshake[1]) << 16 | Int(handshake[2]) << 8 | Int(handshake[3]))
+                guard needed <= maximumHello else { return .notClientHello }
+            }
+            if available < length { break }
+            offset += 5 + length
+        }
+        guard handshake.count >= needed else { return .needMore }
+        return handshake.withUnsafeBytes { serverName(hello: UnsafeRawBufferPointer(rebasing: $0[4..<needed])) }
+    }
+
+    /// Walks the ClientHello body to extension 0 (server_name), host_name entry.
+    static func serverName(hello h: UnsafeRawBufferPointer) -> Result {
+        var o = 2 + 32
+        guard h.count > o else { return .notClientHello }
+        o += 1 + Int(h[o])  // session id
+        guard h.count >= o + 2 else { return .notClientHello }
+        o += 2 + (Int(h[o]) << 8 | Int(h[o + 1]))  // cipher suites
+        guard h.count >= o + 1 else { return .notClientHello }
+        o += 1 + Int(h[o])  // compression methods
+        guard h.count >= o + 2 else { return .serverName(nil) }  // no extensions
+        let end = min(h.count, o + 2 + (Int(h[o]) << 8 | Int(h[o + 1])))
+        o += 2
+        while end - o >= 4 {
+            let type = Int(h[o]) << 8 | Int(h[o + 1])
+            let length = Int(h[o + 2]) << 8 | Int(h[o + 3])
+            o += 4
+            guard end - o >= length else { break }
+            if type == 0, length >= 5 {
+                var e = o + 2
+                let listEnd = min(o + length, o + 2 + (Int(h[o]) << 8 | Int(h[o + 1])))
+                while listEnd - e >= 3 {
+                    let nameType = h[e]
+                    let nameLength = Int(h[e + 1]) << 8 | Int(h[e + 2])
+                    e += 3
+                    guard listEnd - e >= nameLength else { break }
+                    if nameType == 0 {
+                        var text: [UInt8] = []
+                        for i in 0..<nameLength { DNSMessage.appendLabelByte(h[e + i], to: &text, dotSeparates: true) }
+                        return .serverName(String(decoding: text, as: UTF8.self))
+                    }
+                    e += nameLength
+                }
+            }
+            o += length
+        }
+        return .serverName(nil)
+    }
+}
+
+/// The host an HTTP/1.x request names: an absolute-form target, a CONNECT authority, or the
+/// Host header. Lines may end in CRLF or a bare LF.
+enum HTTPRequest {
+    struct Parsed: Equatable {
+        var method: String
+        var host: String?
+        /// Bytes of the request line and headers (the body, if any, follows).
+        var headerLength: Int
+    }
+
+    enum Result: Equatable {
+        case needMore
+        case notHTTP
+        case request(Parsed)
+    }
+
+    static let maximumHeader = 16 * 1024
+
+    /// Whether bytes begin like a request line: an upper-case method token and a space.
+    static func looksLikeRequest(_ b: UnsafeRawBufferPointer) -> Bool {
+        var i = 0
+        while i < b.count && i < 16 {
+            let c = b[i]
+            if c == UInt8(ascii: " ") { return i >= 3 }
+            guard c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z") || c == UInt8(ascii: "-") else { return false }
+            i += 1
+        }
+        return false
+    }
+
+    static func parse(_ b: UnsafeRawBufferPointer) -> Result {
+        guard looksLikeRequest(b) || b.count < 4 else { return .notHTTP }
+        // The end of the headers: an empty line.
+        var lines: [Range<Int>] = []
+        var start = 0
+        var end: Int?
+        var i = 0
+        while i < b.count {
+            if b[i] == UInt8(ascii: "\n") {
+                var lineEnd = i
+                if lineEnd > start && b[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
+                if lineEnd == start && !lines.isEmpty {
+                    end = i + 1
+                    break
+                }
+                lines.append(start..<lineEnd)
+                start = i + 1
+            }
+            i += 1
+        }
+        guard let headerLength = end else { return b.count > maximumHeader ? .notHTTP : .needMore }
+        guard let requestLine = lines.first else { return .notHTTP }
+        let line = Array(b[requestLine])
+        let parts = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: true)
+        guard parts.count >= 2 else { return .notHTTP }
+        let method = String(decoding: parts[0], as: UTF8.self)
+        let target = String(decoding: parts[1], as: UTF8.self)
+        var host: String?
+        if method == "CONNECT" {
+            host = hostPart(target)
+        } else if let range = target.range(of: "://") {
+            let rest = target[range.upperBound...]
+            host = hostPart(String(rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }))
+        }
+        if host == nil {
+            for line in lines.dropFirst() {
+                let bytes = b[line]
+                guard bytes.count > 5 else { continue }
+                let nameEnd = bytes.firstIndex(of: UInt8(ascii: ":")) ?? bytes.endIndex
+                let name = String(decoding: bytes[bytes.startIndex..<nameEnd], as: UTF8.self)
+                guard name.lowercased() == "host", nameEnd < bytes.endIndex else { continue }
+                let value = String(decoding: bytes[(nameEnd + 1)...], as: UTF8.self).trimming(" \t")
+                host = hostPart(value)
+                break
+            }
+        }
+        return .request(Parsed(method: method, host: host, headerLength: headerLength))
+    }
+
+    /// `host[:port]` or `[v6]:port` → the host, lower case; nil when empty.
+    static func hostPart(_ authority: String) -> String? {
+        var text = Substring(authority)
+        if let at = text.lastIndex(of: "@") { text = text[text.index(after: at)...] }
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            let inner = text[text.index(after: text.startIndex)..<close]
+            return inner.isEmpty ? nil : inner.lowercased()
+        }
+        if let colon = text.lastIndex(of: ":"), text.firstIndex(of: ":") == colon { text = text[..<colon] }
+        var bytes: [UInt8] = []
+        for byte in text.utf8 { DNSMessage.appendLabelByte(byte, to: &bytes, dotSeparates: true) }
+        return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self)
+    }
+}
