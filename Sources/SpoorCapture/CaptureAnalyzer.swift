@@ -196,6 +196,7 @@ public final class CaptureAnalyzer {
             id: header.number, proto: p.ipProtocol, source: p.source, sourcePort: sourcePort, destination: p.destination,
             destinationPort: destinationPort, time: header.time)
         flow.originatorCode = p.destinationPort
+        flow.firstOffset = header.offset
         if p.vlanCount > 0 { flow.vlan = p.vlan }
         flow.tunnel = p.tunnel
         flow.tunnelParent = parent
@@ -267,7 +268,7 @@ public final class CaptureAnalyzer {
         summary.names += 1
         onName(NameRecord(
             kind: kind, name: name, address: flow.responderAddress, target: nil, recordType: nil, ttl: nil, query: nil,
-            method: method, packet: header.number, time: header.time, flowID: flow.id, client: flow.originatorAddress, clientPort: flow.originatorPort,
+            method: method, packet: header.number, packetOffset: header.offset, time: header.time, flowID: flow.id, client: flow.originatorAddress, clientPort: flow.originatorPort,
             server: flow.responderAddress, serverPort: flow.responderPort))
     }
 
@@ -279,7 +280,7 @@ public final class CaptureAnalyzer {
             onName(NameRecord(
                 kind: .dnsAnswer, name: answer.name, address: answer.address, target: answer.target,
                 recordType: DNSMessage.typeName(answer.type), ttl: answer.ttl, query: message.question, method: nil,
-                packet: header.number, time: header.time, flowID: flow.id, client: flow.originatorAddress, clientPort: flow.originatorPort,
+                packet: header.number, packetOffset: header.offset, time: header.time, flowID: flow.id, client: flow.originatorAddress, clientPort: flow.originatorPort,
                 server: flow.responderAddress, serverPort: flow.responderPort))
         }
     }

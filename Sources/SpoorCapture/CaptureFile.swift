@@ -47,9 +47,11 @@ public final class CaptureFile {
     public func forEachPacket(_ body: (PacketHeader, UnsafeRawBufferPointer) -> Bool) throws(PcapError) {
         guard let handle else { return }
         var number = packetsRead
-        let message = PcapCalls.forEach(handle) { seconds, nanoseconds, original, bytes in
+        let message = PcapCalls.forEach(handle) { seconds, nanoseconds, original, offset, bytes in
             number += 1
-            return body(PacketHeader(number: number, seconds: seconds, nanoseconds: nanoseconds, originalLength: original), bytes)
+            let header = PacketHeader(
+                number: number, seconds: seconds, nanoseconds: nanoseconds, originalLength: original, offset: offset)
+            return body(header, bytes)
         }
         packetsRead = number
         if let message { throw PcapError.readFailed(path: path, packet: packetsRead + 1, libpcapMessage: message) }
@@ -82,6 +84,8 @@ public struct PacketHeader: Sendable, Hashable {
     public var nanoseconds: Int32
     /// The length on the wire (the captured bytes may be fewer).
     public var originalLength: Int
+    /// The byte offset of the packet's record in the file (-1 when reading a stream).
+    public var offset: Int64
 
     /// Nanoseconds since 1970.
     public var time: Int64 { seconds &* 1_000_000_000 &+ Int64(nanoseconds) }

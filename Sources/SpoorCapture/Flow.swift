@@ -15,6 +15,8 @@ public struct Flow: Sendable, Hashable, Codable {
     public var firstTime: Int64
     public var lastTime: Int64
     public var firstPacket: Int
+    /// The byte offset of the first packet's record in the capture file.
+    public var firstPacketOffset: Int64
     public var lastPacket: Int
     public var originatorPackets: Int
     public var responderPackets: Int
@@ -81,6 +83,8 @@ public struct NameRecord: Sendable, Hashable, Codable {
     /// The HTTP method (`GET`, `CONNECT`) for HTTP hosts.
     public var method: String?
     public var packet: Int
+    /// The byte offset of the packet's record in the capture file.
+    public var packetOffset: Int64
     public var time: Int64
     /// The flow the name was seen in, and its two ends.
     public var flowID: Int

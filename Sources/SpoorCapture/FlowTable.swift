@@ -39,6 +39,7 @@ final class FlowState {
     var firstTime: Int64
     var lastTime: Int64
     var lastPacket: Int
+    var firstOffset: Int64 = -1
     var history: [UInt8] = []
     var historySeen: UInt32 = 0
     var isPartial = false
@@ -120,7 +121,7 @@ final class FlowState {
         return Flow(
             id: id, protocolNumber: proto, originator: originatorAddress, originatorPort: originatorPort,
             responder: responderAddress, responderPort: responderPort, firstTime: firstTime, lastTime: lastTime,
-            firstPacket: id, lastPacket: lastPacket, originatorPackets: originator.packets,
+            firstPacket: id, firstPacketOffset: firstOffset, lastPacket: lastPacket, originatorPackets: originator.packets,
             responderPackets: responder.packets, originatorIPBytes: originator.ipBytes, responderIPBytes: responder.ipBytes,
             originatorBytes: originatorBytes, responderBytes: responderBytes, missedBytes: missedBytes, state: state,
             history: String(decoding: history, as: UTF8.self),

@@ -112,10 +112,7 @@ extension CaseStore {
                 parser = detected
             case .capture(let kind):
                 outcome.format = kind
-                let description = evidence.member == nil ? Intake.describeCapture(path: evidence.path) : "inside an archive"
-                outcome.status = .unsupported(
-                    "\(kind) packet capture (\(description)): flow extraction is not available in this version")
-                try record(evidence, format: kind, status: outcome.status)
+                try storeCapture(evidence, kind: kind, outcome: &outcome, open: open)
                 return
             case .archive(let kind):
                 outcome.format = kind
@@ -291,6 +288,8 @@ extension CaseStore {
 /// One observation as the columns of its row, prepared on the parser's thread so that the
 /// writer only binds and inserts.
 struct ObservationRow: Sendable {
+    /// `access` (account and server logs), `flow` or `name` (packet captures).
+    var kind = "access"
     var format: String
     var timeKey: Int64?
     var timeUTC: String?
@@ -378,11 +377,11 @@ final class StoreSink {
                 INSERT INTO observation (evidence_id, kind, format, time_key, time_utc, time_raw, time_rule, time_zone,
                     time_assumption, ip, ip_raw, port, action, raw_action, account, user_agent_id, count, fields,
                     locator, position)
-                VALUES (?, 'access', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         for r in rows {
             try statement.execute(arguments: [
-                evidenceID, r.format, r.timeKey, r.timeUTC, r.timeRaw, r.timeRule, r.timeZone, r.timeAssumption, r.ip,
+                evidenceID, r.kind, r.format, r.timeKey, r.timeUTC, r.timeRaw, r.timeRule, r.timeZone, r.timeAssumption, r.ip,
                 r.ipRaw, r.port, r.action, r.rawAction, r.account, try userAgentID(r), r.count, r.fields,
                 r.locator, r.position,
             ])

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SpoorCapture
 import SpoorCore
 
 /// An observation as stored, with its evidence item's identity.
@@ -212,5 +213,46 @@ extension CaseStore {
     /// How many distinct user agents the case holds.
     public func distinctUserAgentCount() throws(CaseError) -> Int {
         try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM user_agent") ?? 0 }
+    }
+}
+
+/// A flow as stored, with the capture it was read from.
+public struct StoredFlow: Sendable {
+    public var flow: Flow
+    public var evidenceSHA256: String
+    public var path: String
+    public var member: String?
+
+    public init(flow: Flow, evidenceSHA256: String, path: String, member: String?) {
+        self.flow = flow
+        self.evidenceSHA256 = evidenceSHA256
+        self.path = path
+        self.member = member
+    }
+
+    /// Where the flow's first packet is: the capture and packet number.
+    public var locator: Locator {
+        Locator(evidenceSHA256: evidenceSHA256, path: path, member: member,
+                position: .packet(number: flow.firstPacket, offset: flow.firstPacketOffset))
+    }
+}
+
+extension CaseStore {
+    /// Every flow of the case's captures, by first packet time.
+    public func forEachFlow(_ body: (StoredFlow) throws -> Void) throws(CaseError) {
+        try read { db in
+            let decoder = JSONDecoder()
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT f.document, e.sha256, e.path, e.member FROM flow f JOIN evidence e ON e.id = f.evidence_id
+                    ORDER BY f.time_key, e.path, f.first_packet
+                    """)
+            while let row = try rows.next() {
+                let document: String = row[0]
+                let flow = try decoder.decode(Flow.self, from: Data(document.utf8))
+                try body(StoredFlow(flow: flow, evidenceSHA256: row[1], path: row[2], member: row[3]))
+            }
+        }
     }
 }

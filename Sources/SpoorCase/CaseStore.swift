@@ -200,6 +200,21 @@ public final class CaseStore: Sendable {
                     ALTER TABLE observation ADD COLUMN user_agent_id INTEGER REFERENCES user_agent(id);
                     """)
         }
+        migrator.registerMigration("v4 flows from packet captures") { db in
+            // One row per flow with its whole record (JSON); its two addresses are also
+            // observations (kind 'flow'), and names seen in captures are observations (kind 'name').
+            try db.execute(
+                sql: """
+                    CREATE TABLE flow (
+                        id INTEGER PRIMARY KEY,
+                        evidence_id INTEGER NOT NULL REFERENCES evidence(id) ON DELETE CASCADE,
+                        first_packet INTEGER NOT NULL,
+                        time_key INTEGER NOT NULL,
+                        document TEXT NOT NULL
+                    );
+                    CREATE INDEX flow_time ON flow (time_key, evidence_id, first_packet);
+                    """)
+        }
         return migrator
     }
 }

@@ -90,6 +90,8 @@ public enum TimestampRule: String, Sendable, Codable, CaseIterable {
     case monthFirst = "month_first"
     /// A culture-dependent date (`3/12/2025 7:22:01 AM`, `12.03.2025 07:22:01`).
     case cultureDate = "culture_date"
+    /// A packet capture record's time: seconds and a fraction since 1970 UTC.
+    case captureRecord = "capture_record"
 }
 
 // MARK: - Readers

@@ -1,0 +1,205 @@
+import Foundation
+import GRDB
+import SpoorCapture
+import SpoorCore
+import SpoorIntake
+import SpoorLogs
+
+extension CaseStore {
+    /// Reads a packet capture into the case in one transaction: each flow as a row of the
+    /// `flow` table and as two observations (its originator and responder addresses), each
+    /// DNS answer, TLS server name and HTTP host as an observation of the address it names.
+    /// A damaged capture keeps what was read before the damage; libpcap's words and the packet
+    /// number are a warning of the item.
+    func storeCapture(
+        _ evidence: EvidenceItem, kind: String, outcome: inout IngestOutcome, open: () throws -> any ByteSource
+    ) throws {
+        // libpcap reads files: an archive member is written to a private temporary file first.
+        var temporary: URL?
+        defer { if let temporary { try? FileManager.default.removeItem(at: temporary.deletingLastPathComponent()) } }
+        var path = evidence.path
+        if evidence.member != nil {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("spoor-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+            let file = folder.appendingPathComponent("member.\(kind)")
+            try Data(try open().readAll()).write(to: file)
+            temporary = file
+            path = file.path
+        }
+        let capture: CaptureFile
+        do {
+            capture = try CaptureFile(path: path)
+        } catch {
+            outcome.status = .failed("libpcap cannot open it: \(error.libpcapMessage)")
+            try record(evidence, format: kind, status: outcome.status)
+            return
+        }
+        defer { capture.close() }
+        let result = try database.write { db -> (CaptureAnalyzer.Summary, StoreSink) in
+            try Self.deletePrevious(db, evidence)
+            let id = try Self.insertEvidence(db, evidence, format: kind, parser: nil, status: "ingested", detail: nil)
+            try db.execute(
+                sql: "UPDATE evidence SET parser = ?, parser_version = ? WHERE id = ?",
+                arguments: ["Packet capture (\(CaptureFile.libraryVersion))", SpoorVersion.current, id])
+            let sink = StoreSink(db: db, evidenceID: id)
+            let encoder = CaptureRowEncoder(evidence: evidence, format: kind)
+            var rows: [ObservationRow] = []
+            var failure: (any Error)?
+            let flowStatement = try db.cachedStatement(
+                sql: "INSERT INTO flow (evidence_id, first_packet, time_key, document) VALUES (?, ?, ?, ?)")
+            let jsonEncoder = JSONEncoder()
+            jsonEncoder.outputFormatting = [.sortedKeys]
+            func flush() {
+                guard failure == nil, !rows.isEmpty else { return }
+                do { try sink.insert(rows) } catch { failure = error }
+                rows.removeAll(keepingCapacity: true)
+            }
+            let analyzer = CaptureAnalyzer(
+                onFlow: { flow in
+                    guard failure == nil else { return }
+                    do {
+                        let document = String(decoding: try jsonEncoder.encode(flow), as: UTF8.self)
+                        try flowStatement.execute(arguments: [id, flow.firstPacket, flow.firstTime, document])
+                    } catch {
+                        failure = error
+                    }
+                    rows += encoder.rows(flow)
+                    if rows.count >= 2000 { flush() }
+                },
+                onName: { name in
+                    if let row = encoder.row(name) { rows.append(row) }
+                    if rows.count >= 2000 { flush() }
+                })
+            let summary = analyzer.analyze(capture)
+            flush()
+            if let failure { throw failure }
+            for warning in encoder.warnings(summary, path: path) { sink.warn(warning) }
+            if let error = sink.error { throw error }
+            // The file must still be the one hashed before reading.
+            if evidence.member == nil {
+                let after = try FileHasher.sha256(path: evidence.path).sha256
+                guard after == evidence.sha256 else {
+                    throw IntakeError.changedDuringIngest(path: evidence.path, before: evidence.sha256, after: after)
+                }
+            }
+            let detail = "link type \(summary.linkType), \(summary.packets) packets, \(summary.flows) flows, \(summary.names) names"
+                + (summary.error.map { "; stopped at packet \(summary.packets + 1): \($0.libpcapMessage)" } ?? "")
+            try db.execute(
+                sql: """
+                    UPDATE evidence SET records = ?, ignored = ?, malformed = ?, observations = ?, warnings = ?, detail = ?
+                    WHERE id = ?
+                    """,
+                arguments: [
+                    summary.packets, summary.packets - summary.withIP, summary.error == nil ? 0 : 1, sink.observations,
+                    sink.warningCount, detail, id,
+                ])
+            return (summary, sink)
+        }
+        var parse = ParseSummary()
+        parse.records = result.0.packets
+        parse.ignored = result.0.packets - result.0.withIP
+        parse.malformed = result.0.error == nil ? 0 : 1
+        outcome.summary = parse
+        outcome.observations = result.1.observations
+        outcome.warningCount = result.1.warningCount
+        outcome.warnings = result.1.firstWarnings
+    }
+}
+
+/// Turns flows and names into observation rows.
+struct CaptureRowEncoder {
+    let evidence: EvidenceItem
+    let format: String
+
+    func locator(packet: Int, offset: Int64) -> String {
+        Locator(evidence: evidence, position: .packet(number: packet, offset: offset)).positionJSON
+    }
+
+    func time(_ nanoseconds: Int64) -> Timestamp {
+        let seconds = nanoseconds / 1_000_000_000
+        let fraction = Int32(nanoseconds % 1_000_000_000)
+        let raw = "\(seconds).\(String(format: "%09d", fraction))"
+        return Timestamp(seconds: seconds, nanoseconds: fraction, zone: .utc, raw: raw, rule: .captureRecord)
+    }
+
+    func baseRow(kind: String, time t: Int64, ip: IPAddress?, port: UInt16?, action: String, fields: [String: String], packet: Int, offset: Int64) -> ObservationRow {
+        let stamp = time(t)
+        return ObservationRow(
+            kind: kind, format: format, timeKey: stamp.sortKey, timeUTC: stamp.rfc3339UTC, timeRaw: stamp.raw,
+            timeRule: stamp.rule.rawValue, timeZone: "utc", timeAssumption: nil, ip: ip?.description, ipRaw: nil,
+            port: port.map { Int($0) }, action: action, rawAction: nil, account: nil, userAgent: nil,
+            userAgentSummary: nil, count: 1, fields: JSONText.object(fields), locator: locator(packet: packet, offset: offset),
+            position: packet)
+    }
+
+    /// A flow's originator and responder, each with the other end and the flow's figures.
+    func rows(_ flow: Flow) -> [ObservationRow] {
+        var common: [String: String] = [
+            "flow": String(flow.id), "proto": flow.protocolName, "conn_state": flow.state, "history": flow.history,
+            "community_id": flow.communityID, "orig_pkts": String(flow.originatorPackets),
+            "resp_pkts": String(flow.responderPackets), "orig_ip_bytes": String(flow.originatorIPBytes),
+            "resp_ip_bytes": String(flow.responderIPBytes), "duration_ns": String(flow.duration),
+            "last_packet": String(flow.lastPacket), "ended": flow.ended,
+        ]
+        if !flow.names.isEmpty { common["names"] = flow.names.joined(separator: " ") }
+        if !flow.services.isEmpty { common["service"] = flow.services.joined(separator: ",") }
+        if let tunnel = flow.tunnel { common["tunnel"] = tunnel.rawValue }
+        if let vlan = flow.vlan { common["vlan"] = String(vlan) }
+        var originator = common
+        originator["peer"] = flow.responder.description
+        originator["peer_port"] = String(flow.responderPort)
+        var responder = common
+        responder["peer"] = flow.originator.description
+        responder["peer_port"] = String(flow.originatorPort)
+        return [
+            baseRow(kind: "flow", time: flow.firstTime, ip: flow.originator, port: flow.originatorPort, action: "flow_originator",
+                    fields: originator, packet: flow.firstPacket, offset: flow.firstPacketOffset),
+            baseRow(kind: "flow", time: flow.firstTime, ip: flow.responder, port: flow.responderPort, action: "flow_responder",
+                    fields: responder, packet: flow.firstPacket, offset: flow.firstPacketOffset),
+        ]
+    }
+
+    /// A name as an observation of the address it names; a CNAME (no address) is left to the
+    /// flow's DNS answers that carry the address, whose `query` keeps the name asked.
+    func row(_ name: NameRecord) -> ObservationRow? {
+        guard let address = name.address else { return nil }
+        var fields: [String: String] = [
+            "name": name.name, "flow": String(name.flowID), "client": name.client.description,
+            "server": name.server.description, "server_port": String(name.serverPort),
+        ]
+        if let query = name.query { fields["query"] = query }
+        if let type = name.recordType { fields["type"] = type }
+        if let ttl = name.ttl { fields["ttl"] = String(ttl) }
+        if let method = name.method { fields["method"] = method }
+        let port: UInt16? = name.kind == .dnsAnswer ? nil : name.serverPort
+        return baseRow(kind: "name", time: name.time, ip: address, port: port, action: name.kind.rawValue, fields: fields,
+                       packet: name.packet, offset: name.packetOffset)
+    }
+
+    /// What the reader could not use: libpcap's error (with a hint for the multi-interface
+    /// pcapng libpcap refuses) and undecoded packets by reason.
+    func warnings(_ summary: CaptureAnalyzer.Summary, path: String) -> [ParseWarning] {
+        var warnings: [ParseWarning] = []
+        if let error = summary.error {
+            var message = "libpcap stopped reading: \(error.libpcapMessage); the \(summary.packets) packets before it are analysed"
+            if error.libpcapMessage.contains("different from the") && error.libpcapMessage.contains("first interface") {
+                message += ". This pcapng file mixes interfaces of different link types or snapshot lengths, which "
+                    + "\(CaptureFile.libraryVersion) cannot read; split it per interface with tshark or editcap "
+                    + "(e.g. 'tshark -r in.pcapng -Y frame.interface_id==1 -w part.pcapng') and ingest the parts"
+            }
+            warnings.append(ParseWarning(
+                locator: Locator(evidence: evidence, position: .packet(number: summary.packets + 1, offset: -1)), message: message))
+        }
+        for (reason, entry) in summary.undecoded.sorted(by: { $0.value.firstPacket < $1.value.firstPacket }) {
+            warnings.append(ParseWarning(
+                locator: Locator(evidence: evidence, position: .packet(number: entry.firstPacket, offset: -1)),
+                message: "\(entry.count) packet(s) not read to an IP layer: \(reason) (first at this packet)"))
+        }
+        if summary.fragmentsUnfinished > 0 {
+            warnings.append(ParseWarning(
+                locator: Locator(evidence: evidence, position: .packet(number: summary.packets, offset: -1)),
+                message: "\(summary.fragmentsUnfinished) fragmented datagram(s) never completed; their fragments are counted only"))
+        }
+        return warnings
+    }
+}
