@@ -43,7 +43,10 @@ let package = Package(
         ),
         .target(
             name: "SpoorCapture",
-            dependencies: ["SpoorCore", "CPcap", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["SpoorCore", "CPcap", .product(name: "Crypto", package: "swift-crypto")],
+            // The packet path mutates flow objects millions of times a second; Swift's dynamic
+            // exclusivity checks on class properties would cost more than the work itself.
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
         ),
         .target(
             name: "SpoorEnrichment",

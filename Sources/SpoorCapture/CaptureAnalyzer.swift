@@ -43,6 +43,7 @@ public final class CaptureAnalyzer {
     var flows: [FlowKey: FlowState] = [:]
     var summary = Summary()
     var lastSweep: Int64 = 0
+    var sinceSweep = 0
     var fragments = FragmentReassembler()
     var undecoded: [DecodeProblem: (count: Int, firstPacket: Int)] = [:]
 
@@ -74,9 +75,13 @@ public final class CaptureAnalyzer {
         var layers = PacketLayers()
         Dissector.dissect(bytes, linkType: linkType, into: &layers)
         let time = header.time
-        if time - lastSweep >= 1_000_000_000 || time < lastSweep {
+        // Timeouts are checked at most once a second of capture time and every 4,096 packets
+        // (or after 30 seconds of capture time with fewer), so the check costs little.
+        sinceSweep += 1
+        if (sinceSweep >= 4096 && time - lastSweep >= 1_000_000_000) || time - lastSweep >= 30_000_000_000 || time < lastSweep {
             if summary.packets > 1 { sweep(now: time) }
             lastSweep = time
+            sinceSweep = 0
         }
         guard layers.hasNetwork else {
             note(layers.problem ?? .linkTypeNotDecoded(linkType), header.number)
@@ -297,7 +302,7 @@ public final class CaptureAnalyzer {
             let timeout = flow.proto == 6 ? options.tcpTimeout : flow.proto == 17 ? options.udpTimeout : options.icmpTimeout
             if idle > timeout * 1_000_000_000 { ended.append((key, flow, "inactivity timeout")) }
         }
-        ended.sort { $0.1.id < $1.1.id }
+        ended.sort { $0.1.precedes($1.1) }
         for (key, flow, reason) in ended { finish(flow, key: key, ended: reason) }
         fragments.expire(now: now)
     }
@@ -309,7 +314,7 @@ public final class CaptureAnalyzer {
     }
 
     func finishAll() {
-        for (key, flow) in flows.sorted(by: { $0.value.id < $1.value.id }) {
+        for (key, flow) in flows.sorted(by: { $0.value.precedes($1.value) }) {
             finish(flow, key: key, ended: flow.isClosed ? "closed" : "end of capture")
         }
         summary.fragmentsUnfinished = fragments.pendingCount
@@ -356,7 +361,19 @@ struct FragmentReassembler {
         var datagram = pending[key]!
         pending[key] = nil
         if datagram.payload.count < end { datagram.payload += [UInt8](repeating: 0, count: end - datagram.payload.count) }
-        for (i, byte) in data.enumerated() where !datagram.covers(start + i) { datagram.payload[start + i] = byte }
+        // Bytes already received are kept (the first copy wins); only the uncovered parts are copied.
+        var cursor = start
+        for (from, to) in datagram.received.sorted(by: { $0.0 < $1.0 }) + [(end, end)] {
+            let gapEnd = min(end, max(cursor, from))
+            if gapEnd > cursor {
+                datagram.payload.withUnsafeMutableBytes { target in
+                    target.baseAddress!.advanced(by: cursor).copyMemory(
+                        from: data.baseAddress!.advanced(by: cursor - start), byteCount: gapEnd - cursor)
+                }
+            }
+            cursor = max(cursor, min(end, to))
+            if cursor >= end { break }
+        }
         datagram.received.append((start, end))
         if start == 0 { datagram.headerLength = p.ipPayloadStart - p.ipStart }
         if !p.moreFragments { datagram.total = end }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// An open packet-capture file (pcap or pcapng) read through libpcap.
 ///
 /// One owner for the libpcap handle: `close()` is safe to call twice, and `deinit` closes a
@@ -23,6 +25,16 @@ public final class CaptureFile {
 
     deinit { close() }
 
+    /// Whether the file is a classic pcap (not pcapng, not a stream): its record offsets can be
+    /// computed.
+    public var isClassicPcap: Bool {
+        guard path != "-", let file = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? file.close() }
+        let magic = [UInt8]((try? file.read(upToCount: 4)) ?? Data())
+        let known: [[UInt8]] = [[0xD4, 0xC3, 0xB2, 0xA1], [0xA1, 0xB2, 0xC3, 0xD4], [0x4D, 0x3C, 0xB2, 0xA1], [0xA1, 0xB2, 0x3C, 0x4D]]
+        return known.contains(magic)
+    }
+
     public func close() {
         if let handle { PcapCalls.close(handle) }
         handle = nil
@@ -47,7 +59,7 @@ public final class CaptureFile {
     public func forEachPacket(_ body: (PacketHeader, UnsafeRawBufferPointer) -> Bool) throws(PcapError) {
         guard let handle else { return }
         var number = packetsRead
-        let message = PcapCalls.forEach(handle) { seconds, nanoseconds, original, offset, bytes in
+        let message = PcapCalls.forEach(handle, classicFile: isClassicPcap && packetsRead == 0) { seconds, nanoseconds, original, offset, bytes in
             number += 1
             let header = PacketHeader(
                 number: number, seconds: seconds, nanoseconds: nanoseconds, originalLength: original, offset: offset)

@@ -3,8 +3,8 @@ import SpoorCore
 /// A bidirectional flow as Spoor reports it: Zeek's conn.log columns, the Community ID, and
 /// where in the capture it begins and ends.
 public struct Flow: Sendable, Hashable, Codable {
-    /// The number of the flow's first packet in the capture: unique within a file, and the
-    /// flow's locator.
+    /// The number of the flow's first packet in the capture: the flow's locator. A tunnel and
+    /// the flow it carries can share it (``tunnelParent`` then names the carrier).
     public var id: Int
     public var protocolNumber: UInt8
     public var originator: IPAddress

@@ -67,6 +67,12 @@ final class FlowState {
         lastPacket = id
     }
 
+    /// A fixed order for flows ending together: by first packet, a tunnel's carrier before the
+    /// flow it carries.
+    func precedes(_ other: FlowState) -> Bool {
+        (id, tunnelParent ?? -1, tunnel == nil ? 0 : 1) < (other.id, other.tunnelParent ?? -1, other.tunnel == nil ? 0 : 1)
+    }
+
     /// Swaps originator and responder; the history records it with `^`.
     func flipRoles() {
         swap(&originatorAddress, &responderAddress)

@@ -1,7 +1,4 @@
 internal import CPcap
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Every raw libpcap call Spoor makes, in one place.
 enum PcapCalls {
@@ -60,21 +57,23 @@ enum PcapCalls {
     /// each packet's bytes in libpcap's own buffer (valid during the call only): no copy.
     /// - Returns: libpcap's error text, or nil at the end or when stopped.
     static func forEach(
-        _ handle: OpaquePointer,
+        _ handle: OpaquePointer, classicFile: Bool,
         _ body: (_ seconds: Int64, _ nanoseconds: Int32, _ originalLength: Int, _ offset: Int64, UnsafeRawBufferPointer) -> Bool
     ) -> String? {
         var header: UnsafeMutablePointer<pcap_pkthdr>? = nil
         var data: UnsafePointer<UInt8>? = nil
-        // The record's byte offset: where the file stands before libpcap reads it.
-        let file = pcap_file(handle)
+        // A classic pcap file's records follow each other: 24 bytes of file header, then 16 bytes
+        // of record header and the captured bytes each. pcapng blocks carry options of their
+        // own, so their offsets are not computed (-1), nor those of a stream.
+        var offset: Int64 = classicFile ? 24 : -1
         while true {
-            let offset = file.map { Int64(ftello($0)) } ?? -1
             let status = pcap_next_ex(handle, &header, &data)
             guard status == 1 else { return status == PCAP_ERROR_BREAK ? nil : lastError(handle) }
             guard let header, let data else { return "libpcap returned no packet data" }
             let h = header.pointee
             let bytes = UnsafeRawBufferPointer(start: data, count: Int(h.caplen))
             if !body(Int64(h.ts.tv_sec), Int32(truncatingIfNeeded: h.ts.tv_usec), Int(h.len), offset, bytes) { return nil }
+            if offset >= 0 { offset += 16 + Int64(h.caplen) }
         }
     }
 

@@ -58,15 +58,14 @@ struct Flows: ParsableCommand {
     }
 
     /// Reads a capture file (or standard input) directly.
-    func readCapture(_ emit: (StoredFlow) -> Void) throws {
+    func readCapture(_ emit: @escaping (StoredFlow) -> Void) throws {
         let capture: CaptureFile
         do { capture = try CaptureFile(path: source) } catch { throw fail(error) }
-        var flows: [Flow] = []
-        let analyzer = CaptureAnalyzer(onFlow: { flows.append($0) }, onName: { _ in })
+        // Flows are printed as they end, so memory follows the flows open at once.
+        let path = source == "-" ? "(standard input)" : source
+        let analyzer = CaptureAnalyzer(
+            onFlow: { emit(StoredFlow(flow: $0, evidenceSHA256: "", path: path, member: nil)) }, onName: { _ in })
         let summary = analyzer.analyze(capture)
-        for flow in flows.sorted(by: { ($0.firstTime, $0.id) < ($1.firstTime, $1.id) }) {
-            emit(StoredFlow(flow: flow, evidenceSHA256: "", path: source == "-" ? "(standard input)" : source, member: nil))
-        }
         Console.error("\(SafeText.terminal(source)): link type \(summary.linkType), \(summary.packets) packets, \(summary.flows) flows, \(summary.names) names")
         if let error = summary.error {
             Console.error("spoor: warning: \(SafeText.terminal(error.description)); packets before it were read")
@@ -85,50 +84,54 @@ struct Flows: ParsableCommand {
                 + pad(flow.names.isEmpty ? "-" : flow.names.joined(separator: " "), 28)
                 + SafeText.terminal(stored.locator.description) + "\n"
         case .jsonl:
-            var object = values(stored, time: time)
-            object["names"] = nil
+            let row = values(stored, time: time)
             var text = "{"
             for (i, column) in Self.columns.enumerated() {
                 if i > 0 { text += "," }
-                text += JSONText.quote(column) + ":"
+                text += Self.quotedColumns[i] + ":"
                 if column == "names" {
                     text += "[" + flow.names.map { JSONText.quote($0) }.joined(separator: ",") + "]"
-                } else if let value = object[column] ?? nil {
-                    text += Self.numeric.contains(column) ? value : JSONText.quote(value)
+                } else if let value = row[i] {
+                    text += Self.numericColumns[i] ? value : JSONText.quote(value)
                 } else {
                     text += "null"
                 }
             }
             return text + "}\n"
         case .csv:
-            let object = values(stored, time: time)
-            return Self.columns.map { SafeText.csvField((object[$0] ?? nil) ?? "") }.joined(separator: ",") + "\n"
+            return values(stored, time: time).map { SafeText.csvField($0 ?? "") }.joined(separator: ",") + "\n"
         }
     }
+
+    static let quotedColumns = columns.map { JSONText.quote($0) }
+    static let numericColumns = columns.map { numeric.contains($0) }
 
     static let numeric: Set<String> = [
         "orig_p", "resp_p", "orig_bytes", "resp_bytes", "missed_bytes", "orig_pkts", "orig_ip_bytes", "resp_pkts",
         "resp_ip_bytes", "vlan", "first_packet", "last_packet", "duration",
     ]
 
-    func values(_ stored: StoredFlow, time: String) -> [String: String?] {
+    /// The row's values in ``columns`` order; nil when Zeek would write `-`.
+    func values(_ stored: StoredFlow, time: String) -> [String?] {
         let flow = stored.flow
-        let seconds = Double(flow.duration) / 1e9
         return [
-            "ts": time, "orig_h": flow.originator.description, "orig_p": String(flow.originatorPort),
-            "resp_h": flow.responder.description, "resp_p": String(flow.responderPort), "proto": flow.protocolName,
-            "service": flow.services.isEmpty ? nil : flow.services.joined(separator: ","),
-            "duration": flow.duration > 0 ? String(format: "%.6f", seconds) : nil,
-            "orig_bytes": flow.originatorBytes.map(String.init), "resp_bytes": flow.responderBytes.map(String.init),
-            "conn_state": flow.state, "missed_bytes": String(flow.missedBytes), "history": flow.history,
-            "orig_pkts": String(flow.originatorPackets), "orig_ip_bytes": String(flow.originatorIPBytes),
-            "resp_pkts": String(flow.responderPackets), "resp_ip_bytes": String(flow.responderIPBytes),
-            "community_id": flow.communityID, "names": flow.names.joined(separator: " "),
-            "vlan": flow.vlan.map(String.init), "tunnel": flow.tunnel?.rawValue, "ended": flow.ended,
-            "evidence_sha256": stored.evidenceSHA256.isEmpty ? nil : stored.evidenceSHA256,
-            "path": stored.member.map { "\(stored.path)!\($0)" } ?? stored.path,
-            "first_packet": String(flow.firstPacket), "last_packet": String(flow.lastPacket),
+            time, flow.originator.description, String(flow.originatorPort), flow.responder.description,
+            String(flow.responderPort), flow.protocolName, flow.services.isEmpty ? nil : flow.services.joined(separator: ","),
+            flow.duration > 0 ? Self.seconds(flow.duration) : nil, flow.originatorBytes.map(String.init),
+            flow.responderBytes.map(String.init), flow.state, String(flow.missedBytes), flow.history,
+            String(flow.originatorPackets), String(flow.originatorIPBytes), String(flow.responderPackets),
+            String(flow.responderIPBytes), flow.communityID, flow.names.joined(separator: " "),
+            flow.vlan.map(String.init), flow.tunnel?.rawValue, flow.ended,
+            stored.evidenceSHA256.isEmpty ? nil : stored.evidenceSHA256,
+            stored.member.map { "\(stored.path)!\($0)" } ?? stored.path, String(flow.firstPacket), String(flow.lastPacket),
         ]
+    }
+
+    /// Nanoseconds as seconds with six decimals, as Zeek writes intervals.
+    static func seconds(_ nanoseconds: Int64) -> String {
+        let micro = (nanoseconds + 500) / 1000
+        let fraction = String(micro % 1_000_000)
+        return "\(micro / 1_000_000)." + String(repeating: "0", count: 6 - fraction.count) + fraction
     }
 
     func pad(_ text: String, _ width: Int) -> String {
