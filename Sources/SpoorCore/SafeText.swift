@@ -65,6 +65,17 @@ public enum SafeText {
     /// `=`, `+`, `-`, `@`, TAB or CR gets a leading `'`.
     public static func csvField(_ text: some StringProtocol) -> String {
         var value = String(text)
+        // Fast path: nothing to guard or quote (checked on the UTF-8 bytes).
+        var plain = true
+        for (i, byte) in value.utf8.enumerated() {
+            if byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte == 0x0A || byte == 0x0D || byte == 0x09
+                || (i == 0 && (byte == UInt8(ascii: "=") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "@")))
+            {
+                plain = false
+                break
+            }
+        }
+        if plain { return value }
         if let first = value.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) {
             value = "'" + value
         }

@@ -21,6 +21,8 @@ struct Flows: ParsableCommand {
     @Argument(help: ArgumentHelp("A case folder, a pcap/pcapng file, or - for standard input.", valueName: "case-dir|capture"))
     var source: String
     @Option(help: "Output format: table, jsonl or csv.") var format: OutputFormat = .table
+    @Flag(help: "Reading a capture: print only the summary line (packets, flows, names), not the flows.")
+    var summaryOnly = false
 
     static let columns = [
         "ts", "orig_h", "orig_p", "resp_h", "resp_p", "proto", "service", "duration", "orig_bytes", "resp_bytes",
@@ -30,7 +32,7 @@ struct Flows: ParsableCommand {
 
     func run() throws {
         var output = BufferedOutput()
-        switch format {
+        switch summaryOnly ? .jsonl : format {
         case .table:
             output.write(
                 pad("FIRST PACKET (UTC)", 28) + pad("ORIGINATOR", 42) + pad("RESPONDER", 42) + pad("PROTO", 6)
@@ -41,7 +43,7 @@ struct Flows: ParsableCommand {
             break
         }
         var emit: (StoredFlow) -> Void = { stored in
-            output.write(self.line(stored))
+            if !self.summaryOnly { output.write(self.line(stored)) }
         }
         if source == "-" || !FileManager.default.fileExists(atPath: (source as NSString).appendingPathComponent(CaseStore.fileName)) {
             try readCapture { emit($0) }
@@ -66,7 +68,8 @@ struct Flows: ParsableCommand {
         let analyzer = CaptureAnalyzer(
             onFlow: { emit(StoredFlow(flow: $0, evidenceSHA256: "", path: path, member: nil)) }, onName: { _ in })
         let summary = analyzer.analyze(capture)
-        Console.error("\(SafeText.terminal(source)): link type \(summary.linkType), \(summary.packets) packets, \(summary.flows) flows, \(summary.names) names")
+        let line = "\(SafeText.terminal(source)): link type \(summary.linkType), \(summary.packets) packets, \(summary.flows) flows, \(summary.names) names"
+        if summaryOnly { print(line) } else { Console.error(line) }
         if let error = summary.error {
             Console.error("spoor: warning: \(SafeText.terminal(error.description)); packets before it were read")
         }
@@ -74,7 +77,7 @@ struct Flows: ParsableCommand {
 
     func line(_ stored: StoredFlow) -> String {
         let flow = stored.flow
-        let time = Timestamp(sortKey: flow.firstTime, zone: .utc).rfc3339UTC ?? ""
+        let time = Self.rfc3339(flow.firstTime)
         switch format {
         case .table:
             return pad(time, 28) + pad("\(flow.originator) \(flow.originatorPort)", 42)
@@ -125,6 +128,16 @@ struct Flows: ParsableCommand {
             stored.evidenceSHA256.isEmpty ? nil : stored.evidenceSHA256,
             stored.member.map { "\(stored.path)!\($0)" } ?? stored.path, String(flow.firstPacket), String(flow.lastPacket),
         ]
+    }
+
+    /// RFC 3339 UTC with microseconds, as pcap records most often carry; the civil date is
+    /// computed once per second of capture time.
+    static func rfc3339(_ nanoseconds: Int64) -> String {
+        let seconds = nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds - 999_999_999) / 1_000_000_000
+        let micro = (nanoseconds - seconds * 1_000_000_000) / 1000
+        let whole = Timestamp(sortKey: seconds * 1_000_000_000, zone: .utc).rfc3339UTC ?? ""
+        let fraction = String(micro)
+        return String(whole.dropLast()) + "." + String(repeating: "0", count: 6 - fraction.count) + fraction + "Z"
     }
 
     /// Nanoseconds as seconds with six decimals, as Zeek writes intervals.
