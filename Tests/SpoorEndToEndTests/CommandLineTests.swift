@@ -142,3 +142,24 @@ import Testing
         #expect(events.stdout.contains("\"format\":\"csv\""))
     }
 }
+
+/// A capture from the shared corpus ingested into a case: flows listed by `spoor flows`, names
+/// and flow ends among the events.
+@Suite(.enabled(if: Fixtures.sharedTestdata != nil, "../shared/testdata is absent"))
+struct CaptureCommandLineTests {
+    @Test func ingestedCaptureGivesFlowsAndNamesWithTheirPackets() throws {
+        let capture = (Fixtures.sharedTestdata ?? URL(fileURLWithPath: "/")).appendingPathComponent("pcap/zeek-tls13-ech.pcap").path
+        let caseDir = try Fixtures.temporaryDirectory().appendingPathComponent("case").path
+        #expect(try runSpoor(["case", "init", caseDir]).status == 0)
+        #expect(try runSpoor(["ingest", caseDir, capture]).status == 0)
+        let flows = try runSpoor(["flows", caseDir, "--format", "csv"])
+        let rows = flows.stdout.split(separator: "\n")
+        #expect(rows.count == 4, "a header and three flows")
+        #expect(rows.contains { $0.contains(",162.159.138.85,443,tcp,") && $0.contains(",SF,") && $0.contains("cloudflare-ech.com") })
+        let events = try runSpoor(["events", caseDir, "--format", "jsonl"]).stdout
+        #expect(events.contains("\"tls_sni\""))
+        #expect(events.contains("\"packet\":4"))
+        let direct = try runSpoor(["flows", capture, "--format", "csv"]).stdout
+        #expect(direct.split(separator: "\n").count == 4)
+    }
+}
