@@ -259,12 +259,11 @@ enum HTTPRequest {
         let parts = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: true)
         guard parts.count >= 2 else { return .notHTTP }
         let method = String(decoding: parts[0], as: UTF8.self)
-        let target = String(decoding: parts[1], as: UTF8.self)
         var host: String?
         if method == "CONNECT" {
-            host = hostPart(target)
-        } else if let range = target.range(of: "://") {
-            let rest = target[range.upperBound...]
+            host = hostPart(String(decoding: parts[1], as: UTF8.self))
+        } else if let scheme = Self.schemeEnd(parts[1]) {
+            let rest = String(decoding: parts[1][scheme...], as: UTF8.self)
             host = hostPart(String(rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }))
         }
         if host == nil {
@@ -280,6 +279,18 @@ enum HTTPRequest {
             }
         }
         return .request(Parsed(method: method, host: host, headerLength: headerLength))
+    }
+
+    /// Where the authority of an absolute-form target (`http://host/…`) begins.
+    static func schemeEnd(_ target: ArraySlice<UInt8>) -> Int? {
+        var i = target.startIndex
+        while i + 2 < target.endIndex {
+            let c = target[i]
+            if c == UInt8(ascii: ":") { return target[i + 1] == UInt8(ascii: "/") && target[i + 2] == UInt8(ascii: "/") ? i + 3 : nil }
+            guard (c | 0x20) >= UInt8(ascii: "a") && (c | 0x20) <= UInt8(ascii: "z") || c == UInt8(ascii: "+") || c == UInt8(ascii: "-") || c == UInt8(ascii: ".") else { return nil }
+            i += 1
+        }
+        return nil
     }
 
     /// `host[:port]` or `[v6]:port` → the host, lower case; nil when empty.

@@ -1,4 +1,7 @@
 internal import CPcap
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Every raw libpcap call Spoor makes, in one place.
 enum PcapCalls {
@@ -10,9 +13,22 @@ enum PcapCalls {
     /// Opens a savefile read-only. Returns the handle or libpcap's error text.
     static func openOffline(_ path: String) -> Result<OpaquePointer, PcapError> {
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
-        guard let handle = pcap_open_offline_with_tstamp_precision(
-            path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer)
-        else {
+        let precision = UInt32(PCAP_TSTAMP_PRECISION_NANO)
+        let handle: OpaquePointer?
+        if path == "-" {
+            handle = pcap_open_offline_with_tstamp_precision(path, precision, &errorBuffer)
+        } else {
+            // Opened here so that the stream gets a 1 MiB buffer before libpcap's first read:
+            // far fewer read() calls than stdio's default (Zeek made the same change).
+            guard let file = fopen(path, "rb") else {
+                let message = String(cString: strerror(errno))
+                return .failure(PcapError.cannotOpen(path: path, libpcapMessage: "\(path): \(message)"))
+            }
+            setvbuf(file, nil, _IOFBF, 1 << 20)
+            handle = pcap_fopen_offline_with_tstamp_precision(file, precision, &errorBuffer)
+            if handle == nil { fclose(file) }
+        }
+        guard let handle else {
             let message = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             return .failure(PcapError.cannotOpen(path: path, libpcapMessage: message))
         }
