@@ -27,6 +27,9 @@ public struct SubjectIP: Hashable, Sendable, Codable {
     public var byAction: [String: Int]
     /// Account or user names seen with the address.
     public var accounts: [String]
+    /// Names the address was reached as in packet captures (DNS answers, TLS server names, HTTP
+    /// hosts), at most 50; nil when no capture named it.
+    public var reachedAs: [String]?
     public var enrichment: [EnrichmentAnswer]
     public var indicatorHits: [IndicatorHit]
 }
@@ -179,6 +182,18 @@ extension CaseStore {
             while let row = try accounts.next() {
                 subjects[row["ip"]]?.accounts.append(row["account"])
             }
+            let names = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT DISTINCT ip, json_extract(fields, '$.name') AS name FROM observation
+                    WHERE kind = 'name' AND ip IS NOT NULL AND json_extract(fields, '$.name') IS NOT NULL ORDER BY ip, name
+                    """)
+            while let row = try names.next() {
+                let ip: String = row["ip"]
+                guard var subject = subjects[ip], (subject.reachedAs?.count ?? 0) < 50 else { continue }
+                subject.reachedAs = (subject.reachedAs ?? []) + [row["name"] as String]
+                subjects[ip] = subject
+            }
             return subjects.values.sorted { (IPAddress($0.ip) ?? IPAddress(v4: 0)) < (IPAddress($1.ip) ?? IPAddress(v4: 0)) }
         }
     }
@@ -198,6 +213,9 @@ extension CaseStore {
             let sources = subject.bySource.keys.sorted().joined(separator: ", ")
             let period = [subject.firstSeen, subject.lastSeen].compactMap { $0 }
             var statement = "\(subject.ip) appears \(subject.occurrences) time(s) in the evidence (\(sources))"
+            if let names = subject.reachedAs, !names.isEmpty {
+                statement += ", reached as \(names.prefix(5).joined(separator: ", "))" + (names.count > 5 ? " and \(names.count - 5) more name(s)" : "")
+            }
             if period.count == 2 { statement += " between \(period[0]) and \(period[1])" }
             if let first = subject.zonelessFirst, let last = subject.zonelessLast {
                 statement += (period.count == 2 ? ", and" : "") + " in records without a time zone between \(first) and \(last)"

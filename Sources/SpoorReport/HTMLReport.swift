@@ -81,6 +81,9 @@ public enum HTMLReport {
             html += "<li>Class: \(e(s.addressClass.rawValue))\(s.specialPurpose.map { " — \(e($0))" } ?? "")</li>"
             html += "<li>\(s.occurrences) occurrence(s) in \(s.records) record(s)"
             html += "; actions: " + s.byAction.sorted { $0.key < $1.key }.map { "\(e($0.key)) ×\($0.value)" }.joined(separator: ", ") + "</li>"
+            if let names = s.reachedAs, !names.isEmpty {
+                html += "<li>Reached as (in captures): " + names.map { "<code>\(e(SafeText.excerpt($0, limit: 120)))</code>" }.joined(separator: ", ") + "</li>"
+            }
             if !s.accounts.isEmpty {
                 html += "<li>Accounts: " + s.accounts.map { "<code>\(e(SafeText.excerpt($0, limit: 80)))</code>" }.joined(separator: ", ") + "</li>"
             }

@@ -161,5 +161,11 @@ struct CaptureCommandLineTests {
         #expect(events.contains("\"packet\":4"))
         let direct = try runSpoor(["flows", capture, "--format", "csv"]).stdout
         #expect(direct.split(separator: "\n").count == 4)
+        // The server's address is a subject "reached as" its TLS server name.
+        #expect(try runSpoor(["analyze", caseDir]).status == 0)
+        let out = try Fixtures.temporaryDirectory().appendingPathComponent("report").path
+        #expect(try runSpoor(["report", caseDir, "--out", out]).status == 0)
+        let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
+        #expect(html.contains("Reached as (in captures): <code>cloudflare-ech.com</code>"))
     }
 }
