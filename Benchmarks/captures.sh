@@ -48,18 +48,8 @@ C
 cc -O2 -o "$work/loop" "$work/loop.c" -lpcap
 
 runs=${RUNS:-3}
-# The fastest of $runs runs (this shared machine varies by 10-30 %) and the largest peak memory.
-best_of() {  # best_of OUTFILE COMMAND... ; prints "<seconds> <max RSS KiB>"
-  local out=$1; shift
-  local best="" rss=0
-  for _ in $(seq "$runs"); do
-    /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$out" 2>"$work/err" || { cat "$work/err" >&2; return 1; }
-    read -r s k < "$work/time"
-    best=$(python3 -c 'import sys; a=sys.argv[1]; b=float(sys.argv[2]); print(b if a=="" else min(float(a), b))' "$best" "$s")
-    rss=$(( k > rss ? k : rss ))
-  done
-  echo "$best $rss"
-}
+# shellcheck source=Benchmarks/common.sh
+. Benchmarks/common.sh
 
 report() {  # report NAME PACKETS BYTES SECONDS KIB
   python3 -c '
@@ -71,20 +61,20 @@ print(f"{name:<46} {n:>10,} {s:>8.2f} {n/s:>12,.0f} {b/s/1e6:>8.1f} {k/1024:>8.1
 
 size() { stat -c %s "$1"; }
 printf "%-46s %10s %8s %12s %8s %8s\n" "run (best of $runs)" "packets" "seconds" "packets/s" "MB/s" "RSS MiB"
-read -r s_spoor k_spoor < <(best_of "$work/flows.csv" "$spoor" flows "$work/big.pcap" --format csv)
+read -r s_spoor k_spoor < <(best_of "$work/flows.csv" ":" -- "$spoor" flows "$work/big.pcap" --format csv)
 report "spoor flows (flows + names, csv out)" "$packets" "$(size "$work/big.pcap")" "$s_spoor" "$k_spoor"
-read -r s_sum k_sum < <(best_of "$work/summary.out" "$spoor" flows "$work/big.pcap" --summary-only)
+read -r s_sum k_sum < <(best_of "$work/summary.out" ":" -- "$spoor" flows "$work/big.pcap" --summary-only)
 report "spoor flows --summary-only (no flow output)" "$packets" "$(size "$work/big.pcap")" "$s_sum" "$k_sum"
-read -r s_huge k_huge < <(RUNS=1 best_of "$work/flows-huge.csv" "$spoor" flows "$work/huge.pcap" --format csv)
+read -r s_huge k_huge < <(times=1 best_of "$work/flows-huge.csv" ":" -- "$spoor" flows "$work/huge.pcap" --format csv)
 report "spoor flows, 4x the packets" $((packets * 4)) "$(size "$work/huge.pcap")" "$s_huge" "$k_huge"
-read -r s_loop k_loop < <(best_of "$work/loop.out" "$work/loop" "$work/big.pcap")
+read -r s_loop k_loop < <(best_of "$work/loop.out" ":" -- "$work/loop" "$work/big.pcap")
 report "C libpcap pcap_next_ex loop (no decoding)" "$packets" "$(size "$work/big.pcap")" "$s_loop" "$k_loop"
-read -r s_tcpdump k_tcpdump < <(best_of "$work/tcpdump.out" tcpdump -nr "$work/big.pcap" -w /dev/null)
+read -r s_tcpdump k_tcpdump < <(best_of "$work/tcpdump.out" ":" -- tcpdump -nr "$work/big.pcap" -w /dev/null)
 report "tcpdump -r -w /dev/null" "$packets" "$(size "$work/big.pcap")" "$s_tcpdump" "$k_tcpdump"
-read -r s_tshark k_tshark < <(RUNS=1 best_of "$work/tshark.out" tshark -n -r "$work/small.pcap" -T fields \
+read -r s_tshark k_tshark < <(times=1 best_of "$work/tshark.out" ":" -- tshark -n -r "$work/small.pcap" -T fields \
   -e ip.src -e ip.dst -e ipv6.src -e ipv6.dst -e tcp.srcport -e tcp.dstport -e udp.srcport -e udp.dstport)
 report "tshark -T fields (addresses, ports)" 100000 "$(size "$work/small.pcap")" "$s_tshark" "$k_tshark"
-read -r s_spoor_small k_small < <(best_of "$work/flows-small.csv" "$spoor" flows "$work/small.pcap" --format csv)
+read -r s_spoor_small k_small < <(best_of "$work/flows-small.csv" ":" -- "$spoor" flows "$work/small.pcap" --format csv)
 report "spoor flows on tshark's 100,000 packets" 100000 "$(size "$work/small.pcap")" "$s_spoor_small" "$k_small"
 
 python3 - "$packets" "$s_spoor" "$s_loop" "$s_tshark" "$s_tcpdump" "$k_spoor" "$k_huge" "$s_spoor_small" "$s_sum" <<'PY'

@@ -16,20 +16,8 @@ csv="$work/in/Activities - A list of Google services accessed by.csv"
 log="$work/in/auth.log"
 
 runs=${RUNS:-3}
-# Each command runs $runs times (this shared machine varies by 10-30 % between runs); the
-# fastest run and the largest peak memory are reported.
-best_of() {  # best_of OUTFILE PREPARE-COMMAND -- COMMAND... ; prints "<seconds> <max RSS KiB>"
-  local out=$1 prepare=$2; shift 3
-  local best="" rss=0
-  for _ in $(seq "$runs"); do
-    eval "$prepare"
-    /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$out" 2>"$work/err" || { cat "$work/err" >&2; return 1; }
-    read -r s k < "$work/time"
-    best=$(python3 -c 'import sys; a=sys.argv[1]; b=float(sys.argv[2]); print(b if a=="" else min(float(a), b))' "$best" "$s")
-    rss=$(( k > rss ? k : rss ))
-  done
-  echo "$best $rss"
-}
+# shellcheck source=Benchmarks/common.sh
+. Benchmarks/common.sh
 
 printf "%-44s %10s %14s %12s\n" "run ($events events per file, best of $runs)" "seconds" "events/s" "max RSS MiB"
 report() {
