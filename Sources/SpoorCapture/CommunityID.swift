@@ -32,14 +32,58 @@ public enum CommunityID {
             }
         }
         let hasPorts = [1, 6, 17, 58, 132].contains(protocolNumber)
-        let ordered = saddr.bytes.lexicographicallyPrecedes(daddr.bytes) || (saddr == daddr && sport <= dport)
+        // Addresses of one family compare as numbers the way their bytes compare.
+        let ordered = saddr.value < daddr.value || (saddr == daddr && sport <= dport)
         if !oneWay && !ordered {
             swap(&saddr, &daddr)
             swap(&sport, &dport)
         }
-        var input: [UInt8] = [UInt8(seed >> 8), UInt8(seed & 0xff)]
-        input += saddr.bytes + daddr.bytes + [protocolNumber, 0]
-        if hasPorts { input += [UInt8(sport >> 8), UInt8(sport & 0xff), UInt8(dport >> 8), UInt8(dport & 0xff)] }
-        return "1:" + Data(Insecure.SHA1.hash(data: input)).base64EncodedString()
+        // seed 2, two addresses (4 or 16 bytes each), protocol, padding, two ports: at most 40 bytes.
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { input in
+            var n = 0
+            func put(_ byte: UInt8) {
+                input[n] = byte
+                n += 1
+            }
+            func put(_ address: IPAddress) {
+                let width = address.family == .v4 ? 4 : 16
+                for i in stride(from: width - 1, through: 0, by: -1) { put(UInt8(truncatingIfNeeded: address.value >> (8 * i))) }
+            }
+            put(UInt8(seed >> 8))
+            put(UInt8(seed & 0xff))
+            put(saddr)
+            put(daddr)
+            put(protocolNumber)
+            put(0)
+            if hasPorts {
+                put(UInt8(sport >> 8))
+                put(UInt8(sport & 0xff))
+                put(UInt8(dport >> 8))
+                put(UInt8(dport & 0xff))
+            }
+            let digest = Insecure.SHA1.hash(data: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(input)[0..<n]))
+            return "1:" + base64(digest)
+        }
+    }
+
+    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    /// Standard base64 with padding (RFC 4648 §4).
+    static func base64(_ digest: some Sequence<UInt8>) -> String {
+        let bytes = Array(digest)
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var i = 0
+        while i < bytes.count {
+            let b0 = bytes[i]
+            let b1 = i + 1 < bytes.count ? bytes[i + 1] : 0
+            let b2 = i + 2 < bytes.count ? bytes[i + 2] : 0
+            out.append(alphabet[Int(b0 >> 2)])
+            out.append(alphabet[Int((b0 & 0x03) << 4 | b1 >> 4)])
+            out.append(i + 1 < bytes.count ? alphabet[Int((b1 & 0x0F) << 2 | b2 >> 6)] : UInt8(ascii: "="))
+            out.append(i + 2 < bytes.count ? alphabet[Int(b2 & 0x3F)] : UInt8(ascii: "="))
+            i += 3
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -1,6 +1,6 @@
 /// Proleptic Gregorian calendar arithmetic without Foundation's calendars, which depend on the
 /// machine's locale and zone database and are slow per line.
-enum CivilTime {
+public enum CivilTime {
     /// Days from 1970-01-01 to the given date (Howard Hinnant's `days_from_civil`).
     static func days(year: Int, month: Int, day: Int) -> Int64 {
         let y = Int64(month <= 2 ? year - 1 : year)
@@ -13,7 +13,7 @@ enum CivilTime {
     }
 
     /// The inverse of ``days(year:month:day:)``.
-    static func civil(days z0: Int64) -> (year: Int, month: Int, day: Int) {
+    public static func civil(days z0: Int64) -> (year: Int, month: Int, day: Int) {
         let z = z0 + 719468
         let era = (z >= 0 ? z : z - 146096) / 146097
         let doe = z - era * 146097

@@ -42,8 +42,18 @@ struct Flows: ParsableCommand {
         case .jsonl:
             break
         }
+        var rows = FlowRowWriter(style: format == .jsonl ? .jsonl : .csv)
         var emit: (StoredFlow) -> Void = { stored in
-            if !self.summaryOnly { output.write(self.line(stored)) }
+            guard !self.summaryOnly else { return }
+            if self.format == .table {
+                output.write(self.line(stored))
+                return
+            }
+            rows.row(stored)
+            if rows.bytes.count >= 1 << 16 {
+                output.write(bytes: rows.bytes)
+                rows.bytes.removeAll(keepingCapacity: true)
+            }
         }
         if source == "-" || !FileManager.default.fileExists(atPath: (source as NSString).appendingPathComponent(CaseStore.fileName)) {
             try readCapture { emit($0) }
@@ -56,6 +66,7 @@ struct Flows: ParsableCommand {
             }
         }
         emit = { _ in }
+        output.write(bytes: rows.bytes)
         output.flush()
     }
 
@@ -77,7 +88,9 @@ struct Flows: ParsableCommand {
 
     func line(_ stored: StoredFlow) -> String {
         let flow = stored.flow
-        let time = Self.rfc3339(flow.firstTime)
+        var clock = FlowRowWriter(style: .csv)
+        clock.time(flow.firstTime)
+        let time = String(decoding: clock.bytes, as: UTF8.self)
         switch format {
         case .table:
             return pad(time, 28) + pad("\(flow.originator) \(flow.originatorPort)", 42)
@@ -86,66 +99,13 @@ struct Flows: ParsableCommand {
                 + pad("\(flow.originatorPackets)/\(flow.responderPackets)", 12)
                 + pad(flow.names.isEmpty ? "-" : flow.names.joined(separator: " "), 28)
                 + SafeText.terminal(stored.locator.description) + "\n"
-        case .jsonl:
-            let row = values(stored, time: time)
-            var text = "{"
-            for (i, column) in Self.columns.enumerated() {
-                if i > 0 { text += "," }
-                text += Self.quotedColumns[i] + ":"
-                if column == "names" {
-                    text += "[" + flow.names.map { JSONText.quote($0) }.joined(separator: ",") + "]"
-                } else if let value = row[i] {
-                    text += Self.numericColumns[i] ? value : JSONText.quote(value)
-                } else {
-                    text += "null"
-                }
-            }
-            return text + "}\n"
-        case .csv:
-            return values(stored, time: time).map { SafeText.csvField($0 ?? "") }.joined(separator: ",") + "\n"
+        case .jsonl, .csv:
+            var writer = FlowRowWriter(style: format == .jsonl ? .jsonl : .csv)
+            writer.row(stored)
+            return String(decoding: writer.bytes, as: UTF8.self)
         }
     }
 
-    static let quotedColumns = columns.map { JSONText.quote($0) }
-    static let numericColumns = columns.map { numeric.contains($0) }
-
-    static let numeric: Set<String> = [
-        "orig_p", "resp_p", "orig_bytes", "resp_bytes", "missed_bytes", "orig_pkts", "orig_ip_bytes", "resp_pkts",
-        "resp_ip_bytes", "vlan", "first_packet", "last_packet", "duration",
-    ]
-
-    /// The row's values in ``columns`` order; nil when Zeek would write `-`.
-    func values(_ stored: StoredFlow, time: String) -> [String?] {
-        let flow = stored.flow
-        return [
-            time, flow.originator.description, String(flow.originatorPort), flow.responder.description,
-            String(flow.responderPort), flow.protocolName, flow.services.isEmpty ? nil : flow.services.joined(separator: ","),
-            flow.duration > 0 ? Self.seconds(flow.duration) : nil, flow.originatorBytes.map(String.init),
-            flow.responderBytes.map(String.init), flow.state, String(flow.missedBytes), flow.history,
-            String(flow.originatorPackets), String(flow.originatorIPBytes), String(flow.responderPackets),
-            String(flow.responderIPBytes), flow.communityID, flow.names.joined(separator: " "),
-            flow.vlan.map(String.init), flow.tunnel?.rawValue, flow.ended,
-            stored.evidenceSHA256.isEmpty ? nil : stored.evidenceSHA256,
-            stored.member.map { "\(stored.path)!\($0)" } ?? stored.path, String(flow.firstPacket), String(flow.lastPacket),
-        ]
-    }
-
-    /// RFC 3339 UTC with microseconds, as pcap records most often carry; the civil date is
-    /// computed once per second of capture time.
-    static func rfc3339(_ nanoseconds: Int64) -> String {
-        let seconds = nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds - 999_999_999) / 1_000_000_000
-        let micro = (nanoseconds - seconds * 1_000_000_000) / 1000
-        let whole = Timestamp(sortKey: seconds * 1_000_000_000, zone: .utc).rfc3339UTC ?? ""
-        let fraction = String(micro)
-        return String(whole.dropLast()) + "." + String(repeating: "0", count: 6 - fraction.count) + fraction + "Z"
-    }
-
-    /// Nanoseconds as seconds with six decimals, as Zeek writes intervals.
-    static func seconds(_ nanoseconds: Int64) -> String {
-        let micro = (nanoseconds + 500) / 1000
-        let fraction = String(micro % 1_000_000)
-        return "\(micro / 1_000_000)." + String(repeating: "0", count: 6 - fraction.count) + fraction
-    }
 
     func pad(_ text: String, _ width: Int) -> String {
         var cell = SafeText.terminal(text)
