@@ -350,48 +350,51 @@ struct FragmentReassembler {
 
     mutating func add(_ p: PacketLayers, _ bytes: UnsafeRawBufferPointer, time: Int64) -> Whole? {
         let key = Key(source: p.source, destination: p.destination, id: p.fragmentID, proto: p.ipProtocol)
-        let start = p.fragmentOffset
         let data = UnsafeRawBufferPointer(rebasing: bytes[p.ipPayloadStart..<p.ipPayloadEnd])
+        guard p.fragmentOffset + data.count <= 65_535 else { return nil }
+        guard pending[key] != nil || pending.count < 4096 else { return nil }
+        // Changed in place in the table; handed over (and removed) when complete.
+        let whole = pending[key, default: Datagram(started: time)].add(p, data)
+        if whole != nil { pending[key] = nil }
+        return whole
+    }
+
+    mutating func expire(now: Int64) {
+        guard !pending.isEmpty else { return }
+        pending = pending.filter { now - $0.value.started < 30_000_000_000 }
+    }
+}
+
+extension FragmentReassembler.Key {
+    /// One 64-bit mix of the fields for the hasher.
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(UInt64(truncatingIfNeeded: source.value ^ destination.value << 1) ^ UInt64(id) << 8 ^ UInt64(proto))
+    }
+}
+
+extension FragmentReassembler.Datagram {
+    /// Adds a fragment's bytes; the first copy of overlapping bytes wins.
+    mutating func add(_ p: PacketLayers, _ data: UnsafeRawBufferPointer) -> FragmentReassembler.Whole? {
+        let start = p.fragmentOffset
         let end = start + data.count
-        guard end <= 65_535 else { return nil }
-        if pending[key] == nil {
-            guard pending.count < 4096 else { return nil }
-            pending[key] = Datagram(started: time)
-        }
-        var datagram = pending[key]!
-        pending[key] = nil
-        if datagram.payload.count < end { datagram.payload += [UInt8](repeating: 0, count: end - datagram.payload.count) }
-        // Bytes already received are kept (the first copy wins); only the uncovered parts are copied.
+        if payload.count < end { payload += repeatElement(0, count: end - payload.count) }
         var cursor = start
-        for (from, to) in datagram.received.sorted(by: { $0.0 < $1.0 }) + [(end, end)] {
+        for (from, to) in received.sorted(by: { $0.0 < $1.0 }) + [(end, end)] {
             let gapEnd = min(end, max(cursor, from))
-            if gapEnd > cursor {
-                datagram.payload.withUnsafeMutableBytes { target in
-                    target.baseAddress!.advanced(by: cursor).copyMemory(
-                        from: data.baseAddress!.advanced(by: cursor - start), byteCount: gapEnd - cursor)
+            if gapEnd > cursor, let source = data.baseAddress {
+                payload.withUnsafeMutableBytes { target in
+                    target.baseAddress!.advanced(by: cursor).copyMemory(from: source.advanced(by: cursor - start), byteCount: gapEnd - cursor)
                 }
             }
             cursor = max(cursor, min(end, to))
             if cursor >= end { break }
         }
-        datagram.received.append((start, end))
-        if start == 0 { datagram.headerLength = p.ipPayloadStart - p.ipStart }
-        if !p.moreFragments { datagram.total = end }
-        if let total = datagram.total, datagram.complete(total) {
-            return Whole(payload: Array(datagram.payload.prefix(total)), headerLength: datagram.headerLength)
-        }
-        pending[key] = datagram
-        return nil
-    }
-
-    mutating func expire(now: Int64) {
-        pending = pending.filter { now - $0.value.started < 30_000_000_000 }
-    }
-}
-
-extension FragmentReassembler.Datagram {
-    func covers(_ offset: Int) -> Bool {
-        received.contains { $0.0 <= offset && offset < $0.1 }
+        received.append((start, end))
+        if start == 0 { headerLength = p.ipPayloadStart - p.ipStart }
+        if !p.moreFragments { total = end }
+        guard let total, complete(total) else { return nil }
+        if payload.count > total { payload.removeLast(payload.count - total) }
+        return FragmentReassembler.Whole(payload: payload, headerLength: headerLength)
     }
 
     func complete(_ total: Int) -> Bool {

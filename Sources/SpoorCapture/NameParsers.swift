@@ -235,76 +235,109 @@ enum HTTPRequest {
 
     static func parse(_ b: UnsafeRawBufferPointer) -> Result {
         guard looksLikeRequest(b) || b.count < 4 else { return .notHTTP }
-        // The end of the headers: an empty line.
-        var lines: [Range<Int>] = []
-        var start = 0
-        var end: Int?
+        let lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+        // The end of the headers: an empty line (CRLF or bare LF).
+        var headerLength: Int?
         var i = 0
         while i < b.count {
-            if b[i] == UInt8(ascii: "\n") {
-                var lineEnd = i
-                if lineEnd > start && b[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
-                if lineEnd == start && !lines.isEmpty {
-                    end = i + 1
+            if b[i] == lf {
+                if i + 1 < b.count && b[i + 1] == lf {
+                    headerLength = i + 2
                     break
                 }
-                lines.append(start..<lineEnd)
-                start = i + 1
+                if i + 2 < b.count && b[i + 1] == cr && b[i + 2] == lf {
+                    headerLength = i + 3
+                    break
+                }
             }
             i += 1
         }
-        guard let headerLength = end else { return b.count > maximumHeader ? .notHTTP : .needMore }
-        guard let requestLine = lines.first else { return .notHTTP }
-        let line = Array(b[requestLine])
-        let parts = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: true)
-        guard parts.count >= 2 else { return .notHTTP }
-        let method = String(decoding: parts[0], as: UTF8.self)
+        guard let headerLength else { return b.count > maximumHeader ? .notHTTP : .needMore }
+        // Request line: method, target.
+        var methodEnd = 0
+        while methodEnd < headerLength && b[methodEnd] != UInt8(ascii: " ") { methodEnd += 1 }
+        var targetStart = methodEnd
+        while targetStart < headerLength && b[targetStart] == UInt8(ascii: " ") { targetStart += 1 }
+        var targetEnd = targetStart
+        while targetEnd < headerLength && b[targetEnd] != UInt8(ascii: " ") && b[targetEnd] != cr && b[targetEnd] != lf { targetEnd += 1 }
+        guard targetEnd > targetStart else { return .notHTTP }
+        let method = String(decoding: UnsafeRawBufferPointer(rebasing: b[0..<methodEnd]), as: UTF8.self)
         var host: String?
         if method == "CONNECT" {
-            host = hostPart(String(decoding: parts[1], as: UTF8.self))
-        } else if let scheme = Self.schemeEnd(parts[1]) {
-            let rest = String(decoding: parts[1][scheme...], as: UTF8.self)
-            host = hostPart(String(rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }))
+            host = hostPart(b, targetStart, targetEnd)
+        } else if let authority = schemeEnd(b, targetStart, targetEnd) {
+            var end = authority
+            while end < targetEnd && b[end] != UInt8(ascii: "/") && b[end] != UInt8(ascii: "?") && b[end] != UInt8(ascii: "#") { end += 1 }
+            host = hostPart(b, authority, end)
         }
         if host == nil {
-            for line in lines.dropFirst() {
-                let bytes = b[line]
-                guard bytes.count > 5 else { continue }
-                let nameEnd = bytes.firstIndex(of: UInt8(ascii: ":")) ?? bytes.endIndex
-                let name = String(decoding: bytes[bytes.startIndex..<nameEnd], as: UTF8.self)
-                guard name.lowercased() == "host", nameEnd < bytes.endIndex else { continue }
-                let value = String(decoding: bytes[(nameEnd + 1)...], as: UTF8.self).trimming(" \t")
-                host = hostPart(value)
-                break
+            // Header lines: the first one named Host (any case).
+            var line = targetEnd
+            while line < headerLength && b[line] != lf { line += 1 }
+            line += 1
+            while line + 5 <= headerLength {
+                if b[line] | 0x20 == UInt8(ascii: "h") && b[line + 1] | 0x20 == UInt8(ascii: "o") && b[line + 2] | 0x20 == UInt8(ascii: "s")
+                    && b[line + 3] | 0x20 == UInt8(ascii: "t") && b[line + 4] == UInt8(ascii: ":")
+                {
+                    var start = line + 5
+                    var end = start
+                    while end < headerLength && b[end] != lf && b[end] != cr { end += 1 }
+                    while start < end && (b[start] == UInt8(ascii: " ") || b[start] == 0x09) { start += 1 }
+                    while end > start && (b[end - 1] == UInt8(ascii: " ") || b[end - 1] == 0x09) { end -= 1 }
+                    host = hostPart(b, start, end)
+                    break
+                }
+                while line < headerLength && b[line] != lf { line += 1 }
+                line += 1
             }
         }
         return .request(Parsed(method: method, host: host, headerLength: headerLength))
     }
 
-    /// Where the authority of an absolute-form target (`http://host/…`) begins.
-    static func schemeEnd(_ target: ArraySlice<UInt8>) -> Int? {
-        var i = target.startIndex
-        while i + 2 < target.endIndex {
-            let c = target[i]
-            if c == UInt8(ascii: ":") { return target[i + 1] == UInt8(ascii: "/") && target[i + 2] == UInt8(ascii: "/") ? i + 3 : nil }
-            guard (c | 0x20) >= UInt8(ascii: "a") && (c | 0x20) <= UInt8(ascii: "z") || c == UInt8(ascii: "+") || c == UInt8(ascii: "-") || c == UInt8(ascii: ".") else { return nil }
+    /// Where the authority of an absolute-form target (`http://host/…`) in `b[start..<end]` begins.
+    static func schemeEnd(_ b: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Int? {
+        var i = start
+        while i + 2 < end {
+            let c = b[i]
+            if c == UInt8(ascii: ":") { return b[i + 1] == UInt8(ascii: "/") && b[i + 2] == UInt8(ascii: "/") ? i + 3 : nil }
+            let letter = (c | 0x20) >= UInt8(ascii: "a") && (c | 0x20) <= UInt8(ascii: "z")
+            guard letter || c == UInt8(ascii: "+") || c == UInt8(ascii: "-") || c == UInt8(ascii: ".") else { return nil }
             i += 1
         }
         return nil
     }
 
-    /// `host[:port]` or `[v6]:port` → the host, lower case; nil when empty.
-    static func hostPart(_ authority: String) -> String? {
-        var text = Substring(authority)
-        if let at = text.lastIndex(of: "@") { text = text[text.index(after: at)...] }
-        if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]") else { return nil }
-            let inner = text[text.index(after: text.startIndex)..<close]
-            return inner.isEmpty ? nil : inner.lowercased()
+    /// The host of an authority `b[start..<end]` (`user@host:port`, `[v6]:port`), lower case;
+    /// nil when empty.
+    static func hostPart(_ b: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> String? {
+        var from = start
+        var to = end
+        for i in start..<end where b[i] == UInt8(ascii: "@") { from = i + 1 }
+        if from < to && b[from] == UInt8(ascii: "[") {
+            var close = from + 1
+            while close < to && b[close] != UInt8(ascii: "]") { close += 1 }
+            guard close < to else { return nil }
+            from += 1
+            to = close
+        } else {
+            var colons = 0
+            var last = to
+            for i in from..<to where b[i] == UInt8(ascii: ":") {
+                colons += 1
+                last = i
+            }
+            if colons == 1 { to = last }
         }
-        if let colon = text.lastIndex(of: ":"), text.firstIndex(of: ":") == colon { text = text[..<colon] }
-        var bytes: [UInt8] = []
-        for byte in text.utf8 { DNSMessage.appendLabelByte(byte, to: &bytes, dotSeparates: true) }
-        return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self)
+        guard from < to else { return nil }
+        var text: [UInt8] = []
+        text.reserveCapacity(to - from)
+        for i in from..<to { DNSMessage.appendLabelByte(b[i], to: &text, dotSeparates: true) }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// `host[:port]` or `[v6]:port` as text → the host, lower case; nil when empty.
+    static func hostPart(_ authority: String) -> String? {
+        let bytes = Array(authority.utf8)
+        return bytes.withUnsafeBytes { hostPart($0, 0, $0.count) }
     }
 }
