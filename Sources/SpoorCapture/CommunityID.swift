@@ -69,8 +69,11 @@ public enum CommunityID {
     static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     /// Standard base64 with padding (RFC 4648 §4).
-    static func base64(_ digest: some Sequence<UInt8>) -> String {
-        let bytes = Array(digest)
+    static func base64(_ digest: Insecure.SHA1Digest) -> String {
+        digest.withUnsafeBytes { base64(bytes: $0) }
+    }
+
+    static func base64(bytes: UnsafeRawBufferPointer) -> String {
         var out: [UInt8] = []
         out.reserveCapacity((bytes.count + 2) / 3 * 4)
         var i = 0
