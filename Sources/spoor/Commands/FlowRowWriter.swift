@@ -9,6 +9,8 @@ struct FlowRowWriter {
 
     let style: Style
     var bytes: [UInt8] = []
+    private var lastPath = ""
+    private var lastPathBytes: [UInt8] = []
 
     init(style: Style) {
         self.style = style
@@ -45,7 +47,7 @@ struct FlowRowWriter {
                     writer.bytes += JSONText.quote(name).utf8
                 }
                 writer.bytes.append(UInt8(ascii: "]"))
-            } else {
+            } else if !flow.names.isEmpty {
                 writer.bytes += SafeText.csvField(flow.names.joined(separator: " ")).utf8
             }
         }
@@ -53,7 +55,18 @@ struct FlowRowWriter {
         optional(20, flow.tunnel?.rawValue) { $0.plain($1) }
         column(21) { $0.plain(flow.ended) }
         optional(22, stored.evidenceSHA256.isEmpty ? nil : stored.evidenceSHA256) { $0.plain($1) }
-        column(23) { $0.text(stored.member.map { "\(stored.path)!\($0)" } ?? stored.path) }
+        column(23) { writer in
+            // Consecutive flows mostly come from one capture: its written form is kept.
+            let path = stored.member.map { "\(stored.path)!\($0)" } ?? stored.path
+            if path != writer.lastPath {
+                let start = writer.bytes.count
+                writer.text(path)
+                writer.lastPath = path
+                writer.lastPathBytes = Array(writer.bytes[start...])
+            } else {
+                writer.bytes += writer.lastPathBytes
+            }
+        }
         column(24) { $0.number(flow.firstPacket) }
         column(25) { $0.number(flow.lastPacket) }
         bytes += style == .jsonl ? [UInt8(ascii: "}"), 0x0A] : [0x0A]
