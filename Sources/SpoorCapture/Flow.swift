@@ -56,6 +56,31 @@ public struct Flow: Sendable, Hashable, Codable {
     }
 
     public var duration: Int64 { lastTime - firstTime }
+
+    /// The flow as JSON with the keys of its `Codable` form (what the case store keeps), written
+    /// directly: a capture's flows are many, and a general encoder costs more than reading them.
+    public var jsonDocument: String {
+        func q(_ text: String) -> String { JSONText.quote(text) }
+        var parts: [String] = [
+            "\"id\":\(id)", "\"protocolNumber\":\(protocolNumber)", "\"originator\":\(q(originator.description))",
+            "\"originatorPort\":\(originatorPort)", "\"responder\":\(q(responder.description))",
+            "\"responderPort\":\(responderPort)", "\"firstTime\":\(firstTime)", "\"lastTime\":\(lastTime)",
+            "\"firstPacket\":\(firstPacket)", "\"firstPacketOffset\":\(firstPacketOffset)", "\"lastPacket\":\(lastPacket)",
+            "\"originatorPackets\":\(originatorPackets)", "\"responderPackets\":\(responderPackets)",
+            "\"originatorIPBytes\":\(originatorIPBytes)", "\"responderIPBytes\":\(responderIPBytes)",
+            "\"missedBytes\":\(missedBytes)", "\"state\":\(q(state))", "\"history\":\(q(history))",
+            "\"communityID\":\(q(communityID))", "\"services\":[\(services.map(q).joined(separator: ","))]",
+            "\"names\":[\(names.map(q).joined(separator: ","))]", "\"ended\":\(q(ended))",
+        ]
+        if let originatorBytes { parts.append("\"originatorBytes\":\(originatorBytes)") }
+        if let responderBytes { parts.append("\"responderBytes\":\(responderBytes)") }
+        if let vlan { parts.append("\"vlan\":\(vlan)") }
+        if let tunnel { parts.append("\"tunnel\":\(q(tunnel.rawValue))") }
+        if let tunnelSource { parts.append("\"tunnelSource\":\(q(tunnelSource.description))") }
+        if let tunnelDestination { parts.append("\"tunnelDestination\":\(q(tunnelDestination.description))") }
+        if let tunnelParent { parts.append("\"tunnelParent\":\(tunnelParent)") }
+        return "{" + parts.joined(separator: ",") + "}"
+    }
 }
 
 /// What a flow's packets said about names: a DNS answer, a TLS server name, an HTTP host.

@@ -47,8 +47,6 @@ extension CaseStore {
             var failure: (any Error)?
             let flowStatement = try db.cachedStatement(
                 sql: "INSERT INTO flow (evidence_id, first_packet, time_key, document) VALUES (?, ?, ?, ?)")
-            let jsonEncoder = JSONEncoder()
-            jsonEncoder.outputFormatting = [.sortedKeys]
             func flush() {
                 guard failure == nil, !rows.isEmpty else { return }
                 do { try sink.insert(rows) } catch { failure = error }
@@ -58,8 +56,7 @@ extension CaseStore {
                 onFlow: { flow in
                     guard failure == nil else { return }
                     do {
-                        let document = String(decoding: try jsonEncoder.encode(flow), as: UTF8.self)
-                        try flowStatement.execute(arguments: [id, flow.firstPacket, flow.firstTime, document])
+                        try flowStatement.execute(arguments: [id, flow.firstPacket, flow.firstTime, flow.jsonDocument])
                     } catch {
                         failure = error
                     }
@@ -122,40 +119,43 @@ struct CaptureRowEncoder {
         return Timestamp(seconds: seconds, nanoseconds: fraction, zone: .utc, raw: raw, rule: .captureRecord)
     }
 
-    func baseRow(kind: String, time t: Int64, ip: IPAddress?, port: UInt16?, action: String, fields: [String: String], packet: Int, offset: Int64) -> ObservationRow {
+    func baseRow(kind: String, time t: Int64, ip: IPAddress?, port: UInt16?, action: String, fields: String, packet: Int, offset: Int64) -> ObservationRow {
         let stamp = time(t)
         return ObservationRow(
             kind: kind, format: format, timeKey: stamp.sortKey, timeUTC: stamp.rfc3339UTC, timeRaw: stamp.raw,
             timeRule: stamp.rule.rawValue, timeZone: "utc", timeAssumption: nil, ip: ip?.description, ipRaw: nil,
             port: port.map { Int($0) }, action: action, rawAction: nil, account: nil, userAgent: nil,
-            userAgentSummary: nil, count: 1, fields: JSONText.object(fields), locator: locator(packet: packet, offset: offset),
+            userAgentSummary: nil, count: 1, fields: fields, locator: locator(packet: packet, offset: offset),
             position: packet)
     }
 
-    /// A flow's originator and responder, each with the other end and the flow's figures.
+    /// A flow's originator and responder, each with the other end and the flow's figures
+    /// (`fields` keys in sorted order, written without a dictionary: captures have many flows).
     func rows(_ flow: Flow) -> [ObservationRow] {
-        var common: [String: String] = [
-            "flow": String(flow.id), "proto": flow.protocolName, "conn_state": flow.state, "history": flow.history,
-            "community_id": flow.communityID, "orig_pkts": String(flow.originatorPackets),
-            "resp_pkts": String(flow.responderPackets), "orig_ip_bytes": String(flow.originatorIPBytes),
-            "resp_ip_bytes": String(flow.responderIPBytes), "duration_ns": String(flow.duration),
-            "last_packet": String(flow.lastPacket), "ended": flow.ended,
-        ]
-        if !flow.names.isEmpty { common["names"] = flow.names.joined(separator: " ") }
-        if !flow.services.isEmpty { common["service"] = flow.services.joined(separator: ",") }
-        if let tunnel = flow.tunnel { common["tunnel"] = tunnel.rawValue }
-        if let vlan = flow.vlan { common["vlan"] = String(vlan) }
-        var originator = common
-        originator["peer"] = flow.responder.description
-        originator["peer_port"] = String(flow.responderPort)
-        var responder = common
-        responder["peer"] = flow.originator.description
-        responder["peer_port"] = String(flow.originatorPort)
+        func fields(peer: IPAddress, peerPort: UInt16) -> String {
+            var pairs: [(String, String)] = [
+                ("community_id", flow.communityID), ("conn_state", flow.state), ("duration_ns", String(flow.duration)),
+                ("ended", flow.ended), ("flow", String(flow.id)), ("history", flow.history),
+                ("last_packet", String(flow.lastPacket)),
+            ]
+            if !flow.names.isEmpty { pairs.append(("names", flow.names.joined(separator: " "))) }
+            pairs += [
+                ("orig_ip_bytes", String(flow.originatorIPBytes)), ("orig_pkts", String(flow.originatorPackets)),
+                ("peer", peer.description), ("peer_port", String(peerPort)), ("proto", flow.protocolName),
+                ("resp_ip_bytes", String(flow.responderIPBytes)), ("resp_pkts", String(flow.responderPackets)),
+            ]
+            if !flow.services.isEmpty { pairs.append(("service", flow.services.joined(separator: ","))) }
+            if let tunnel = flow.tunnel { pairs.append(("tunnel", tunnel.rawValue)) }
+            if let vlan = flow.vlan { pairs.append(("vlan", String(vlan))) }
+            return JSONText.object(pairs: pairs)
+        }
         return [
             baseRow(kind: "flow", time: flow.firstTime, ip: flow.originator, port: flow.originatorPort, action: "flow_originator",
-                    fields: originator, packet: flow.firstPacket, offset: flow.firstPacketOffset),
+                    fields: fields(peer: flow.responder, peerPort: flow.responderPort), packet: flow.firstPacket,
+                    offset: flow.firstPacketOffset),
             baseRow(kind: "flow", time: flow.firstTime, ip: flow.responder, port: flow.responderPort, action: "flow_responder",
-                    fields: responder, packet: flow.firstPacket, offset: flow.firstPacketOffset),
+                    fields: fields(peer: flow.originator, peerPort: flow.originatorPort), packet: flow.firstPacket,
+                    offset: flow.firstPacketOffset),
         ]
     }
 
@@ -172,7 +172,7 @@ struct CaptureRowEncoder {
         if let ttl = name.ttl { fields["ttl"] = String(ttl) }
         if let method = name.method { fields["method"] = method }
         let port: UInt16? = name.kind == .dnsAnswer ? nil : name.serverPort
-        return baseRow(kind: "name", time: name.time, ip: address, port: port, action: name.kind.rawValue, fields: fields,
+        return baseRow(kind: "name", time: name.time, ip: address, port: port, action: name.kind.rawValue, fields: JSONText.object(fields),
                        packet: name.packet, offset: name.packetOffset)
     }
 

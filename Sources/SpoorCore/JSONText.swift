@@ -41,6 +41,19 @@ public enum JSONText {
         return out
     }
 
+    /// `{"a":"…","b":"…"}` from pairs already in the order wanted (no sorting, no dictionary).
+    public static func object(pairs: [(String, String)]) -> String {
+        var out = "{"
+        for (i, (key, value)) in pairs.enumerated() {
+            if i > 0 { out.append(",") }
+            append(key, to: &out)
+            out.append(":")
+            append(value, to: &out)
+        }
+        out.append("}")
+        return out
+    }
+
     /// Appends `text` as a JSON string literal.
     static func append(_ text: String, to out: inout String) {
         if text.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }) {

@@ -1,6 +1,7 @@
 import Foundation
 @testable import SpoorCapture
 import SpoorCore
+import SpoorTestSupport
 import Testing
 
 @Suite struct DNSMessageTests {
@@ -195,5 +196,24 @@ import Testing
         #expect(summary.packets == 1)
         #expect(flows.count == 1 && flows[0].state == "S0")
         #expect(summary.error?.libpcapMessage.contains("bigger than snaplen") == true)
+    }
+}
+
+/// The JSON a case keeps for each flow reads back as the same flow.
+@Suite(.enabled(if: Fixtures.sharedTestdata != nil, "../shared/testdata is absent"))
+struct FlowDocumentTests {
+    @Test func jsonDocumentDecodesToTheSameFlow() throws {
+        var checked = 0
+        for file in ["zeek-gre-sample.pcap", "zeek-gtp1_gn_normal_incl_fragmentation.pcap", "zeek-q-in-q.pcap", "zeek-tls13-ech.pcap"] {
+            let path = (Fixtures.sharedTestdata ?? URL(fileURLWithPath: "/")).appendingPathComponent("pcap/\(file)").path
+            var flows: [Flow] = []
+            _ = CaptureAnalyzer(onFlow: { flows.append($0) }, onName: { _ in }).analyze(try CaptureFile(path: path))
+            for flow in flows {
+                let decoded = try JSONDecoder().decode(Flow.self, from: Data(flow.jsonDocument.utf8))
+                #expect(decoded == flow, "\(file) flow \(flow.id)")
+                checked += 1
+            }
+        }
+        #expect(checked > 10)
     }
 }
