@@ -3,7 +3,8 @@
 # Ethernet captures of ../shared/testdata/pcap (Benchmarks/make_capture.py), then prints, in
 # one run, packets/s and MB/s for
 #   - spoor (release build): `spoor flows FILE --format csv` — every packet dissected, flows
-#     tracked with Zeek's states, DNS/TLS/HTTP names extracted, every flow written;
+#     tracked with Zeek's states, DNS/TLS/HTTP names extracted, every flow written; the same
+#     with --summary-only (no output); and `spoor ingest` into a case (what an examiner runs);
 #   - a bare libpcap read loop in C (pcap_next_ex, nothing else): the ceiling;
 #   - tshark -T fields extracting addresses and ports (on a 100,000-packet build, as it is slow);
 #   - tcpdump -w /dev/null (libpcap read and write, no decoding);
@@ -65,6 +66,8 @@ read -r s_spoor k_spoor < <(best_of "$work/flows.csv" ":" -- "$spoor" flows "$wo
 report "spoor flows (flows + names, csv out)" "$packets" "$(size "$work/big.pcap")" "$s_spoor" "$k_spoor"
 read -r s_sum k_sum < <(best_of "$work/summary.out" ":" -- "$spoor" flows "$work/big.pcap" --summary-only)
 report "spoor flows --summary-only (no flow output)" "$packets" "$(size "$work/big.pcap")" "$s_sum" "$k_sum"
+read -r s_ingest k_ingest < <(best_of /dev/null "rm -rf '$work/case'; '$spoor' case init '$work/case' >/dev/null" -- "$spoor" ingest "$work/case" "$work/big.pcap")
+report "spoor ingest into a case (SQLite, hashed twice)" "$packets" "$(size "$work/big.pcap")" "$s_ingest" "$k_ingest"
 read -r s_huge k_huge < <(times=1 best_of "$work/flows-huge.csv" ":" -- "$spoor" flows "$work/huge.pcap" --format csv)
 report "spoor flows, 4x the packets" $((packets * 4)) "$(size "$work/huge.pcap")" "$s_huge" "$k_huge"
 read -r s_loop k_loop < <(best_of "$work/loop.out" ":" -- "$work/loop" "$work/big.pcap")

@@ -115,7 +115,8 @@ struct CaptureRowEncoder {
     func time(_ nanoseconds: Int64) -> Timestamp {
         let seconds = nanoseconds / 1_000_000_000
         let fraction = Int32(nanoseconds % 1_000_000_000)
-        let raw = "\(seconds).\(String(format: "%09d", fraction))"
+        let digits = String(fraction)
+        let raw = "\(seconds)." + String(repeating: "0", count: 9 - digits.count) + digits
         return Timestamp(seconds: seconds, nanoseconds: fraction, zone: .utc, raw: raw, rule: .captureRecord)
     }
 
@@ -132,21 +133,12 @@ struct CaptureRowEncoder {
     /// A flow's originator and responder, each with the other end and the flow's figures
     /// (`fields` keys in sorted order, written without a dictionary: captures have many flows).
     func rows(_ flow: Flow) -> [ObservationRow] {
+        // The flow's own row (`spoor flows`) has every figure; an address's event names the
+        // flow, the other end, the protocol, the state and the names.
         func fields(peer: IPAddress, peerPort: UInt16) -> String {
-            var pairs: [(String, String)] = [
-                ("community_id", flow.communityID), ("conn_state", flow.state), ("duration_ns", String(flow.duration)),
-                ("ended", flow.ended), ("flow", String(flow.id)), ("history", flow.history),
-                ("last_packet", String(flow.lastPacket)),
-            ]
+            var pairs: [(String, String)] = [("conn_state", flow.state), ("flow", String(flow.id))]
             if !flow.names.isEmpty { pairs.append(("names", flow.names.joined(separator: " "))) }
-            pairs += [
-                ("orig_ip_bytes", String(flow.originatorIPBytes)), ("orig_pkts", String(flow.originatorPackets)),
-                ("peer", peer.description), ("peer_port", String(peerPort)), ("proto", flow.protocolName),
-                ("resp_ip_bytes", String(flow.responderIPBytes)), ("resp_pkts", String(flow.responderPackets)),
-            ]
-            if !flow.services.isEmpty { pairs.append(("service", flow.services.joined(separator: ","))) }
-            if let tunnel = flow.tunnel { pairs.append(("tunnel", tunnel.rawValue)) }
-            if let vlan = flow.vlan { pairs.append(("vlan", String(vlan))) }
+            pairs += [("peer", peer.description), ("peer_port", String(peerPort)), ("proto", flow.protocolName)]
             return JSONText.object(pairs: pairs)
         }
         return [
