@@ -61,7 +61,9 @@ public enum CommunityID {
                 put(UInt8(dport >> 8))
                 put(UInt8(dport & 0xff))
             }
-            let digest = Insecure.SHA1.hash(data: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(input)[0..<n]))
+            var sha1 = Insecure.SHA1()
+            sha1.update(bufferPointer: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(input)[0..<n]))
+            let digest = sha1.finalize()
             return "1:" + base64(digest)
         }
     }

@@ -73,8 +73,8 @@ struct FlowRowWriter {
     }
 
     static let jsonKeys: [[UInt8]] = Flows.columns.map { Array((JSONText.quote($0) + ":").utf8) }
-    /// Columns whose JSON values are numbers (the others are strings).
-    static let numeric: Set<Int> = [2, 4, 7, 8, 9, 11, 13, 14, 15, 16, 19, 24, 25]
+    /// Whether each column's JSON value is written bare (numbers, the names array) or quoted.
+    static let bare: [Bool] = (0..<Flows.columns.count).map { [2, 4, 7, 8, 9, 11, 13, 14, 15, 16, 18, 19, 24, 25].contains($0) }
 
     private mutating func separator(_ index: Int) {
         if index > 0 { bytes.append(UInt8(ascii: ",")) }
@@ -83,7 +83,7 @@ struct FlowRowWriter {
 
     private mutating func column(_ index: Int, _ write: (inout FlowRowWriter) -> Void) {
         separator(index)
-        let quoted = style == .jsonl && !Self.numeric.contains(index) && index != 18
+        let quoted = style == .jsonl && !Self.bare[index]
         if quoted { bytes.append(UInt8(ascii: "\"")) }
         write(&self)
         if quoted { bytes.append(UInt8(ascii: "\"")) }
