@@ -31,7 +31,9 @@ public enum DecodeProblem: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .truncated(let layer): return "truncated \(layer.rawValue)"
         case .badHeader(let layer): return "bad \(layer.rawValue) length"
-        case .linkTypeNotDecoded(let type): return "link type \(type) not decoded"
+        case .linkTypeNotDecoded(let type):
+            let name = PcapCalls.linkTypeName(type)
+            return name.hasPrefix("DLT ") ? "link type \(type) not decoded" : "link type \(name) (\(type)) not decoded"
         case .etherTypeNotDecoded(let type): return "EtherType 0x\(Self.hex(type)) not decoded"
         case .pppProtocolNotDecoded(let proto): return "PPP protocol 0x\(Self.hex(proto)) not decoded"
         case .loopbackFamilyNotDecoded(let family): return "loopback address family \(family) not decoded"

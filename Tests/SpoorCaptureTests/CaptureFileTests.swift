@@ -138,6 +138,7 @@ struct CorruptCaptureConformanceTests {
             #expect(packet.problem != nil, "cut at \(cut)")
         }
         #expect(PacketDecoder.decode([1, 2, 3], linkType: 147).problem == "link type 147 not decoded")
+        #expect(PacketDecoder.decode([1, 2, 3], linkType: 189).problem == "link type USB_LINUX (189) not decoded")
     }
 }
 

@@ -177,6 +177,21 @@ struct ZeekConformanceTests {
     }
 }
 
+/// DNS over TCP, and a malformed DNS packet, against tcpdump's decoding of the same captures.
+@Suite(.enabled(if: Fixtures.sharedTestdata != nil, "../shared/testdata is absent"))
+struct TcpdumpDNSOracleTests {
+    @Test func dnsOverTCPAnswersMatchTcpdumpAndAMalformedPacketYieldsNoName() throws {
+        let tcp = try ZeekConformanceTests.analyze("tcpdump-dns_tcp.pcap").names
+        // tcpdump: "17177*- 2/2/5 A 192.139.46.66, A 198.199.88.104" for www.tcpdump.org.
+        #expect(Set(tcp.compactMap { $0.address?.description }) == ["192.139.46.66", "198.199.88.104"])
+        #expect(tcp.allSatisfy { $0.query == "www.tcpdump.org" && $0.packet == 6 })
+        let loop = try ZeekConformanceTests.analyze("tcpdump-dns-zlip-1.pcap")
+        #expect(loop.summary?.packets == 1)
+        // tcpdump: "domain [length 0 < 12] (invalid)". Pointer loops are refused in DNSMessageTests.
+        #expect(loop.names.isEmpty)
+    }
+}
+
 /// The client's port of a name's flow: names carry the flow id; the tests look it up by
 /// comparing tuples, so the port is read from the flow table of the same run.
 func flowPort(_ name: NameRecord) -> UInt16 { name.clientPort }
