@@ -41,6 +41,8 @@ public final class CaptureAnalyzer {
     let onFlow: (Flow) -> Void
     let onName: (NameRecord) -> Void
     var flows: [FlowKey: FlowState] = [:]
+    var lastKey = FlowKey(source: IPAddress(v4: 0), sourcePort: 0, destination: IPAddress(v4: 0), destinationPort: 0, proto: 0, oneWay: false)
+    var lastFlow: FlowState?
     var summary = Summary()
     var lastSweep: Int64 = 0
     var sinceSweep = 0
@@ -155,7 +157,9 @@ public final class CaptureAnalyzer {
             proto: proto, oneWay: oneWay)
         let time = header.time
         var flow: FlowState
-        if let existing = flows[key] {
+        // Packets of one flow often follow each other: the last flow found is tried first.
+        let cached = lastFlow.flatMap { lastKey == key ? $0 : nil }
+        if let existing = cached ?? flows[key] {
             flow = existing
             if proto == 6 && p.tcpFlags & 0x12 == 0x02 && flow.isClosed && startsAgain(flow, p) {
                 finish(flow, key: key, ended: "closed")
@@ -164,6 +168,8 @@ public final class CaptureAnalyzer {
         } else {
             flow = start(key, p, sourcePort, destinationPort, header, parent: parent)
         }
+        lastKey = key
+        lastFlow = flow
         let isOriginator = p.source == flow.originatorAddress && sourcePort == flow.originatorPort
             && (p.destination == flow.responderAddress || oneWay)
         let endpoint = isOriginator ? flow.originator : flow.responder
@@ -309,6 +315,7 @@ public final class CaptureAnalyzer {
 
     func finish(_ flow: FlowState, key: FlowKey, ended: String) {
         flows[key] = nil
+        if lastFlow === flow { lastFlow = nil }
         summary.flows += 1
         onFlow(flow.flow(ended: ended))
     }
