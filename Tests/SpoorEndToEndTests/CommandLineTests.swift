@@ -161,6 +161,19 @@ struct CaptureCommandLineTests {
         #expect(events.contains("\"packet\":4"))
         let direct = try runSpoor(["flows", capture, "--format", "csv"]).stdout
         #expect(direct.split(separator: "\n").count == 4)
+        // The same capture on standard input: read directly, and kept in a case as evidence.
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: capture))
+        let piped = try runSpoor(["flows", "-", "--format", "csv"], inputBytes: bytes).stdout
+        #expect(piped.split(separator: "\n").count == 4)
+        let second = try Fixtures.temporaryDirectory().appendingPathComponent("piped").path
+        #expect(try runSpoor(["case", "init", second]).status == 0)
+        let kept = try runSpoor(["ingest", second, "-"], inputBytes: bytes)
+        #expect(kept.status == 0)
+        let evidence = try FileManager.default.contentsOfDirectory(atPath: second + "/evidence")
+        #expect(evidence.count == 1)
+        let copy = try Data(contentsOf: URL(fileURLWithPath: second + "/evidence/" + (evidence.first ?? "")))
+        #expect(copy == bytes)
+        #expect(try runSpoor(["flows", second, "--format", "csv"]).stdout.split(separator: "\n").count == 4)
         // The server's address is a subject "reached as" its TLS server name.
         #expect(try runSpoor(["analyze", caseDir]).status == 0)
         let out = try Fixtures.temporaryDirectory().appendingPathComponent("report").path

@@ -67,6 +67,12 @@ public struct ProcessResult: Sendable {
 
 /// Runs the built `spoor` with arguments, an environment overlay and optional standard input.
 public func runSpoor(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> ProcessResult {
+    try runSpoor(arguments, environment: environment, inputBytes: input.map { Data($0.utf8) })
+}
+
+/// The same with bytes on standard input (a capture, for instance). Small inputs only: the
+/// bytes are written before the output is read.
+public func runSpoor(_ arguments: [String], environment: [String: String] = [:], inputBytes: Data?) throws -> ProcessResult {
     let process = Process()
     process.executableURL = Fixtures.spoorBinary
     process.arguments = arguments
@@ -80,7 +86,7 @@ public func runSpoor(_ arguments: [String], environment: [String: String] = [:],
     process.standardError = err
     process.standardInput = inPipe
     try process.run()
-    if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
+    if let inputBytes { inPipe.fileHandleForWriting.write(inputBytes) }
     try inPipe.fileHandleForWriting.close()
     // Read both pipes before waiting, so a large output cannot block the child.
     let outData = out.fileHandleForReading.readDataToEndOfFile()

@@ -11,6 +11,8 @@ struct Ingest: ParsableCommand {
             Each file is hashed (SHA-256) before it is read, recognised by its content, and stored with every \
             record it holds, each pointing back to its line. Evidence is opened read-only and never changed. \
             A file already in the case is skipped. Run 'spoor formats' for the formats Spoor reads.
+
+            A path of - reads standard input (a capture piped from tcpdump, for instance): it is first             kept in the case as evidence/stdin-<time>.bin, read-only, and ingested from there, so the             bytes read stay in the case with their hash.
             """)
 
     @Argument(help: ArgumentHelp("The case folder.", valueName: "case-dir")) var directory: String
@@ -41,7 +43,29 @@ struct Ingest: ParsableCommand {
         do { return try FieldMapping(parsing: text) } catch { throw ValidationError(error.description) }
     }
 
+    /// Copies standard input into `<case>/evidence/stdin-<UTC time>.bin` (read-only) and
+    /// returns its path: evidence that arrived through a pipe is kept like any other file.
+    func keepStandardInput() throws -> String {
+        let folder = (directory as NSString).appendingPathComponent("evidence")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+        let path = (folder as NSString).appendingPathComponent("stdin-\(stamp).bin")
+        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
+            let output = FileHandle(forWritingAtPath: path)
+        else { throw CocoaError(.fileWriteUnknown) }
+        while true {
+            let chunk = FileHandle.standardInput.readData(ofLength: 1 << 20)
+            if chunk.isEmpty { break }
+            try output.write(contentsOf: chunk)
+        }
+        try output.close()
+        try FileManager.default.setAttributes([.posixPermissions: 0o400], ofItemAtPath: path)
+        Console.error("kept      standard input as \(SafeText.terminal(path))")
+        return path
+    }
+
     func validate() throws {
+        if paths.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be given once") }
         if let format, ParserRegistry.parser(named: format) == nil {
             throw ValidationError("unknown format '\(format)'; known: \(ParserRegistry.all.map { $0.formatID }.joined(separator: ", "))")
         }
@@ -58,7 +82,14 @@ struct Ingest: ParsableCommand {
         do { store = try CaseStore(directory: directory) } catch { throw fail(error) }
         var counts = (ingested: 0, present: 0, unsupported: 0, failed: 0, observations: 0, malformed: 0, archives: 0)
         let options = ParseOptions(year: year, mapping: try mapping())
-        _ = store.ingest(paths: paths, format: format, options: options) { outcome in
+        var inputs = paths
+        if let index = inputs.firstIndex(of: "-") {
+            do { inputs[index] = try keepStandardInput() } catch {
+                Console.error("spoor: error: cannot keep standard input in the case: \(SafeText.terminal(String(describing: error)))")
+                throw ExitStatus.failure
+            }
+        }
+        _ = store.ingest(paths: inputs, format: format, options: options) { outcome in
             let name = SafeText.terminal(outcome.path)
             switch outcome.status {
             case .ingested:
