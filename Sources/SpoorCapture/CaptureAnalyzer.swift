@@ -33,6 +33,11 @@ public final class CaptureAnalyzer {
         public var names = 0
         /// libpcap's error when the file is damaged: the packets before it were analysed.
         public var error: PcapError?
+        /// When libpcap refused a multi-interface pcapng part-way: its words and the packet it
+        /// stopped at; Spoor's own pcapng reader read the rest (``PcapngReader``).
+        public var libpcapRefusal: PcapError?
+        /// Link types of the interfaces whose packets were read, when there were several.
+        public var otherLinkTypes: Set<Int32> = []
 
         public var undecodedCount: Int { undecoded.values.reduce(0) { $0 + $1.count } }
     }
@@ -65,7 +70,21 @@ public final class CaptureAnalyzer {
                 return true
             }
         } catch {
-            summary.error = error
+            if PcapngReader.lifts(error) && capture.path != "-" {
+                // libpcap keeps one link type and snapshot length per handle; Spoor's reader
+                // goes on from the packet where libpcap stopped.
+                summary.libpcapRefusal = error
+                do {
+                    try PcapngReader.forEachPacket(path: capture.path, skipping: capture.packetsRead) { header, type, bytes in
+                        if type != linkType { summary.otherLinkTypes.insert(type) }
+                        packet(header, bytes, linkType: type)
+                    }
+                } catch let fallback {
+                    summary.error = fallback
+                }
+            } else {
+                summary.error = error
+            }
         }
         finishAll()
         return summary

@@ -46,6 +46,9 @@ public final class CaptureFile {
         return PcapCalls.linkType(handle)
     }
 
+    /// A link-layer type number's libpcap name.
+    public static func linkTypeName(_ type: Int32) -> String { PcapCalls.linkTypeName(type) }
+
     /// The link-layer type's libpcap name (`EN10MB`, `LINUX_SLL2`, `RAW`).
     public var linkTypeName: String {
         guard let handle else { return "closed" }

@@ -80,6 +80,7 @@ extension CaseStore {
                 }
             }
             let detail = "link type \(summary.linkType), \(summary.packets) packets, \(summary.flows) flows, \(summary.names) names"
+                + (summary.libpcapRefusal.map { _ in "; read past libpcap's multi-interface limit by Spoor's pcapng reader" } ?? "")
                 + (summary.error.map { "; stopped at packet \(summary.packets + 1): \($0.libpcapMessage)" } ?? "")
             try db.execute(
                 sql: """
@@ -172,6 +173,14 @@ struct CaptureRowEncoder {
     /// pcapng libpcap refuses) and undecoded packets by reason.
     func warnings(_ summary: CaptureAnalyzer.Summary, path: String) -> [ParseWarning] {
         var warnings: [ParseWarning] = []
+        if let refusal = summary.libpcapRefusal, case .readFailed(_, let packet, let message) = refusal {
+            let types = summary.otherLinkTypes.sorted().map { CaptureFile.linkTypeName($0) }.joined(separator: ", ")
+            warnings.append(ParseWarning(
+                locator: Locator(evidence: evidence, position: .packet(number: packet, offset: -1)),
+                message: "\(CaptureFile.libraryVersion) stopped here: \(message). This pcapng file mixes interfaces of "
+                    + "different link types or snapshot lengths; Spoor's own pcapng reader read the packets from here on"
+                    + (types.isEmpty ? "" : " (other link types: \(types))")))
+        }
         if let error = summary.error {
             var message = "libpcap stopped reading: \(error.libpcapMessage); the \(summary.packets) packets before it are analysed"
             if error.libpcapMessage.contains("different from the") && error.libpcapMessage.contains("first interface") {

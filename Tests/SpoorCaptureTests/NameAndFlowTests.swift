@@ -217,3 +217,53 @@ struct FlowDocumentTests {
         #expect(checked > 10)
     }
 }
+
+/// A pcapng file with an Ethernet and a raw-IP interface: libpcap 1.10 stops at the second
+/// interface; Spoor's reader reads every packet with its own interface's link type.
+@Suite struct PcapngFallbackTests {
+    static func block(_ type: UInt32, _ body: [UInt8]) -> [UInt8] {
+        let padded = body + [UInt8](repeating: 0, count: (4 - body.count % 4) % 4)
+        let length = UInt32(12 + padded.count)
+        return le32(type) + le32(length) + padded + le32(length)
+    }
+
+    static func le32(_ v: UInt32) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24)] }
+
+    static func file(truncated: Bool = false) throws -> String {
+        let c: [UInt8] = [192, 0, 2, 10], s: [UInt8] = [203, 0, 113, 45]
+        let syn = CaptureAnalyzerTests.ipv4(c, s, proto: 6, CaptureAnalyzerTests.tcp(40000, 443, seq: 1, ack: 0, flags: 0x02))
+        let synAck = CaptureAnalyzerTests.ipv4(s, c, proto: 6, CaptureAnalyzerTests.tcp(443, 40000, seq: 9, ack: 2, flags: 0x12))
+        let ethernet: [UInt8] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00]
+        func packet(_ interface: UInt32, _ second: UInt32, _ data: [UInt8]) -> [UInt8] {
+            block(6, le32(interface) + le32(0) + le32(second * 1_000_000) + le32(UInt32(data.count)) + le32(UInt32(data.count)) + data)
+        }
+        var bytes = block(0x0A0D_0D0A, [0x4D, 0x3C, 0x2B, 0x1A, 1, 0, 0, 0] + [UInt8](repeating: 0xFF, count: 8))
+        bytes += block(1, [1, 0, 0, 0] + le32(65535))  // Ethernet
+        bytes += packet(0, 1, ethernet + syn)
+        bytes += block(1, [101, 0, 0, 0] + le32(65535))  // raw IP
+        bytes += packet(1, 2, synAck)
+        if truncated { bytes += Array(packet(1, 3, synAck).prefix(20)) }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("spoor-test-\(UUID().uuidString).pcapng")
+        try Data(bytes).write(to: url)
+        return url.path
+    }
+
+    @Test func readsPastLibpcapsOneLinkTypeLimit() throws {
+        let path = try Self.file()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (flows, _, summary) = try CaptureAnalyzerTests.run(path)
+        #expect(summary.libpcapRefusal?.libpcapMessage.contains("different from the type of the first interface") == true)
+        #expect(summary.error == nil)
+        #expect(summary.packets == 2)
+        #expect(summary.otherLinkTypes == [101])
+        #expect(flows.count == 1 && flows[0].history == "Sh" && flows[0].responderPackets == 1)
+    }
+
+    @Test func aTruncatedBlockEndsTheReadingWithItsPacketNumber() throws {
+        let path = try Self.file(truncated: true)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (_, _, summary) = try CaptureAnalyzerTests.run(path)
+        #expect(summary.packets == 2)
+        #expect(summary.error?.description.contains("packet 3") == true)
+    }
+}

@@ -81,6 +81,9 @@ struct Flows: ParsableCommand {
         let summary = analyzer.analyze(capture)
         let line = "\(SafeText.terminal(source)): link type \(summary.linkType), \(summary.packets) packets, \(summary.flows) flows, \(summary.names) names"
         if summaryOnly { print(line) } else { Console.error(line) }
+        if let refusal = summary.libpcapRefusal {
+            Console.error("spoor: note: \(SafeText.terminal(refusal.description)); Spoor's own pcapng reader read the rest")
+        }
         if let error = summary.error {
             Console.error("spoor: warning: \(SafeText.terminal(error.description)); packets before it were read")
         }
