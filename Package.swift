@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "SpoorIntake",
             dependencies: [
-                "SpoorCore", "SpoorLogs", "SpoorCapture",
+                "SpoorCore", "SpoorLogs",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]

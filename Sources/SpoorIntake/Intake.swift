@@ -1,5 +1,4 @@
 import Foundation
-import SpoorCapture
 import SpoorCore
 import SpoorLogs
 
@@ -96,26 +95,6 @@ public enum Intake {
         if head.starts(with: [0x1F, 0x8B]) { return .archive("gzip") }
         if let parser = ParserRegistry.recognize(FormatSample(path: path, head: head)) { return .log(parser) }
         return .unknown
-    }
-}
-
-extension Intake {
-    /// What libpcap says of a capture before any flow is read: its link type and packet count,
-    /// or libpcap's own error (with the packet number) when the file is damaged.
-    public static func describeCapture(path: String) -> String {
-        do {
-            let capture = try CaptureFile(path: path)
-            defer { capture.close() }
-            let linkType = capture.linkTypeName
-            do {
-                while try capture.nextPacket() != nil {}
-                return "link type \(linkType), \(capture.packetsRead) packets"
-            } catch {
-                return "link type \(linkType), \(capture.packetsRead) packets read, then at packet \(capture.packetsRead + 1): \(error.libpcapMessage)"
-            }
-        } catch {
-            return "libpcap cannot open it: \(error.libpcapMessage)"
-        }
     }
 }
 
