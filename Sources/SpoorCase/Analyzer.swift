@@ -31,6 +31,8 @@ public struct SubjectIP: Hashable, Sendable, Codable {
     /// hosts), at most 50; nil when no capture named it.
     public var reachedAs: [String]?
     public var enrichment: [EnrichmentAnswer]
+    /// What registry data (RPSL, iptoasn) says of the address, one answer per import and its date.
+    public var registry: [RegistryAnswer]?
     public var indicatorHits: [IndicatorHit]
 }
 
@@ -92,9 +94,14 @@ extension CaseStore {
             guard let address = IPAddress(subjects[index].ip) else { continue }
             let answers = try enricher.answers(for: address)
             subjects[index].enrichment = answers
+            if let intel {
+                let registry = try intel.registryAnswers(for: address)
+                subjects[index].registry = registry.isEmpty ? nil : registry
+            }
             guard let matcher else { continue }
             var hits = matcher.matches(address).map { ($0, "address") }
-            for asn in Set(answers.compactMap(\.asn)) {
+            let registryASNs = (subjects[index].registry ?? []).compactMap(\.originASN)
+            for asn in Set(answers.compactMap(\.asn) + registryASNs) {
                 hits += matcher.matches(asn: asn).map { ($0, "asn") }
             }
             hitIDs.formUnion(hits.map(\.0))

@@ -67,6 +67,7 @@ public final class IndicatorStore: Sendable {
                         indicator_id, source, ifnull(reference, ''), ifnull(first_seen, ''));
                     """)
         }
+        registerRegistryMigration(&migrator)
         return migrator
     }
 

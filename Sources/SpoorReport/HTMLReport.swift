@@ -81,6 +81,9 @@ public enum HTMLReport {
             html += "<li>Class: \(e(s.addressClass.rawValue))\(s.specialPurpose.map { " — \(e($0))" } ?? "")</li>"
             html += "<li>\(s.occurrences) occurrence(s) in \(s.records) record(s)"
             html += "; actions: " + s.byAction.sorted { $0.key < $1.key }.map { "\(e($0.key)) ×\($0.value)" }.joined(separator: ", ") + "</li>"
+            for r in s.registry ?? [] {
+                html += "<li>Registry (\(e(SafeText.excerpt(r.source.fileName, limit: 80))), SHA-256 <code>\(e(String(r.source.sha256.prefix(16))))…</code>): \(e(SafeText.excerpt(r.summary, limit: 300)))</li>"
+            }
             if let names = s.reachedAs, !names.isEmpty {
                 html += "<li>Reached as (in captures): " + names.map { "<code>\(e(SafeText.excerpt($0, limit: 120)))</code>" }.joined(separator: ", ") + "</li>"
             }

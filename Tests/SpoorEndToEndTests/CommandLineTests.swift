@@ -182,3 +182,32 @@ struct CaptureCommandLineTests {
         #expect(html.contains("Reached as (in captures): <code>cloudflare-ech.com</code>"))
     }
 }
+
+/// Registry data imported into the reference store answers `lookup` and `analyze`.
+@Suite struct RegistryCommandLineTests {
+    @Test func importedRegistryDataNamesTheHolderInLookupAndAnalysis() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let store = folder.appendingPathComponent("intel.sqlite").path
+        let imported = try runSpoor(["registry", "import", Fixtures.path("registry/ripe-style.db"), "--as-of", "2024-01-01", "--intel-db", store])
+        #expect(imported.status == 3, "one unreadable object in the fixture")
+        #expect(imported.stdout.contains("1 × person skipped (personal data, not kept)"))
+        let lookup = try runSpoor(["lookup", "198.51.100.7", "--json", "--intel-db", store])
+        #expect(lookup.status == 0)
+        let object = try JSONSerialization.jsonObject(with: Data(lookup.stdout.utf8)) as? [String: Any]
+        let registry = (object?["registry"] as? [[String: Any]])?.first
+        #expect(registry?["holder"] as? String == "Example Hosting Ltd")
+        #expect(registry?["origin_asn"] as? Int == 64500)
+        #expect((registry?["source"] as? [String: Any])?["as_of"] as? String == "2024-01-01")
+        // A case whose log names that address: the subject carries the registry answer.
+        let caseDir = folder.appendingPathComponent("case").path
+        let log = folder.appendingPathComponent("auth.log")
+        try "Mar  3 10:00:00 host sshd[1]: Accepted password for alice from 198.51.100.7 port 50000 ssh2\n".write(to: log, atomically: true, encoding: .utf8)
+        #expect(try runSpoor(["case", "init", caseDir]).status == 0)
+        #expect(try runSpoor(["ingest", caseDir, log.path, "--year", "2024"]).status == 0)
+        #expect(try runSpoor(["analyze", caseDir, "--intel-db", store]).status == 0)
+        let out = folder.appendingPathComponent("report").path
+        #expect(try runSpoor(["report", caseDir, "--out", out]).status == 0)
+        let findings = try String(contentsOfFile: out + "/findings.json", encoding: .utf8)
+        #expect(findings.contains("\"holder\" : \"Example Hosting Ltd\"") || findings.contains("\"holder\":\"Example Hosting Ltd\""))
+    }
+}

@@ -7,7 +7,7 @@ import SpoorIntel
 
 struct Lookup: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Tell what is known about addresses: class, network holder, indicator matches.",
+        abstract: "Tell what is known about addresses: class, MaxMind-format answers, registry holder, indicator matches.",
         discussion: "Give addresses as arguments, or '-' (or none) to read them from standard input, one per line.")
 
     @Argument(help: ArgumentHelp("Addresses to look up.", valueName: "ip")) var addresses: [String] = []
@@ -23,6 +23,7 @@ struct Lookup: ParsableCommand {
         var addressClass: String?
         var specialPurpose: String?
         var enrichment: [EnrichmentAnswer]
+        var registry: [RegistryAnswer] = []
         var indicators: [IndicatorRecord]
     }
 
@@ -58,9 +59,12 @@ struct Lookup: ParsableCommand {
                 answer.specialPurpose = address.specialPurposeBlock.map { "\($0.name), \($0.reference)" }
                 do {
                     answer.enrichment = try enricher.answers(for: address)
+                    if let store { answer.registry = try store.registryAnswers(for: address) }
                     if let matcher, let store {
                         var ids = matcher.matches(address)
-                        for asn in Set(answer.enrichment.compactMap(\.asn)) { ids += matcher.matches(asn: asn) }
+                        for asn in Set(answer.enrichment.compactMap(\.asn) + answer.registry.compactMap(\.originASN)) {
+                            ids += matcher.matches(asn: asn)
+                        }
                         answer.indicators = ids.isEmpty ? [] : try store.records(ids: ids)
                     }
                 } catch {
@@ -88,6 +92,9 @@ struct Lookup: ParsableCommand {
         print("  class:      \(a.addressClass ?? "")\(a.specialPurpose.map { " (\($0))" } ?? "")")
         for e in a.enrichment {
             print("  \(e.source.databaseType) (\(e.source.buildDate)): \(SafeText.terminal(e.summary)) [\(e.network)]")
+        }
+        for r in a.registry {
+            print("  registry (\(SafeText.terminal(r.source.fileName)), as of \(r.source.asOf)): \(SafeText.terminal(r.summary))")
         }
         if a.indicators.isEmpty {
             print("  indicators: none")

@@ -1,0 +1,206 @@
+import Foundation
+import SpoorCore
+
+/// One object of registry data Spoor keeps: a netblock (`inetnum`, `inet6num`, an iptoasn
+/// range), a route (`route`, `route6`), an autonomous system (`aut-num`) or an organisation.
+/// Personal data (`person`, `role`, …) is never kept.
+public struct RegistryObject: Hashable, Sendable, Codable {
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        case inetnum, inet6num, route, route6, autNum = "aut-num", organisation
+        /// A row of an iptoasn-style table: a range, its origin AS, country and AS description.
+        case asnRange = "iptoasn"
+    }
+
+    public var kind: Kind
+    /// The object's key as the source writes it: `192.0.2.0 - 192.0.2.255`, `AS64500`, `ORG-EX1-TEST`.
+    public var key: String
+    /// The address range, for netblocks and routes.
+    public var first: IPAddress?
+    public var last: IPAddress?
+    /// Route origin, aut-num number, or the AS of an iptoasn range.
+    public var asn: UInt32?
+    /// `netname`, `as-name`, `org-name`, or an iptoasn AS description.
+    public var name: String?
+    public var descr: String?
+    public var country: String?
+    /// The `org:` reference (an organisation key).
+    public var org: String?
+    public var status: String?
+    public var maintainedBy: String?
+    public var created: String?
+    public var lastModified: String?
+    /// The line of the dump where the object starts.
+    public var line: Int
+
+    public init(kind: Kind, key: String, line: Int) {
+        self.kind = kind
+        self.key = key
+        self.line = line
+    }
+
+    public var isRange: Bool { first != nil && last != nil }
+}
+
+/// What importing a registry file did.
+public struct RegistryImportReport: Sendable {
+    public var format: String
+    public var asOf: String
+    public var kept: [RegistryObject.Kind: Int] = [:]
+    /// Objects not kept because they hold personal data or are of kinds Spoor does not use.
+    public var skippedKinds: [String: Int] = [:]
+    /// Objects that could not be read, with where and why.
+    public var unreadable: [(line: Int, reason: String)] = []
+
+    public var keptTotal: Int { kept.values.reduce(0, +) }
+}
+
+/// Reads RIPE-style RPSL dumps: objects separated by blank lines, `attribute: value` lines,
+/// continuation lines starting with a space, a tab or `+`, comments starting with `#` or `%`.
+public enum RPSLReader {
+    /// Object classes that hold personal data: never kept.
+    public static let personal: Set<String> = ["person", "role", "irt", "mntner", "key-cert", "poem", "poetic-form"]
+
+    /// Calls `body` with each object's attributes (lower-case names, values trimmed, in order)
+    /// and the line it starts on.
+    public static func forEachObject(_ source: any ByteSource, _ body: ([(String, String)], Int) throws -> Void) throws {
+        var reader = LineReader(source)
+        var attributes: [(String, String)] = []
+        var start = 0
+        func flush() throws {
+            if !attributes.isEmpty { try body(attributes, start) }
+            attributes = []
+        }
+        while let line = try reader.next() {
+            let text = line.text
+            if text.trimming(" \t").isEmpty {
+                try flush()
+                continue
+            }
+            if text.hasPrefix("#") || text.hasPrefix("%") { continue }
+            if let first = text.first, first == " " || first == "\t" || first == "+" {
+                // A continuation of the previous attribute's value.
+                guard !attributes.isEmpty else { continue }
+                let more = String(text.dropFirst()).trimming(" \t")
+                let last = attributes.count - 1
+                attributes[last].1 += attributes[last].1.isEmpty ? more : " " + more
+                continue
+            }
+            guard let colon = text.firstIndex(of: ":") else { continue }
+            if attributes.isEmpty { start = line.number }
+            let name = text[..<colon].lowercased()
+            let value = String(text[text.index(after: colon)...]).trimming(" \t")
+            attributes.append((name, value))
+        }
+        try flush()
+    }
+
+    /// The object Spoor keeps from a block, nil for kinds it does not keep, or an error text.
+    public static func object(_ attributes: [(String, String)], line: Int) -> Result<RegistryObject?, RegistryReadError> {
+        guard let (className, key) = attributes.first else { return .success(nil) }
+        guard let kind = RegistryObject.Kind(rawValue: className), kind != .asnRange else { return .success(nil) }
+        var object = RegistryObject(kind: kind, key: key, line: line)
+        func value(_ name: String) -> String? {
+            let values = attributes.filter { $0.0 == name }.map(\.1).filter { !$0.isEmpty }
+            return values.isEmpty ? nil : values.joined(separator: "; ")
+        }
+        func firstValue(_ name: String) -> String? { attributes.first { $0.0 == name && !$0.1.isEmpty }?.1 }
+        switch kind {
+        case .inetnum:
+            let parts = key.split(separator: "-", maxSplits: 1).map { String($0).trimming(" \t") }
+            guard parts.count == 2, let first = IPAddress(parts[0]), let last = IPAddress(parts[1]), first.family == .v4,
+                last.family == .v4, first <= last
+            else { return .failure(RegistryReadError(line: line, reason: "inetnum '\(key)' is not a range a - b")) }
+            object.first = first
+            object.last = last
+        case .inet6num, .route, .route6:
+            guard let network = IPNetwork(key.trimming(" \t")) else {
+                return .failure(RegistryReadError(line: line, reason: "\(className) '\(key)' is not a prefix"))
+            }
+            object.first = network.address
+            object.last = network.lastAddress
+        case .autNum:
+            guard let asn = parseASN(key) else { return .failure(RegistryReadError(line: line, reason: "aut-num '\(key)' is not an AS number")) }
+            object.asn = asn
+        case .organisation, .asnRange:
+            break
+        }
+        switch kind {
+        case .route, .route6:
+            guard let origin = firstValue("origin").flatMap(parseASN) else {
+                return .failure(RegistryReadError(line: line, reason: "\(className) \(key) has no origin AS"))
+            }
+            object.asn = origin
+        case .autNum: object.name = firstValue("as-name")
+        case .organisation: object.name = firstValue("org-name")
+        default: object.name = firstValue("netname")
+        }
+        object.descr = value("descr")
+        object.country = firstValue("country")
+        object.org = firstValue("org")
+        object.status = firstValue("status")
+        object.maintainedBy = value("mnt-by")
+        object.created = firstValue("created")
+        object.lastModified = firstValue("last-modified")
+        return .success(object)
+    }
+
+    /// `AS64500`, `as64500` or `64500`.
+    public static func parseASN(_ text: String) -> UInt32? {
+        var digits = Substring(text.trimming(" \t"))
+        if digits.uppercased().hasPrefix("AS") { digits = digits.dropFirst(2) }
+        return UInt32(digits)
+    }
+}
+
+/// Reads iptoasn-style tables: `range_start range_end AS_number country_code AS_description`,
+/// tab-separated, no header, inclusive ranges; AS 0 marks unrouted space (kept: it says so).
+public enum IPToASNReader {
+    public static func object(_ line: String, number: Int) -> Result<RegistryObject?, RegistryReadError> {
+        if line.trimming(" \t").isEmpty || line.hasPrefix("#") { return .success(nil) }
+        let fields = line.split(separator: "\t", maxSplits: 4, omittingEmptySubsequences: false).map(String.init)
+        guard fields.count >= 3, let first = IPAddress(fields[0].trimming(" ")), let last = IPAddress(fields[1].trimming(" ")),
+            first.family == last.family, first <= last, let asn = UInt32(fields[2].trimming(" "))
+        else { return .failure(RegistryReadError(line: number, reason: "not 'start<TAB>end<TAB>AS<TAB>country<TAB>description'")) }
+        var object = RegistryObject(kind: .asnRange, key: "\(fields[0]) - \(fields[1])", line: number)
+        object.first = first
+        object.last = last
+        object.asn = asn
+        if fields.count > 3 {
+            let country = fields[3].trimming(" ")
+            object.country = country == "None" || country.isEmpty ? nil : country
+        }
+        if fields.count > 4 {
+            let description = fields[4].trimming(" ")
+            object.name = description == "Not routed" || description.isEmpty ? nil : description
+        }
+        return .success(object)
+    }
+}
+
+public struct RegistryReadError: Error, Hashable, Sendable {
+    public var line: Int
+    public var reason: String
+}
+
+/// The formats of registry files.
+public enum RegistryFormat: String, Sendable, CaseIterable {
+    case rpsl, iptoasn
+
+    /// RPSL when the first attribute line names an object class; iptoasn when the first data
+    /// line is two addresses and a number separated by tabs.
+    public static func detect(head: [UInt8]) -> RegistryFormat? {
+        let text = String(decoding: head, as: UTF8.self)
+        for line in text.split(separator: "\n").prefix(200) {
+            let trimmed = line.trimming(" \t\r")
+            if trimmed.isEmpty || trimmed.hasPrefix("#") || trimmed.hasPrefix("%") { continue }
+            let tabs = trimmed.split(separator: "\t", omittingEmptySubsequences: false)
+            if tabs.count >= 3, IPAddress(String(tabs[0])) != nil, IPAddress(String(tabs[1])) != nil { return .iptoasn }
+            if let colon = trimmed.firstIndex(of: ":"), !trimmed[..<colon].contains(" ") {
+                let name = trimmed[..<colon].lowercased()
+                if RegistryObject.Kind(rawValue: name) != nil || RPSLReader.personal.contains(name) { return .rpsl }
+            }
+            return nil
+        }
+        return nil
+    }
+}
