@@ -227,6 +227,19 @@ extension CaseStore {
             if let first = subject.zonelessFirst, let last = subject.zonelessLast {
                 statement += (period.count == 2 ? ", and" : "") + " in records without a time zone between \(first) and \(last)"
             }
+            // Who held the address, with the data and date that say so.
+            var holders: [String] = []
+            for answer in subject.enrichment {
+                guard let asn = answer.asn else { continue }
+                holders.append("AS\(asn)" + (answer.asOrganization.map { " \($0)" } ?? "")
+                    + " per \(answer.source.databaseType) built \(answer.source.buildDate)")
+            }
+            for answer in subject.registry ?? [] {
+                guard let holder = answer.holder ?? answer.netblock?.name else { continue }
+                holders.append("\(holder)" + (answer.netblock.map { " (\($0.key))" } ?? "")
+                    + " per registry data \(answer.source.fileName) as of \(answer.source.asOf)")
+            }
+            if !holders.isEmpty { statement += "; held by " + holders.joined(separator: "; ") + "," }
             statement += " and matches " + cited.joined(separator: "; and ") + "."
             let locators = try events(ip: subject.ip, limit: 50).map(\.locator)
             findings.append(

@@ -30,16 +30,21 @@ extension IPAddress {
     /// global unicast space. IPv4-mapped IPv6 addresses are classified by their IPv4 address.
     public var specialPurposeBlock: SpecialPurposeBlock? {
         let address = normalized
-        var best: SpecialPurposeBlock? = nil
-        for block in SpecialPurposeRegistry.blocks where block.network.contains(address) {
-            if block.network.prefixLength > best?.network.prefixLength ?? -1 {
-                best = block
+        // Plain integer ranges: no block (and none of its strings) is copied while searching.
+        var best = -1
+        var bestLength = -1
+        for range in SpecialPurposeRegistry.ranges
+        where range.family == address.family && range.first <= address.value && address.value <= range.last {
+            if range.prefixLength > bestLength {
+                best = range.index
+                bestLength = range.prefixLength
             }
         }
-        if best == nil, address.family == .v6, !SpecialPurposeRegistry.globalUnicastV6.contains(address) {
+        if best >= 0 { return SpecialPurposeRegistry.blocks[best] }
+        if address.family == .v6, !SpecialPurposeRegistry.globalUnicastV6.contains(address) {
             return SpecialPurposeRegistry.outsideGlobalUnicast
         }
-        return best
+        return nil
     }
 
     /// The address's class: `global` unless a special-purpose block says otherwise.
@@ -50,6 +55,11 @@ extension IPAddress {
 
 enum SpecialPurposeRegistry {
     static let globalUnicastV6 = IPNetwork("2000::/3")!
+
+    static let ranges: [(family: IPAddress.Family, first: UInt128, last: UInt128, prefixLength: Int, index: Int)] =
+        blocks.enumerated().map { index, block in
+            (block.network.family, block.network.address.value, block.network.lastAddress.value, block.network.prefixLength, index)
+        }
 
     static let outsideGlobalUnicast = SpecialPurposeBlock(
         network: IPNetwork("::/0")!, addressClass: .reserved,

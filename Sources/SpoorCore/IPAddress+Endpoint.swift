@@ -17,6 +17,9 @@ extension IPAddress {
     ///
     /// - Returns: nil when the text holds no address (`N/A`, `-`, redaction masks, empty).
     public static func parseEndpoint(_ text: some StringProtocol) -> Endpoint? {
+        // Most text is a bare address: read on bytes first, and only otherwise look for
+        // brackets, a port, a zone or quotes.
+        if let address = IPAddress(text) { return Endpoint(address: address.normalized, port: nil) }
         var s = Substring(Substring(text).trimming(" \t\r\n\"'"))
         guard !s.isEmpty else { return nil }
         var port: UInt16? = nil

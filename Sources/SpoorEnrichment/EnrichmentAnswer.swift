@@ -80,6 +80,8 @@ public struct EnrichmentAnswer: Hashable, Sendable, Codable {
 /// Several databases at once; each distinct address is looked up once in each.
 public final class Enricher {
     public private(set) var databases: [(identity: DatabaseIdentity, database: MaxMindDatabase)] = []
+    /// Answers already built, per database and record offset (the network is set per lookup).
+    private var built: [[UInt32: EnrichmentAnswer]] = []
 
     public init() {}
 
@@ -88,14 +90,21 @@ public final class Enricher {
         let database = try MaxMindDatabase(path: path)
         let fileName = path.split(separator: "/").last.map(String.init) ?? path
         databases.append((DatabaseIdentity(fileName: fileName, sha256: sha256, metadata: database.metadata), database))
+        built.append([:])
     }
 
     /// Every database's answer for the address; databases with no record are left out.
     public func answers(for address: IPAddress) throws(EnrichmentError) -> [EnrichmentAnswer] {
         var answers: [EnrichmentAnswer] = []
-        for (identity, database) in databases {
-            if let found = try database.lookup(address) {
-                answers.append(EnrichmentAnswer(source: identity, network: found.network, record: found.value))
+        for (index, (identity, database)) in databases.enumerated() {
+            guard let found = try database.lookupRecord(address) else { continue }
+            if var answer = built[index][found.offset] {
+                answer.network = found.network
+                answers.append(answer)
+            } else {
+                let answer = EnrichmentAnswer(source: identity, network: found.network, record: found.value)
+                if built[index].count < 200_000 { built[index][found.offset] = answer }
+                answers.append(answer)
             }
         }
         return answers

@@ -47,9 +47,11 @@ enum MaxMindCalls {
     }
 
     /// Looks an address up. Returns nil when the database holds nothing for it.
-    static func lookup(_ handle: UnsafeMutableRawPointer, _ address: IPAddress, path: String)
-        -> Result<(prefixLength: Int, value: MMDBValue)?, EnrichmentError>
-    {
+    /// `cached` is asked first for the record at the entry's offset (records are shared by
+    /// many networks); a record decoded here is handed back for the caller to keep.
+    static func lookup(
+        _ handle: UnsafeMutableRawPointer, _ address: IPAddress, path: String, cached: (UInt32) -> MMDBValue?
+    ) -> Result<(prefixLength: Int, offset: UInt32, value: MMDBValue)?, EnrichmentError> {
         let mmdb = handle.assumingMemoryBound(to: MMDB_s.self)
         var status: Int32 = 0
         var result: MMDB_lookup_result_s
@@ -75,6 +77,10 @@ enum MaxMindCalls {
             return .failure(.lookupFailed(path: path, address: address.description, reason: errorText(status)))
         }
         guard result.found_entry else { return .success(nil) }
+        var prefix = Int(result.netmask)
+        if address.family == .v4 && mmdb.pointee.metadata.ip_version == 6 { prefix = max(0, prefix - 96) }
+        let offset = result.entry.offset
+        if let known = cached(offset) { return .success((prefix, offset, known)) }
         var list: UnsafeMutablePointer<MMDB_entry_data_list_s>? = nil
         let listStatus = MMDB_get_entry_data_list(&result.entry, &list)
         defer { MMDB_free_entry_data_list(list) }
@@ -85,10 +91,7 @@ enum MaxMindCalls {
         guard let value = decode(&cursor) else {
             return .failure(.lookupFailed(path: path, address: address.description, reason: "undecodable data record"))
         }
-        var prefix = Int(result.netmask)
-        let ipv6Database = mmdb.pointee.metadata.ip_version == 6
-        if address.family == .v4 && ipv6Database { prefix = max(0, prefix - 96) }
-        return .success((prefix, value))
+        return .success((prefix, offset, value))
     }
 
     /// Decodes one value (recursively for maps and arrays) and advances the cursor past it.

@@ -34,17 +34,28 @@ public final class MaxMindDatabase {
     /// The record for `address` and the prefix length of the network it was found in, or nil
     /// when the database has none. IPv4-mapped IPv6 addresses are looked up as IPv4.
     public func lookup(_ address: IPAddress) throws(EnrichmentError) -> (network: IPNetwork, value: MMDBValue)? {
+        try lookupRecord(address).map { ($0.network, $0.value) }
+    }
+
+    /// As ``lookup(_:)``, with the record's offset in the data section: the same offset is the
+    /// same record, so callers can keep what they derived from it. Decoded records are kept
+    /// (up to ``decodedLimit``), as many networks share one.
+    public func lookupRecord(_ address: IPAddress) throws(EnrichmentError) -> (network: IPNetwork, offset: UInt32, value: MMDBValue)? {
         guard let handle else { throw .closed(path: path) }
         let address = address.normalized
         if address.family == .v6 && metadata.ipVersion == 4 { return nil }
-        switch MaxMindCalls.lookup(handle, address, path: path) {
+        switch MaxMindCalls.lookup(handle, address, path: path, cached: { self.decoded[$0] }) {
         case .failure(let error): throw error
         case .success(nil): return nil
         case .success(let found?):
+            if decoded[found.offset] == nil && decoded.count < Self.decodedLimit { decoded[found.offset] = found.value }
             guard let network = IPNetwork(containing: address, prefixLength: found.prefixLength) else { return nil }
-            return (network, found.value)
+            return (network, found.offset, found.value)
         }
     }
+
+    static let decodedLimit = 200_000
+    private var decoded: [UInt32: MMDBValue] = [:]
 }
 
 /// What a database says about itself.

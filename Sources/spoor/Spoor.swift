@@ -30,7 +30,7 @@ struct Spoor: ParsableCommand {
         version: SpoorVersion.current,
         subcommands: [
             CaseCommand.self, Ingest.self, Events.self, Analyze.self, Report.self, Lookup.self, Intel.self,
-            Flows.self, Registry.self, Formats.self,
+            Flows.self, Registry.self, MMDB.self, Formats.self,
         ]
     )
 }

@@ -14,6 +14,7 @@ struct Lookup: ParsableCommand {
     @Option(help: ArgumentHelp("A MaxMind-format database to consult; repeat for several.", valueName: "file"))
     var mmdb: [String] = []
     @Flag(help: "Print one JSON object per address.") var json = false
+    @Flag(help: "Print only how many addresses were looked up and answered (for measuring).") var summaryOnly = false
     @OptionGroup var intel: IntelStoreOption
 
     struct Answer: Encodable {
@@ -31,7 +32,7 @@ struct Lookup: ParsableCommand {
         var inputs = addresses.filter { $0 != "-" }
         if addresses.isEmpty || addresses.contains("-") {
             while let line = readLine() {
-                let text = line.trimmingCharacters(in: .whitespaces)
+                let text = line.trimming(" \t\r")
                 if !text.isEmpty && !text.hasPrefix("#") { inputs.append(text) }
             }
         }
@@ -50,15 +51,21 @@ struct Lookup: ParsableCommand {
             throw fail(error)
         }
         var unreadable = false
+        var answered = 0
+        var enrichmentNanoseconds: UInt64 = 0
+        let started = Date()
         for input in inputs {
             var answer = Answer(input: input, enrichment: [], indicators: [])
             if let endpoint = IPAddress.parseEndpoint(input) {
                 let address = endpoint.address
                 answer.ip = address.description
-                answer.addressClass = address.addressClass.rawValue
-                answer.specialPurpose = address.specialPurposeBlock.map { "\($0.name), \($0.reference)" }
+                let block = address.specialPurposeBlock
+                answer.addressClass = (block?.addressClass ?? .global).rawValue
+                answer.specialPurpose = block.map { "\($0.name), \($0.reference)" }
                 do {
+                    let before = DispatchTime.now().uptimeNanoseconds
                     answer.enrichment = try enricher.answers(for: address)
+                    enrichmentNanoseconds += DispatchTime.now().uptimeNanoseconds - before
                     if let store { answer.registry = try store.registryAnswers(for: address) }
                     if let matcher, let store {
                         var ids = matcher.matches(address)
@@ -74,11 +81,19 @@ struct Lookup: ParsableCommand {
                 answer.error = "not an IP address"
                 unreadable = true
             }
+            if !answer.enrichment.isEmpty || !answer.registry.isEmpty { answered += 1 }
+            if summaryOnly { continue }
             if json {
                 print(try JSONOutput.string(answer))
             } else {
                 printText(answer)
             }
+        }
+        if summaryOnly {
+            let seconds = Date().timeIntervalSince(started)
+            let enrichment = Double(enrichmentNanoseconds) / 1e9
+            print("\(inputs.count) addresses, \(answered) answered, \(String(format: "%.3f", seconds)) s looking up"
+                + " (\(String(format: "%.3f", enrichment)) s of it in the MaxMind-format databases)")
         }
         if unreadable { throw ExitStatus.someRecordsUnreadable }
     }
