@@ -96,13 +96,13 @@ public final class Enricher {
     /// Every database's answer for the address; databases with no record are left out.
     public func answers(for address: IPAddress) throws(EnrichmentError) -> [EnrichmentAnswer] {
         var answers: [EnrichmentAnswer] = []
-        for (index, (identity, database)) in databases.enumerated() {
-            guard let found = try database.lookupRecord(address) else { continue }
+        for index in databases.indices {
+            guard let found = try databases[index].database.lookupRecord(address) else { continue }
             if var answer = built[index][found.offset] {
                 answer.network = found.network
                 answers.append(answer)
             } else {
-                let answer = EnrichmentAnswer(source: identity, network: found.network, record: found.value)
+                let answer = EnrichmentAnswer(source: databases[index].identity, network: found.network, record: found.value)
                 if built[index].count < 200_000 { built[index][found.offset] = answer }
                 answers.append(answer)
             }
