@@ -211,3 +211,28 @@ struct CaptureCommandLineTests {
         #expect(findings.contains("\"holder\" : \"Example Hosting Ltd\"") || findings.contains("\"holder\":\"Example Hosting Ltd\""))
     }
 }
+
+/// `spoor mmdb build` writes a database `spoor lookup` reads, from CSV.
+@Suite struct MMDBBuildCommandLineTests {
+    @Test func csvBecomesADatabaseThatLookupAnswersFrom() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let csv = folder.appendingPathComponent("asn.csv")
+        try "network,autonomous_system_number,autonomous_system_organization,extra.nested\n198.51.100.0/24,64500,Example AS,yes\n2001:db8::/32,64501,Example Six,\n"
+            .write(to: csv, atomically: true, encoding: .utf8)
+        let mmdb = folder.appendingPathComponent("asn.mmdb").path
+        let built = try runSpoor(["mmdb", "build", csv.path, "--out", mmdb, "--type", "Example-ASN", "--build-date", "2024-01-01"])
+        #expect(built.status == 0)
+        #expect(built.stdout.contains("Example-ASN, 2 networks"))
+        let lookup = try runSpoor(["lookup", "--mmdb", mmdb, "--json", "--intel-db", folder.appendingPathComponent("i.sqlite").path],
+                                  input: "198.51.100.9\n2001:db8::5\n")
+        let lines = lookup.stdout.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines[0].contains("\"asn\":64500") && lines[0].contains("\"build_date\":\"2024-01-01\""))
+        #expect(lines[1].contains("\"asn\":64501"))
+        let bad = folder.appendingPathComponent("bad.csv")
+        try "network,asn\nnot-a-network,1\n".write(to: bad, atomically: true, encoding: .utf8)
+        let refused = try runSpoor(["mmdb", "build", bad.path, "--out", folder.appendingPathComponent("bad.mmdb").path, "--type", "X"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("row 1: 'not-a-network' is not a network"))
+    }
+}
