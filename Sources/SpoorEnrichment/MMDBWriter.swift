@@ -13,6 +13,8 @@ public struct MMDBWriter {
     public var languages: [String] = []
     public var descriptions: [String: String] = [:]
     public var buildEpoch: UInt64
+    /// The smallest record size to use (24, 28 or 32): a larger one is taken when needed.
+    public var minimumRecordSize = 24
 
     /// A child of a tree node: nothing, another node, or a value (index into `values`).
     enum Child: Equatable {
@@ -239,7 +241,11 @@ public struct MMDBWriter {
         let nodeCount = order.count
         let largest = nodeCount + 16 + data.count
         let recordSize: Int
-        if largest < 1 << 24 { recordSize = 24 } else if largest < 1 << 28 { recordSize = 28 } else if largest < 1 << 32 - 1 {
+        if largest < 1 << 24 && minimumRecordSize <= 24 {
+            recordSize = 24
+        } else if largest < 1 << 28 && minimumRecordSize <= 28 {
+            recordSize = 28
+        } else if largest < 1 << 32 - 1 {
             recordSize = 32
         } else {
             throw .tooLarge

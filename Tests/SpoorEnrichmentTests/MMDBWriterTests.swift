@@ -42,6 +42,23 @@ import Testing
         #expect(try database.lookup(Self.ip("192.0.2.1")) == nil)
     }
 
+    @Test(arguments: [24, 28, 32]) func everyRecordSizeReadsBack(size: Int) throws {
+        var writer = MMDBWriter(databaseType: "Sizes", ipVersion: 6, buildEpoch: 1_700_000_000)
+        writer.minimumRecordSize = size
+        for i in 0..<300 {
+            try writer.insert(Self.net("2001:db8:\(String(i, radix: 16))::/48"), .map(["n": .unsigned(UInt64(i))]))
+        }
+        try writer.insert(Self.net("192.0.2.0/25"), .string("low"))
+        try writer.insert(Self.net("192.0.2.128/25"), .string("high"))
+        let path = try Self.write(&writer)
+        let database = try MaxMindDatabase(path: path)
+        defer { database.close() }
+        #expect(database.metadata.recordSize == size)
+        #expect(try database.lookup(Self.ip("2001:db8:12b::1"))?.value == .map(["n": .unsigned(0x12b)]))
+        #expect(try database.lookup(Self.ip("192.0.2.200"))?.value == .string("high"))
+        #expect(try database.lookup(Self.ip("::ffff:192.0.2.1"))?.value == .string("low"))
+    }
+
     @Test func moreSpecificNetworksWinWhateverTheOrder() throws {
         var writer = MMDBWriter(databaseType: "Order", ipVersion: 4, buildEpoch: 1)
         try writer.insert(Self.net("203.0.113.128/25"), .string("specific"))
