@@ -28,17 +28,7 @@ public enum JSONText {
 
     /// `{"a":"…","b":"…"}` with sorted keys.
     public static func object(_ fields: [String: String]) -> String {
-        if fields.isEmpty { return "{}" }
-        var out = "{"
-        out.reserveCapacity(fields.reduce(2) { $0 + $1.key.utf8.count + $1.value.utf8.count + 6 })
-        for (i, entry) in fields.sorted(by: { $0.key < $1.key }).enumerated() {
-            if i > 0 { out.append(",") }
-            append(entry.key, to: &out)
-            out.append(":")
-            append(entry.value, to: &out)
-        }
-        out.append("}")
-        return out
+        object(pairs: fields.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
     }
 
     /// `{"a":"…","b":"…"}` from pairs already in the order wanted (no sorting, no dictionary).
