@@ -22,6 +22,10 @@ public struct LineReader {
     private var atEnd = false
     private var discarding = false
 
+    /// Lines that are not valid UTF-8 are read as ISO-8859-1 (Latin-1) instead of having their
+    /// bad bytes replaced: for sources such as RIPE database dumps, which are Latin-1.
+    public var latin1Fallback = false
+
     public init(_ source: any ByteSource) { self.source = source }
 
     public mutating func next() throws -> Line? {
@@ -68,6 +72,12 @@ public struct LineReader {
         number += 1
         var slice = bytes
         if slice.last == 0x0D { slice = slice.dropLast() }
+        if latin1Fallback, let text = String(validating: slice, as: UTF8.self) {
+            return Line(number: number, text: text, truncated: truncated)
+        } else if latin1Fallback {
+            // Not UTF-8: read as ISO-8859-1, where every byte is the character of that number.
+            return Line(number: number, text: String(String.UnicodeScalarView(slice.map { Unicode.Scalar($0) })), truncated: truncated)
+        }
         return Line(number: number, text: String(decoding: slice, as: UTF8.self), truncated: truncated)
     }
 }

@@ -64,6 +64,7 @@ public enum RPSLReader {
     /// and the line it starts on.
     public static func forEachObject(_ source: any ByteSource, _ body: ([(String, String)], Int) throws -> Void) throws {
         var reader = LineReader(source)
+        reader.latin1Fallback = true  // RIPE dumps are Latin-1; UTF-8 lines stay UTF-8
         var attributes: [(String, String)] = []
         var start = 0
         func flush() throws {

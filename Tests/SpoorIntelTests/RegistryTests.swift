@@ -35,6 +35,16 @@ func ip(_ text: String) -> IPAddress { IPAddress(text) ?? IPAddress(v4: 0) }
         #expect(report.unreadable.count == 1 && report.unreadable[0].line == 78)
     }
 
+    @Test func latin1DumpsKeepTheirLettersAndUTF8StaysUTF8() throws {
+        var bytes = Array("organisation:   ORG-LAT1-TEST\norg-name:       M".utf8) + [0xFC] + Array("ller Netz GmbH\n\n".utf8)
+        bytes += Array("organisation:   ORG-UTF1-TEST\norg-name:       Zürich Net\n".utf8)
+        var names: [String] = []
+        try RPSLReader.forEachObject(MemoryByteSource(bytes)) { attributes, _ in
+            names += attributes.filter { $0.0 == "org-name" }.map(\.1)
+        }
+        #expect(names == ["Müller Netz GmbH", "Zürich Net"])
+    }
+
     @Test func answersTheMostSpecificNetblockItsHolderAndTheRouteOrigin() throws {
         let store = try Self.store()
         _ = try Self.importFixture(store, "ripe-style.db", .rpsl, asOf: "2024-01-01")
