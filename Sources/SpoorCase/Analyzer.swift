@@ -33,6 +33,9 @@ public struct SubjectIP: Hashable, Sendable, Codable {
     public var enrichment: [EnrichmentAnswer]
     /// What registry data (RPSL, iptoasn) says of the address, one answer per import and its date.
     public var registry: [RegistryAnswer]?
+    /// Warninglists holding the address: context (cloud, VPN, a platform's own ranges), never a
+    /// reason to drop it. Nil when none does.
+    public var warninglists: [WarninglistHit]?
     public var indicatorHits: [IndicatorHit]
 }
 
@@ -79,6 +82,7 @@ extension CaseStore {
             }
         }
         let matcher = try intel?.matcher()
+        let warnings = try intel?.warninglistMatcher()
         var intelReference: AnalysisSummary.IntelReference? = nil
         if let intel {
             let stats = try intel.statistics()
@@ -98,6 +102,7 @@ extension CaseStore {
                 let registry = try intel.registryAnswers(for: address)
                 subjects[index].registry = registry.isEmpty ? nil : registry
             }
+            if let hits = warnings?.hits(address), !hits.isEmpty { subjects[index].warninglists = hits }
             guard let matcher else { continue }
             var hits = matcher.matches(address).map { ($0, "address") }
             let registryASNs = (subjects[index].registry ?? []).compactMap(\.originASN)
@@ -240,6 +245,10 @@ extension CaseStore {
                     + " per registry data \(answer.source.fileName) as of \(answer.source.asOf)")
             }
             if !holders.isEmpty { statement += "; held by " + holders.joined(separator: "; ") + "," }
+            if let lists = subject.warninglists, !lists.isEmpty {
+                statement += " in warninglist(s) " + lists.map { "\($0.name) (\($0.entry))" }.joined(separator: ", ")
+                    + " (shared or benign infrastructure: context, not exoneration),"
+            }
             statement += " and matches " + cited.joined(separator: "; and ") + "."
             let locators = try events(ip: subject.ip, limit: 50).map(\.locator)
             findings.append(

@@ -68,6 +68,7 @@ public final class IndicatorStore: Sendable {
                     """)
         }
         registerRegistryMigration(&migrator)
+        registerWarninglistMigration(&migrator)
         return migrator
     }
 

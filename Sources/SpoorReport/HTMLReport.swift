@@ -81,6 +81,9 @@ public enum HTMLReport {
             html += "<li>Class: \(e(s.addressClass.rawValue))\(s.specialPurpose.map { " — \(e($0))" } ?? "")</li>"
             html += "<li>\(s.occurrences) occurrence(s) in \(s.records) record(s)"
             html += "; actions: " + s.byAction.sorted { $0.key < $1.key }.map { "\(e($0.key)) ×\($0.value)" }.joined(separator: ", ") + "</li>"
+            for w in s.warninglists ?? [] {
+                html += "<li>Warninglist (context, not a verdict): \(e(SafeText.excerpt(w.name, limit: 120))), version \(e(w.version)), entry <code>\(e(w.entry))</code></li>"
+            }
             for r in s.registry ?? [] {
                 html += "<li>Registry (\(e(SafeText.excerpt(r.source.fileName, limit: 80))), SHA-256 <code>\(e(String(r.source.sha256.prefix(16))))…</code>): \(e(SafeText.excerpt(r.summary, limit: 300)))</li>"
             }

@@ -22,7 +22,7 @@ struct Intel: ParsableCommand {
                 list: one value per line, # starts a comment. Every skipped row is listed with its reason.
                 """)
 
-        enum FormatChoice: String, ExpressibleByArgument, CaseIterable { case auto, csv, list }
+        enum FormatChoice: String, ExpressibleByArgument, CaseIterable { case auto, csv, list, text, warninglist }
 
         @Argument(help: ArgumentHelp("Indicator files.", valueName: "file")) var files: [String]
         @Option(help: "The file format: auto, csv or list.") var format: FormatChoice = .auto
@@ -38,8 +38,18 @@ struct Intel: ParsableCommand {
                 do {
                     let (sha256, _) = try FileHasher.sha256(path: file)
                     let name = URL(fileURLWithPath: file).lastPathComponent
+                    let head = try FileHasher.head(path: file, count: 65_536)
+                    if format == .warninglist || (format == .auto && Warninglist.looksLike(head)) {
+                        // A warninglist is context, not indicators: it is kept apart.
+                        let list = try Warninglist.read(json: try Data(contentsOf: URL(fileURLWithPath: file)))
+                        let (kept, unreadable) = try store.importWarninglist(list, sha256: sha256)
+                        print("\(SafeText.terminal(file)) (warninglist): \(SafeText.terminal(list.name)) version \(list.version), \(list.type), \(kept) entries; hits are shown as context, never used to drop an address")
+                        for entry in unreadable { print("  skipped \(SafeText.terminal(entry)): not an address or network") }
+                        skipped = skipped || !unreadable.isEmpty
+                        continue
+                    }
                     let chosen: IndicatorFormat
-                    if let explicit = IndicatorFormat(rawValue: format.rawValue) {
+                    if let explicit = IndicatorFormat(rawValue: format == .text ? "list" : format.rawValue) {
                         chosen = explicit
                     } else if let detected = IndicatorFormat.detect(fileName: name, head: try FileHasher.head(path: file, count: 4096)) {
                         chosen = detected
@@ -108,6 +118,13 @@ struct Intel: ParsableCommand {
             print("Provenance records: \(stats.provenanceRecords) from \(stats.provenanceBySource.count) source(s)")
             for (source, n) in stats.provenanceBySource.sorted(by: { $0.key < $1.key }) { print("  \(SafeText.terminal(source)): \(n)") }
             print("Imports:    \(stats.imports)")
+            do {
+                let lists = try store.warninglists()
+                print("Warninglists: \(lists.count)")
+                for list in lists { print("  \(SafeText.terminal(list.name)) (version \(list.version), \(list.type)): \(list.entries) entries") }
+            } catch {
+                throw fail(error)
+            }
             print("Version (content SHA-256): \(stats.contentHash)")
         }
     }

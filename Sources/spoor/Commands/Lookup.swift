@@ -25,6 +25,7 @@ struct Lookup: ParsableCommand {
         var specialPurpose: String?
         var enrichment: [EnrichmentAnswer]
         var registry: [RegistryAnswer] = []
+        var warninglists: [WarninglistHit] = []
         var indicators: [IndicatorRecord]
     }
 
@@ -40,12 +41,14 @@ struct Lookup: ParsableCommand {
         defer { enricher.close() }
         var store: IndicatorStore? = nil
         var matcher: IndicatorMatcher? = nil
+        var warnings: WarninglistMatcher? = nil
         do {
             for path in mmdb { try enricher.add(path: path, sha256: try FileHasher.sha256(path: path).sha256) }
             let (path, explicit) = intel.resolved
             if explicit || FileManager.default.fileExists(atPath: path) {
                 store = try IndicatorStore(path: path)
                 matcher = try store?.matcher()
+                warnings = try store?.warninglistMatcher()
             }
         } catch {
             throw fail(error)
@@ -65,6 +68,7 @@ struct Lookup: ParsableCommand {
                 do {
                     answer.enrichment = try enricher.answers(for: address)
                     if let store { answer.registry = try store.registryAnswers(for: address) }
+                    answer.warninglists = warnings?.hits(address) ?? []
                     if let matcher, let store {
                         var ids = matcher.matches(address)
                         for asn in Set(answer.enrichment.compactMap(\.asn) + answer.registry.compactMap(\.originASN)) {
@@ -120,6 +124,9 @@ struct Lookup: ParsableCommand {
         }
         for r in a.registry {
             print("  registry (\(SafeText.terminal(r.source.fileName)), as of \(r.source.asOf)): \(SafeText.terminal(r.summary))")
+        }
+        for w in a.warninglists {
+            print("  warninglist: \(SafeText.terminal(w.name)) (version \(w.version), entry \(w.entry)) — context, not a verdict")
         }
         if a.indicators.isEmpty {
             print("  indicators: none")
