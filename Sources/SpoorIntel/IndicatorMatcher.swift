@@ -17,7 +17,12 @@ public struct IndicatorMatcher: Sendable {
         var parent: Int
     }
 
-    private var intervals: [IPAddress.Family: [Interval]] = [:]
+    private var v4: [Interval] = []
+    private var v6: [Interval] = []
+    /// IPv4 intervals again as 32-bit columns: a screening lookup searches 4-byte starts.
+    private var v4Starts: [UInt32] = []
+    private var v4Ends: [UInt32] = []
+    private var v4Parents: [Int32] = []
     private var asns: [UInt32: [Int64]] = [:]
     private var domains: [String: [Int64]] = [:]
 
@@ -45,29 +50,66 @@ public struct IndicatorMatcher: Sendable {
                 list[i].parent = open.last ?? -1
                 open.append(i)
             }
-            intervals[family] = list
+            if family == .v4 { v4 = list } else { v6 = list }
         }
+        v4Starts = v4.map { UInt32(truncatingIfNeeded: $0.start) }
+        v4Ends = v4.map { UInt32(truncatingIfNeeded: $0.end) }
+        v4Parents = v4.map { Int32($0.parent) }
     }
 
     /// Ids of every IP or CIDR indicator containing the address, most specific first.
     public func matches(_ address: IPAddress) -> [Int64] {
         let address = address.normalized
-        guard let list = intervals[address.family], !list.isEmpty else { return [] }
-        let q = address.value
-        // Last index with start <= q.
-        var low = 0
-        var high = list.count
-        while low < high {
-            let mid = (low + high) / 2
-            if list[mid].start <= q { low = mid + 1 } else { high = mid }
-        }
-        var i = low - 1
+        let list = address.family == .v4 ? v4 : v6
+        var i = Self.lastStarting(atOrBefore: address.value, in: list)
         var found: [Int64] = []
         while i >= 0 {
-            if list[i].end >= q { found.append(list[i].id) }
+            if list[i].end >= address.value { found.append(list[i].id) }
             i = list[i].parent
         }
         return found
+    }
+
+    /// Whether any IP or CIDR indicator contains the address: no allocation, for screening
+    /// millions of addresses (`spoor intel match --count`).
+    public func containsMatch(_ address: IPAddress) -> Bool {
+        let address = address.normalized
+        guard address.family == .v4 else { return Self.contains(address.value, v6) }
+        let q = UInt32(truncatingIfNeeded: address.value)
+        return v4Starts.withUnsafeBufferPointer { starts in
+            var low = 0
+            var high = starts.count
+            while low < high {
+                let mid = (low + high) >> 1
+                if starts[mid] <= q { low = mid + 1 } else { high = mid }
+            }
+            var i = low - 1
+            while i >= 0 {
+                if v4Ends[i] >= q { return true }
+                i = Int(v4Parents[i])
+            }
+            return false
+        }
+    }
+
+    @inline(__always) static func contains(_ q: UInt128, _ list: [Interval]) -> Bool {
+        var i = lastStarting(atOrBefore: q, in: list)
+        while i >= 0 {
+            if list[i].end >= q { return true }
+            i = list[i].parent
+        }
+        return false
+    }
+
+    /// The last index whose interval starts at or before `q`, or -1.
+    @inline(__always) static func lastStarting(atOrBefore q: UInt128, in list: [Interval]) -> Int {
+        var low = 0
+        var high = list.count
+        while low < high {
+            let mid = (low + high) >> 1
+            if list[mid].start <= q { low = mid + 1 } else { high = mid }
+        }
+        return low - 1
     }
 
     /// Ids of ASN indicators for this AS number.

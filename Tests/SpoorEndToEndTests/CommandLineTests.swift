@@ -236,3 +236,34 @@ struct CaptureCommandLineTests {
         #expect(refused.stderr.contains("row 1: 'not-a-network' is not a network"))
     }
 }
+
+/// `spoor intel match` screens text as grepcidr does, and `lookup` shows warninglist context.
+@Suite struct IntelMatchCommandLineTests {
+    @Test func matchingLinesArePrintedWithTheirIndicatorsOrCounted() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let store = folder.appendingPathComponent("intel.sqlite").path
+        let list = folder.appendingPathComponent("list.txt")
+        try "198.51.100.0/24\n2001:db8:5::/48\n".write(to: list, atomically: true, encoding: .utf8)
+        #expect(try runSpoor(["intel", "import", list.path, "--format", "text", "--source", "Example Lab", "--intel-db", store]).status == 0)
+        let text = "login from 198.51.100.7 port 22\nnothing here 10.0.0.1\n[2001:db8:5::17]:443 ok\n::ffff:198.51.100.9\n203.0.113.1\n"
+        let matched = try runSpoor(["intel", "match", "--intel-db", store], input: text)
+        #expect(matched.status == 0)
+        let lines = matched.stdout.split(separator: "\n")
+        #expect(lines.count == 3)
+        #expect(lines[0] == "login from 198.51.100.7 port 22\t# 198.51.100.0/24 (Example Lab)")
+        #expect(lines[1].hasPrefix("[2001:db8:5::17]:443 ok\t# 2001:db8:5::/48"))
+        let counted = try runSpoor(["intel", "match", "--count", "--intel-db", store], input: text)
+        #expect(counted.stdout == "3\n")
+        let none = try runSpoor(["intel", "match", "--count", "--intel-db", store], input: "192.0.2.1\n")
+        #expect(none.status == 1 && none.stdout == "0\n")
+        // A warninglist is context in lookup, not an indicator.
+        let warninglist = folder.appendingPathComponent("list.json")
+        try #"{"name":"Example VPN exits","version":3,"type":"cidr","matching_attributes":["ip-src"],"list":["192.0.2.0/24"]}"#
+            .write(to: warninglist, atomically: true, encoding: .utf8)
+        let imported = try runSpoor(["intel", "import", warninglist.path, "--intel-db", store])
+        #expect(imported.stdout.contains("(warninglist): Example VPN exits version 3, cidr, 1 entries"))
+        let lookup = try runSpoor(["lookup", "192.0.2.1", "--intel-db", store])
+        #expect(lookup.stdout.contains("warninglist: Example VPN exits (version 3, entry 192.0.2.0/24)"))
+        #expect(lookup.stdout.contains("indicators: none"))
+    }
+}

@@ -60,3 +60,25 @@ struct WarninglistConformanceTests {
         #expect(total == 76 && agree == total)
     }
 }
+
+/// The screening path (`containsMatch`) agrees with the full answer (`matches`) on random
+/// addresses against random nested and disjoint prefixes.
+@Suite struct MatcherScreeningTests {
+    @Test func containsMatchAgreesWithMatches() throws {
+        var generator = SystemRandomNumberGenerator()
+        var entries: [(id: Int64, indicator: Indicator)] = []
+        for id in 0..<2000 {
+            let length = [8, 16, 20, 24, 28, 32].randomElement(using: &generator)!
+            // The network containing a random address: host bits cleared.
+            let network = IPNetwork(containing: IPAddress(v4: UInt32.random(in: 0...UInt32.max, using: &generator)), prefixLength: length)!
+            entries.append((Int64(id), Indicator(type: .cidr, canonicalValue: network.description)))
+        }
+        let matcher = IndicatorMatcher(entries)
+        var agreed = 0
+        for _ in 0..<20_000 {
+            let address = IPAddress(v4: UInt32.random(in: 0...UInt32.max, using: &generator))
+            if matcher.containsMatch(address) == !matcher.matches(address).isEmpty { agreed += 1 }
+        }
+        #expect(agreed == 20_000)
+    }
+}
