@@ -9,11 +9,25 @@ public enum IndicatorFormat: String, Sendable, CaseIterable {
     case csv
     /// One value per line; `#` starts a comment.
     case list
+    /// STIX 2.1 bundles (JSON).
+    case stix
+    /// MISP event JSON, or MISP's CSV export.
+    case misp
+    /// Zeek intel framework files.
+    case zeek
 
     /// Guesses the format from the file name and first bytes.
     public static func detect(fileName: String, head: [UInt8]) -> IndicatorFormat? {
         let text = String(decoding: head.prefix(4096), as: UTF8.self)
         let firstLine = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        let compact = text.filter { !$0.isWhitespace }
+        if compact.hasPrefix("{") || compact.hasPrefix("[") {
+            if compact.contains("\"type\":\"bundle\"") || compact.contains("\"spec_version\"") || compact.contains("\"pattern\"") { return .stix }
+            if compact.contains("\"Event\"") || compact.contains("\"response\"") { return .misp }
+        }
+        if firstLine.hasPrefix("#fields") && firstLine.contains("indicator") { return .zeek }
+        let lower = firstLine.lowercased()
+        if lower.contains("event_id") && lower.contains("category") && lower.contains("type") && lower.contains("value") { return .misp }
         let header = CSVHeader(firstLine.split(separator: ",").map(String.init))
         if header.column(CSVIndicatorImporter.valueAliases) != nil && firstLine.contains(",") { return .csv }
         if fileName.lowercased().hasSuffix(".csv") { return .csv }
@@ -84,7 +98,26 @@ extension IndicatorStore {
                     }
                 }
             }
+            func acceptAll(_ read: ExchangeRead) throws {
+                report.skipped += read.skipped
+                for (note, n) in read.notes { report.notes[note, default: 0] += n }
+                for value in read.values {
+                    try accept(value.raw, type: value.type, provenance: value.provenance, location: value.location)
+                }
+            }
             switch format {
+            case .stix:
+                try acceptAll(try STIXImporter.read(Data(try source.readAll()), fileName: fileName, defaultSource: defaultSource))
+            case .misp:
+                let bytes = try source.readAll()
+                let first = bytes.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 && $0 != 0xEF && $0 != 0xBB && $0 != 0xBF }
+                if first == UInt8(ascii: "{") || first == UInt8(ascii: "[") {
+                    try acceptAll(try MISPImporter.readJSON(Data(bytes), fileName: fileName, defaultSource: defaultSource))
+                } else {
+                    try acceptAll(try MISPImporter.readCSV(MemoryByteSource(bytes), fileName: fileName, defaultSource: defaultSource))
+                }
+            case .zeek:
+                try acceptAll(try ZeekIntelImporter.read(source, fileName: fileName, defaultSource: defaultSource))
             case .list:
                 var lines = LineReader(source)
                 while let line = try lines.next() {

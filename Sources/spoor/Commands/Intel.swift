@@ -17,12 +17,16 @@ struct Intel: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import indicators from files.",
             discussion: """
+                Recognised by content unless --format says: stix (STIX 2.1 bundles: indicator patterns on addresses, \
+                CIDR, domains, URLs, AS numbers; what they indicate and the report that holds them kept as provenance), \
+                misp (MISP event JSON, bare or in a REST response, and MISP CSV exports: infrastructure attribute types), \
+                zeek (Zeek intel files), warninglist (MISP warninglists: kept as context, not indicators). \
                 csv: a header row naming the columns, at least a value column; recognised names include value, type, \
                 source, reference, first_seen, confidence, last_seen, tlp, tags, campaign, description. \
-                list: one value per line, # starts a comment. Every skipped row is listed with its reason.
+                list (or text): one value per line, # starts a comment. Every skipped row is listed with its reason.
                 """)
 
-        enum FormatChoice: String, ExpressibleByArgument, CaseIterable { case auto, csv, list, text, warninglist }
+        enum FormatChoice: String, ExpressibleByArgument, CaseIterable { case auto, stix, misp, zeek, csv, list, text, warninglist }
 
         @Argument(help: ArgumentHelp("Indicator files.", valueName: "file")) var files: [String]
         @Option(help: "The file format: auto, csv or list.") var format: FormatChoice = .auto
