@@ -267,3 +267,81 @@ struct CaptureCommandLineTests {
         #expect(lookup.stdout.contains("indicators: none"))
     }
 }
+
+/// Exports keep what the store holds: each format read back gives the same indicators, and the
+/// STIX bundle passes the OASIS validator (installed by Scripts/setup; required under CI).
+@Suite struct IntelExportCommandLineTests {
+    static let validator = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent(".build-tools/stix-validator/bin/stix2_validator").path
+
+    static func values(_ store: String) throws -> Set<String> {
+        let listed = try runSpoor(["intel", "list", "--json", "--intel-db", store]).stdout
+        let records = try JSONSerialization.jsonObject(with: Data(listed.utf8)) as? [[String: Any]] ?? []
+        return Set(records.compactMap { ($0["indicator"] as? [String: Any]).flatMap { "\($0["type"] ?? "") \($0["value"] ?? "")" } })
+    }
+
+    @Test func everyFormatRoundTripsAndTheSTIXBundleIsValid() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let store = folder.appendingPathComponent("intel.sqlite").path
+        let csv = folder.appendingPathComponent("in.csv")
+        try """
+            value,type,source,reference,first_seen,confidence,tlp,tags,campaign
+            203.0.113.0/24,cidr,Example Lab,https://lab.example/r1,2023-09-14,80,green,c2;vpn,ExampleSpy
+            198.51.100.200,ipv4,Example Lab,https://lab.example/r1,2023-09-14,60,amber,c2,
+            2001:db8:5::17,ipv6,Example Helpline,case 117,2023-11-02,50,,,
+            bad.example.net,domain,Example Helpline,case 117,2023-11-02,50,,,
+            http://bad.example.net/login,url,Example Helpline,case 117,2023-11-02,50,,,
+            AS64511,asn,Example Lab,https://lab.example/r1,2023-09-14,70,,,
+
+            """.write(to: csv, atomically: true, encoding: .utf8)
+        #expect(try runSpoor(["intel", "import", csv.path, "--intel-db", store]).status == 0)
+        let original = try Self.values(store)
+        #expect(original.count == 6)
+        for (format, roundTrips) in [("stix", 6), ("misp", 6), ("csv", 6), ("zeek", 5)] {
+            // The validator reads files named *.json only.
+            let out = folder.appendingPathComponent("export.\(format)" + (format == "stix" ? ".json" : "")).path
+            let exported = try runSpoor(["intel", "export", "--format", format, "--out", out, "--generated-at", "2024-06-01T00:00:00Z", "--intel-db", store])
+            #expect(exported.status == 0, "\(format): \(exported.stderr)")
+            let second = folder.appendingPathComponent("from-\(format).sqlite").path
+            let imported = try runSpoor(["intel", "import", out, "--format", format, "--intel-db", second])
+            #expect(imported.status == 0, "\(format): \(imported.stdout)")
+            let back = try Self.values(second)
+            #expect(back.count == roundTrips && back.isSubset(of: original), "\(format): \(back.sorted())")
+        }
+        // Filters: only the Example Lab statements marked TLP green.
+        let green = try runSpoor(["intel", "export", "--format", "text", "--tlp", "green", "--intel-db", store]).stdout
+        #expect(green == "203.0.113.0/24\n")
+        let since = try runSpoor(["intel", "export", "--format", "text", "--since", "2023-10-01", "--type", "domain", "--intel-db", store]).stdout
+        #expect(since == "bad.example.net\n")
+        // Reproducible.
+        let a = try runSpoor(["intel", "export", "--format", "stix", "--generated-at", "2024-06-01T00:00:00Z", "--intel-db", store]).stdout
+        let b = try runSpoor(["intel", "export", "--format", "stix", "--generated-at", "2024-06-01T00:00:00Z", "--intel-db", store]).stdout
+        #expect(a == b && a.contains("\"pattern\" : \"[autonomous-system:number = 64511]\""))
+        // The OASIS validator.
+        let bundle = folder.appendingPathComponent("export.stix.json").path
+        if FileManager.default.isExecutableFile(atPath: Self.validator) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Self.validator)
+            process.arguments = ["--version", "2.1", bundle]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = pipe
+            try process.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0 && output.contains("STIX JSON: Valid"), "\(output.suffix(600))")
+        } else {
+            #expect(ProcessInfo.processInfo.environment["CI"] == nil, "CI must run the STIX validator (Scripts/setup installs it)")
+        }
+        // MMDB export: the networks answer with their sources.
+        let mmdb = folder.appendingPathComponent("indicators.mmdb").path
+        #expect(try runSpoor(["intel", "export", "--format", "mmdb", "--out", mmdb, "--generated-at", "2024-06-01T00:00:00Z", "--intel-db", store]).status == 0)
+        let looked = try runSpoor(["lookup", "203.0.113.9", "--mmdb", mmdb, "--json", "--intel-db", folder.appendingPathComponent("none.sqlite").path]).stdout
+        #expect(looked.contains("Spoor-Indicators"))
+        // A MISP feed folder.
+        let feed = folder.appendingPathComponent("feed").path
+        #expect(try runSpoor(["intel", "export", "--format", "misp-feed", "--out", feed, "--intel-db", store]).status == 0)
+        let files = try FileManager.default.contentsOfDirectory(atPath: feed)
+        #expect(files.contains("manifest.json") && files.contains("hashes.csv") && files.count == 3)
+    }
+}

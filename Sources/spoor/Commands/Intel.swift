@@ -7,7 +7,7 @@ import SpoorIntel
 struct Intel: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage the indicator store: infrastructure seen in earlier attacks, with who reported it.",
-        subcommands: [Import.self, List.self, Stats.self, Match.self])
+        subcommands: [Import.self, Export.self, List.self, Stats.self, Match.self])
 
     static func open(_ option: IntelStoreOption) throws -> IndicatorStore {
         do { return try IndicatorStore(path: option.resolved.path) } catch { throw fail(error) }
