@@ -263,7 +263,7 @@ public final class CaptureAnalyzer {
         var watcher = isOriginator ? flow.originatorStream : flow.responderStream
         if watcher == nil {
             guard !(isOriginator ? flow.originatorWatched : flow.responderWatched) else { return }
-            watcher = StreamWatcher(purpose: dnsFlow ? .dns : .client, isOriginator: isOriginator)
+            watcher = StreamWatcher(purpose: dnsFlow ? .dns : .client)
             if isOriginator {
                 flow.originatorStream = watcher
                 flow.originatorWatched = true

@@ -89,8 +89,7 @@ final class FlowState {
         originator.isOriginator = true
         responder.isOriginator = false
         swap(&originatorStream, &responderStream)
-        originatorStream?.isOriginator = true
-        responderStream?.isOriginator = false
+        swap(&originatorWatched, &responderWatched)
         history.append(UInt8(ascii: "^"))
     }
 
@@ -106,7 +105,8 @@ final class FlowState {
         guard proto == 6 else { return false }
         let o = originator.state
         let r = responder.state
-        return (o == .closed || o == .reset) && (r == .closed || r == .reset || r == .inactive) || r == .reset || o == .reset
+        // Either side reset, or the originator closed and the responder closed or never spoke.
+        return o == .reset || r == .reset || (o == .closed && (r == .closed || r == .inactive))
     }
 
     func flow(ended: String) -> Flow {

@@ -335,9 +335,4 @@ enum HTTPRequest {
         return String(decoding: text, as: UTF8.self)
     }
 
-    /// `host[:port]` or `[v6]:port` as text → the host, lower case; nil when empty.
-    static func hostPart(_ authority: String) -> String? {
-        let bytes = Array(authority.utf8)
-        return bytes.withUnsafeBytes { hostPart($0, 0, $0.count) }
-    }
 }

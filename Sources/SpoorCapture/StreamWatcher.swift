@@ -14,7 +14,6 @@ final class StreamWatcher {
     }
 
     let purpose: Purpose
-    var isOriginator: Bool
     private(set) var mode: Mode
     private var buffer: [UInt8] = []
     private var nextSeq: Int64?
@@ -27,9 +26,8 @@ final class StreamWatcher {
     static let bufferLimit = 96 * 1024
     static let pendingLimit = 64 * 1024
 
-    init(purpose: Purpose, isOriginator: Bool) {
+    init(purpose: Purpose) {
         self.purpose = purpose
-        self.isOriginator = isOriginator
         mode = purpose == .dns ? .dns : .watching
     }
 

@@ -182,12 +182,7 @@ struct CaptureRowEncoder {
                     + (types.isEmpty ? "" : " (other link types: \(types))")))
         }
         if let error = summary.error {
-            var message = "libpcap stopped reading: \(error.libpcapMessage); the \(summary.packets) packets before it are analysed"
-            if error.libpcapMessage.contains("different from the") && error.libpcapMessage.contains("first interface") {
-                message += ". This pcapng file mixes interfaces of different link types or snapshot lengths, which "
-                    + "\(CaptureFile.libraryVersion) cannot read; split it per interface with tshark or editcap "
-                    + "(e.g. 'tshark -r in.pcapng -Y frame.interface_id==1 -w part.pcapng') and ingest the parts"
-            }
+            let message = "reading stopped: \(error.libpcapMessage); the \(summary.packets) packets before it are analysed"
             warnings.append(ParseWarning(
                 locator: Locator(evidence: evidence, position: .packet(number: summary.packets + 1, offset: -1)), message: message))
         }

@@ -57,8 +57,8 @@ public struct MMDBWriter {
     /// Adds a network and its value.
     public mutating func insert(_ network: IPNetwork, _ value: MMDBValue) throws(WriterError) {
         let address = network.address
-        var bits: UInt128
-        var length: Int
+        let bits: UInt128
+        let length: Int
         if ipVersion == 4 {
             guard address.family == .v4 else { throw .ipv6InIPv4Database(network.description) }
             bits = address.value << 96
@@ -76,29 +76,26 @@ public struct MMDBWriter {
             fillEmpty(node: 0, depth: 0, index: index, insertedDepth: 0)
             return
         }
-        var node = 0
-        for depth in 0..<length {
-            let bit = Int(bits >> 127 & 1)
-            bits <<= 1
-            if depth == length - 1 {
-                setChild(node, bit, value: index, depth: length)
-                return
-            }
-            switch child(node, bit) {
-            case .node(let next):
-                node = next
-            case .empty:
-                let next = newNode(.empty, .empty)
-                setChild(node, bit, .node(next))
-                node = next
-            case .data(let existing):
-                // A broader network already covers this one: split it.
-                let existingDepth = dataDepth[node][bit]
-                let next = newNode(.data(existing), .data(existing))
-                dataDepth[next] = [existingDepth, existingDepth]
-                setChild(node, bit, .node(next))
-                node = next
-            }
+        let (parent, bit) = path(bits, length)
+        setChild(parent, bit, value: index, depth: length)
+    }
+
+    /// The node below `node` on `bit`, created when there is none; a broader network's value
+    /// found there is split into both halves of the new node.
+    private mutating func descend(_ node: Int, _ bit: Int) -> Int {
+        switch child(node, bit) {
+        case .node(let next):
+            return next
+        case .empty:
+            let next = newNode(.empty, .empty)
+            setChild(node, bit, .node(next))
+            return next
+        case .data(let existing):
+            let depth = dataDepth[node][bit]
+            let next = newNode(.data(existing), .data(existing))
+            dataDepth[next] = [depth, depth]
+            setChild(node, bit, .node(next))
+            return next
         }
     }
 
@@ -177,19 +174,7 @@ public struct MMDBWriter {
         for _ in 0..<(length - 1) {
             let bit = Int(rest >> 127 & 1)
             rest <<= 1
-            switch child(node, bit) {
-            case .node(let next): node = next
-            case .empty:
-                let next = newNode(.empty, .empty)
-                setChild(node, bit, .node(next))
-                node = next
-            case .data(let existing):
-                let depth = dataDepth[node][bit]
-                let next = newNode(.data(existing), .data(existing))
-                dataDepth[next] = [depth, depth]
-                setChild(node, bit, .node(next))
-                node = next
-            }
+            node = descend(node, bit)
         }
         return (node, Int(rest >> 127 & 1))
     }

@@ -73,7 +73,7 @@ import Testing
 
     @Test func streamWatcherReassemblesAHelloSplitOverReorderedSegments() {
         let hello = Self.clientHello("chat.example.net")
-        let watcher = StreamWatcher(purpose: .client, isOriginator: true)
+        let watcher = StreamWatcher(purpose: .client)
         var names: [String?] = []
         let first = Array(hello.prefix(30)), second = Array(hello[30..<60]), third = Array(hello.dropFirst(60))
         for (seq, part) in [(1, first), (61, third), (1, first), (31, second)] {

@@ -128,7 +128,7 @@ struct ZeekConformanceTests {
             let names = try Self.analyze(capture).names.filter { $0.kind == .tlsServerName }
             for row in try Self.zeekLog(log) {
                 let key = Self.tuple(row)
-                let ours = names.first { "\($0.client) \(flowPort($0)) \($0.server) \($0.serverPort)" == key }
+                let ours = names.first { "\($0.client) \($0.clientPort) \($0.server) \($0.serverPort)" == key }
                 tally.check("server_name", ours?.name ?? "-", row["server_name"] ?? "-", "\(capture) \(key)")
             }
         }
@@ -144,7 +144,7 @@ struct ZeekConformanceTests {
             for row in try Self.zeekLog(log) {
                 let key = Self.tuple(row)
                 let zeekHost = (row["host"] ?? "-") == "-" ? "-" : (HTTPHost.strip(row["host"] ?? "-"))
-                let index = names.indices.first { !used.contains($0) && "\(names[$0].client) \(flowPort(names[$0])) \(names[$0].server) \(names[$0].serverPort)" == key }
+                let index = names.indices.first { !used.contains($0) && "\(names[$0].client) \(names[$0].clientPort) \(names[$0].server) \(names[$0].serverPort)" == key }
                 if let index { used.insert(index) }
                 tally.check("host", index.map { names[$0].name } ?? "-", zeekHost, "\(capture) \(key)")
             }
@@ -163,7 +163,7 @@ struct ZeekConformanceTests {
                 let query = row["query"] ?? "-"
                 let zeekAnswers = (row["answers"] ?? "-") == "-" ? [] : (row["answers"] ?? "").split(separator: ",").map(String.init)
                 let zeekAddresses = Set(zeekAnswers.filter { IPAddress($0) != nil })
-                let ours = answers.filter { $0.query == query && "\($0.client) \(flowPort($0)) \($0.server) \($0.serverPort)" == key }
+                let ours = answers.filter { $0.query == query && "\($0.client) \($0.clientPort) \($0.server) \($0.serverPort)" == key }
                 let ourAddresses = Set(ours.compactMap { $0.address?.description })
                 let ourTargets = Set(ours.compactMap { $0.target })
                 let agrees = ourAddresses == zeekAddresses && ourTargets.isSubset(of: Set(zeekAnswers))
@@ -191,10 +191,6 @@ struct TcpdumpDNSOracleTests {
         #expect(loop.names.isEmpty)
     }
 }
-
-/// The client's port of a name's flow: names carry the flow id; the tests look it up by
-/// comparing tuples, so the port is read from the flow table of the same run.
-func flowPort(_ name: NameRecord) -> UInt16 { name.clientPort }
 
 enum HTTPHost {
     /// Zeek logs the Host value with its port; Spoor names the host alone.

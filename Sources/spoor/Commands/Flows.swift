@@ -46,7 +46,7 @@ struct Flows: ParsableCommand {
         var emit: (StoredFlow) -> Void = { stored in
             guard !self.summaryOnly else { return }
             if self.format == .table {
-                output.write(self.line(stored))
+                output.write(self.tableLine(stored))
                 return
             }
             rows.row(stored)
@@ -89,26 +89,19 @@ struct Flows: ParsableCommand {
         }
     }
 
-    func line(_ stored: StoredFlow) -> String {
+    /// A row of the table (CSV and JSON Lines rows are written by ``FlowRowWriter``).
+    func tableLine(_ stored: StoredFlow) -> String {
         let flow = stored.flow
         var clock = FlowRowWriter(style: .csv)
         clock.time(flow.firstTime)
         let time = String(decoding: clock.bytes, as: UTF8.self)
-        switch format {
-        case .table:
-            return pad(time, 28) + pad("\(flow.originator) \(flow.originatorPort)", 42)
-                + pad("\(flow.responder) \(flow.responderPort)", 42) + pad(flow.protocolName, 6) + pad(flow.state, 7)
-                + pad(flow.history.isEmpty ? "-" : flow.history, 12)
-                + pad("\(flow.originatorPackets)/\(flow.responderPackets)", 12)
-                + pad(flow.names.isEmpty ? "-" : flow.names.joined(separator: " "), 28)
-                + SafeText.terminal(stored.locator.description) + "\n"
-        case .jsonl, .csv:
-            var writer = FlowRowWriter(style: format == .jsonl ? .jsonl : .csv)
-            writer.row(stored)
-            return String(decoding: writer.bytes, as: UTF8.self)
-        }
+        return pad(time, 28) + pad("\(flow.originator) \(flow.originatorPort)", 42)
+            + pad("\(flow.responder) \(flow.responderPort)", 42) + pad(flow.protocolName, 6) + pad(flow.state, 7)
+            + pad(flow.history.isEmpty ? "-" : flow.history, 12)
+            + pad("\(flow.originatorPackets)/\(flow.responderPackets)", 12)
+            + pad(flow.names.isEmpty ? "-" : flow.names.joined(separator: " "), 28)
+            + SafeText.terminal(stored.locator.description) + "\n"
     }
-
 
     func pad(_ text: String, _ width: Int) -> String {
         var cell = SafeText.terminal(text)
