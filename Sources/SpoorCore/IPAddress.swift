@@ -59,6 +59,9 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
     /// so that callers in other modules do not pay for a generic call.
     public static func parse(utf8 bytes: ArraySlice<UInt8>) -> IPAddress? { parse(bytes) }
 
+    /// The same, for bytes in a buffer (screening text in place).
+    public static func parse(utf8 bytes: Slice<UnsafeBufferPointer<UInt8>>) -> IPAddress? { parse(bytes) }
+
     static func parse<C: RandomAccessCollection>(_ bytes: C) -> IPAddress? where C.Element == UInt8, C.Index == Int {
         guard bytes.count <= 45 else { return nil }
         if let v4 = parseIPv4(bytes) { return IPAddress(v4: v4) }

@@ -142,3 +142,62 @@ enum MaxMindCalls {
         }
     }
 }
+
+extension MaxMindCalls {
+    /// Visits every network that holds a record, in address order, with the record's offset.
+    /// In an IPv6 tree the IPv4 space (`::/96`) is reported as IPv4 networks, and the subtrees
+    /// that alias it (`::ffff:0:0/96`, `2002::/16`) are not visited again.
+    static func forEachNetwork(
+        _ handle: UnsafeMutableRawPointer, path: String,
+        _ body: (_ network: IPNetwork, _ offset: UInt32, _ value: MMDBValue) throws -> Void
+    ) throws {
+        let mmdb = handle.assumingMemoryBound(to: MMDB_s.self)
+        let nodeCount = mmdb.pointee.metadata.node_count
+        let bits = mmdb.pointee.metadata.ip_version == 6 ? 128 : 32
+        var visited = Set<UInt32>()
+        var decoded: [UInt32: MMDBValue] = [:]
+        // Depth-first, left before right, so networks come out in address order.
+        var stack: [(node: UInt32, prefix: UInt128, depth: Int)] = [(0, 0, 0)]
+        while let (nodeNumber, prefix, depth) = stack.popLast() {
+            guard visited.insert(nodeNumber).inserted else { continue }
+            var node = MMDB_search_node_s()
+            let status = MMDB_read_node(mmdb, nodeNumber, &node)
+            guard status == MMDB_SUCCESS else { throw EnrichmentError.lookupFailed(path: path, address: "node \(nodeNumber)", reason: errorText(status)) }
+            let children: [(UInt64, UInt8, MMDB_entry_s, UInt128)] = [
+                (node.right_record, node.right_record_type, node.right_record_entry, prefix | (UInt128(1) << (bits - depth - 1))),
+                (node.left_record, node.left_record_type, node.left_record_entry, prefix),
+            ]
+            for (record, type, entry, childPrefix) in children {
+                switch Int32(type) {
+                case MMDB_RECORD_TYPE_SEARCH_NODE:
+                    stack.append((UInt32(record), childPrefix, depth + 1))
+                case MMDB_RECORD_TYPE_DATA:
+                    let length = depth + 1
+                    let network: IPNetwork?
+                    if bits == 128 && length >= 96 && childPrefix >> 32 == 0 {
+                        network = IPNetwork(containing: IPAddress(v4: UInt32(truncatingIfNeeded: childPrefix)), prefixLength: length - 96)
+                    } else {
+                        network = IPNetwork(containing: bits == 32 ? IPAddress(v4: UInt32(truncatingIfNeeded: childPrefix)) : IPAddress(v6: childPrefix), prefixLength: length)
+                    }
+                    guard let network else { continue }
+                    var entry = entry
+                    let offset = entry.offset
+                    if decoded[offset] == nil {
+                        var list: UnsafeMutablePointer<MMDB_entry_data_list_s>? = nil
+                        let listStatus = MMDB_get_entry_data_list(&entry, &list)
+                        defer { MMDB_free_entry_data_list(list) }
+                        var cursor = list
+                        guard listStatus == MMDB_SUCCESS, let value = decode(&cursor) else {
+                            throw EnrichmentError.lookupFailed(path: path, address: network.description, reason: "undecodable data record")
+                        }
+                        decoded[offset] = value
+                    }
+                    if let value = decoded[offset] { try body(network, offset, value) }
+                default:
+                    continue  // empty or invalid: no record
+                }
+            }
+            _ = nodeCount
+        }
+    }
+}

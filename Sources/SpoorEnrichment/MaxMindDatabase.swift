@@ -54,6 +54,13 @@ public final class MaxMindDatabase {
         }
     }
 
+    /// Every network holding a record, in address order (IPv4 space in an IPv6 tree as IPv4,
+    /// its aliases skipped), with the record.
+    public func forEachNetwork(_ body: (_ network: IPNetwork, _ value: MMDBValue) throws -> Void) throws {
+        guard let handle else { throw EnrichmentError.closed(path: path) }
+        try MaxMindCalls.forEachNetwork(handle, path: path) { network, _, value in try body(network, value) }
+    }
+
     static let decodedLimit = 200_000
     private var decoded: [UInt32: MMDBValue] = [:]
 }

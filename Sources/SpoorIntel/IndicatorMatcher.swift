@@ -59,15 +59,37 @@ public struct IndicatorMatcher: Sendable {
 
     /// Ids of every IP or CIDR indicator containing the address, most specific first.
     public func matches(_ address: IPAddress) -> [Int64] {
-        let address = address.normalized
-        let list = address.family == .v4 ? v4 : v6
-        var i = Self.lastStarting(atOrBefore: address.value, in: list)
         var found: [Int64] = []
-        while i >= 0 {
-            if list[i].end >= address.value { found.append(list[i].id) }
-            i = list[i].parent
-        }
+        forEachMatch(address) { found.append($0) }
         return found
+    }
+
+    /// Calls `body` with the id of every IP or CIDR indicator containing the address, most
+    /// specific first, without allocating.
+    @inline(__always) public func forEachMatch(_ address: IPAddress, _ body: (Int64) -> Void) {
+        let address = address.normalized
+        guard address.family == .v4 else {
+            var i = Self.lastStarting(atOrBefore: address.value, in: v6)
+            while i >= 0 {
+                if v6[i].end >= address.value { body(v6[i].id) }
+                i = v6[i].parent
+            }
+            return
+        }
+        let q = UInt32(truncatingIfNeeded: address.value)
+        v4Starts.withUnsafeBufferPointer { starts in
+            var low = 0
+            var high = starts.count
+            while low < high {
+                let mid = (low + high) >> 1
+                if starts[mid] <= q { low = mid + 1 } else { high = mid }
+            }
+            var i = low - 1
+            while i >= 0 {
+                if v4Ends[i] >= q { body(v4[i].id) }
+                i = Int(v4Parents[i])
+            }
+        }
     }
 
     /// Whether any IP or CIDR indicator contains the address: no allocation, for screening

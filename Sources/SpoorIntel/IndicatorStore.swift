@@ -14,8 +14,10 @@ public final class IndicatorStore: Sendable {
     public init(path: String) throws(IntelError) {
         self.path = path
         do {
-            try FileManager.default.createDirectory(
-                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            let directory = (path as NSString).deletingLastPathComponent
+            if !directory.isEmpty {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            }
             var configuration = Configuration()
             configuration.foreignKeysEnabled = true
             database = try DatabaseQueue(path: path, configuration: configuration)
@@ -69,6 +71,7 @@ public final class IndicatorStore: Sendable {
         }
         registerRegistryMigration(&migrator)
         registerWarninglistMigration(&migrator)
+        registerSnapshotMigration(&migrator)
         return migrator
     }
 

@@ -268,6 +268,74 @@ struct CaptureCommandLineTests {
     }
 }
 
+/// Curating by hand, and importing MISP feed folders and MaxMind DBs.
+@Suite struct IntelCurationCommandLineTests {
+    @Test func addSearchAndRemove() throws {
+        let store = try Fixtures.temporaryDirectory().appendingPathComponent("intel.sqlite").path
+        let added = try runSpoor([
+            "intel", "add", "198.51.100[.]0/24", "--source", "Example Lab", "--reference", "https://example.org/r1",
+            "--tlp", "AMBER", "--tag", "apt", "--campaign", "Operation Example", "--valid-from", "2024-01-01", "--intel-db", store,
+        ])
+        #expect(added.status == 0)
+        #expect(added.stdout == "cidr 198.51.100.0/24 (defanged notation undone): added, reported by Example Lab\n")
+        #expect(try runSpoor(["intel", "add", "198.51.100.0/24", "--source", "Example Lab", "--reference", "https://example.org/r1", "--intel-db", store])
+            .stdout.contains("already held with this provenance"))
+        let refused = try runSpoor(["intel", "add", "198.51.100.0/24", "--source", "X", "--confidence", "120", "--intel-db", store])
+        #expect(refused.status != 0 && refused.stderr.contains("--confidence must be 0 to 100"))
+        let found = try runSpoor(["intel", "search", "198.51.100.77", "--intel-db", store])
+        #expect(found.status == 0)
+        #expect(found.stdout.contains("cidr    198.51.100.0/24"))
+        #expect(found.stdout.contains("Example Lab, https://example.org/r1, campaign Operation Example, TLP:AMBER, tags apt, valid 2024-01-01 to …"))
+        #expect(try runSpoor(["intel", "search", "192.0.2.1", "--intel-db", store]).status == 1)
+        let wrongSource = try runSpoor(["intel", "remove", "198.51.100.0/24", "--source", "Nobody", "--intel-db", store])
+        #expect(wrongSource.status == 1)
+        let removed = try runSpoor(["intel", "remove", "198.51.100.0/24", "--intel-db", store])
+        #expect(removed.stdout.contains("1 provenance record(s) removed; the indicator is gone"))
+        #expect(try runSpoor(["intel", "remove", "198.51.100.0/24", "--intel-db", store]).status == 1)
+    }
+
+    @Test func importsMISPFeedFoldersAndMaxMindDBsBackFromExports() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let store = folder.appendingPathComponent("a.sqlite").path
+        for args in [["198.51.100.0/24", "--source", "Example Lab", "--reference", "https://example.org/r1"], ["2001:db8:5::/48", "--source", "Other Lab"], ["evil.example", "--source", "Other Lab"]] {
+            #expect(try runSpoor(["intel", "add"] + args + ["--intel-db", store]).status == 0)
+        }
+        let feed = folder.appendingPathComponent("feed").path
+        let mmdb = folder.appendingPathComponent("x.mmdb").path
+        #expect(try runSpoor(["intel", "export", "--format", "misp-feed", "--out", feed, "--generated-at", "2024-05-01T00:00:00Z", "--intel-db", store]).status == 0)
+        #expect(try runSpoor(["intel", "export", "--format", "mmdb", "--out", mmdb, "--generated-at", "2024-05-01T00:00:00Z", "--intel-db", store]).status == 0)
+        let other = folder.appendingPathComponent("b.sqlite").path
+        let fromFeed = try runSpoor(["intel", "import", feed, "--intel-db", other])
+        #expect(fromFeed.status == 0)
+        #expect(fromFeed.stdout.contains("(misp-feed): 1 event(s)"))
+        #expect(fromFeed.stdout.contains("(misp): 3 added (1 cidr, 1 domain, 1 ipv6)") || fromFeed.stdout.contains("(misp): 3 added (2 cidr, 1 domain)"))
+        let fromMMDB = try runSpoor(["intel", "import", mmdb, "--intel-db", other])
+        #expect(fromMMDB.status == 0)
+        #expect(fromMMDB.stdout.contains("(mmdb): 2 added (2 cidr)"), "the two networks, with their own sources")
+        let listed = try runSpoor(["intel", "search", "198.51.100.1", "--intel-db", other])
+        #expect(listed.stdout.contains("← Example Lab, https://example.org/r1"), "provenance read back from the MaxMind DB")
+        // A manifest naming a missing event is reported, not silently passed over.
+        try FileManager.default.removeItem(atPath: feed + "/" + (try FileManager.default.contentsOfDirectory(atPath: feed).first { $0.hasSuffix(".json") && $0 != "manifest.json" } ?? ""))
+        let broken = try runSpoor(["intel", "import", feed, "--intel-db", other])
+        #expect(broken.status == 3)
+        #expect(broken.stdout.contains("listed in manifest.json but not in the folder"))
+    }
+
+    @Test func screensCRLFLinesLongLinesAndALastLineWithoutNewline() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let store = folder.appendingPathComponent("i.sqlite").path
+        #expect(try runSpoor(["intel", "add", "198.51.100.0/24", "--source", "Lab", "--intel-db", store]).status == 0)
+        let long = String(repeating: "x", count: 5 << 20) + " 198.51.100.3\n"
+        let text = "198.51.100.1\r\n192.0.2.1\r\n" + long + "203.0.113.1\n198.51.100.2"
+        let input = folder.appendingPathComponent("in.txt")
+        try text.write(to: input, atomically: true, encoding: .utf8)
+        let counted = try runSpoor(["intel", "match", input.path, "--count", "--intel-db", store])
+        #expect(counted.stdout == "3\n")
+        let printed = try runSpoor(["intel", "match", "--intel-db", store], input: "198.51.100.1\r\n192.0.2.1\n198.51.100.2")
+        #expect(printed.stdout.split(separator: "\n").map { String($0.prefix(12)) } == ["198.51.100.1", "198.51.100.2"])
+    }
+}
+
 /// Exports keep what the store holds: each format read back gives the same indicators, and the
 /// STIX bundle passes the OASIS validator (installed by Scripts/setup; required under CI).
 @Suite struct IntelExportCommandLineTests {

@@ -42,6 +42,11 @@ public struct ImportReport: Hashable, Sendable, Codable {
         /// `file.csv row 4` or `list.txt:7`.
         public var location: String
         public var reason: String
+
+        public init(location: String, reason: String) {
+            self.location = location
+            self.reason = reason
+        }
     }
 
     public var fileName: String
@@ -79,6 +84,34 @@ extension IndicatorStore {
     ///   - defaultSource: the source for rows without a `source` column value (`--source`).
     /// - Throws: ``IntelError`` when the file cannot be read or has no value column; a bad row
     ///   is listed in the report, not thrown.
+    /// Reads one stated value into the store through `add`, noting in the report what it became.
+    static func accept(_ value: StatedValue, into report: inout ImportReport, _ add: (Indicator, Provenance) throws -> Bool) throws {
+        switch Indicator.parse(value.raw, type: value.type) {
+        case .failure(let error):
+            report.skipped.append(.init(location: value.location, reason: error.description))
+        case .success(let (indicator, notes)):
+            for note in notes { report.notes[note.rawValue, default: 0] += 1 }
+            if try add(indicator, value.provenance) {
+                report.added[indicator.type.rawValue, default: 0] += 1
+            } else {
+                report.alreadyPresent += 1
+            }
+        }
+    }
+
+    /// Imports values another reader produced (e.g. the networks of a MaxMind DB), in one
+    /// transaction, recorded as an import of `fileName`.
+    public func importStated(
+        _ values: [StatedValue], skipped: [ImportReport.Skipped], format: String, fileName: String, sha256: String
+    ) throws(IntelError) -> ImportReport {
+        var report = ImportReport(fileName: fileName, format: format)
+        report.skipped = skipped
+        try performImport(fileName: fileName, sha256: sha256, format: format) { add in
+            for value in values { try Self.accept(value, into: &report, add) }
+        }
+        return report
+    }
+
     public func importIndicators(
         _ source: any ByteSource, format: IndicatorFormat, fileName: String, sha256: String, defaultSource: String?
     ) throws(IntelError) -> ImportReport {
@@ -86,17 +119,7 @@ extension IndicatorStore {
         let fallbackSource = defaultSource ?? fileName
         try performImport(fileName: fileName, sha256: sha256, format: format.rawValue) { add in
             func accept(_ raw: String, type: IndicatorType?, provenance: Provenance, location: String) throws {
-                switch Indicator.parse(raw, type: type) {
-                case .failure(let error):
-                    report.skipped.append(.init(location: location, reason: error.description))
-                case .success(let (indicator, notes)):
-                    for note in notes { report.notes[note.rawValue, default: 0] += 1 }
-                    if try add(indicator, provenance) {
-                        report.added[indicator.type.rawValue, default: 0] += 1
-                    } else {
-                        report.alreadyPresent += 1
-                    }
-                }
+                try Self.accept(StatedValue(raw: raw, type: type, provenance: provenance, location: location), into: &report, add)
             }
             func acceptAll(_ read: ExchangeRead) throws {
                 report.skipped += read.skipped
@@ -223,8 +246,8 @@ extension IndicatorStore {
 
 /// Dates in indicator files: a calendar day stays a day (`2024-03-01`), a date-time becomes
 /// RFC 3339 UTC; anything else is refused rather than guessed.
-enum IndicatorDate {
-    static func normalise(_ text: String) -> String? {
+public enum IndicatorDate {
+    public static func normalise(_ text: String) -> String? {
         let t = text.trimmingCharacters(in: .whitespaces)
         let parts = t.split(separator: "-")
         if t.count == 10, parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),

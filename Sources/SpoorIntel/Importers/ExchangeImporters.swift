@@ -2,11 +2,19 @@ import Foundation
 import SpoorCore
 
 /// One value an exchange file states, before it becomes an indicator.
-struct StatedValue {
-    var raw: String
-    var type: IndicatorType?
-    var provenance: Provenance
-    var location: String
+public struct StatedValue: Sendable {
+    public var raw: String
+    public var type: IndicatorType?
+    public var provenance: Provenance
+    /// Where it was stated (file and line, row, object id or network), for the import report.
+    public var location: String
+
+    public init(raw: String, type: IndicatorType?, provenance: Provenance, location: String) {
+        self.raw = raw
+        self.type = type
+        self.provenance = provenance
+        self.location = location
+    }
 }
 
 /// What an exchange format importer read: values, and what it left out with why.

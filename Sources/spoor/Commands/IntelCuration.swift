@@ -1,0 +1,142 @@
+import ArgumentParser
+import Foundation
+import SpoorCore
+import SpoorIntel
+
+extension Intel {
+    /// Prints indicators with their provenance, as text or JSON (`list` and `search`).
+    static func printRecords(_ records: [IndicatorRecord], json: Bool) throws {
+        if json {
+            print(try JSONOutput.string(records, pretty: true))
+            return
+        }
+        for record in records {
+            print("\(record.indicator.type.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)) \(SafeText.terminal(record.indicator.value))")
+            for p in record.provenance {
+                let window = p.validFrom != nil || p.validUntil != nil ? "valid \(p.validFrom ?? "…") to \(p.validUntil ?? "…")" : nil
+                let parts = [
+                    p.source, p.title, p.reference, p.campaign.map { "campaign \($0)" }, p.firstSeen.map { "first seen \($0)" },
+                    p.lastSeen.map { "last seen \($0)" }, p.confidence.map { "confidence \($0)" }, p.tlp.map { "TLP:\($0.uppercased())" },
+                    p.tags.isEmpty ? nil : "tags " + p.tags.joined(separator: " "), window,
+                ]
+                print("        ← " + SafeText.terminal(parts.compactMap { $0 }.joined(separator: ", ")))
+            }
+        }
+    }
+
+    struct Search: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Find indicators by address, network, AS number, domain or text.",
+            discussion: """
+                An address finds every IP and CIDR indicator containing it; a network finds those inside or around it; \
+                AS64500 finds ASN indicators; a domain finds domain indicators on it or its parents and URLs on it; \
+                anything else is looked for in values, sources, titles, references, campaigns, tags and descriptions. \
+                Exit status 1 when nothing is found.
+                """)
+
+        @Argument(help: "What to look for.") var query: String
+        @Flag(help: "Print JSON instead of text.") var json = false
+        @OptionGroup var intel: IntelStoreOption
+
+        func run() throws {
+            let store = try Intel.open(intel)
+            let records: [IndicatorRecord]
+            do { records = try store.search(IndicatorStore.Query(query)) } catch { throw fail(error) }
+            try Intel.printRecords(records, json: json)
+            if records.isEmpty { throw ExitCode(1) }
+        }
+    }
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add one indicator with who reported it.",
+            discussion: """
+                The value is read as an import reads it (defanged notation undone, addresses canonicalised). \
+                The same value from another source, reference or first-seen date is a second provenance record; \
+                the same one again changes nothing.
+                """)
+
+        enum TypeChoice: String, ExpressibleByArgument, CaseIterable { case ipv4, ipv6, cidr, asn, domain, url }
+
+        @Argument(help: "The address, network, AS number, domain or URL.") var value: String
+        @Option(help: "The type, when the value's shape does not say it.") var type: TypeChoice?
+        @Option(help: ArgumentHelp("Who reported it (organisation or investigator).", valueName: "name")) var source: String
+        @Option(help: "Title of the report or case.") var title: String?
+        @Option(help: "Where it was reported: URL or citation.") var reference: String?
+        @Option(help: ArgumentHelp("Publication date.", valueName: "date")) var published: String?
+        @Option(help: ArgumentHelp("First observed.", valueName: "date")) var firstSeen: String?
+        @Option(help: ArgumentHelp("Last observed.", valueName: "date")) var lastSeen: String?
+        @Option(help: "Confidence, 0 to 100.") var confidence: Int?
+        @Option(help: "Traffic Light Protocol: clear, white, green, amber, amber+strict, red.") var tlp: String?
+        @Option(name: .customLong("tag"), help: "A tag (repeat for more).") var tags: [String] = []
+        @Option(help: "Campaign or actor.") var campaign: String?
+        @Option(help: "Free text.") var description: String?
+        @Option(help: ArgumentHelp("Start of the validity window.", valueName: "date")) var validFrom: String?
+        @Option(help: ArgumentHelp("End of the validity window.", valueName: "date")) var validUntil: String?
+        @OptionGroup var intel: IntelStoreOption
+
+        func validate() throws {
+            if let confidence, !(0...100).contains(confidence) { throw ValidationError("--confidence must be 0 to 100") }
+            if let tlp, !["clear", "white", "green", "amber", "amber+strict", "red"].contains(tlp.lowercased()) {
+                throw ValidationError("--tlp must be clear, white, green, amber, amber+strict or red")
+            }
+            for (name, date) in [("published", published), ("first-seen", firstSeen), ("last-seen", lastSeen), ("valid-from", validFrom), ("valid-until", validUntil)] {
+                if let date, IndicatorDate.normalise(date) == nil { throw ValidationError("--\(name) \(date): not a date (YYYY-MM-DD or RFC 3339)") }
+            }
+            guard !source.trimming(" \t").isEmpty else { throw ValidationError("--source must name who reported it") }
+        }
+
+        func run() throws {
+            let indicator: Indicator
+            let notes: [Indicator.Note]
+            switch Indicator.parse(value, type: type.flatMap { IndicatorType(rawValue: $0.rawValue) }) {
+            case .success(let parsed): (indicator, notes) = parsed
+            case .failure(let error):
+                Console.error("spoor: error: \(SafeText.terminal(value)): \(error)")
+                throw ExitStatus.failure
+            }
+            let provenance = Provenance(
+                source: source, title: title, reference: reference, published: published.flatMap(IndicatorDate.normalise),
+                firstSeen: firstSeen.flatMap(IndicatorDate.normalise), lastSeen: lastSeen.flatMap(IndicatorDate.normalise),
+                confidence: confidence, tlp: tlp?.lowercased(), tags: tags, campaign: campaign, description: description,
+                validFrom: validFrom.flatMap(IndicatorDate.normalise), validUntil: validUntil.flatMap(IndicatorDate.normalise),
+                origin: "added by hand")
+            let store = try Intel.open(intel)
+            let added: Bool
+            do { added = try store.add(indicator, provenance: provenance) } catch { throw fail(error) }
+            let how = notes.isEmpty ? "" : " (" + notes.map(\.rawValue).joined(separator: ", ") + ")"
+            print("\(indicator.type.rawValue) \(SafeText.terminal(indicator.value))\(how): " + (added ? "added, reported by \(SafeText.terminal(source))" : "already held with this provenance"))
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove an indicator, or only what one source said of it.",
+            discussion: "The indicator goes when no provenance is left. The set's version hash changes. Exit status 1 when the store does not hold it.")
+
+        @Argument(help: "The indicator's value, as added or imported.") var value: String
+        @Option(help: "The type, when the value's shape does not say it.") var type: Add.TypeChoice?
+        @Option(help: ArgumentHelp("Remove only this source's provenance records.", valueName: "name")) var source: String?
+        @OptionGroup var intel: IntelStoreOption
+
+        func run() throws {
+            guard case .success(let (indicator, _)) = Indicator.parse(value, type: type.flatMap { IndicatorType(rawValue: $0.rawValue) }) else {
+                Console.error("spoor: error: \(SafeText.terminal(value)): not an indicator value")
+                throw ExitStatus.failure
+            }
+            let store = try Intel.open(intel)
+            let removal: IndicatorStore.Removal?
+            do { removal = try store.remove(indicator, source: source) } catch { throw fail(error) }
+            guard let removal else {
+                Console.error("spoor: \(indicator.type.rawValue) \(SafeText.terminal(indicator.value)) is not in the store")
+                throw ExitCode(1)
+            }
+            print("\(indicator.type.rawValue) \(SafeText.terminal(indicator.value)): \(removal.provenanceRecords) provenance record(s) removed"
+                + (removal.indicatorRemoved ? "; the indicator is gone" : "; other sources' records kept"))
+            if removal.provenanceRecords == 0, let source {
+                Console.error("spoor: no record from \(SafeText.terminal(source)) for this indicator")
+                throw ExitCode(1)
+            }
+        }
+    }
+}
