@@ -46,6 +46,24 @@ public struct IndicatorHit: Hashable, Sendable, Codable {
     /// `address` (IP/CIDR contains it) or `asn` (the AS an enrichment database names).
     public var matchedBy: String
     public var provenance: [Provenance]
+    /// When every provenance record limits the indicator to a validity window: how the
+    /// address's observations fall against those windows. Nil when a source states no window
+    /// (the indicator holds at any time).
+    public var validity: ValidityCheck?
+}
+
+/// Observations of an address set against an indicator's validity windows.
+public struct ValidityCheck: Hashable, Sendable, Codable {
+    /// The windows, `from … until` as the sources state them.
+    public var windows: [String]
+    /// Observations with a known instant inside any window, and outside all of them.
+    public var inside: Int
+    public var outside: Int
+    /// Observations whose time has no zone (or none at all): they cannot be placed exactly.
+    public var undetermined: Int
+
+    /// True when no observation could fall in a window and some fall outside.
+    public var onlyOutside: Bool { inside == 0 && undetermined == 0 && outside > 0 }
 }
 
 /// What `analyze` used and found; stored in the case and cited by reports.
@@ -123,6 +141,11 @@ extension CaseStore {
             }
         }
 
+        for index in subjects.indices where !subjects[index].indicatorHits.isEmpty {
+            for h in subjects[index].indicatorHits.indices {
+                subjects[index].indicatorHits[h].validity = try validity(of: subjects[index].indicatorHits[h], ip: subjects[index].ip)
+            }
+        }
         let findings = try indicatorFindings(subjects)
         let summary = AnalysisSummary(
             databases: enricher.databases.map(\.identity), intel: intelReference, subjects: subjects.count,
@@ -210,6 +233,38 @@ extension CaseStore {
         }
     }
 
+    /// Sets the address's observations against the hit's validity windows, when every
+    /// provenance record states one (a window's open end is unbounded; a bare date `until`
+    /// runs to the end of that day, UTC).
+    func validity(of hit: IndicatorHit, ip: String) throws -> ValidityCheck? {
+        guard !hit.provenance.isEmpty, hit.provenance.allSatisfy({ $0.validFrom != nil || $0.validUntil != nil }) else { return nil }
+        func key(_ text: String?, endOfDay: Bool) -> Int64? {
+            guard let text else { return nil }
+            if text.count == 10, let day = Timestamp.parseISO8601(text + "T00:00:00Z") {
+                return endOfDay ? day.sortKey + 86_400_000_000_000 - 1 : day.sortKey
+            }
+            return Timestamp.parseISO8601(text)?.sortKey
+        }
+        let windows = hit.provenance.map { (key($0.validFrom, endOfDay: false) ?? .min, key($0.validUntil, endOfDay: true) ?? .max) }
+        let inWindow = windows.map { _ in "(time_key BETWEEN ? AND ?)" }.joined(separator: " OR ")
+        var arguments: [DatabaseValueConvertible] = [ip]
+        for (from, until) in windows { arguments += [from, until] }
+        return try database.read { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT sum(CASE WHEN time_utc IS NOT NULL AND (\(inWindow)) THEN count ELSE 0 END) AS inside,
+                           sum(CASE WHEN time_utc IS NOT NULL AND NOT (\(inWindow)) THEN count ELSE 0 END) AS outside,
+                           sum(CASE WHEN time_utc IS NULL THEN count ELSE 0 END) AS undetermined
+                    FROM observation WHERE ip = ?
+                    """,
+                arguments: StatementArguments(Array(arguments.dropFirst()) + Array(arguments.dropFirst()) + [ip]))
+            return ValidityCheck(
+                windows: hit.provenance.map { "\($0.validFrom ?? "…") until \($0.validUntil ?? "…") (\($0.source))" },
+                inside: row?["inside"] ?? 0, outside: row?["outside"] ?? 0, undetermined: row?["undetermined"] ?? 0)
+        }
+    }
+
     /// A finding for every subject IP that an indicator covers.
     func indicatorFindings(_ subjects: [SubjectIP]) throws -> [Finding] {
         var findings: [Finding] = []
@@ -220,7 +275,12 @@ extension CaseStore {
                     p.source + (p.reference.map { " (\($0))" } ?? "") + (p.firstSeen.map { ", first seen \($0)" } ?? "")
                 }
                 let how = hit.matchedBy == "asn" ? "its network \(hit.value)" : "\(hit.type) indicator \(hit.value)"
-                return "\(how), reported by \(sources.joined(separator: "; "))"
+                var text = "\(how), reported by \(sources.joined(separator: "; "))"
+                if let check = hit.validity {
+                    text += " (valid \(check.windows.joined(separator: "; ")): \(check.inside) occurrence(s) inside, \(check.outside) outside"
+                        + (check.undetermined > 0 ? ", \(check.undetermined) without a time zone" : "") + ")"
+                }
+                return text
             }
             let sources = subject.bySource.keys.sorted().joined(separator: ", ")
             let period = [subject.firstSeen, subject.lastSeen].compactMap { $0 }
@@ -253,7 +313,10 @@ extension CaseStore {
             let locators = try events(ip: subject.ip, limit: 50).map(\.locator)
             findings.append(
                 Finding(
-                    id: "F\(findings.count + 1)", rule: "indicator_match", severity: .high, statement: statement,
+                    id: "F\(findings.count + 1)", rule: "indicator_match",
+                    // Seen only outside every window its sources give: still reported, lower.
+                    severity: subject.indicatorHits.allSatisfy({ $0.validity?.onlyOutside == true }) ? .medium : .high,
+                    statement: statement,
                     addresses: [address], indicators: subject.indicatorHits.map { "\($0.type) \($0.value)" },
                     locators: locators))
         }

@@ -102,7 +102,13 @@ public enum HTMLReport {
                     if let r = p.reference { html += ", \(e(r))" }
                     if let f = p.firstSeen { html += ", first seen \(e(f))" }
                     if let c = p.confidence { html += ", confidence \(c)" }
+                    if p.validFrom != nil || p.validUntil != nil { html += ", valid \(e(p.validFrom ?? "…")) until \(e(p.validUntil ?? "…"))" }
                     html += "</li>"
+                }
+                if let check = hit.validity {
+                    html += "<li>Against the validity window(s): \(check.inside) occurrence(s) inside, \(check.outside) outside"
+                        + (check.undetermined > 0 ? ", \(check.undetermined) without a time zone (cannot be placed)" : "")
+                        + (check.onlyOutside ? " — seen only outside the period the source gives" : "") + "</li>"
                 }
             }
             html += "</ul>\n<table><tr><th>Time (UTC)</th><th>Action</th><th>Account</th><th>Record</th><th>Where</th></tr>\n"

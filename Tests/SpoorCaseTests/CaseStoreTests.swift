@@ -107,6 +107,34 @@ import Testing
         #expect(summary.intel?.contentHash == (try intel.statistics().contentHash))
     }
 
+    @Test func checksValidityWindowsAgainstWhenTheAddressWasSeen() throws {
+        let store = try newCase()
+        _ = store.ingest(paths: [try evidenceFolder()], options: ParseOptions(year: 2023))
+        let intel = try IndicatorStore(path: try Fixtures.temporaryDirectory().appendingPathComponent("i.sqlite").path)
+        func add(_ value: String, _ source: String, from: String?, until: String?) throws {
+            try intel.add(try Indicator.parse(value, type: nil).get().0, provenance: Provenance(source: source, validFrom: from, validUntil: until))
+        }
+        // 198.51.100.7 is seen on 2024-05-17 (UTC) in the web log; 203.0.113.9 only in a log without a zone.
+        try add("198.51.100.7", "Early Lab", from: "2024-01-01", until: "2024-05-16")
+        try add("198.51.100.0/24", "Day Lab", from: nil, until: "2024-05-17")
+        try add("203.0.113.9", "Zone Lab", from: "2030-01-01", until: nil)
+        let summary = try store.analyze(mmdbPaths: [], intel: intel)
+        let web = try #require(try store.subjects().first { $0.ip == "198.51.100.7" })
+        let early = try #require(web.indicatorHits.first { $0.value == "198.51.100.7" }?.validity)
+        #expect(early.inside == 0 && early.outside == web.occurrences && early.onlyOutside)
+        let day = try #require(web.indicatorHits.first { $0.value == "198.51.100.0/24" }?.validity)
+        #expect(day.inside == web.occurrences, "a bare until-date runs to the end of that day")
+        let webFinding = try #require(summary.findings.first { $0.addresses.map(\.description) == ["198.51.100.7"] })
+        #expect(webFinding.severity == .high, "one hit inside its window keeps the finding high")
+        #expect(webFinding.statement.contains("(valid 2024-01-01 until 2024-05-16 (Early Lab): 0 occurrence(s) inside, \(web.occurrences) outside)"))
+        let zoneless = try #require(try store.subjects().first { $0.ip == "203.0.113.9" }?.indicatorHits.first?.validity)
+        #expect(zoneless.undetermined > 0 && !zoneless.onlyOutside, "times without a zone cannot be ruled out")
+        // Only outside every window: still a finding, at medium.
+        _ = try intel.remove(try Indicator.parse("198.51.100.0/24", type: nil).get().0, source: nil)
+        let again = try store.analyze(mmdbPaths: [], intel: intel)
+        #expect(again.findings.first { $0.addresses.map(\.description) == ["198.51.100.7"] }?.severity == .medium)
+    }
+
     @Test(.enabled(if: Fixtures.sharedTestdata != nil, "../shared/testdata is absent"))
     func enrichesOncePerAddressAndMatchesASNIndicators() throws {
         let store = try newCase()
