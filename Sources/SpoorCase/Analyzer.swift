@@ -120,7 +120,14 @@ extension CaseStore {
                 let registry = try intel.registryAnswers(for: address)
                 subjects[index].registry = registry.isEmpty ? nil : registry
             }
-            if let hits = warnings?.hits(address), !hits.isEmpty { subjects[index].warninglists = hits }
+            // Lists holding the address, and host-name lists holding a name it was reached as.
+            var listed = warnings?.hits(address) ?? []
+            for name in subjects[index].reachedAs ?? [] {
+                for hit in warnings?.hits(name: name) ?? [] where !listed.contains(hit) {
+                    listed.append(WarninglistHit(name: hit.name, version: hit.version, entry: "\(hit.entry) (reached as \(name))"))
+                }
+            }
+            if !listed.isEmpty { subjects[index].warninglists = listed }
             guard let matcher else { continue }
             var hits = matcher.matches(address).map { ($0, "address") }
             let registryASNs = (subjects[index].registry ?? []).compactMap(\.originASN)

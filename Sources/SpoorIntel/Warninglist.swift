@@ -61,6 +61,12 @@ public struct WarninglistHit: Hashable, Sendable, Codable {
     public var version: String
     /// The entry that holds it (`142.250.0.0/15`).
     public var entry: String
+
+    public init(name: String, version: String, entry: String) {
+        self.name = name
+        self.version = version
+        self.entry = entry
+    }
 }
 
 /// Every warninglist entry compiled for address and name lookups. IPv4-mapped IPv6 addresses are

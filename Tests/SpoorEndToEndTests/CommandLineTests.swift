@@ -174,12 +174,18 @@ struct CaptureCommandLineTests {
         let copy = try Data(contentsOf: URL(fileURLWithPath: second + "/evidence/" + (evidence.first ?? "")))
         #expect(copy == bytes)
         #expect(try runSpoor(["flows", second, "--format", "csv"]).stdout.split(separator: "\n").count == 4)
-        // The server's address is a subject "reached as" its TLS server name.
-        #expect(try runSpoor(["analyze", caseDir]).status == 0)
+        // The server's address is a subject "reached as" its TLS server name, and a host-name
+        // warninglist naming it is shown as context for the address.
+        let store = try Fixtures.temporaryDirectory().appendingPathComponent("i.sqlite").path
+        let list = try Fixtures.temporaryFile(
+            named: "list.json", contents: #"{"name":"Example CDN names","version":1,"type":"hostname","list":["CLOUDFLARE-ECH.com."]}"#)
+        #expect(try runSpoor(["intel", "import", list, "--intel-db", store]).status == 0)
+        #expect(try runSpoor(["analyze", caseDir, "--intel-db", store]).status == 0)
         let out = try Fixtures.temporaryDirectory().appendingPathComponent("report").path
         #expect(try runSpoor(["report", caseDir, "--out", out]).status == 0)
         let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
         #expect(html.contains("Reached as (in captures): <code>cloudflare-ech.com</code>"))
+        #expect(html.contains("cloudflare-ech.com (reached as cloudflare-ech.com)"))
     }
 }
 
