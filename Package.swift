@@ -77,7 +77,7 @@ let package = Package(
         ),
         .target(
             name: "SpoorReport",
-            dependencies: ["SpoorCore", "SpoorCase"]
+            dependencies: ["SpoorCore", "SpoorCase", "SpoorCapture", "SpoorIntel", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .executableTarget(
             name: "spoor",

@@ -191,6 +191,12 @@ public struct IndicatorRecord: Hashable, Sendable, Codable {
     public var id: Int64
     public var indicator: Indicator
     public var provenance: [Provenance]
+
+    public init(id: Int64, indicator: Indicator, provenance: [Provenance]) {
+        self.id = id
+        self.indicator = indicator
+        self.provenance = provenance
+    }
 }
 
 /// Why a value is not an indicator.

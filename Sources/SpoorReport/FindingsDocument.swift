@@ -73,6 +73,13 @@ public struct FindingsDocument: Codable, Sendable {
             analysis: analysis, findings: analysis?.findings ?? [], subjects: subjects)
     }
 
+    /// Reads a `findings.json` back.
+    public static func decode(_ data: Data) throws -> FindingsDocument {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(FindingsDocument.self, from: data)
+    }
+
     /// Stable JSON: sorted keys, snake_case, two-space indentation.
     public func encoded() throws -> Data {
         let encoder = JSONEncoder()

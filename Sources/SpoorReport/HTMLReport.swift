@@ -176,17 +176,3 @@ public enum HTMLReport {
 
     static func e(_ text: String) -> String { SafeText.html(text) }
 }
-
-/// Writes the first report: `findings.json` and `report.html`.
-public enum ReportWriter {
-    /// - Returns: the paths written.
-    public static func write(store: CaseStore, to directory: String, generatedAt: String) throws -> [String] {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let document = try FindingsDocument.build(from: store, generatedAt: generatedAt)
-        let json = (directory as NSString).appendingPathComponent("findings.json")
-        try document.encoded().write(to: URL(fileURLWithPath: json))
-        let html = (directory as NSString).appendingPathComponent("report.html")
-        try Data(try HTMLReport.render(document, store: store).utf8).write(to: URL(fileURLWithPath: html))
-        return [json, html]
-    }
-}

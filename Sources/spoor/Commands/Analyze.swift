@@ -53,13 +53,22 @@ struct Analyze: ParsableCommand {
 
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write the findings of an analysed case: findings.json and report.html.",
-        discussion: "Give --generated-at (or set SOURCE_DATE_EPOCH) to stamp a fixed time, so the same case gives the same files.")
+        abstract: "Write the evidence annex of an analysed case into a folder.",
+        discussion: """
+            The folder gets report.html, findings.json, events.csv, flows.csv, subjects.csv, indicators.stix.json \
+            (the indicators the evidence matched, with provenance) and manifest.json (the SHA-256 of each of those files \
+            and of every evidence input, and the reference data used). --sign KEY adds manifest.sig, an Ed25519 \
+            signature of manifest.json (make a key with 'spoor keygen'); 'spoor verify' checks it all. \
+            Give --generated-at (or set SOURCE_DATE_EPOCH) to stamp a fixed time: the same case then gives \
+            byte-identical files.
+            """)
 
     @Argument(help: ArgumentHelp("The case folder.", valueName: "case-dir")) var directory: String
     @Option(help: ArgumentHelp("The folder to write the report into.", valueName: "dir")) var out: String
     @Option(help: ArgumentHelp("The time to print as the report's generation time (RFC 3339).", valueName: "time"))
     var generatedAt: String?
+    @Option(help: ArgumentHelp("Sign the manifest with this private key (from 'spoor keygen').", valueName: "key-file"))
+    var sign: String?
 
     func validate() throws {
         if let generatedAt, Timestamp.parseISO8601(generatedAt)?.rfc3339UTC == nil {
@@ -81,7 +90,8 @@ struct Report: ParsableCommand {
             if try store.lastAnalysis() == nil {
                 Console.error("The case has not been analysed yet; run 'spoor analyze \(directory)' first for findings.")
             }
-            let written = try ReportWriter.write(store: store, to: out, generatedAt: stamp)
+            let key = try sign.map { try SigningKeys.loadPrivate($0) }
+            let written = try Annex.write(store: store, to: out, generatedAt: stamp, signingKey: key)
             for path in written { print(path) }
         } catch {
             throw fail(error)

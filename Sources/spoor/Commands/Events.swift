@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SpoorCase
 import SpoorCore
+import SpoorReport
 
 struct Events: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,10 +21,7 @@ struct Events: ParsableCommand {
     @Argument(help: ArgumentHelp("The case folder.", valueName: "case-dir")) var directory: String
     @Option(help: "Output format: table, jsonl or csv.") var format: OutputFormat = .table
 
-    static let csvColumns = [
-        "time", "time_raw", "time_zone", "ip", "port", "action", "raw_action", "account", "user_agent",
-        "user_agent_summary", "session", "novel", "count", "format", "evidence_sha256", "path", "position",
-    ]
+    static let csvColumns = EventRows.columns
 
     func run() throws {
         let store: CaseStore
@@ -50,15 +48,7 @@ struct Events: ParsableCommand {
                 case .jsonl:
                     output.write(String(decoding: try encoder.encode(event), as: UTF8.self) + "\n")
                 case .csv:
-                    let position = event.locator.positionText.trimmingCharacters(in: CharacterSet(charactersIn: ": "))
-                    let values: [String] = [
-                        event.timeUTC ?? "", event.timeRaw ?? "", event.timeZone ?? "", event.ip ?? event.ipRaw ?? "",
-                        event.port.map(String.init) ?? "", event.action, event.rawAction ?? "", event.account ?? "",
-                        event.userAgent ?? "", event.userAgentSummary ?? "", event.session ?? "", event.novel.joined(separator: " "),
-                        String(event.count), event.format, event.locator.evidenceSHA256,
-                        event.locator.member.map { "\(event.locator.path)!\($0)" } ?? event.locator.path, position,
-                    ]
-                    output.write(values.map { SafeText.csvField($0) }.joined(separator: ",") + "\n")
+                    output.write(EventRows.csvLine(event))
                 }
             }
         } catch {

@@ -3,6 +3,7 @@ import Foundation
 import SpoorCapture
 import SpoorCase
 import SpoorCore
+import SpoorReport
 
 struct Flows: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,11 +25,7 @@ struct Flows: ParsableCommand {
     @Flag(help: "Reading a capture: print only the summary line (packets, flows, names), not the flows.")
     var summaryOnly = false
 
-    static let columns = [
-        "ts", "orig_h", "orig_p", "resp_h", "resp_p", "proto", "service", "duration", "orig_bytes", "resp_bytes",
-        "conn_state", "missed_bytes", "history", "orig_pkts", "orig_ip_bytes", "resp_pkts", "resp_ip_bytes",
-        "community_id", "names", "vlan", "tunnel", "ended", "evidence_sha256", "path", "first_packet", "last_packet",
-    ]
+    static let columns = FlowRowWriter.columns
 
     func run() throws {
         var output = BufferedOutput()

@@ -4,21 +4,28 @@ import SpoorCore
 
 /// Writes flows as CSV or JSON Lines rows straight into bytes: a capture can hold millions of
 /// flows, and building a string per value would cost more than reading the packets.
-struct FlowRowWriter {
-    enum Style { case csv, jsonl }
+public struct FlowRowWriter {
+    /// Zeek's conn.log columns, then Spoor's: names, VLAN, tunnel, evidence and packets.
+    public static let columns = [
+        "ts", "orig_h", "orig_p", "resp_h", "resp_p", "proto", "service", "duration", "orig_bytes", "resp_bytes",
+        "conn_state", "missed_bytes", "history", "orig_pkts", "orig_ip_bytes", "resp_pkts", "resp_ip_bytes",
+        "community_id", "names", "vlan", "tunnel", "ended", "evidence_sha256", "path", "first_packet", "last_packet",
+    ]
+
+    public enum Style: Sendable { case csv, jsonl }
 
     let style: Style
-    var bytes: [UInt8] = []
+    public var bytes: [UInt8] = []
     private var lastPath = ""
     private var lastPathBytes: [UInt8] = []
 
-    init(style: Style) {
+    public init(style: Style) {
         self.style = style
         bytes.reserveCapacity(1 << 17)
     }
 
     /// One row in ``Flows/columns`` order; a missing value is empty (CSV) or null (JSON).
-    mutating func row(_ stored: StoredFlow) {
+    public mutating func row(_ stored: StoredFlow) {
         let flow = stored.flow
         if style == .jsonl { bytes.append(UInt8(ascii: "{")) }
         column(0) { $0.time(flow.firstTime) }
@@ -72,9 +79,9 @@ struct FlowRowWriter {
         bytes += style == .jsonl ? [UInt8(ascii: "}"), 0x0A] : [0x0A]
     }
 
-    static let jsonKeys: [[UInt8]] = Flows.columns.map { Array((JSONText.quote($0) + ":").utf8) }
+    static let jsonKeys: [[UInt8]] = FlowRowWriter.columns.map { Array((JSONText.quote($0) + ":").utf8) }
     /// Whether each column's JSON value is written bare (numbers, the names array) or quoted.
-    static let bare: [Bool] = (0..<Flows.columns.count).map { [2, 4, 7, 8, 9, 11, 13, 14, 15, 16, 18, 19, 24, 25].contains($0) }
+    static let bare: [Bool] = (0..<FlowRowWriter.columns.count).map { [2, 4, 7, 8, 9, 11, 13, 14, 15, 16, 18, 19, 24, 25].contains($0) }
 
     private mutating func separator(_ index: Int) {
         if index > 0 { bytes.append(UInt8(ascii: ",")) }
@@ -149,7 +156,7 @@ struct FlowRowWriter {
     }
 
     /// RFC 3339 UTC with microseconds: `2023-10-16T12:18:16.259279Z`.
-    mutating func time(_ nanoseconds: Int64) {
+    public mutating func time(_ nanoseconds: Int64) {
         let seconds = nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds - 999_999_999) / 1_000_000_000
         let micro = Int((nanoseconds - seconds * 1_000_000_000) / 1000)
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
