@@ -153,14 +153,16 @@ extension CaseStore {
                 subjects[index].indicatorHits[h].validity = try validity(of: subjects[index].indicatorHits[h], ip: subjects[index].ip)
             }
         }
-        let findings = try indicatorFindings(subjects)
+        let matched = try indicatorFindings(subjects)
+        // Sessions and novelty first: the rules read them.
+        try database.write { db in try Sessions.mark(db) }
+        let findings = matched + (try database.read { db in try Rules.findings(db, subjects: subjects, numberingFrom: matched.count + 1) })
         let summary = AnalysisSummary(
             databases: enricher.databases.map(\.identity), intel: intelReference, subjects: subjects.count,
             findings: findings)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try database.write { db in
-            try Sessions.mark(db)
             try db.execute(sql: "DELETE FROM subject_ip")
             for subject in subjects {
                 guard let address = IPAddress(subject.ip) else { continue }
