@@ -19,7 +19,7 @@ public struct IndicatorMatcher: Sendable {
 
     private var v4: [Interval] = []
     private var v6: [Interval] = []
-    /// IPv4 intervals again as 32-bit columns: a screening lookup searches 4-byte starts.
+    /// IPv4 intervals again as 32-bit columns: a lookup searches 4-byte starts.
     private var v4Starts: [UInt32] = []
     private var v4Ends: [UInt32] = []
     private var v4Parents: [Int32] = []
@@ -76,51 +76,21 @@ public struct IndicatorMatcher: Sendable {
             }
             return
         }
+        // IPv4 through the 32-bit columns: a quarter of the memory to search.
         let q = UInt32(truncatingIfNeeded: address.value)
-        v4Starts.withUnsafeBufferPointer { starts in
+        var i = v4Starts.withUnsafeBufferPointer { starts in
             var low = 0
             var high = starts.count
             while low < high {
                 let mid = (low + high) >> 1
                 if starts[mid] <= q { low = mid + 1 } else { high = mid }
             }
-            var i = low - 1
-            while i >= 0 {
-                if v4Ends[i] >= q { body(v4[i].id) }
-                i = Int(v4Parents[i])
-            }
+            return low - 1
         }
-    }
-
-    /// Whether any IP or CIDR indicator contains the address: no allocation, for screening
-    /// millions of addresses (`spoor intel match --count`).
-    public func containsMatch(_ address: IPAddress) -> Bool {
-        let address = address.normalized
-        guard address.family == .v4 else { return Self.contains(address.value, v6) }
-        let q = UInt32(truncatingIfNeeded: address.value)
-        return v4Starts.withUnsafeBufferPointer { starts in
-            var low = 0
-            var high = starts.count
-            while low < high {
-                let mid = (low + high) >> 1
-                if starts[mid] <= q { low = mid + 1 } else { high = mid }
-            }
-            var i = low - 1
-            while i >= 0 {
-                if v4Ends[i] >= q { return true }
-                i = Int(v4Parents[i])
-            }
-            return false
-        }
-    }
-
-    @inline(__always) static func contains(_ q: UInt128, _ list: [Interval]) -> Bool {
-        var i = lastStarting(atOrBefore: q, in: list)
         while i >= 0 {
-            if list[i].end >= q { return true }
-            i = list[i].parent
+            if v4Ends[i] >= q { body(v4[i].id) }
+            i = Int(v4Parents[i])
         }
-        return false
     }
 
     /// The last index whose interval starts at or before `q`, or -1.
