@@ -152,7 +152,6 @@ extension MaxMindCalls {
         _ body: (_ network: IPNetwork, _ offset: UInt32, _ value: MMDBValue) throws -> Void
     ) throws {
         let mmdb = handle.assumingMemoryBound(to: MMDB_s.self)
-        let nodeCount = mmdb.pointee.metadata.node_count
         let bits = mmdb.pointee.metadata.ip_version == 6 ? 128 : 32
         var visited = Set<UInt32>()
         var decoded: [UInt32: MMDBValue] = [:]
@@ -197,7 +196,6 @@ extension MaxMindCalls {
                     continue  // empty or invalid: no record
                 }
             }
-            _ = nodeCount
         }
     }
 }

@@ -211,17 +211,16 @@ public enum SigningKeys {
     }
 
     public static func loadPrivate(_ path: String) throws -> Curve25519.Signing.PrivateKey {
-        let text = try String(contentsOfFile: path, encoding: .utf8).trimming(" \t\r\n")
-        guard let bytes = unhex(text), bytes.count == 32 else {
-            throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "\(path): not a Spoor signing key (64 hex digits)"])
-        }
-        return try Curve25519.Signing.PrivateKey(rawRepresentation: bytes)
+        try Curve25519.Signing.PrivateKey(rawRepresentation: try readKey(path, what: "signing key"))
     }
 
-    public static func loadPublic(_ path: String) throws -> Data {
+    public static func loadPublic(_ path: String) throws -> Data { try readKey(path, what: "public key") }
+
+    /// 32 bytes written as 64 hex digits, the one layout of both key files.
+    static func readKey(_ path: String, what: String) throws -> Data {
         let text = try String(contentsOfFile: path, encoding: .utf8).trimming(" \t\r\n")
         guard let bytes = unhex(text), bytes.count == 32 else {
-            throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "\(path): not a Spoor public key (64 hex digits)"])
+            throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "\(path): not a Spoor \(what) (64 hex digits)"])
         }
         return bytes
     }

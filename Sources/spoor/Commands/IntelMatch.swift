@@ -155,7 +155,7 @@ enum LineScreen {
         // Bare dotted quads are collected in batches and looked up together (their memory
         // reads overlap); any other line is scanned for addresses anywhere, on its own.
         let batch = 32
-        var quads = (UnsafeMutablePointer<UInt32>.allocate(capacity: batch), UnsafeMutablePointer<UInt64>.allocate(capacity: batch))
+        let quads = (UnsafeMutablePointer<UInt32>.allocate(capacity: batch), UnsafeMutablePointer<UInt64>.allocate(capacity: batch))
         let spans = UnsafeMutablePointer<(Int, Int)>.allocate(capacity: batch)
         defer {
             quads.0.deallocate()

@@ -90,7 +90,11 @@ struct Verify: ParsableCommand {
         if let data = FileManager.default.contents(atPath: signaturePath) {
             if let signature = try? ManifestSignature.decode(data), signature.verifies(manifestBytes) {
                 if let publicKey {
-                    let expected = try SigningKeys.loadPublic(publicKey)
+                    let expected: Data
+                    do { expected = try SigningKeys.loadPublic(publicKey) } catch {
+                        Console.error("spoor: error: \(SafeText.terminal(publicKey)): unreadable public key (\(SafeText.terminal(error.localizedDescription)))")
+                        throw ExitStatus.failure
+                    }
                     if Digest.hexBytes(expected) == signature.publicKey {
                         ok("signature: Ed25519 by the key in \(SafeText.terminal(publicKey)) (fingerprint \(signature.keyFingerprint))")
                     } else {
