@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
@@ -77,7 +78,13 @@ let package = Package(
         ),
         .target(
             name: "SpoorReport",
-            dependencies: ["SpoorCore", "SpoorCase", "SpoorCapture", "SpoorIntel", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "SpoorCore", "SpoorCase", "SpoorCapture", "SpoorIntel",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            // The report's words: one folder of Mustache templates per language (English shipped).
+            resources: [.copy("Templates")]
         ),
         .executableTarget(
             name: "spoor",

@@ -235,3 +235,34 @@ public enum CaseError: Error, Hashable, CustomStringConvertible {
         }
     }
 }
+
+extension CaseStore {
+    /// The case's secret for redaction pseudonyms: 32 random bytes made on first use and kept in
+    /// the case, so the same value gets the same pseudonym in every redacted annex of the case,
+    /// and no one without the case can test a guess (an IPv4 address, a name) against one.
+    public func redactionKey() throws(CaseError) -> [UInt8] {
+        try write { db in
+            if let hex = try String.fetchOne(db, sql: "SELECT value FROM case_info WHERE key = 'redaction_key'"),
+                let bytes = Self.bytes(hex: hex), bytes.count == 32
+            {
+                return bytes
+            }
+            var generator = SystemRandomNumberGenerator()
+            let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let hex = bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+            try db.execute(sql: "INSERT OR REPLACE INTO case_info (key, value) VALUES ('redaction_key', ?)", arguments: [hex])
+            return bytes
+        }
+    }
+
+    private static func bytes(hex: String) -> [UInt8]? {
+        let digits = Array(hex.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        for i in stride(from: 0, to: digits.count, by: 2) {
+            guard let byte = UInt8(String(decoding: digits[i...i + 1], as: UTF8.self), radix: 16) else { return nil }
+            out.append(byte)
+        }
+        return out
+    }
+}

@@ -61,14 +61,16 @@ public enum SafeText {
         return out
     }
 
-    /// Quotes a CSV field (RFC 4180) and defuses spreadsheet formulas: a cell starting with
-    /// `=`, `+`, `-`, `@`, TAB or CR gets a leading `'`.
+    /// Quotes a CSV field (RFC 4180), defuses spreadsheet formulas (a cell starting with `=`,
+    /// `+`, `-` or `@` gets a leading `'`) and writes control characters as visible escapes
+    /// (`\x1B`, `\n`, `\u{202E}`), so a table opened in a spreadsheet or printed in a terminal
+    /// runs nothing. The record's exact bytes stay in the evidence, at the row's locator.
     public static func csvField(_ text: some StringProtocol) -> String {
         var value = String(text)
-        // Fast path: nothing to guard or quote (checked on the UTF-8 bytes).
+        // Fast path: nothing to guard, escape or quote (checked on the UTF-8 bytes).
         var plain = true
         for (i, byte) in value.utf8.enumerated() {
-            if byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte == 0x0A || byte == 0x0D || byte == 0x09
+            if byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte < 0x20 || byte == 0x7F || byte == 0xC2 || byte == 0xE2
                 || (i == 0 && (byte == UInt8(ascii: "=") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "@")))
             {
                 plain = false
@@ -76,10 +78,11 @@ public enum SafeText {
             }
         }
         if plain { return value }
-        if let first = value.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) {
+        value = terminal(value)
+        if let first = value.unicodeScalars.first, "=+-@".unicodeScalars.contains(first) {
             value = "'" + value
         }
-        if value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+        if value.contains(where: { $0 == "," || $0 == "\"" }) {
             return "\"" + value.replacingAll("\"", with: "\"\"") + "\""
         }
         return value

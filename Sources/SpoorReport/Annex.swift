@@ -16,51 +16,125 @@ import SpoorIntel
 public enum Annex {
     public static let manifestName = "manifest.json"
     public static let signatureName = "manifest.sig"
+    public static let pdfName = "report.pdf"
 
-    /// Writes the annex into `directory` (created when needed). Returns the paths written.
-    public static func write(
-        store: CaseStore, to directory: String, generatedAt: String, signingKey: Curve25519.Signing.PrivateKey? = nil
-    ) throws -> [String] {
+    /// How to write the annex.
+    public struct Options {
+        /// RFC 3339 UTC: the annex's stamp, the only input that is not the case itself.
+        public var generatedAt: String
+        public var signingKey: Curve25519.Signing.PrivateKey?
+        /// The report's words; nil for the English set shipped with Spoor.
+        public var templates: ReportTemplates?
+        public var pdf: PDFRenderer.Choice
+        /// Replace the account holder's side with pseudonyms (see ``Redaction``).
+        public var redact: Bool
+
+        public init(
+            generatedAt: String, signingKey: Curve25519.Signing.PrivateKey? = nil, templates: ReportTemplates? = nil,
+            pdf: PDFRenderer.Choice = .none, redact: Bool = false
+        ) {
+            self.generatedAt = generatedAt
+            self.signingKey = signingKey
+            self.templates = templates
+            self.pdf = pdf
+            self.redact = redact
+        }
+    }
+
+    /// What was written.
+    public struct Written {
+        public var paths: [String]
+        /// The program that printed report.pdf, when one did.
+        public var renderer: PDFRenderer.Renderer?
+        /// Why there is no report.pdf, when a PDF was wanted (`--pdf auto` with no renderer).
+        public var pdfSkipped: String?
+    }
+
+    /// Writes the annex into `directory` (created when needed).
+    public static func write(store: CaseStore, to directory: String, options: Options) throws -> Written {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let document = try FindingsDocument.build(from: store, generatedAt: generatedAt)
-        var files: [(name: String, bytes: Data)] = []
-        files.append(("findings.json", try document.encoded()))
-        files.append(("report.html", Data(try HTMLReport.render(document, store: store).utf8)))
+        let templates = try options.templates ?? ReportTemplates.bundled()
+        var document = try FindingsDocument.build(from: store, generatedAt: options.generatedAt)
+        let redaction = options.redact ? try Redaction(key: try store.redactionKey(), store: store, document: document) : nil
+        if let redaction { document = redaction.document(document) }
+        let renderer = try PDFRenderer.resolve(options.pdf)
 
-        var events = EventRows.header
-        try store.forEachEvent { events += EventRows.csvLine($0) }
-        files.append(("events.csv", Data(events.utf8)))
+        var files: [Manifest.File] = []
+        var paths: [String] = []
+        func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+        func put(_ name: String, _ bytes: Data) throws {
+            try bytes.write(to: URL(fileURLWithPath: path(name)))
+            files.append(Manifest.File(name: name, bytes: bytes.count, sha256: sha256Hex(bytes)))
+            paths.append(path(name))
+        }
+        try put("findings.json", try document.encoded())
+        let html = try HTMLReport.render(document, store: store, templates: templates, redaction: redaction, pdf: renderer != nil)
+        try put("report.html", Data(html.utf8))
 
+        // The record tables stream to disk, hashed as they go: their size is the evidence's.
+        var events = try HashingFile(path: path("events.csv"))
+        events.write(EventRows.header)
+        try store.forEachEvent { event in
+            events.write(EventRows.csvLine(redaction?.event(event) ?? event))
+            try events.flushIfFull()
+        }
+        files.append(try events.finish(name: "events.csv"))
+        paths.append(path("events.csv"))
+
+        var flowFile = try HashingFile(path: path("flows.csv"))
         var flows = FlowRowWriter(style: .csv)
+        if let redaction {
+            flows.replaceAddress = { redaction.kept.contains($0.description) ? nil : redaction.address($0.description) }
+            flows.replacePath = { redaction.path($0) }
+        }
         flows.bytes += Array((FlowRowWriter.columns.joined(separator: ",") + "\n").utf8)
-        try store.forEachFlow { flows.row($0) }
-        files.append(("flows.csv", Data(flows.bytes)))
+        try store.forEachFlow { stored in
+            if let redaction, !redaction.keeps(stored.flow) { return }
+            flows.row(stored)
+            if flows.bytes.count >= HashingFile.chunk {
+                flowFile.write(bytes: flows.bytes)
+                flows.bytes.removeAll(keepingCapacity: true)
+                try flowFile.flushIfFull()
+            }
+        }
+        flowFile.write(bytes: flows.bytes)
+        files.append(try flowFile.finish(name: "flows.csv"))
+        paths.append(path("flows.csv"))
 
         var subjects = SubjectRows.header
         for subject in document.subjects { subjects += SubjectRows.csvLine(subject.subject) }
-        files.append(("subjects.csv", Data(subjects.utf8)))
+        try put("subjects.csv", Data(subjects.utf8))
+        try put("indicators.stix.json", Data(try IndicatorExporter.stix(matchedIndicators(document), generatedAt: options.generatedAt).utf8))
 
-        files.append(("indicators.stix.json", Data(try IndicatorExporter.stix(matchedIndicators(document), generatedAt: generatedAt).utf8)))
-
-        var written: [String] = []
-        for file in files {
-            let path = (directory as NSString).appendingPathComponent(file.name)
-            try file.bytes.write(to: URL(fileURLWithPath: path))
-            written.append(path)
+        var printed: PDFRenderer.Renderer? = nil
+        let pdfPath = path(pdfName)
+        try? FileManager.default.removeItem(atPath: pdfPath)
+        if let renderer {
+            let epoch = Timestamp.parseISO8601(options.generatedAt)?.date.map { Int64($0.timeIntervalSince1970) } ?? 0
+            printed = try PDFRenderer.render(htmlPath: path("report.html"), pdfPath: pdfPath, renderer: renderer, epoch: epoch)
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: pdfPath))
+            files.append(Manifest.File(name: pdfName, bytes: bytes.count, sha256: sha256Hex(bytes)))
+            paths.append(pdfPath)
         }
-        let manifest = try Manifest.build(document: document, files: files).encoded()
-        let manifestPath = (directory as NSString).appendingPathComponent(manifestName)
-        try manifest.write(to: URL(fileURLWithPath: manifestPath))
-        written.append(manifestPath)
-        let signaturePath = (directory as NSString).appendingPathComponent(signatureName)
-        if let signingKey {
-            try ManifestSignature.sign(manifest, with: signingKey).encoded().write(to: URL(fileURLWithPath: signaturePath))
-            written.append(signaturePath)
+
+        var manifest = Manifest.build(document: document, files: files)
+        manifest.redacted = redaction != nil ? true : nil
+        manifest.renderer = printed
+        manifest.templates = .init(language: templates.language, sha256: templates.sha256)
+        let manifestBytes = try manifest.encoded()
+        try manifestBytes.write(to: URL(fileURLWithPath: path(manifestName)))
+        paths.append(path(manifestName))
+        let signaturePath = path(signatureName)
+        if let signingKey = options.signingKey {
+            try ManifestSignature.sign(manifestBytes, with: signingKey).encoded().write(to: URL(fileURLWithPath: signaturePath))
+            paths.append(signaturePath)
         } else if FileManager.default.fileExists(atPath: signaturePath) {
             // A signature left from an earlier run would not match this manifest.
             try FileManager.default.removeItem(atPath: signaturePath)
         }
-        return written
+        return Written(
+            paths: paths, renderer: printed,
+            pdfSkipped: options.pdf == .auto && renderer == nil ? "neither weasyprint nor chromium is installed" : nil)
     }
 
     /// Every indicator the evidence matched, once, with the provenance the analysis recorded.
@@ -124,12 +198,23 @@ public struct Manifest: Codable, Sendable, Hashable {
     public var evidence: [Evidence]
     public var databases: [Database]
     public var indicatorSet: IndicatorSet?
+    /// True when the annex was written with `--redact`.
+    public var redacted: Bool?
+    /// The program that printed report.pdf.
+    public var renderer: PDFRenderer.Renderer?
+    /// The report templates used: their language (folder name) and SHA-256 over the set.
+    public var templates: TemplateSet?
 
-    static func build(document: FindingsDocument, files: [(name: String, bytes: Data)]) -> Manifest {
+    public struct TemplateSet: Codable, Sendable, Hashable {
+        public var language: String
+        public var sha256: String
+    }
+
+    static func build(document: FindingsDocument, files: [File]) -> Manifest {
         Manifest(
             spoorVersion: document.spoorVersion, generatedAt: document.generatedAt, caseTitle: document.case.title,
             caseReference: document.case.reference,
-            files: files.map { File(name: $0.name, bytes: $0.bytes.count, sha256: sha256Hex($0.bytes)) }.sorted { $0.name < $1.name },
+            files: files.sorted { $0.name < $1.name },
             evidence: document.evidence.map {
                 Evidence(path: $0.path, member: $0.member, bytes: $0.size, sha256: $0.sha256, format: $0.format, parser: $0.parser, records: $0.records, status: $0.status)
             },
@@ -153,6 +238,45 @@ public struct Manifest: Codable, Sendable, Hashable {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         return try decoder.decode(Manifest.self, from: data)
+    }
+}
+
+/// A file written in pieces and hashed on the way, so a table of millions of rows never sits
+/// in memory whole.
+struct HashingFile {
+    static let chunk = 1 << 20
+    let handle: FileHandle
+    var hasher = SHA256()
+    var buffer: [UInt8] = []
+    var count = 0
+
+    init(path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+        }
+        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        buffer.reserveCapacity(Self.chunk + 4096)
+    }
+
+    mutating func write(_ text: String) { buffer += text.utf8 }
+    mutating func write(bytes: [UInt8]) { buffer += bytes }
+
+    mutating func flushIfFull() throws {
+        if buffer.count >= Self.chunk { try flush() }
+    }
+
+    mutating func flush() throws {
+        guard !buffer.isEmpty else { return }
+        hasher.update(data: buffer)
+        try handle.write(contentsOf: buffer)
+        count += buffer.count
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    mutating func finish(name: String) throws -> Manifest.File {
+        try flush()
+        try handle.close()
+        return Manifest.File(name: name, bytes: count, sha256: hex(Data(hasher.finalize())))
     }
 }
 

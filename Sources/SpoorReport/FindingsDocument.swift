@@ -32,6 +32,8 @@ public struct FindingsDocument: Codable, Sendable {
     public var analysis: AnalysisSummary?
     public var findings: [Finding]
     public var subjects: [Subject]
+    /// True in an annex written with `--redact` (absent otherwise).
+    public var redacted: Bool?
 
     /// Reads everything a report needs from the case.
     public static func build(from store: CaseStore, generatedAt: String) throws -> FindingsDocument {

@@ -18,6 +18,11 @@ public struct FlowRowWriter {
     public var bytes: [UInt8] = []
     private var lastPath = ""
     private var lastPathBytes: [UInt8] = []
+    /// For a redacted annex: what to write instead of an address or a capture's path (nil keeps
+    /// the address). A flow with a replaced endpoint gets no Community ID, which would let the
+    /// endpoint be recovered by trying addresses.
+    var replaceAddress: ((IPAddress) -> String?)?
+    var replacePath: ((String) -> String)?
 
     public init(style: Style) {
         self.style = style
@@ -29,9 +34,11 @@ public struct FlowRowWriter {
         let flow = stored.flow
         if style == .jsonl { bytes.append(UInt8(ascii: "{")) }
         column(0) { $0.time(flow.firstTime) }
-        column(1) { $0.ip(flow.originator) }
+        let originator = replaceAddress?(flow.originator)
+        let responder = replaceAddress?(flow.responder)
+        column(1) { w in if let originator { w.text(originator) } else { w.ip(flow.originator) } }
         column(2) { $0.number(Int(flow.originatorPort)) }
-        column(3) { $0.ip(flow.responder) }
+        column(3) { w in if let responder { w.text(responder) } else { w.ip(flow.responder) } }
         column(4) { $0.number(Int(flow.responderPort)) }
         column(5) { $0.plain(flow.protocolName) }
         optional(6, flow.services.isEmpty ? nil : flow.services.joined(separator: ",")) { $0.plain($1) }
@@ -45,7 +52,7 @@ public struct FlowRowWriter {
         column(14) { $0.number(flow.originatorIPBytes) }
         column(15) { $0.number(flow.responderPackets) }
         column(16) { $0.number(flow.responderIPBytes) }
-        column(17) { $0.plain(flow.communityID) }
+        column(17) { w in if originator == nil && responder == nil { w.plain(flow.communityID) } }
         column(18) { writer in
             if writer.style == .jsonl {
                 writer.bytes.append(UInt8(ascii: "["))
@@ -64,7 +71,8 @@ public struct FlowRowWriter {
         optional(22, stored.evidenceSHA256.isEmpty ? nil : stored.evidenceSHA256) { $0.plain($1) }
         column(23) { writer in
             // Consecutive flows mostly come from one capture: its written form is kept.
-            let path = stored.member.map { "\(stored.path)!\($0)" } ?? stored.path
+            let shown = writer.replacePath?(stored.path) ?? stored.path
+            let path = stored.member.map { "\(shown)!\($0)" } ?? shown
             if path != writer.lastPath {
                 let start = writer.bytes.count
                 writer.text(path)

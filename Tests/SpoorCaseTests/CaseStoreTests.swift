@@ -162,7 +162,7 @@ import Testing
         _ = store.ingest(paths: [try Fixtures.temporaryFile(named: "auth.log", contents: hostile)])
         _ = try store.analyze(mmdbPaths: [], intel: nil)
         let out = try Fixtures.temporaryDirectory().path
-        let written = try Annex.write(store: store, to: out, generatedAt: "2024-07-10T00:00:00Z")
+        let written = try Annex.write(store: store, to: out, options: .init(generatedAt: "2024-07-10T00:00:00Z")).paths
         #expect(written.map { URL(fileURLWithPath: $0).lastPathComponent } == [
             "findings.json", "report.html", "events.csv", "flows.csv", "subjects.csv", "indicators.stix.json", "manifest.json",
         ])
@@ -185,7 +185,7 @@ import Testing
         #expect(events.map(\.action) == ["password_change", "login"])
         #expect(events.last?.ipRaw == "999.1.2.3", "an unreadable address is kept as written")
         let out = try Fixtures.temporaryDirectory().path
-        _ = try Annex.write(store: store, to: out, generatedAt: "2024-07-10T00:00:00Z")
+        _ = try Annex.write(store: store, to: out, options: .init(generatedAt: "2024-07-10T00:00:00Z")).paths
         let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
         #expect(html.contains("Records without an address"))
         #expect(html.contains("auth-bsd-newyear.log:19"))

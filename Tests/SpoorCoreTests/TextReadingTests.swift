@@ -18,6 +18,11 @@ import Testing
         #expect(SafeText.csvField("plain") == "plain")
         #expect(SafeText.csvField("a,b") == "\"a,b\"")
         #expect(SafeText.csvField("@SUM(A1)") == "'@SUM(A1)")
+        // Control characters become visible escapes: no terminal sequence, no line break.
+        #expect(SafeText.csvField("a\u{1B}]0;x\u{07}b") == "a\\x1B]0;x\\x07b")
+        #expect(SafeText.csvField("line\nbreak,") == "\"line\\nbreak,\"")
+        #expect(SafeText.csvField("\u{202E}gpj.exe") == "\\u{202E}gpj.exe")
+        #expect(SafeText.csvField("\t=1") == "\\t=1")
     }
 }
 

@@ -30,11 +30,12 @@ import Testing
         let (folder, caseDir, _, _) = try analysedCase()
         let first = folder.appendingPathComponent("annex1").path
         let second = folder.appendingPathComponent("annex2").path
-        #expect(try runSpoor(["report", caseDir, "--out", first, "--generated-at", "2024-08-01T00:00:00Z"]).status == 0)
-        let epoch = try runSpoor(["report", caseDir, "--out", second], environment: ["SOURCE_DATE_EPOCH": "1722470400"])
+        // The PDF too: WeasyPrint is told the annex's time, so it prints the same bytes.
+        #expect(try runSpoor(["report", caseDir, "--out", first, "--generated-at", "2024-08-01T00:00:00Z", "--pdf", "weasyprint"]).status == 0)
+        let epoch = try runSpoor(["report", caseDir, "--out", second, "--pdf", "weasyprint"], environment: ["SOURCE_DATE_EPOCH": "1722470400"])
         #expect(epoch.status == 0)
         let names = try FileManager.default.contentsOfDirectory(atPath: first).sorted()
-        #expect(names == ["events.csv", "findings.json", "flows.csv", "indicators.stix.json", "manifest.json", "report.html", "subjects.csv"])
+        #expect(names == ["events.csv", "findings.json", "flows.csv", "indicators.stix.json", "manifest.json", "report.html", "report.pdf", "subjects.csv"])
         for name in names {
             let a = try Data(contentsOf: URL(fileURLWithPath: first + "/" + name))
             let b = try Data(contentsOf: URL(fileURLWithPath: second + "/" + name))
@@ -43,7 +44,9 @@ import Testing
         let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: first + "/manifest.json"))) as? [String: Any])
         #expect(manifest["schema"] as? String == "spoor-manifest/1")
         let files = try #require(manifest["files"] as? [[String: Any]])
-        #expect(files.count == 6)
+        #expect(files.count == 7)
+        #expect((manifest["renderer"] as? [String: Any])?["name"] as? String == "weasyprint")
+        #expect((manifest["templates"] as? [String: Any])?["language"] as? String == "en")
         let evidence = try #require(manifest["evidence"] as? [[String: Any]])
         #expect(evidence.first?["sha256"] as? String == (try sha256(of: folder.appendingPathComponent("evidence/auth.log").path)))
         #expect((manifest["indicator_set"] as? [String: Any])?["sources"] as? [String] == ["Example Lab"])

@@ -51,6 +51,8 @@ struct Analyze: ParsableCommand {
     }
 }
 
+extension PDFRenderer.Choice: ExpressibleByArgument {}
+
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the evidence annex of an analysed case into a folder.",
@@ -60,7 +62,10 @@ struct Report: ParsableCommand {
             and of every evidence input, and the reference data used). --sign KEY adds manifest.sig, an Ed25519 \
             signature of manifest.json (make a key with 'spoor keygen'); 'spoor verify' checks it all. \
             Give --generated-at (or set SOURCE_DATE_EPOCH) to stamp a fixed time: the same case then gives \
-            byte-identical files.
+            byte-identical files. report.pdf is report.html printed by weasyprint or, failing that, headless \
+            chromium (--pdf chooses; weasyprint's PDF is reproducible, chromium's is not). --redact replaces the \
+            account holder's identifiers, their own addresses and private content with stable pseudonyms, for \
+            sharing. --templates DIR writes the report in the words of a translated copy of the template folder.
             """)
 
     @Argument(help: ArgumentHelp("The case folder.", valueName: "case-dir")) var directory: String
@@ -69,6 +74,11 @@ struct Report: ParsableCommand {
     var generatedAt: String?
     @Option(help: ArgumentHelp("Sign the manifest with this private key (from 'spoor keygen').", valueName: "key-file"))
     var sign: String?
+    @Option(help: ArgumentHelp("Print report.pdf with: auto (weasyprint, else chromium, else none), weasyprint, chromium or none.", valueName: "renderer"))
+    var pdf: PDFRenderer.Choice = .auto
+    @Flag(help: "Replace the account holder's identifiers and private content with stable pseudonyms.") var redact = false
+    @Option(help: ArgumentHelp("A folder of report templates (a translated copy of Spoor's own).", valueName: "dir"))
+    var templates: String?
 
     func validate() throws {
         if let generatedAt, Timestamp.parseISO8601(generatedAt)?.rfc3339UTC == nil {
@@ -91,8 +101,12 @@ struct Report: ParsableCommand {
                 Console.error("The case has not been analysed yet; run 'spoor analyze \(directory)' first for findings.")
             }
             let key = try sign.map { try SigningKeys.loadPrivate($0) }
-            let written = try Annex.write(store: store, to: out, generatedAt: stamp, signingKey: key)
-            for path in written { print(path) }
+            let set = try templates.map { try ReportTemplates(folder: $0) }
+            let written = try Annex.write(
+                store: store, to: out,
+                options: .init(generatedAt: stamp, signingKey: key, templates: set, pdf: pdf, redact: redact))
+            for path in written.paths { print(SafeText.terminal(path)) }
+            if let reason = written.pdfSkipped { Console.error("No report.pdf: \(reason).") }
         } catch {
             throw fail(error)
         }

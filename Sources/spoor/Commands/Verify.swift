@@ -49,6 +49,8 @@ struct Verify: ParsableCommand {
     var mmdb: [String] = []
     @Option(help: ArgumentHelp("For --rerun: the year of syslog dates, as given at ingest.", valueName: "year")) var year: Int?
     @OptionGroup var intel: IntelStoreOption
+    @Option(help: ArgumentHelp("For --rerun: the report template folder the annex was written with.", valueName: "dir"))
+    var templates: String?
 
     func validate() throws {
         if rerun && evidence.isEmpty { throw ValidationError("--rerun needs the evidence (--evidence PATH)") }
@@ -167,6 +169,10 @@ struct Verify: ParsableCommand {
     /// Ingests the evidence into a fresh case, analyses it with the reference data given, writes
     /// an annex at the manifest's time, and compares.
     func compareRerun(_ manifest: Manifest, bad: (String) -> Void, ok: (String) -> Void) throws {
+        if manifest.redacted == true {
+            bad("re-run: this is a redacted annex; its pseudonyms are keyed to the case, so only the unredacted annex can be re-run")
+            return
+        }
         let findingsPath = (directory as NSString).appendingPathComponent("findings.json")
         guard let original = try? FindingsDocument.decode(Data(contentsOf: URL(fileURLWithPath: findingsPath))) else {
             bad("findings.json: unreadable, cannot re-run")
@@ -192,10 +198,33 @@ struct Verify: ParsableCommand {
                 bad("reference data: the indicator store's version is \(now.contentHash), the annex used \(set.contentHash)")
             }
             let again = work.appendingPathComponent("annex").path
-            _ = try Annex.write(store: store, to: again, generatedAt: manifest.generatedAt)
+            // The same words and printer as the annex, where this machine has them.
+            let set = try templates.map { try ReportTemplates(folder: $0) } ?? ReportTemplates.bundled()
+            if let used = manifest.templates, used.sha256 != set.sha256 {
+                bad("report templates: the annex used the \(SafeText.terminal(used.language)) set \(used.sha256), the re-run \(set.language) \(set.sha256)" + (templates == nil ? " (give the annex's set with --templates)" : ""))
+            }
+            var pdf = PDFRenderer.Choice.none
+            var skip: Set<String> = []
+            if let printer = manifest.renderer {
+                let here = try? PDFRenderer.resolve(PDFRenderer.Choice(rawValue: printer.name) ?? .none)
+                if !printer.reproducible {
+                    skip.insert(Annex.pdfName)
+                    ok("re-run: report.pdf not compared: \(SafeText.terminal(printer.name)) does not print reproducibly")
+                } else if here == nil {
+                    skip.insert(Annex.pdfName)
+                    ok("re-run: report.pdf not compared: \(SafeText.terminal(printer.name)) is not installed here")
+                } else {
+                    pdf = PDFRenderer.Choice(rawValue: printer.name) ?? .none
+                }
+            }
+            let written = try Annex.write(
+                store: store, to: again, options: .init(generatedAt: manifest.generatedAt, templates: set, pdf: pdf))
+            if let printer = manifest.renderer, let now = written.renderer, now.version != printer.version {
+                bad("re-run: report.pdf printed by \(now.name) \(now.version); the annex by \(SafeText.terminal(printer.name)) \(SafeText.terminal(printer.version))")
+            }
             let rerun = try Manifest.decode(Data(contentsOf: URL(fileURLWithPath: (again as NSString).appendingPathComponent(Annex.manifestName))))
             let now = Dictionary(uniqueKeysWithValues: rerun.files.map { ($0.name, $0.sha256) })
-            for file in manifest.files {
+            for file in manifest.files where !skip.contains(file.name) {
                 if now[file.name] == file.sha256 { ok("re-run: \(file.name) identical") } else { bad("re-run: \(file.name) differs") }
             }
             let redone = try FindingsDocument.decode(Data(contentsOf: URL(fileURLWithPath: (again as NSString).appendingPathComponent("findings.json"))))
