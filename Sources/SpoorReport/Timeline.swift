@@ -145,22 +145,24 @@ struct Timeline {
         // Finding markers: a dashed line through every row at each finding's time, and above
         // them the numbers, one label per cluster of markers too close to label apart, on
         // alternating levels.
-        var clusters: [(x: Int, ids: [String])] = []
+        var clusters: [(x: Int, lastX: Int, ids: [String])] = []
         for marker in markers {
             let mx = x(marker.time)
             out += "<line x1=\(q(mx)) y1=\(q(top - 2)) x2=\(q(mx)) y2=\(q(bottom)) stroke=\"#b00020\" stroke-width=\"1.5\" stroke-dasharray=\"3 2\"/>"
             if let last = clusters.last, mx - last.x < 8 * (last.ids.joined(separator: " ").count + 1) {
                 clusters[clusters.count - 1].ids.append(marker.findingID)
+                clusters[clusters.count - 1].lastX = mx
             } else {
-                clusters.append((mx, [marker.findingID]))
+                clusters.append((mx, mx, [marker.findingID]))
             }
         }
         out += "\n"
         for (index, cluster) in clusters.enumerated() {
             let text = SafeText.html(cluster.ids.joined(separator: " "))
             let level = index % 2
-            let nearEnd = cluster.x > L + W - 8 * text.count
-            out += "<text class=\"mk\" x=\(q(cluster.x + (nearEnd ? 0 : 2))) y=\(q(top - 6 - level * 13)) text-anchor=\"\(nearEnd ? "end" : "start")\">\(text)</text>\n"
+            // A label that would run past the plot's end ends at the cluster's last line instead.
+            let nearEnd = cluster.x + 7 * text.count > L + W
+            out += "<text class=\"mk\" x=\(q(nearEnd ? cluster.lastX : cluster.x + 2)) y=\(q(top - 6 - level * 13)) text-anchor=\"\(nearEnd ? "end" : "start")\">\(text)</text>\n"
         }
         out += "</svg>"
         return out

@@ -60,6 +60,6 @@ import Testing
         // Findings are numbered in order, and the page shows them.
         #expect(findings.compactMap { $0["id"] as? String } == (1...findings.count).map { "F\($0)" })
         let html = try String(contentsOfFile: annex + "/report.html", encoding: .utf8)
-        #expect(html.contains("(change_after_login)") && html.contains("(simultaneous_sessions)"))
+        #expect(html.contains("rule <code>change_after_login</code>") && html.contains("rule <code>simultaneous_sessions</code>"))
     }
 }
