@@ -96,6 +96,9 @@ public struct Locator: Hashable, Sendable, Codable, CustomStringConvertible {
 extension Locator {
     enum CodingKeys: String, CodingKey {
         case sha256, path, member, line, row, jsonPointer = "json_pointer", packet, offset
+        /// How `json_pointer` reaches a decoder that converts keys from snake case
+        /// (`FindingsDocument.decode`).
+        case jsonPointerConverted = "jsonPointer"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -109,7 +112,9 @@ extension Locator {
             position = .line(n)
         } else if let n = try c.decodeIfPresent(Int.self, forKey: .row) {
             position = .row(n)
-        } else if let p = try c.decodeIfPresent(String.self, forKey: .jsonPointer) {
+        } else if let p = try c.decodeIfPresent(String.self, forKey: .jsonPointer)
+            ?? c.decodeIfPresent(String.self, forKey: .jsonPointerConverted)
+        {
             position = .jsonPointer(p)
         } else {
             position = .packet(

@@ -69,7 +69,7 @@ public enum PDFRenderer {
             // --base-url keeps relative references (there are none) inside the annex folder.
             _ = try run(renderer.path, ["--quiet", "--base-url", html.deletingLastPathComponent().path, html.path, pdfPath], environment)
             let version = (try? run(renderer.path, ["--version"], environment)) ?? ""
-            return Renderer(name: "weasyprint", version: lastWord(version), reproducible: true)
+            return Renderer(name: "weasyprint", version: versionNumber(version), reproducible: true)
         }
         let profile = FileManager.default.temporaryDirectory.appendingPathComponent("spoor-chromium-\(getpid())")
         defer { try? FileManager.default.removeItem(at: profile) }
@@ -84,12 +84,16 @@ public enum PDFRenderer {
             throw RenderError.failed(program: renderer.path, status: 0, output: "no PDF was written")
         }
         let version = (try? run(renderer.path, ["--version"], environment)) ?? ""
-        let words = version.split(separator: " ")
-        return Renderer(name: "chromium", version: words.count > 1 ? String(words[1]) : lastWord(version), reproducible: false)
+        return Renderer(name: "chromium", version: versionNumber(version), reproducible: false)
     }
 
-    private static func lastWord(_ text: String) -> String {
-        text.split(whereSeparator: { $0 == " " || $0 == "\n" }).last.map(String.init) ?? ""
+    /// The first word made of digits and dots with at least one dot (`57.2`, `156.0.8078.79`):
+    /// `--version` output can be preceded by warnings.
+    static func versionNumber(_ text: String) -> String {
+        for word in text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }) {
+            if word.contains("."), word.first?.isNumber == true, word.allSatisfy({ $0.isNumber || $0 == "." }) { return String(word) }
+        }
+        return "unknown"
     }
 
     static func chromium() -> String? {
@@ -107,30 +111,50 @@ public enum PDFRenderer {
 
     /// Runs a program to completion with a time limit; its output (both streams, kept in a
     /// temporary file so helper processes that inherit it cannot hold a pipe open) is returned.
+    /// Spawned and reaped with posix_spawn and waitpid: Foundation's Process missed the exit of
+    /// its child when Spoor itself ran inside `unshare -n`.
     @discardableResult
     static func run(_ program: String, _ arguments: [String], _ environment: [String: String]) throws -> String {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("spoor-render-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: log) }
-        let sink = try FileHandle(forWritingTo: log)
-        defer { try? sink.close() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        process.environment = environment
-        process.standardOutput = sink
-        process.standardError = sink
-        process.standardInput = FileHandle.nullDevice
-        let finished = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in finished.signal() }
-        try process.run()
-        if finished.wait(timeout: .now() + .seconds(timeLimit)) == .timedOut {
-            process.terminate()
-            throw RenderError.timedOut(program: program, seconds: timeLimit)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([program] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for p in argv { free(p) }
+            for p in envp { free(p) }
+        }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, program, &actions, nil, argv, envp)
+        guard spawned == 0 else {
+            throw RenderError.failed(program: program, status: Int32(spawned), output: String(cString: strerror(spawned)))
+        }
+        var status: Int32 = 0
+        let deadline = Date().addingTimeInterval(TimeInterval(timeLimit))
+        while true {
+            let done = waitpid(pid, &status, WNOHANG)
+            if done == pid { break }
+            if done < 0 && errno != EINTR {
+                throw RenderError.failed(program: program, status: -1, output: "lost track of the process: \(String(cString: strerror(errno)))")
+            }
+            if Date() > deadline {
+                kill(pid, SIGKILL)
+                _ = waitpid(pid, &status, 0)
+                throw RenderError.timedOut(program: program, seconds: timeLimit)
+            }
+            usleep(20_000)
         }
         let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-        guard process.terminationStatus == 0 else {
-            throw RenderError.failed(program: program, status: process.terminationStatus, output: String(text.suffix(400)))
+        // Exited normally with 0: (status & 0x7f) == 0 and the exit code in the next byte.
+        let exited = status & 0x7F == 0
+        let code = (status >> 8) & 0xFF
+        guard exited && code == 0 else {
+            throw RenderError.failed(program: program, status: exited ? code : 128 + (status & 0x7F), output: String(text.suffix(400)))
         }
         return text
     }

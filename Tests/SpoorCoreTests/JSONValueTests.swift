@@ -62,3 +62,22 @@ import Testing
         #expect(parsed == fields)
     }
 }
+
+@Suite struct LocatorCodingTests {
+    /// findings.json is written with snake-case keys and read back converting them; every kind
+    /// of position must survive that (a JSON pointer once did not, and `verify --rerun` failed
+    /// on every case with an account export).
+    @Test func everyPositionRoundTripsThroughSnakeCaseCoding() throws {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        let converting = JSONDecoder()
+        converting.keyDecodingStrategy = .convertFromSnakeCase
+        let positions: [Locator.Position] = [.line(3), .row(4), .jsonPointer("/a/0/b"), .packet(number: 7, offset: 1927)]
+        for position in positions {
+            let locator = Locator(evidenceSHA256: "ab", path: "x.zip", member: "m.json", position: position)
+            let data = try encoder.encode(locator)
+            #expect(try converting.decode(Locator.self, from: data) == locator)
+            #expect(try JSONDecoder().decode(Locator.self, from: data) == locator)
+        }
+    }
+}

@@ -72,10 +72,16 @@ public func runSpoor(_ arguments: [String], environment: [String: String] = [:],
 
 /// The same with bytes on standard input (a capture, for instance). Small inputs only: the
 /// bytes are written before the output is read.
-public func runSpoor(_ arguments: [String], environment: [String: String] = [:], inputBytes: Data?) throws -> ProcessResult {
+public func runSpoor(_ arguments: [String], environment: [String: String] = [:], inputBytes: Data?, wrapper: [String] = []) throws -> ProcessResult {
     let process = Process()
-    process.executableURL = Fixtures.spoorBinary
-    process.arguments = arguments
+    if let program = wrapper.first {
+        // Run through another program (`unshare -n --`), which then runs spoor.
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = Array(wrapper.dropFirst()) + [Fixtures.spoorBinary.path] + arguments
+    } else {
+        process.executableURL = Fixtures.spoorBinary
+        process.arguments = arguments
+    }
     var env = ProcessInfo.processInfo.environment
     for (key, value) in environment { env[key] = value }
     process.environment = env

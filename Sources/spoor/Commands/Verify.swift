@@ -174,8 +174,11 @@ struct Verify: ParsableCommand {
             return
         }
         let findingsPath = (directory as NSString).appendingPathComponent("findings.json")
-        guard let original = try? FindingsDocument.decode(Data(contentsOf: URL(fileURLWithPath: findingsPath))) else {
-            bad("findings.json: unreadable, cannot re-run")
+        let original: FindingsDocument
+        do {
+            original = try FindingsDocument.decode(Data(contentsOf: URL(fileURLWithPath: findingsPath)))
+        } catch {
+            bad("findings.json: unreadable, cannot re-run (\(SafeText.terminal(SafeText.excerpt(String(describing: error), limit: 300))))")
             return
         }
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("spoor-verify-\(UUID().uuidString)")
