@@ -134,6 +134,10 @@ extension CaseStore {
             for asn in Set(answers.compactMap(\.asn) + registryASNs) {
                 hits += matcher.matches(asn: asn).map { ($0, "asn") }
             }
+            // A domain indicator holding a name the address was reached as in a capture.
+            for name in subjects[index].reachedAs ?? [] {
+                for id in matcher.matches(domain: name) where !hits.contains(where: { $0.0 == id }) { hits.append((id, "name")) }
+            }
             hitIDs.formUnion(hits.map(\.0))
             hitsByIP[subjects[index].ip] = hits
         }

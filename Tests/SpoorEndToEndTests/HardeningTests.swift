@@ -40,6 +40,8 @@ import Testing
         #expect(verified.stdout.contains("re-run: report.pdf identical"))
         let findings = try String(contentsOfFile: annex + "/findings.json", encoding: .utf8)
         #expect(findings.contains("\"rule\" : \"indicator_match\"") && findings.contains("\"rule\" : \"account_and_capture\""))
+        // The laptop reached the attacker's address by a name a domain indicator holds.
+        #expect(findings.contains("and domain indicator bad.example.net") && findings.contains("\"matched_by\" : \"name\""))
     }
 
     /// Many files of ssh log lines, so an ingest runs long enough to be interrupted anywhere.
