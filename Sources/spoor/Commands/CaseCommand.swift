@@ -34,9 +34,12 @@ struct CaseCommand: ParsableCommand {
     }
 
     struct Info: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a case's metadata and evidence inventory.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show a case's metadata and evidence inventory.",
+            discussion: "Each item's parse warnings (unreadable records, with file and line) follow it; --warnings N shows up to N per item (default 5, 0 for none).")
 
         @Argument(help: ArgumentHelp("The case folder.", valueName: "case-dir")) var directory: String
+        @Option(help: ArgumentHelp("Parse warnings to show per evidence item.", valueName: "n")) var warnings = 5
 
         func run() throws {
             do {
@@ -49,7 +52,12 @@ struct CaseCommand: ParsableCommand {
                 print("Created:      \(meta.createdAt)")
                 print("Evidence:")
                 for item in try store.evidenceInventory() {
-                    print("  \(item.sha256.prefix(16))…  \(item.status.padding(toLength: 11, withPad: " ", startingAt: 0)) \(item.format ?? "?")  \(item.observations) observations  \(SafeText.terminal(item.path))")
+                    let name = item.member.map { "\(item.path)!\($0)" } ?? item.path
+                    print("  \(item.sha256.prefix(16))…  \(item.status.padding(toLength: 11, withPad: " ", startingAt: 0)) \(item.format ?? "?")  \(item.observations) observations  \(SafeText.terminal(name))")
+                    guard warnings > 0, item.warnings > 0 else { continue }
+                    let listed = try store.warnings(sha256: item.sha256)
+                    for warning in listed.prefix(warnings) { print("      warning: \(SafeText.terminal(warning))") }
+                    if listed.count > warnings { print("      … and \(listed.count - warnings) more (--warnings \(listed.count))") }
                 }
             } catch {
                 throw fail(error)
