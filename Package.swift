@@ -12,6 +12,10 @@ let package = Package(
         .executable(name: "spoor", targets: ["spoor"]),
         .library(name: "SpoorCore", targets: ["SpoorCore"]),
         .library(name: "SpoorCase", targets: ["SpoorCase"]),
+        // For the fuzzing harnesses in Fuzz/, a package of their own.
+        .library(name: "SpoorLogs", targets: ["SpoorLogs"]),
+        .library(name: "SpoorCapture", targets: ["SpoorCapture"]),
+        .library(name: "SpoorIntel", targets: ["SpoorIntel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
