@@ -12,3 +12,18 @@ public func fuzzCaptures(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     _ = PacketDecoder.decode(bytes, linkType: linkTypes[Int(data[0]) % linkTypes.count])
     return 0
 }
+
+// SwiftPM links an executable target's entry point as `FuzzCaptures_main`; libFuzzer's driver is
+// started from it, with the harness above as the function under test.
+@_silgen_name("LLVMFuzzerRunDriver")
+func runFuzzerDriver(
+    _ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32
+) -> Int32
+
+@_cdecl("FuzzCaptures_main")
+public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    var count = argc
+    var arguments = argv
+    return runFuzzerDriver(&count, &arguments, fuzzCaptures)
+}
