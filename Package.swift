@@ -41,21 +41,24 @@ let package = Package(
             providers: [.apt(["libmaxminddb-dev"])]
         ),
 
-        .target(name: "SpoorCore"),
+        .target(name: "SpoorCore", exclude: ["README.md"]),
         .target(
             name: "SpoorLogs",
-            dependencies: ["SpoorCore"]
+            dependencies: ["SpoorCore"],
+            exclude: ["README.md"],
         ),
         .target(
             name: "SpoorCapture",
             dependencies: ["SpoorCore", "CPcap", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["README.md"],
             // The packet path mutates flow objects millions of times a second; Swift's dynamic
             // exclusivity checks on class properties would cost more than the work itself.
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
         ),
         .target(
             name: "SpoorEnrichment",
-            dependencies: ["SpoorCore", "CMaxMindDB"]
+            dependencies: ["SpoorCore", "CMaxMindDB"],
+            exclude: ["README.md"],
         ),
         .target(
             name: "SpoorIntel",
@@ -63,7 +66,8 @@ let package = Package(
                 "SpoorCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            exclude: ["README.md"],
         ),
         .target(
             name: "SpoorIntake",
@@ -71,14 +75,16 @@ let package = Package(
                 "SpoorCore", "SpoorLogs",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-            ]
+            ],
+            exclude: ["README.md"],
         ),
         .target(
             name: "SpoorCase",
             dependencies: [
                 "SpoorCore", "SpoorLogs", "SpoorCapture", "SpoorIntake", "SpoorEnrichment", "SpoorIntel",
                 .product(name: "GRDB", package: "GRDB.swift"),
-            ]
+            ],
+            exclude: ["README.md"],
         ),
         .target(
             name: "SpoorReport",
@@ -87,6 +93,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
+            exclude: ["README.md"],
             // The report's words: one folder of Mustache templates per language (English shipped).
             resources: [.copy("Templates")]
         ),

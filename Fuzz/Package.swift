@@ -10,9 +10,10 @@ let package = Package(
     name: "SpoorFuzz",
     dependencies: [.package(name: "Spoor", path: "..")],
     targets: [
-        .executableTarget(name: "FuzzExports", dependencies: [.product(name: "SpoorLogs", package: "Spoor"), .product(name: "SpoorCore", package: "Spoor")]),
-        .executableTarget(name: "FuzzCaptures", dependencies: [.product(name: "SpoorCapture", package: "Spoor"), .product(name: "SpoorCore", package: "Spoor")]),
-        .executableTarget(name: "FuzzIndicators", dependencies: [.product(name: "SpoorIntel", package: "Spoor"), .product(name: "SpoorCore", package: "Spoor")]),
+        .target(name: "FuzzDriver"),
+        .executableTarget(name: "FuzzExports", dependencies: ["FuzzDriver", .product(name: "SpoorLogs", package: "Spoor"), .product(name: "SpoorCore", package: "Spoor")]),
+        .executableTarget(name: "FuzzCaptures", dependencies: ["FuzzDriver", .product(name: "SpoorCapture", package: "Spoor"), .product(name: "SpoorCore", package: "Spoor")]),
+        .executableTarget(name: "FuzzIndicators", dependencies: ["FuzzDriver", .product(name: "SpoorIntel", package: "Spoor"), .product(name: "SpoorCore", package: "Spoor")]),
     ],
     swiftLanguageModes: [.v6]
 )

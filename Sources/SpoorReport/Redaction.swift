@@ -50,7 +50,7 @@ public struct Redaction {
 
     public func pseudonym(_ kind: String, _ value: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data((kind + "\u{0}" + value).utf8), using: key)
-        return kind + "-" + mac.prefix(4).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        return kind + "-" + hex(Data(mac).prefix(4))
     }
 
     /// The address as the redacted annex writes it.
@@ -73,7 +73,7 @@ public struct Redaction {
     /// address replaced.
     public func text(_ text: String) -> String {
         var out = replaceAddresses(in: text)
-        for name in accounts where out.contains(name) { out = Self.replaceWhole(name, in: out) { self.account($0) } }
+        for name in accounts where out.contains(name) { out = Self.replaceWhole(name, in: out, with: account(name)) }
         return replaceEmails(in: out)
     }
 
@@ -122,7 +122,7 @@ public struct Redaction {
     }
 
     /// Replaces `needle` where it stands as a whole word (not inside a longer name or address).
-    static func replaceWhole(_ needle: String, in text: String, with replacement: (String) -> String) -> String {
+    static func replaceWhole(_ needle: String, in text: String, with replacement: String) -> String {
         func isWordCharacter(_ c: Character?) -> Bool {
             guard let c else { return false }
             return c.isLetter || c.isNumber || c == "_" || c == "." || c == "@" || c == "-"
@@ -133,7 +133,7 @@ public struct Redaction {
             let before = range.lowerBound > rest.startIndex ? rest[rest.index(before: range.lowerBound)] : out.last
             let after = range.upperBound < rest.endIndex ? rest[range.upperBound] : nil
             out += rest[..<range.lowerBound]
-            out += isWordCharacter(before) || isWordCharacter(after) ? String(rest[range]) : replacement(needle)
+            out += isWordCharacter(before) || isWordCharacter(after) ? String(rest[range]) : replacement
             rest = rest[range.upperBound...]
         }
         return out + rest

@@ -14,6 +14,7 @@ public struct ReportTemplates: Sendable {
     public enum LoadError: Error, CustomStringConvertible {
         case missingFolder(String)
         case missingTemplate(folder: String, name: String)
+        case missingPartial(folder: String, name: String, includedBy: String)
         case unreadable(path: String, reason: String)
         case syntax(path: String, reason: String)
 
@@ -21,6 +22,8 @@ public struct ReportTemplates: Sendable {
             switch self {
             case .missingFolder(let folder): "\(folder): no such template folder"
             case .missingTemplate(let folder, let name): "\(folder): the template folder has no \(name).mustache"
+            case .missingPartial(let folder, let name, let includedBy):
+                "\(folder): \(includedBy).mustache includes \(name), but the folder has no \(name).mustache"
             case .unreadable(let path, let reason): "\(path): cannot read the template: \(reason)"
             case .syntax(let path, let reason): "\(path): the template does not parse: \(reason)"
             }
@@ -61,6 +64,7 @@ public struct ReportTemplates: Sendable {
         }
         var library = MustacheLibrary()
         var hasher = SHA256()
+        var includes: [(partial: String, by: String)] = []
         for name in names {
             let path = (folder as NSString).appendingPathComponent(name)
             let text: String
@@ -72,6 +76,10 @@ public struct ReportTemplates: Sendable {
             hasher.update(data: Data((name + "\u{0}").utf8))
             hasher.update(data: Data(text.utf8))
             hasher.update(data: Data([0]))
+            // Mustache renders a missing partial as nothing: a section dropped from a translated
+            // copy must be named, not silently left out of the annex.
+            let own = String(name.dropLast(".mustache".count))
+            for match in text.matches(of: /\{\{>\s*([^}\s]+)\s*\}\}/) { includes.append((String(match.1), own)) }
             do {
                 library.register(try MustacheTemplate(string: text), named: String(name.dropLast(".mustache".count)))
             } catch {
@@ -81,9 +89,12 @@ public struct ReportTemplates: Sendable {
         for required in Self.requiredNames where library.getTemplate(named: required) == nil {
             throw .missingTemplate(folder: folder, name: required)
         }
+        for include in includes where library.getTemplate(named: include.partial) == nil {
+            throw .missingPartial(folder: folder, name: include.partial, includedBy: include.by)
+        }
         self.folder = folder
         self.library = library
-        self.sha256 = hasher.finalize().map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        self.sha256 = hex(Data(hasher.finalize()))
         self.language = (folder as NSString).lastPathComponent
     }
 

@@ -88,6 +88,10 @@ import Testing
         let broken = try runSpoor(["report", caseDir, "--out", folder.appendingPathComponent("annex2").path, "--templates", french.path])
         #expect(broken.status != 0)
         #expect(broken.stderr.contains("finding.mustache") && broken.stderr.contains("does not parse"))
+        // A partial deleted from the copy is named too (Mustache would render it as nothing).
+        try FileManager.default.removeItem(at: french.appendingPathComponent("finding.mustache"))
+        let partial = try runSpoor(["report", caseDir, "--out", folder.appendingPathComponent("annex4").path, "--templates", french.path])
+        #expect(partial.status != 0 && partial.stderr.contains("report.mustache includes finding"))
         let missing = try runSpoor(["report", caseDir, "--out", folder.appendingPathComponent("annex3").path, "--templates", folder.appendingPathComponent("nowhere").path])
         #expect(missing.status != 0 && missing.stderr.contains("no such template folder"))
     }

@@ -1,3 +1,4 @@
+import FuzzDriver
 import SpoorCapture
 
 /// The packet decoder on arbitrary frames: the first byte picks the link type, the rest is
@@ -13,17 +14,7 @@ public func fuzzCaptures(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     return 0
 }
 
-// SwiftPM links an executable target's entry point as `FuzzCaptures_main`; libFuzzer's driver is
-// started from it, with the harness above as the function under test.
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(
-    _ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32
-) -> Int32
-
 @_cdecl("FuzzCaptures_main")
 public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var count = argc
-    var arguments = argv
-    return runFuzzerDriver(&count, &arguments, fuzzCaptures)
+    runFuzzer(argc, argv, fuzzCaptures)
 }

@@ -1,3 +1,4 @@
+import FuzzDriver
 import Foundation
 import SpoorCore
 import SpoorIntel
@@ -19,17 +20,7 @@ public func fuzzIndicators(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     return 0
 }
 
-// SwiftPM links an executable target's entry point as `FuzzIndicators_main`; libFuzzer's driver is
-// started from it, with the harness above as the function under test.
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(
-    _ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32
-) -> Int32
-
 @_cdecl("FuzzIndicators_main")
 public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var count = argc
-    var arguments = argv
-    return runFuzzerDriver(&count, &arguments, fuzzIndicators)
+    runFuzzer(argc, argv, fuzzIndicators)
 }
