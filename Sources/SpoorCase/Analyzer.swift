@@ -109,74 +109,81 @@ extension CaseStore {
                 provenanceRecords: stats.provenanceRecords, sources: stats.provenanceBySource.keys.sorted())
         }
 
-        var subjects = try aggregateSubjects()
-        var hitIDs: Set<Int64> = []
-        var hitsByIP: [String: [(Int64, String)]] = [:]
-        for index in subjects.indices {
-            guard let address = IPAddress(subjects[index].ip) else { continue }
-            let answers = try enricher.answers(for: address)
-            subjects[index].enrichment = answers
-            if let intel {
-                let registry = try intel.registryAnswers(for: address)
-                subjects[index].registry = registry.isEmpty ? nil : registry
-            }
-            // Lists holding the address, and host-name lists holding a name it was reached as.
-            var listed = warnings?.hits(address) ?? []
-            for name in subjects[index].reachedAs ?? [] {
-                for hit in warnings?.hits(name: name) ?? [] where !listed.contains(hit) {
-                    listed.append(WarninglistHit(name: hit.name, version: hit.version, entry: "\(hit.entry) (reached as \(name))"))
-                }
-            }
-            if !listed.isEmpty { subjects[index].warninglists = listed }
-            guard let matcher else { continue }
-            var hits = matcher.matches(address).map { ($0, "address") }
-            let registryASNs = (subjects[index].registry ?? []).compactMap(\.originASN)
-            for asn in Set(answers.compactMap(\.asn) + registryASNs) {
-                hits += matcher.matches(asn: asn).map { ($0, "asn") }
-            }
-            // A domain indicator holding a name the address was reached as in a capture.
-            for name in subjects[index].reachedAs ?? [] {
-                for id in matcher.matches(domain: name) where !hits.contains(where: { $0.0 == id }) { hits.append((id, "name")) }
-            }
-            hitIDs.formUnion(hits.map(\.0))
-            hitsByIP[subjects[index].ip] = hits
-        }
-        if let intel, !hitIDs.isEmpty {
-            let records = Dictionary(uniqueKeysWithValues: try intel.records(ids: Array(hitIDs)).map { ($0.id, $0) })
-            for index in subjects.indices {
-                subjects[index].indicatorHits = (hitsByIP[subjects[index].ip] ?? []).compactMap { id, how in
-                    records[id].map {
-                        IndicatorHit(type: $0.indicator.type.rawValue, value: $0.indicator.value, matchedBy: how, provenance: $0.provenance)
-                    }
-                }
-            }
-        }
-
-        for index in subjects.indices where !subjects[index].indicatorHits.isEmpty {
-            for h in subjects[index].indicatorHits.indices {
-                subjects[index].indicatorHits[h].validity = try validity(of: subjects[index].indicatorHits[h], ip: subjects[index].ip)
-            }
-        }
-        let matched = try indicatorFindings(subjects)
-        // Sessions and novelty first: the rules read them.
-        try database.write { db in try Sessions.mark(db) }
-        let findings = matched + (try database.read { db in try Rules.findings(db, subjects: subjects, numberingFrom: matched.count + 1) })
-        let summary = AnalysisSummary(
-            databases: enricher.databases.map(\.identity), intel: intelReference, subjects: subjects.count,
-            findings: findings)
+        // One address at a time, from grouped observations to its stored row: memory holds one
+        // subject (and the few that an indicator covers), however many addresses the case has.
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        var records: [Int64: IndicatorRecord] = [:]
+        var covered: [SubjectIP] = []
+        var subjectCount = 0
         try database.write { db in
             try db.execute(sql: "DELETE FROM subject_ip")
-            for subject in subjects {
-                guard let address = IPAddress(subject.ip) else { continue }
-                try db.execute(
-                    sql: "INSERT INTO subject_ip (ip, family, address_class, document) VALUES (?, ?, ?, ?)",
-                    arguments: [
-                        subject.ip, Int(address.family.rawValue), subject.addressClass.rawValue,
-                        String(decoding: try encoder.encode(subject), as: UTF8.self),
-                    ])
+            let insert = try db.makeStatement(
+                sql: """
+                    INSERT INTO subject_ip (ip, family, address_class, document, sort_key, countries, asns, flagged)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            try Self.forEachAggregate(db) { aggregate in
+                var subject = aggregate
+                guard let address = IPAddress(subject.ip) else { return }
+                let answers = try enricher.answers(for: address)
+                subject.enrichment = answers
+                if let intel {
+                    let registry = try intel.registryAnswers(for: address)
+                    subject.registry = registry.isEmpty ? nil : registry
+                }
+                // Lists holding the address, and host-name lists holding a name it was reached as.
+                var listed = warnings?.hits(address) ?? []
+                for name in subject.reachedAs ?? [] {
+                    for hit in warnings?.hits(name: name) ?? [] where !listed.contains(hit) {
+                        listed.append(WarninglistHit(name: hit.name, version: hit.version, entry: "\(hit.entry) (reached as \(name))"))
+                    }
+                }
+                if !listed.isEmpty { subject.warninglists = listed }
+                if let matcher, let intel {
+                    var hits = matcher.matches(address).map { ($0, "address") }
+                    let registryASNs = (subject.registry ?? []).compactMap(\.originASN)
+                    for asn in Set(answers.compactMap(\.asn) + registryASNs) {
+                        hits += matcher.matches(asn: asn).map { ($0, "asn") }
+                    }
+                    // A domain indicator holding a name the address was reached as in a capture.
+                    for name in subject.reachedAs ?? [] {
+                        for id in matcher.matches(domain: name) where !hits.contains(where: { $0.0 == id }) { hits.append((id, "name")) }
+                    }
+                    let missing = Set(hits.map(\.0)).filter { records[$0] == nil }
+                    if !missing.isEmpty {
+                        for record in try intel.records(ids: Array(missing)) { records[record.id] = record }
+                    }
+                    subject.indicatorHits = hits.compactMap { id, how in
+                        records[id].map {
+                            IndicatorHit(type: $0.indicator.type.rawValue, value: $0.indicator.value, matchedBy: how, provenance: $0.provenance)
+                        }
+                    }
+                    for h in subject.indicatorHits.indices {
+                        subject.indicatorHits[h].validity = try Self.validity(db, of: subject.indicatorHits[h], ip: subject.ip)
+                    }
+                    if !subject.indicatorHits.isEmpty { covered.append(subject) }
+                }
+                func list<T: Comparable & Hashable & CustomStringConvertible>(_ values: [T]) -> String? {
+                    values.isEmpty ? nil : Set(values).sorted().map(\.description).joined(separator: ",")
+                }
+                let flagged = answers.contains { !$0.flags.isEmpty } || subject.warninglists != nil
+                try insert.execute(arguments: [
+                    subject.ip, Int(address.family.rawValue), subject.addressClass.rawValue,
+                    String(decoding: try encoder.encode(subject), as: UTF8.self), Self.sortKey(address),
+                    list(answers.compactMap(\.countryCode)), list(answers.compactMap(\.asn)), flagged,
+                ])
+                subjectCount += 1
             }
+        }
+        let matched = try indicatorFindings(covered)
+        // Sessions and novelty first: the rules read them.
+        try database.write { db in try Sessions.mark(db) }
+        let findings = matched + (try database.write { db in try Rules.findings(db, numberingFrom: matched.count + 1) })
+        let summary = AnalysisSummary(
+            databases: enricher.databases.map(\.identity), intel: intelReference, subjects: subjectCount,
+            findings: findings)
+        try database.write { db in
             try db.execute(sql: "DELETE FROM analysis")
             try db.execute(
                 sql: "INSERT INTO analysis (ran_at, document) VALUES (?, ?)",
@@ -185,71 +192,75 @@ extension CaseStore {
         return summary
     }
 
-    /// One pass over the observations, grouped by address, source and action.
-    func aggregateSubjects() throws -> [SubjectIP] {
-        try database.read { db in
-            var subjects: [String: SubjectIP] = [:]
-            var ranges: [String: TimeRanges] = [:]
-            let rows = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT ip, format, action, count(*) AS records, sum(count) AS occurrences,
-                        min(CASE WHEN time_utc IS NOT NULL THEN time_key END) AS first_key,
-                        max(CASE WHEN time_utc IS NOT NULL THEN time_key END) AS last_key,
-                        min(CASE WHEN time_utc IS NULL THEN time_key END) AS zoneless_first,
-                        max(CASE WHEN time_utc IS NULL THEN time_key END) AS zoneless_last
-                    FROM observation WHERE ip IS NOT NULL GROUP BY ip, format, action
-                    """)
-            while let row = try rows.next() {
-                let ip: String = row["ip"]
-                guard let address = IPAddress(ip) else { continue }
-                var subject = subjects[ip] ?? SubjectIP(
+    /// The order subjects are kept in: the family, then the address's bytes (IPv4 first).
+    static func sortKey(_ address: IPAddress) -> Data { Data([address.family.rawValue] + address.bytes) }
+
+    /// One pass over the observations grouped by address, source and action; each address's
+    /// groups arrive together (SQL sorts them), so one subject is built at a time.
+    static func forEachAggregate(_ db: Database, _ body: (SubjectIP) throws -> Void) throws {
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT ip, format, action, count(*) AS records, sum(count) AS occurrences,
+                    min(CASE WHEN time_utc IS NOT NULL THEN time_key END) AS first_key,
+                    max(CASE WHEN time_utc IS NOT NULL THEN time_key END) AS last_key,
+                    min(CASE WHEN time_utc IS NULL THEN time_key END) AS zoneless_first,
+                    max(CASE WHEN time_utc IS NULL THEN time_key END) AS zoneless_last,
+                    json_group_array(DISTINCT account) FILTER (WHERE account IS NOT NULL) AS accounts,
+                    json_group_array(DISTINCT json_extract(fields, '$.name'))
+                        FILTER (WHERE kind = 'name' AND json_extract(fields, '$.name') IS NOT NULL) AS names
+                FROM observation WHERE ip IS NOT NULL GROUP BY ip, format, action ORDER BY ip
+                """)
+        var current: SubjectIP? = nil
+        var range = TimeRanges()
+        var accounts: Set<String> = []
+        var names: Set<String> = []
+        func emit() throws {
+            guard var subject = current else { return }
+            subject.firstSeen = keyText(range.first)
+            subject.lastSeen = keyText(range.last)
+            subject.zonelessFirst = keyText(range.zonelessFirst, zoneless: true)
+            subject.zonelessLast = keyText(range.zonelessLast, zoneless: true)
+            // Byte order, as SQL sorts text.
+            subject.accounts = accounts.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            let reached = names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.prefix(50)
+            subject.reachedAs = reached.isEmpty ? nil : Array(reached)
+            try body(subject)
+        }
+        let decoder = JSONDecoder()
+        while let row = try rows.next() {
+            let ip: String = row["ip"]
+            guard let address = IPAddress(ip) else { continue }
+            if current?.ip != ip {
+                try emit()
+                current = SubjectIP(
                     ip: ip, addressClass: address.addressClass,
                     specialPurpose: address.specialPurposeBlock.map { "\($0.name), \($0.reference)" },
                     records: 0, occurrences: 0, bySource: [:], byAction: [:], accounts: [], enrichment: [],
                     indicatorHits: [])
-                let records: Int = row["records"]
-                let occurrences: Int = row["occurrences"]
-                subject.records += records
-                subject.occurrences += occurrences
-                subject.bySource[row["format"], default: 0] += occurrences
-                subject.byAction[row["action"], default: 0] += occurrences
-                var range = ranges[ip] ?? TimeRanges()
-                range.include(first: row["first_key"], last: row["last_key"], zonelessFirst: row["zoneless_first"], zonelessLast: row["zoneless_last"])
-                ranges[ip] = range
-                subjects[ip] = subject
+                range = TimeRanges()
+                accounts = []
+                names = []
             }
-            for (ip, range) in ranges {
-                subjects[ip]?.firstSeen = keyText(range.first)
-                subjects[ip]?.lastSeen = keyText(range.last)
-                subjects[ip]?.zonelessFirst = keyText(range.zonelessFirst, zoneless: true)
-                subjects[ip]?.zonelessLast = keyText(range.zonelessLast, zoneless: true)
-            }
-            let accounts = try Row.fetchCursor(
-                db, sql: "SELECT DISTINCT ip, account FROM observation WHERE ip IS NOT NULL AND account IS NOT NULL ORDER BY ip, account")
-            while let row = try accounts.next() {
-                subjects[row["ip"]]?.accounts.append(row["account"])
-            }
-            let names = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT DISTINCT ip, json_extract(fields, '$.name') AS name FROM observation
-                    WHERE kind = 'name' AND ip IS NOT NULL AND json_extract(fields, '$.name') IS NOT NULL ORDER BY ip, name
-                    """)
-            while let row = try names.next() {
-                let ip: String = row["ip"]
-                guard var subject = subjects[ip], (subject.reachedAs?.count ?? 0) < 50 else { continue }
-                subject.reachedAs = (subject.reachedAs ?? []) + [row["name"] as String]
-                subjects[ip] = subject
-            }
-            return subjects.values.sorted { (IPAddress($0.ip) ?? IPAddress(v4: 0)) < (IPAddress($1.ip) ?? IPAddress(v4: 0)) }
+            let records: Int = row["records"]
+            let occurrences: Int = row["occurrences"]
+            current?.records += records
+            current?.occurrences += occurrences
+            current?.bySource[row["format"], default: 0] += occurrences
+            current?.byAction[row["action"], default: 0] += occurrences
+            range.include(first: row["first_key"], last: row["last_key"], zonelessFirst: row["zoneless_first"], zonelessLast: row["zoneless_last"])
+            let accountList: String = row["accounts"] ?? "[]"
+            accounts.formUnion(try decoder.decode([String].self, from: Data(accountList.utf8)))
+            let nameList: String = row["names"] ?? "[]"
+            names.formUnion(try decoder.decode([String].self, from: Data(nameList.utf8)))
         }
+        try emit()
     }
 
     /// Sets the address's observations against the hit's validity windows, when every
     /// provenance record states one (a window's open end is unbounded; a bare date `until`
     /// runs to the end of that day, UTC).
-    func validity(of hit: IndicatorHit, ip: String) throws -> ValidityCheck? {
+    static func validity(_ db: Database, of hit: IndicatorHit, ip: String) throws -> ValidityCheck? {
         guard !hit.provenance.isEmpty, hit.provenance.allSatisfy({ $0.validFrom != nil || $0.validUntil != nil }) else { return nil }
         func key(_ text: String?, endOfDay: Bool) -> Int64? {
             guard let text else { return nil }
@@ -262,20 +273,18 @@ extension CaseStore {
         let inWindow = windows.map { _ in "(time_key BETWEEN ? AND ?)" }.joined(separator: " OR ")
         var arguments: [DatabaseValueConvertible] = [ip]
         for (from, until) in windows { arguments += [from, until] }
-        return try database.read { db in
-            let row = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT sum(CASE WHEN time_utc IS NOT NULL AND (\(inWindow)) THEN count ELSE 0 END) AS inside,
-                           sum(CASE WHEN time_utc IS NOT NULL AND NOT (\(inWindow)) THEN count ELSE 0 END) AS outside,
-                           sum(CASE WHEN time_utc IS NULL THEN count ELSE 0 END) AS undetermined
-                    FROM observation WHERE ip = ?
-                    """,
-                arguments: StatementArguments(Array(arguments.dropFirst()) + Array(arguments.dropFirst()) + [ip]))
-            return ValidityCheck(
-                windows: hit.provenance.map { "\($0.validFrom ?? "…") until \($0.validUntil ?? "…") (\($0.source))" },
-                inside: row?["inside"] ?? 0, outside: row?["outside"] ?? 0, undetermined: row?["undetermined"] ?? 0)
-        }
+        let row = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT sum(CASE WHEN time_utc IS NOT NULL AND (\(inWindow)) THEN count ELSE 0 END) AS inside,
+                       sum(CASE WHEN time_utc IS NOT NULL AND NOT (\(inWindow)) THEN count ELSE 0 END) AS outside,
+                       sum(CASE WHEN time_utc IS NULL THEN count ELSE 0 END) AS undetermined
+                FROM observation WHERE ip = ?
+                """,
+            arguments: StatementArguments(Array(arguments.dropFirst()) + Array(arguments.dropFirst()) + [ip]))
+        return ValidityCheck(
+            windows: hit.provenance.map { "\($0.validFrom ?? "…") until \($0.validUntil ?? "…") (\($0.source))" },
+            inside: row?["inside"] ?? 0, outside: row?["outside"] ?? 0, undetermined: row?["undetermined"] ?? 0)
     }
 
     /// A finding for every subject IP that an indicator covers.
@@ -336,18 +345,70 @@ extension CaseStore {
         return findings
     }
 
-    func keyText(_ key: Int64?, zoneless: Bool = false) -> String? {
+    static func keyText(_ key: Int64?, zoneless: Bool = false) -> String? {
         guard let key else { return nil }
         let stamp = Timestamp(sortKey: key, zone: zoneless ? .unspecified : .utc)
         return zoneless ? stamp.displayText : stamp.rfc3339UTC
     }
 
-    /// The subject IPs of the last analysis, in address order.
+    /// The subject IPs of the last analysis, in address order. Holds them all: for a case of
+    /// many addresses, ``forEachSubject(_:)`` reads one at a time.
     public func subjects() throws(CaseError) -> [SubjectIP] {
+        var all: [SubjectIP] = []
+        try forEachSubject { subject, _ in all.append(subject) }
+        return all
+    }
+
+    /// Each subject IP of the last analysis in address order, one at a time, with a function
+    /// that streams the positions of every record naming it (see ``SupportingRecord``).
+    public func forEachSubject(
+        _ body: (SubjectIP, _ records: ((SupportingRecord) throws -> Void) throws -> Void) throws -> Void
+    ) throws(CaseError) {
         try read { db in
-            try String.fetchAll(db, sql: "SELECT document FROM subject_ip").map {
-                try JSONDecoder().decode(SubjectIP.self, from: Data($0.utf8))
-            }.sorted { (IPAddress($0.ip) ?? IPAddress(v4: 0)) < (IPAddress($1.ip) ?? IPAddress(v4: 0)) }
+            let decoder = JSONDecoder()
+            let rows = try Row.fetchCursor(db, sql: "SELECT document FROM subject_ip ORDER BY sort_key, ip")
+            while let row = try rows.next() {
+                let text: String = row["document"]
+                let subject = try decoder.decode(SubjectIP.self, from: Data(text.utf8))
+                try body(subject) { each in try Self.supportingRecords(db, ip: subject.ip, each) }
+            }
+        }
+    }
+
+    /// The records naming an address, by evidence item (path, member, hash) and then position;
+    /// a record kept by JSON pointer comes before the numbered ones of its item.
+    static func supportingRecords(_ db: Database, ip: String, _ each: (SupportingRecord) throws -> Void) throws {
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT o.position, o.locator, e.sha256, e.path, e.member FROM observation o JOIN evidence e ON e.id = o.evidence_id
+                WHERE o.ip = ? ORDER BY e.path, ifnull(e.member, ''), e.sha256, o.position, o.id
+                """,
+            arguments: [ip])
+        let decoder = JSONDecoder()
+        var kind = ""
+        var lastItem = ""
+        while let row = try rows.next() {
+            let position: Int? = row["position"]
+            let locatorText: String = row["locator"]
+            var record = SupportingRecord(sha256: row["sha256"], path: row["path"], member: row["member"], kind: kind, position: position)
+            let item = record.sha256 + "\u{0}" + record.path + "\u{0}" + (record.member ?? "")
+            // The stored locator is the position only (`{"line":12}`), or a whole locator when
+            // the record points into another item; decoded when it says something the columns do not.
+            if item != lastItem || position == nil || kind == "json_pointer" || locatorText.contains("\"sha256\"") {
+                var locator = try decoder.decode(Locator.self, from: Data(locatorText.utf8))
+                if locator.evidenceSHA256.isEmpty {
+                    locator = Locator(evidenceSHA256: record.sha256, path: record.path, member: record.member, position: locator.position)
+                }
+                record = SupportingRecord(locator)
+                if locatorText.contains("\"sha256\"") {
+                    try each(record)
+                    continue
+                }
+                kind = record.kind
+                lastItem = item
+            }
+            try each(record)
         }
     }
 
@@ -358,6 +419,37 @@ extension CaseStore {
                 return nil
             }
             return try JSONDecoder().decode(AnalysisSummary.self, from: Data(text.utf8))
+        }
+    }
+}
+
+/// Where one record naming an address is: its evidence item and its position there.
+public struct SupportingRecord: Hashable, Sendable {
+    public var sha256: String
+    public var path: String
+    public var member: String?
+    /// `line`, `row`, `packet` or `json_pointer`.
+    public var kind: String
+    public var position: Int?
+    public var pointer: String?
+
+    init(sha256: String, path: String, member: String?, kind: String, position: Int?) {
+        self.sha256 = sha256
+        self.path = path
+        self.member = member
+        self.kind = kind
+        self.position = position
+    }
+
+    init(_ locator: Locator) {
+        sha256 = locator.evidenceSHA256
+        path = locator.path
+        member = locator.member
+        switch locator.position {
+        case .line(let n): (kind, position) = ("line", n)
+        case .row(let n): (kind, position) = ("row", n)
+        case .packet(let n, _): (kind, position) = ("packet", n)
+        case .jsonPointer(let p): (kind, pointer) = ("json_pointer", p)
         }
     }
 }

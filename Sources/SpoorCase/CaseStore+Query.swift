@@ -133,12 +133,17 @@ public struct StoredEvidence: Hashable, Sendable, Codable {
 extension CaseStore {
     /// Observations with their marks and their evidence item's identity (the store keeps only
     /// each record's position in `locator`).
-    static let eventSelect = """
-        SELECT o.*, m.account_key, m.session, m.novel,
+    static let eventSelect = "SELECT " + eventColumns + " FROM " + eventJoins
+
+    static let eventColumns = """
+        o.*, m.account_key, m.session, m.novel,
             e.sha256 AS evidence_sha256, e.path AS evidence_path, e.member AS evidence_member,
             coalesce(o.user_agent, ua.text) AS user_agent_text,
             coalesce(o.user_agent_summary, ua.summary) AS user_agent_summary_text
-        FROM observation o
+        """
+
+    static let eventJoins = """
+        observation o
         JOIN evidence e ON e.id = o.evidence_id
         LEFT JOIN observation_mark m ON m.observation_id = o.id
         LEFT JOIN user_agent ua ON ua.id = o.user_agent_id

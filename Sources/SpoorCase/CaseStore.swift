@@ -215,6 +215,19 @@ public final class CaseStore: Sendable {
                     CREATE INDEX flow_time ON flow (time_key, evidence_id, first_packet);
                     """)
         }
+        migrator.registerMigration("v5 subject order and the enrichment the rules read") { db in
+            // Subjects are written and read one at a time, in address order (`sort_key`: the
+            // family byte, then the address's bytes); the rules read each address's countries,
+            // ASNs and flags from columns instead of holding every subject in memory.
+            try db.execute(
+                sql: """
+                    ALTER TABLE subject_ip ADD COLUMN sort_key BLOB;
+                    ALTER TABLE subject_ip ADD COLUMN countries TEXT;
+                    ALTER TABLE subject_ip ADD COLUMN asns TEXT;
+                    ALTER TABLE subject_ip ADD COLUMN flagged INTEGER NOT NULL DEFAULT 0;
+                    CREATE INDEX subject_ip_order ON subject_ip (sort_key);
+                    """)
+        }
         return migrator
     }
 }

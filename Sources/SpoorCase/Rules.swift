@@ -23,51 +23,101 @@ enum Rules {
         "two_factor_change": "a two-factor change", "device_added": "a new device",
     ]
 
-    /// Every access observation with a known instant, in time order, with its marks.
-    static func accessEvents(_ db: Database) throws -> [StoredEvent] {
-        try Row.fetchAll(
-            db,
-            sql: CaseStore.eventSelect + " WHERE o.kind = 'access' AND o.time_utc IS NOT NULL AND m.account_key IS NOT NULL ORDER BY "
-                + CaseStore.eventOrder
-        ).map { try StoredEvent(row: $0) }
-    }
+    typealias Add = (String, Finding.Severity, String, [String], [Locator]) -> Void
 
-    static func findings(_ db: Database, subjects: [SubjectIP], numberingFrom first: Int) throws -> [Finding] {
-        let events = try accessEvents(db)
-        let byIP = Dictionary(subjects.map { ($0.ip, $0) }, uniquingKeysWith: { a, _ in a })
+    /// The rules' findings, numbered from `first`. Account events are read one account at a
+    /// time in time order, each rule keeping only what it must remember (the latest login per
+    /// recent session, the account's networks and countries so far, sessions active now);
+    /// sessions with a country go to a temporary table where overlaps are found in SQL. So the
+    /// memory taken does not grow with the number of records.
+    static func findings(_ db: Database, numberingFrom first: Int) throws -> [Finding] {
         var found: [Finding] = []
         func add(_ rule: String, _ severity: Finding.Severity, _ statement: String, _ ips: [String], _ locators: [Locator]) {
             found.append(Finding(
                 id: "F\(first + found.count)", rule: rule, severity: severity, statement: statement,
                 addresses: Array(Set(ips)).compactMap { IPAddress($0) }.sorted(), indicators: [], locators: locators))
         }
-        let byAccount = Dictionary(grouping: events, by: { $0.accountKey ?? "" })
-        for account in byAccount.keys.sorted() {
-            let list = byAccount[account] ?? []
-            changeAfterLogin(account, list, add)
-            newAccess(account, list, byIP, add)
-            simultaneous(account, list, byIP, add)
+        try db.execute(
+            sql: """
+                CREATE TEMP TABLE IF NOT EXISTS rule_span (
+                    session TEXT PRIMARY KEY, first_key INTEGER NOT NULL, first_utc TEXT, first_locator TEXT NOT NULL,
+                    last_key INTEGER NOT NULL);
+                CREATE INDEX IF NOT EXISTS temp.rule_span_first ON rule_span (first_key, session);
+                CREATE TEMP TABLE IF NOT EXISTS rule_span_country (
+                    session TEXT NOT NULL, country TEXT NOT NULL, ip TEXT NOT NULL, PRIMARY KEY (session, country)) WITHOUT ROWID;
+                DELETE FROM rule_span; DELETE FROM rule_span_country;
+                """)
+        defer { try? db.execute(sql: "DROP TABLE IF EXISTS temp.rule_span; DROP TABLE IF EXISTS temp.rule_span_country") }
+        let rows = try Row.fetchCursor(
+            db,
+            sql: "SELECT " + CaseStore.eventColumns + ", s.countries AS subject_countries, s.asns AS subject_asns FROM "
+                + CaseStore.eventJoins + " LEFT JOIN subject_ip s ON s.ip = o.ip"
+                + " WHERE o.kind = 'access' AND o.time_utc IS NOT NULL AND m.account_key IS NOT NULL ORDER BY m.account_key, "
+                + CaseStore.eventOrder)
+        var pass: AccountPass? = nil
+        while let row = try rows.next() {
+            let event = try StoredEvent(row: row)
+            let account = event.accountKey ?? ""
+            if pass?.account != account {
+                try pass?.finish(db, add)
+                pass = AccountPass(account: account)
+            }
+            let countries: String? = row["subject_countries"]
+            let asns: String? = row["subject_asns"]
+            try pass?.consume(
+                event, countries: countries.map { $0.split(separator: ",").map(String.init) } ?? [],
+                asns: asns.map { $0.split(separator: ",").compactMap { UInt32($0) } } ?? [], db)
         }
-        // Flagged infrastructure used on an account.
-        let usedOnAccounts = Set(events.compactMap(\.ip))
-        for subject in subjects where usedOnAccounts.contains(subject.ip) {
+        try pass?.finish(db, add)
+        try flaggedInfrastructure(db, add)
+        try accountAndCapture(db, add)
+        return found
+    }
+
+    /// Flagged infrastructure (a database's VPN/Tor/hosting flags, a warninglist) used on an account.
+    static func flaggedInfrastructure(_ db: Database, _ add: Add) throws {
+        let subjects = try Row.fetchCursor(db, sql: "SELECT ip, document FROM subject_ip WHERE flagged = 1 ORDER BY sort_key, ip")
+        let decoder = JSONDecoder()
+        while let row = try subjects.next() {
+            let ip: String = row["ip"]
+            let locators = try Row.fetchAll(
+                db,
+                sql: CaseStore.eventSelect + " WHERE o.ip = ? AND o.kind = 'access' AND o.time_utc IS NOT NULL AND m.account_key IS NOT NULL ORDER BY "
+                    + CaseStore.eventOrder + " LIMIT 20",
+                arguments: [ip]
+            ).map { try StoredEvent(row: $0).locator }
+            guard !locators.isEmpty else { continue }
+            let document: String = row["document"]
+            let subject = try decoder.decode(SubjectIP.self, from: Data(document.utf8))
             var reasons: [String] = []
             for answer in subject.enrichment where !answer.flags.isEmpty {
                 reasons.append("flagged " + answer.flags.joined(separator: ", ") + " by \(answer.source.databaseType) built \(answer.source.buildDate)")
             }
             for hit in subject.warninglists ?? [] { reasons.append("listed in the warninglist \(hit.name) (\(hit.entry))") }
             guard !reasons.isEmpty else { continue }
-            let locators = events.filter { $0.ip == subject.ip }.prefix(20).map(\.locator)
             add("anonymising_infrastructure", .medium,
                 "\(subject.ip), used on the account(s) \(subject.accounts.joined(separator: ", ")), is \(reasons.joined(separator: " and ")). "
                     + "Such addresses are shared by many users: this says how the access was made, not who made it.",
-                [subject.ip], Array(locators))
+                [subject.ip], locators)
         }
-        // The same address in account records and in captured traffic.
-        let captured = try String.fetchSet(db, sql: "SELECT DISTINCT ip FROM observation WHERE kind IN ('flow', 'name') AND ip IS NOT NULL")
-        let recorded = try String.fetchSet(db, sql: "SELECT DISTINCT ip FROM observation WHERE kind = 'access' AND ip IS NOT NULL")
-        for ip in recorded.intersection(captured).sorted(by: { (IPAddress($0) ?? IPAddress(v4: 0)) < (IPAddress($1) ?? IPAddress(v4: 0)) }) {
-            guard let subject = byIP[ip], subject.addressClass == .global || subject.addressClass == .documentation else { continue }
+    }
+
+    /// The same address in account or server records and in captured traffic.
+    static func accountAndCapture(_ db: Database, _ add: Add) throws {
+        let subjects = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT s.ip, s.document FROM subject_ip s
+                WHERE s.address_class IN ('global', 'documentation')
+                    AND EXISTS (SELECT 1 FROM observation WHERE ip = s.ip AND kind = 'access')
+                    AND EXISTS (SELECT 1 FROM observation WHERE ip = s.ip AND kind IN ('flow', 'name'))
+                ORDER BY s.sort_key, s.ip
+                """)
+        let decoder = JSONDecoder()
+        while let row = try subjects.next() {
+            let ip: String = row["ip"]
+            let document: String = row["document"]
+            let subject = try decoder.decode(SubjectIP.self, from: Data(document.utf8))
             let access = try Row.fetchAll(db, sql: CaseStore.eventSelect + " WHERE o.ip = ? AND o.kind = 'access' ORDER BY " + CaseStore.eventOrder + " LIMIT 10", arguments: [ip]).map { try StoredEvent(row: $0) }
             let traffic = try Row.fetchAll(db, sql: CaseStore.eventSelect + " WHERE o.ip = ? AND o.kind IN ('flow', 'name') ORDER BY " + CaseStore.eventOrder + " LIMIT 10", arguments: [ip]).map { try StoredEvent(row: $0) }
             let names = subject.reachedAs.map { " (reached as \($0.prefix(3).joined(separator: ", ")))" } ?? ""
@@ -76,92 +126,165 @@ enum Rules {
                     + "and in captured traffic\(names) (e.g. \(traffic.first?.locator.description ?? "")).",
                 [ip], access.map(\.locator) + traffic.map(\.locator))
         }
-        return found
     }
 
-    static func changeAfterLogin(_ account: String, _ events: [StoredEvent], _ add: (String, Finding.Severity, String, [String], [Locator]) -> Void) {
-        // One finding per login and change (action and time), however many files record it.
+    /// One account's events, in time order, through the per-account rules.
+    struct AccountPass {
+        let account: String
+        init(account: String) { self.account = account }
+
+        // change_after_login: the latest login overall and per session; logins and changes grouped.
+        var lastLogin: StoredEvent?
+        var loginBySession: [String: StoredEvent] = [:]
+        var sessionLast: [String: Int64] = [:]
         var groups: [String: (login: StoredEvent, changes: [StoredEvent])] = [:]
         var order: [String] = []
-        for (i, change) in events.enumerated() {
-            guard changeActions[change.action] != nil, let changeTime = change.timeKey else { continue }
-            // The latest login of the change's own session, else the latest login before it.
-            let isLogin = { (e: StoredEvent) in loginActions.contains(e.action) && e.ip != nil }
-            guard let login = events[..<i].last(where: { isLogin($0) && $0.session == change.session }) ?? events[..<i].last(where: isLogin),
-                let loginTime = login.timeKey, changeTime - loginTime <= changeWindow
-            else { continue }
-            let key = "\(login.id) \(change.action) \(changeTime)"
-            if groups[key] == nil { order.append(key) }
-            groups[key, default: (login, [])].changes.append(change)
-        }
-        for key in order {
-            guard let (login, changes) = groups[key], let change = changes.first(where: { $0.ip != nil }) ?? changes.first,
-                let what = changeActions[change.action], let loginTime = login.timeKey, let changeTime = change.timeKey
-            else { continue }
-            let minutes = (changeTime - loginTime) / 60_000_000_000
-            let changeFrom = change.ip.map { " from \($0)" } ?? ""
-            let records = changes.count > 1 ? " (recorded in \(changes.count) places)" : ""
-            add("change_after_login", .high,
-                "On \(account), a login from \(login.ip ?? "?") at \(login.timeUTC ?? "?") was followed \(minutes) minute(s) later by \(what)\(changeFrom) at \(change.timeUTC ?? "?")\(records).",
-                ([login.ip] + changes.map(\.ip)).compactMap { $0 }, [login.locator] + changes.map(\.locator))
-        }
-    }
 
-    static func newAccess(_ account: String, _ events: [StoredEvent], _ byIP: [String: SubjectIP], _ add: (String, Finding.Severity, String, [String], [Locator]) -> Void) {
-        guard let firstSession = events.first?.session else { return }
+        // new_access: the account's first session, and the networks and countries seen so far.
+        var firstSession: String?
         var asns: Set<UInt32> = []
         var countries: Set<String> = []
         var reported: Set<String> = []
-        for event in events {
-            guard let ip = event.ip else { continue }
-            let answers = byIP[ip]?.enrichment ?? []
-            let eventASNs = Set(answers.compactMap(\.asn))
-            let eventCountries = Set(answers.compactMap(\.countryCode))
-            defer {
+        var newAccess: [(String, [String], [Locator])] = []
+
+        // simultaneous_sessions: the sessions still running, each with its first event and countries.
+        struct Span {
+            var first: StoredEvent
+            var last: Int64
+            var countries: [String: String]
+        }
+        var spans: [String: Span] = [:]
+        var consumed = 0
+
+        mutating func consume(_ event: StoredEvent, countries eventCountryList: [String], asns eventASNList: [UInt32], _ db: Database) throws {
+            guard let time = event.timeKey else { return }
+            // A change, set against the latest login of its own session, else the latest login.
+            if changeActions[event.action] != nil {
+                if let login = event.session.flatMap({ loginBySession[$0] }) ?? lastLogin, let loginTime = login.timeKey,
+                    time - loginTime <= changeWindow
+                {
+                    // One finding per login and change (action and time), however many files record it.
+                    let key = "\(login.id) \(event.action) \(time)"
+                    if groups[key] == nil { order.append(key) }
+                    groups[key, default: (login, [])].changes.append(event)
+                }
+            }
+            if loginActions.contains(event.action), event.ip != nil {
+                lastLogin = event
+                if let session = event.session { loginBySession[session] = event }
+            }
+
+            if firstSession == nil { firstSession = event.session }
+            if let ip = event.ip {
+                let eventASNs = Set(eventASNList)
+                let eventCountries = Set(eventCountryList)
+                // The first session is the account's baseline; later ones are compared with it.
+                if event.session != firstSession, loginActions.contains(event.action) || event.action == "session_active",
+                    !reported.contains(ip)
+                {
+                    var new: [String] = []
+                    if event.novel.contains("network") { new.append("network (/24 or /48)") }
+                    let newASNs = eventASNs.subtracting(asns)
+                    if !asns.isEmpty, !newASNs.isEmpty { new.append(newASNs.sorted().map { "AS\($0)" }.joined(separator: ", ")) }
+                    let newCountries = eventCountries.subtracting(countries)
+                    if !countries.isEmpty, !newCountries.isEmpty { new.append("country " + newCountries.sorted().joined(separator: ", ")) }
+                    if !new.isEmpty {
+                        reported.insert(ip)
+                        newAccess.append((
+                            "On \(account), \(event.action.replacingOccurrences(of: "_", with: " ")) from \(ip) at \(event.timeUTC ?? "?"): new for the account in these records: \(new.joined(separator: ", ")).",
+                            [ip], [event.locator]))
+                    }
+                }
                 asns.formUnion(eventASNs)
                 countries.formUnion(eventCountries)
             }
-            // The first session is the account's baseline; later ones are compared with it.
-            guard event.session != firstSession, loginActions.contains(event.action) || event.action == "session_active",
-                !reported.contains(ip)
-            else { continue }
-            var new: [String] = []
-            if event.novel.contains("network") { new.append("network (/24 or /48)") }
-            let newASNs = eventASNs.subtracting(asns)
-            if !asns.isEmpty, !newASNs.isEmpty { new.append(newASNs.sorted().map { "AS\($0)" }.joined(separator: ", ")) }
-            let newCountries = eventCountries.subtracting(countries)
-            if !countries.isEmpty, !newCountries.isEmpty { new.append("country " + newCountries.sorted().joined(separator: ", ")) }
-            guard !new.isEmpty else { continue }
-            reported.insert(ip)
-            add("new_access", .medium,
-                "On \(account), \(event.action.replacingOccurrences(of: "_", with: " ")) from \(ip) at \(event.timeUTC ?? "?"): new for the account in these records: \(new.joined(separator: ", ")).",
-                [ip], [event.locator])
+
+            if let session = event.session {
+                sessionLast[session] = time
+                if let ip = event.ip {
+                    var span = spans[session] ?? Span(first: event, last: time, countries: [:])
+                    span.last = max(span.last, time)
+                    for country in eventCountryList where span.countries[country] == nil { span.countries[country] = ip }
+                    spans[session] = span
+                }
+            }
+            consumed += 1
+            if consumed % 4096 == 0 { try forgetIdle(before: time - changeWindow, db) }
+        }
+
+        /// Sessions idle for longer than the change window: their logins can no longer explain a
+        /// change, and their spans are complete (written out when they have a country).
+        mutating func forgetIdle(before limit: Int64, _ db: Database) throws {
+            for (session, last) in sessionLast where last < limit {
+                sessionLast[session] = nil
+                loginBySession[session] = nil
+                if let span = spans.removeValue(forKey: session) { try Self.store(session, span, db) }
+            }
+        }
+
+        /// A session's span into the temporary table (a session seen again later extends its row).
+        static func store(_ session: String, _ span: Span, _ db: Database) throws {
+            guard !span.countries.isEmpty else { return }
+            try db.execute(
+                sql: """
+                    INSERT INTO rule_span (session, first_key, first_utc, first_locator, last_key) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (session) DO UPDATE SET last_key = max(last_key, excluded.last_key)
+                    """,
+                arguments: [session, span.first.timeKey ?? 0, span.first.timeUTC, span.first.locator.jsonText, span.last])
+            for (country, ip) in span.countries {
+                try db.execute(sql: "INSERT OR IGNORE INTO rule_span_country (session, country, ip) VALUES (?, ?, ?)", arguments: [session, country, ip])
+            }
+        }
+
+        mutating func finish(_ db: Database, _ add: Add) throws {
+            for key in order {
+                guard let (login, changes) = groups[key], let change = changes.first(where: { $0.ip != nil }) ?? changes.first,
+                    let what = changeActions[change.action], let loginTime = login.timeKey, let changeTime = change.timeKey
+                else { continue }
+                let minutes = (changeTime - loginTime) / 60_000_000_000
+                let changeFrom = change.ip.map { " from \($0)" } ?? ""
+                let records = changes.count > 1 ? " (recorded in \(changes.count) places)" : ""
+                add("change_after_login", .high,
+                    "On \(account), a login from \(login.ip ?? "?") at \(login.timeUTC ?? "?") was followed \(minutes) minute(s) later by \(what)\(changeFrom) at \(change.timeUTC ?? "?")\(records).",
+                    ([login.ip] + changes.map(\.ip)).compactMap { $0 }, [login.locator] + changes.map(\.locator))
+            }
+            for (statement, ips, locators) in newAccess { add("new_access", .medium, statement, ips, locators) }
+            for (session, span) in spans { try Self.store(session, span, db) }
+            try Rules.simultaneous(account, db, add)
+            try db.execute(sql: "DELETE FROM rule_span; DELETE FROM rule_span_country")
         }
     }
 
-    static func simultaneous(_ account: String, _ events: [StoredEvent], _ byIP: [String: SubjectIP], _ add: (String, Finding.Severity, String, [String], [Locator]) -> Void) {
-        struct Span { var session: String; var first: StoredEvent; var last: Int64; var countries: [String: String] }
-        var spans: [String: Span] = [:]
-        for event in events {
-            guard let session = event.session, let time = event.timeKey, let ip = event.ip else { continue }
-            var span = spans[session] ?? Span(session: session, first: event, last: time, countries: [:])
-            span.last = max(span.last, time)
-            for country in (byIP[ip]?.enrichment ?? []).compactMap(\.countryCode) where span.countries[country] == nil { span.countries[country] = ip }
-            spans[session] = span
+    /// Two sessions of the account overlapping in time (the later one starting before the
+    /// earlier one's last event) from addresses in different countries.
+    static func simultaneous(_ account: String, _ db: Database, _ add: Add) throws {
+        let pairs = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT a.session AS a_session, a.first_locator AS a_locator, b.session AS b_session, b.first_utc AS b_utc,
+                    b.first_locator AS b_locator
+                FROM rule_span a JOIN rule_span b ON b.first_key BETWEEN a.first_key AND a.last_key
+                    AND (b.first_key > a.first_key OR b.session > a.session)
+                ORDER BY a.first_key, a.session, b.first_key, b.session
+                """)
+        let decoder = JSONDecoder()
+        func countries(_ session: String) throws -> [(String, String)] {
+            try Row.fetchAll(db, sql: "SELECT country, ip FROM rule_span_country WHERE session = ? ORDER BY country", arguments: [session])
+                .map { ($0["country"], $0["ip"]) }
         }
-        let ordered = spans.values.sorted { ($0.first.timeKey ?? 0) < ($1.first.timeKey ?? 0) }
-        for i in ordered.indices {
-            for j in ordered.indices where j > i {
-                let a = ordered[i], b = ordered[j]
-                guard (b.first.timeKey ?? 0) <= a.last else { break }
-                guard let (countryA, ipA) = a.countries.sorted(by: { $0.key < $1.key }).first,
-                    let (countryB, ipB) = b.countries.sorted(by: { $0.key < $1.key }).first(where: { $0.key != countryA })
-                else { continue }
-                add("simultaneous_sessions", .medium,
-                    "On \(account), session \(a.session) from \(ipA) (\(countryA)) and session \(b.session) from \(ipB) (\(countryB)) were active at the same time (from \(b.first.timeUTC ?? "?")). "
-                        + "Two places at once can mean two people, or one person behind a VPN or relay.",
-                    [ipA, ipB], [a.first.locator, b.first.locator])
-            }
+        while let row = try pairs.next() {
+            let a: String = row["a_session"]
+            let b: String = row["b_session"]
+            guard let (countryA, ipA) = try countries(a).first, let (countryB, ipB) = try countries(b).first(where: { $0.0 != countryA })
+            else { continue }
+            let locatorA: String = row["a_locator"]
+            let locatorB: String = row["b_locator"]
+            let startB: String? = row["b_utc"]
+            add("simultaneous_sessions", .medium,
+                "On \(account), session \(a) from \(ipA) (\(countryA)) and session \(b) from \(ipB) (\(countryB)) were active at the same time (from \(startB ?? "?")). "
+                    + "Two places at once can mean two people, or one person behind a VPN or relay.",
+                [ipA, ipB],
+                [try decoder.decode(Locator.self, from: Data(locatorA.utf8)), try decoder.decode(Locator.self, from: Data(locatorB.utf8))])
         }
     }
 }

@@ -20,17 +20,49 @@ enum Sessions {
         var tokens: Set<String>
     }
 
+    /// One account's state: its open sessions and how many it has had. What it has shown before
+    /// (addresses, networks, devices, user agents) is in ``Ledger``.
     struct Seen {
-        var addresses: Set<String> = []
-        var networks: Set<String> = []
-        var devices: Set<String> = []
-        var userAgents: Set<String> = []
         var sessions: [Open] = []
         var count = 0
     }
 
+    /// Values an account has already shown, for novelty marks: a set in memory up to
+    /// ``memoryLimit`` values, then a temporary table, so an account with millions of addresses
+    /// costs disk, not memory.
+    struct Ledger {
+        static let memoryLimit = 100_000
+        var memory: Set<String> = []
+        var spilled = false
+
+        /// True the first time `value` of `kind` is offered since the last ``reset(_:)``.
+        mutating func first(_ kind: String, _ value: String, _ db: Database) throws -> Bool {
+            let key = kind + "\u{0}" + value
+            if !spilled {
+                if memory.count < Self.memoryLimit { return memory.insert(key).inserted }
+                if memory.contains(key) { return false }
+                try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS novelty (value TEXT PRIMARY KEY) WITHOUT ROWID")
+                let insert = try db.cachedStatement(sql: "INSERT INTO novelty (value) VALUES (?)")
+                for known in memory { try insert.execute(arguments: [known]) }
+                memory = []
+                spilled = true
+            }
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO novelty (value) VALUES (?)").execute(arguments: [key])
+            return db.changesCount > 0
+        }
+
+        mutating func reset(_ db: Database) throws {
+            memory = []
+            if spilled { try db.execute(sql: "DELETE FROM novelty") }
+            spilled = false
+        }
+    }
+
+    /// Marks every dated observation. The observations are read account by account (each in
+    /// time order), so only one account's open sessions are held at a time.
     static func mark(_ db: Database) throws {
         try db.execute(sql: "DELETE FROM observation_mark")
+        // The account key, as SQL writes it, orders the pass; the same text is built below.
         let rows = try Row.fetchCursor(
             db,
             sql: """
@@ -40,9 +72,12 @@ enum Sessions {
                 FROM observation o
                 LEFT JOIN user_agent ua ON ua.id = o.user_agent_id
                 WHERE o.time_key IS NOT NULL
-                ORDER BY o.time_key, o.id
+                ORDER BY o.format || ': ' || coalesce(o.account, 'the exported account'), o.time_key, o.id
                 """)
-        var accounts: [String: Seen] = [:]
+        var currentKey: String? = nil
+        var seen = Seen()
+        var ledger = Ledger()
+        defer { try? db.execute(sql: "DROP TABLE IF EXISTS temp.novelty") }
         let insert = try db.makeStatement(
             sql: "INSERT INTO observation_mark (observation_id, account_key, session, novel) VALUES (?, ?, ?, ?)")
         while let row = try rows.next() {
@@ -52,7 +87,12 @@ enum Sessions {
             let format: String = row["format"]
             // Exports of one account do not repeat its name per record; a case holds one victim's
             // exports, so every such record of a format is that account's (split exports too).
-            let key = account.map { "\(format): \($0)" } ?? "\(format): the exported account"
+            let key = format + ": " + (account ?? "the exported account")
+            if key != currentKey {
+                currentKey = key
+                seen = Seen()
+                try ledger.reset(db)
+            }
             let ip: String? = row["ip"]
             let userAgent: String? = row["user_agent"]
             // Device and cookie come out of the stored fields in SQL: no JSON decoding per record.
@@ -63,19 +103,16 @@ enum Sessions {
             var tokens = Set([cookie, deviceField].compactMap { $0 }.filter { !$0.isEmpty })
             if let userAgent, !userAgent.isEmpty { tokens.insert("ua:" + userAgent) }
 
-            var seen = accounts[key] ?? Seen()
             var novel: [String] = []
             if let ip, let address = IPAddress(ip) {
-                if seen.addresses.insert(ip).inserted { novel.append("address") }
+                if try ledger.first("a", ip, db) { novel.append("address") }
                 let prefix = address.family == .v4 ? 24 : 48
-                if let network = IPNetwork(containing: address, prefixLength: prefix),
-                    seen.networks.insert(network.description).inserted
-                {
+                if let network = IPNetwork(containing: address, prefixLength: prefix), try ledger.first("n", network.description, db) {
                     novel.append("network")
                 }
             }
-            if let device, !device.isEmpty, seen.devices.insert(device).inserted { novel.append("device") }
-            if let userAgent, !userAgent.isEmpty, seen.userAgents.insert(userAgent).inserted { novel.append("user_agent") }
+            if let device, !device.isEmpty, try ledger.first("d", device, db) { novel.append("device") }
+            if let userAgent, !userAgent.isEmpty, try ledger.first("u", userAgent, db) { novel.append("user_agent") }
 
             let match = seen.sessions.lastIndex { open in
                 time - open.last <= gap && (ip.map(open.addresses.contains) == true || !open.tokens.isDisjoint(with: tokens))
@@ -93,7 +130,6 @@ enum Sessions {
                 // Sessions idle for longer than the gap cannot be joined again.
                 seen.sessions.removeAll { time - $0.last > gap }
             }
-            accounts[key] = seen
             try insert.execute(arguments: [id, key, session, novel.joined(separator: ",")])
         }
     }
