@@ -163,6 +163,19 @@ extension CaseStore {
         }
     }
 
+    /// Every account name the records give, and every account key the analysis grouped them
+    /// under (`format: name`), once each.
+    public func accountNames() throws(CaseError) -> Set<String> {
+        try read { db in
+            try String.fetchSet(
+                db,
+                sql: """
+                    SELECT DISTINCT account FROM observation WHERE account IS NOT NULL AND account != ''
+                    UNION SELECT DISTINCT account_key FROM observation_mark WHERE account_key != ''
+                    """)
+        }
+    }
+
     /// Observations of one address, in time order.
     public func events(ip: String, limit: Int? = nil) throws(CaseError) -> [StoredEvent] {
         try read { db in

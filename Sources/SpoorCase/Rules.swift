@@ -30,7 +30,8 @@ enum Rules {
     /// recent session, the account's networks and countries so far, sessions active now);
     /// sessions with a country go to a temporary table where overlaps are found in SQL. So the
     /// memory taken does not grow with the number of records.
-    static func findings(_ db: Database, numberingFrom first: Int) throws -> [Finding] {
+    /// `forgetEvery`: how many events pass between looks for idle sessions to forget.
+    static func findings(_ db: Database, numberingFrom first: Int, forgetEvery: Int = 4096) throws -> [Finding] {
         var found: [Finding] = []
         func add(_ rule: String, _ severity: Finding.Severity, _ statement: String, _ ips: [String], _ locators: [Locator]) {
             found.append(Finding(
@@ -60,7 +61,7 @@ enum Rules {
             let account = event.accountKey ?? ""
             if pass?.account != account {
                 try pass?.finish(db, add)
-                pass = AccountPass(account: account)
+                pass = AccountPass(account: account, forgetEvery: forgetEvery)
             }
             let countries: String? = row["subject_countries"]
             let asns: String? = row["subject_asns"]
@@ -131,7 +132,11 @@ enum Rules {
     /// One account's events, in time order, through the per-account rules.
     struct AccountPass {
         let account: String
-        init(account: String) { self.account = account }
+        let forgetEvery: Int
+        init(account: String, forgetEvery: Int) {
+            self.account = account
+            self.forgetEvery = max(1, forgetEvery)
+        }
 
         // change_after_login: the latest login overall and per session; logins and changes grouped.
         var lastLogin: StoredEvent?
@@ -209,7 +214,7 @@ enum Rules {
                 }
             }
             consumed += 1
-            if consumed % 4096 == 0 { try forgetIdle(before: time - changeWindow, db) }
+            if consumed % forgetEvery == 0 { try forgetIdle(before: time - changeWindow, db) }
         }
 
         /// Sessions idle for longer than the change window: their logins can no longer explain a

@@ -32,14 +32,16 @@ enum Sessions {
     /// costs disk, not memory.
     struct Ledger {
         static let memoryLimit = 100_000
+        let limit: Int
         var memory: Set<String> = []
         var spilled = false
 
         /// True the first time `value` of `kind` is offered since the last ``reset(_:)``.
         mutating func first(_ kind: String, _ value: String, _ db: Database) throws -> Bool {
-            let key = kind + "\u{0}" + value
+            // The kind is one letter, so `kind:value` is unambiguous (SQLite text stops at a NUL).
+            let key = kind + ":" + value
             if !spilled {
-                if memory.count < Self.memoryLimit { return memory.insert(key).inserted }
+                if memory.count < limit { return memory.insert(key).inserted }
                 if memory.contains(key) { return false }
                 try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS novelty (value TEXT PRIMARY KEY) WITHOUT ROWID")
                 let insert = try db.cachedStatement(sql: "INSERT INTO novelty (value) VALUES (?)")
@@ -60,7 +62,8 @@ enum Sessions {
 
     /// Marks every dated observation. The observations are read account by account (each in
     /// time order), so only one account's open sessions are held at a time.
-    static func mark(_ db: Database) throws {
+    /// `memoryLimit`: values per account held in memory before the ledger moves to disk.
+    static func mark(_ db: Database, memoryLimit: Int = Ledger.memoryLimit) throws {
         try db.execute(sql: "DELETE FROM observation_mark")
         // The account key, as SQL writes it, orders the pass; the same text is built below.
         let rows = try Row.fetchCursor(
@@ -76,7 +79,7 @@ enum Sessions {
                 """)
         var currentKey: String? = nil
         var seen = Seen()
-        var ledger = Ledger()
+        var ledger = Ledger(limit: memoryLimit)
         defer { try? db.execute(sql: "DROP TABLE IF EXISTS temp.novelty") }
         let insert = try db.makeStatement(
             sql: "INSERT INTO observation_mark (observation_id, account_key, session, novel) VALUES (?, ?, ?, ?)")

@@ -55,7 +55,8 @@ public enum Annex {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let templates = try options.templates ?? ReportTemplates.bundled()
         var document = try FindingsDocument.build(from: store, generatedAt: options.generatedAt)
-        let redaction = options.redact ? try Redaction(key: try store.redactionKey(), store: store, document: document) : nil
+        let redaction = options.redact ? try Redaction(key: try store.redactionKey(), store: store, findings: document.findings) : nil
+        let named = Set(document.findings.flatMap { $0.addresses.map(\.description) })
         if let redaction { document = redaction.document(document) }
         let renderer = try PDFRenderer.resolve(options.pdf)
 
@@ -67,8 +68,32 @@ public enum Annex {
             files.append(Manifest.File(name: name, bytes: bytes.count, sha256: sha256Hex(bytes)))
             paths.append(path(name))
         }
-        try put("findings.json", try document.encoded())
-        let html = try HTMLReport.render(document, store: store, templates: templates, redaction: redaction, pdf: renderer != nil)
+        func finish(_ file: inout HashingFile, _ name: String) throws {
+            files.append(try file.finish(name: name))
+            paths.append(path(name))
+        }
+
+        // findings.json and subjects.csv in one pass over the subjects, one at a time; the page
+        // gets an overview (counts, the addresses it details, the reference data they cite).
+        var findingsFile = try HashingFile(path: path("findings.json"))
+        findingsFile.write(try document.opening())
+        var subjectsFile = try HashingFile(path: path("subjects.csv"))
+        subjectsFile.write(SubjectRows.header)
+        var writer = SubjectWriter(redaction: redaction)
+        var overview = SubjectOverview(named: named)
+        try store.forEachSubject { original, records in
+            let shown = redaction?.subject(original) ?? original
+            try writer.write(shown, records: records, to: &findingsFile)
+            subjectsFile.write(SubjectRows.csvLine(shown))
+            try subjectsFile.flushIfFull()
+            overview.note(original, shown: shown)
+        }
+        findingsFile.write(FindingsDocument.closing(empty: writer.isEmpty))
+        try finish(&findingsFile, "findings.json")
+        try finish(&subjectsFile, "subjects.csv")
+
+        let html = try HTMLReport.render(
+            document, overview: overview, store: store, templates: templates, redaction: redaction, pdf: renderer != nil)
         try put("report.html", Data(html.utf8))
 
         // The record tables stream to disk, hashed as they go: their size is the evidence's.
@@ -78,8 +103,7 @@ public enum Annex {
             events.write(EventRows.csvLine(redaction?.event(event) ?? event))
             try events.flushIfFull()
         }
-        files.append(try events.finish(name: "events.csv"))
-        paths.append(path("events.csv"))
+        try finish(&events, "events.csv")
 
         var flowFile = try HashingFile(path: path("flows.csv"))
         var flows = FlowRowWriter(style: .csv)
@@ -98,13 +122,8 @@ public enum Annex {
             }
         }
         flowFile.write(bytes: flows.bytes)
-        files.append(try flowFile.finish(name: "flows.csv"))
-        paths.append(path("flows.csv"))
-
-        var subjects = SubjectRows.header
-        for subject in document.subjects { subjects += SubjectRows.csvLine(subject.subject) }
-        try put("subjects.csv", Data(subjects.utf8))
-        try put("indicators.stix.json", Data(try IndicatorExporter.stix(matchedIndicators(document), generatedAt: options.generatedAt).utf8))
+        try finish(&flowFile, "flows.csv")
+        try put("indicators.stix.json", Data(try IndicatorExporter.stix(matchedIndicators(overview.indicators), generatedAt: options.generatedAt).utf8))
 
         var printed: PDFRenderer.Renderer? = nil
         let pdfPath = path(pdfName)
@@ -138,18 +157,15 @@ public enum Annex {
     }
 
     /// Every indicator the evidence matched, once, with the provenance the analysis recorded.
-    static func matchedIndicators(_ document: FindingsDocument) -> [IndicatorRecord] {
-        var seen: [String: IndicatorRecord] = [:]
-        for subject in document.subjects {
-            for hit in subject.subject.indicatorHits {
-                guard let type = IndicatorType(rawValue: hit.type),
-                    case .success(let (indicator, _)) = Indicator.parse(hit.value, type: type)
-                else { continue }
-                let key = hit.type + " " + hit.value
-                if seen[key] == nil { seen[key] = IndicatorRecord(id: Int64(seen.count + 1), indicator: indicator, provenance: hit.provenance) }
-            }
+    static func matchedIndicators(_ hits: [String: IndicatorHit]) -> [IndicatorRecord] {
+        var records: [IndicatorRecord] = []
+        for key in hits.keys.sorted() {
+            guard let hit = hits[key], let type = IndicatorType(rawValue: hit.type),
+                case .success(let (indicator, _)) = Indicator.parse(hit.value, type: type)
+            else { continue }
+            records.append(IndicatorRecord(id: Int64(records.count + 1), indicator: indicator, provenance: hit.provenance))
         }
-        return seen.values.sorted { ($0.indicator.type.rawValue, $0.indicator.value) < ($1.indicator.type.rawValue, $1.indicator.value) }
+        return records.sorted { ($0.indicator.type.rawValue, $0.indicator.value) < ($1.indicator.type.rawValue, $1.indicator.value) }
     }
 }
 

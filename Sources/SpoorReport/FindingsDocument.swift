@@ -35,45 +35,29 @@ public struct FindingsDocument: Codable, Sendable {
     /// True in an annex written with `--redact` (absent otherwise).
     public var redacted: Bool?
 
-    /// Reads everything a report needs from the case.
+    /// Reads everything but the subjects from the case; the annex streams those in after
+    /// ``opening()`` (see ``SubjectWriter``), since a case can hold millions of addresses.
     public static func build(from store: CaseStore, generatedAt: String) throws -> FindingsDocument {
         let analysis = try store.lastAnalysis()
-        var subjects: [Subject] = []
-        for subject in try store.subjects() {
-            var groups: [String: RecordGroup] = [:]
-            var order: [String] = []
-            for event in try store.events(ip: subject.ip) {
-                let l = event.locator
-                let key = l.evidenceSHA256 + "\u{0}" + l.path + "\u{0}" + (l.member ?? "")
-                let kind: String = switch l.position {
-                case .line: "line"
-                case .row: "row"
-                case .packet: "packet"
-                case .jsonPointer: "json_pointer"
-                }
-                if groups[key] == nil {
-                    order.append(key)
-                    groups[key] = RecordGroup(sha256: l.evidenceSHA256, path: l.path, member: l.member, kind: kind, positions: [])
-                }
-                if case .jsonPointer(let pointer) = l.position {
-                    let existing = groups[key]?.pointers ?? []
-                    groups[key]?.pointers = existing + [pointer]
-                } else if let n = l.ordinal {
-                    groups[key]?.positions.append(n)
-                }
-            }
-            let sorted = order.compactMap { groups[$0] }.sorted { ($0.path, $0.member ?? "") < ($1.path, $1.member ?? "") }
-                .map { group -> RecordGroup in
-                    var g = group
-                    g.positions.sort()
-                    return g
-                }
-            subjects.append(Subject(subject: subject, supportingRecords: sorted))
-        }
         return FindingsDocument(
             generatedAt: generatedAt, case: try store.metadata(), evidence: try store.evidenceInventory(),
-            analysis: analysis, findings: analysis?.findings ?? [], subjects: subjects)
+            analysis: analysis, findings: analysis?.findings ?? [], subjects: [])
     }
+
+    /// The document's text up to and including `"subjects" : [`: the subjects are its last key
+    /// in sorted order, so they can follow one by one and `closing` ends the file.
+    func opening() throws -> String {
+        var header = self
+        header.subjects = []
+        let text = String(decoding: try header.encoded(), as: UTF8.self)
+        // Quotes inside values are escaped, so this text can only be the key.
+        guard let key = text.range(of: "\"subjects\" : [", options: .backwards) else {
+            throw CocoaError(.coderInvalidValue, userInfo: [NSLocalizedDescriptionKey: "findings.json: no subjects key in the encoder's output"])
+        }
+        return String(text[..<key.upperBound])
+    }
+
+    static func closing(empty: Bool) -> String { empty ? "\n\n  ]\n}" : "\n  ]\n}" }
 
     /// Reads a `findings.json` back.
     public static func decode(_ data: Data) throws -> FindingsDocument {

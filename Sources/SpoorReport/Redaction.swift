@@ -25,27 +25,16 @@ public struct Redaction {
     public let kept: Set<String>
     /// Account names and keys, longest first, replaced as whole words in free text.
     let accounts: [String]
-    /// Pseudonym → original, for the addresses the report must still look up.
-    private(set) var originals: [String: String] = [:]
-
-    public init(key: [UInt8], store: CaseStore, document: FindingsDocument) throws {
+    /// `findings`: the analysis's findings, whose addresses (but for `account_and_capture`
+    /// alone) are kept; an address an indicator covers always has an `indicator_match` finding.
+    public init(key: [UInt8], store: CaseStore, findings: [Finding]) throws {
         self.key = SymmetricKey(data: key)
         var kept: Set<String> = []
-        for finding in document.findings where finding.rule != "account_and_capture" {
+        for finding in findings where finding.rule != "account_and_capture" {
             for address in finding.addresses { kept.insert(address.description) }
         }
-        for entry in document.subjects where !entry.subject.indicatorHits.isEmpty { kept.insert(entry.subject.ip) }
         self.kept = kept
-        var accounts: Set<String> = []
-        for entry in document.subjects { accounts.formUnion(entry.subject.accounts) }
-        try store.forEachEvent { event in
-            if let a = event.account, !a.isEmpty { accounts.insert(a) }
-            if let a = event.accountKey, !a.isEmpty { accounts.insert(a) }
-        }
-        self.accounts = accounts.sorted { ($0.count, $0) > ($1.count, $1) }
-        for entry in document.subjects where !kept.contains(entry.subject.ip) {
-            originals[pseudonym("ip", entry.subject.ip)] = entry.subject.ip
-        }
+        self.accounts = try store.accountNames().sorted { ($0.count, $0) > ($1.count, $1) }
     }
 
     public func pseudonym(_ kind: String, _ value: String) -> String {
@@ -55,9 +44,6 @@ public struct Redaction {
 
     /// The address as the redacted annex writes it.
     public func address(_ ip: String) -> String { kept.contains(ip) ? ip : pseudonym("ip", ip) }
-
-    /// The address a pseudonym stands for, when the report needs the real one to look records up.
-    func original(_ shown: String) -> String { originals[shown] ?? shown }
 
     func account(_ name: String) -> String { pseudonym("account", name) }
 
@@ -192,22 +178,12 @@ public struct Redaction {
         return r
     }
 
-    /// The whole findings document, redacted.
+    /// The findings document, redacted (its subjects are redacted one by one as they are written).
     func document(_ d: FindingsDocument) -> FindingsDocument {
         var r = d
         r.evidence = d.evidence.map(evidence)
         r.findings = d.findings.map(finding)
         r.analysis?.findings = r.findings
-        r.subjects = d.subjects.map { entry in
-            FindingsDocument.Subject(
-                subject: subject(entry.subject),
-                supportingRecords: entry.supportingRecords.map { group in
-                    var g = group
-                    g.path = path(group.path)
-                    g.member = group.member.map(text)
-                    return g
-                })
-        }
         r.redacted = true
         return r
     }

@@ -14,7 +14,8 @@ enum ReportView {
     static let locatorsPerFinding = 10
 
     static func build(
-        _ document: FindingsDocument, store: CaseStore, timeline: Timeline, pdfRequested: Bool, redaction: Redaction?
+        _ document: FindingsDocument, overview: SubjectOverview, store: CaseStore, timeline: Timeline, pdfRequested: Bool,
+        redaction: Redaction?
     ) throws -> [String: Any] {
         let c = document.case
         var view: [String: Any] = [
@@ -24,7 +25,7 @@ enum ReportView {
             "spoorVersion": document.spoorVersion,
             "analysed": document.analysis != nil,
             "findingCount": document.findings.count,
-            "addressCount": document.subjects.count,
+            "addressCount": overview.count,
             "evidenceCount": document.evidence.count,
             "redacted": redaction != nil,
             "pdf": pdfRequested,
@@ -56,8 +57,12 @@ enum ReportView {
         view["timelineHasUnplaced"] = timeline.unplaced > 0
         view["timelineMarked"] = timeline.markers.count
 
-        view["addresses"] = try document.subjects.map { try addressView($0.subject, store: store, redaction: redaction) }
-        view["hasAddresses"] = !document.subjects.isEmpty
+        let detailed = overview.detailed
+        view["addresses"] = try detailed.map { try addressView($0, store: store, redaction: redaction) }
+        view["hasAddresses"] = overview.count > 0
+        view["addressesShown"] = detailed.count
+        view["addressesOmitted"] = overview.omitted
+        view["hasAddressesOmitted"] = overview.omitted > 0
 
         let (unaddressed, unaddressedTotal) = try store.eventsWithoutAddress(limit: 200)
         view["unaddressed"] = unaddressed.map { original -> [String: Any] in
@@ -98,19 +103,8 @@ enum ReportView {
                 ] as [String: Any]
             }
         }
-        var registries: [String: [String: Any]] = [:]
-        var warninglists: [String: [String: Any]] = [:]
-        for entry in document.subjects {
-            for r in entry.subject.registry ?? [] {
-                registries[r.source.sha256] = [
-                    "registryFile": SafeText.excerpt(r.source.fileName, limit: 120), "registrySHA256": r.source.sha256,
-                    "registryFormat": r.source.format, "registryAsOf": r.source.asOf,
-                ]
-            }
-            for w in entry.subject.warninglists ?? [] {
-                warninglists[w.name + "\u{0}" + w.version] = ["listName": SafeText.excerpt(w.name, limit: 160), "listVersion": w.version]
-            }
-        }
+        let registries = overview.registries
+        let warninglists = overview.warninglists
         view["registries"] = registries.keys.sorted().compactMap { registries[$0] }
         view["warninglists"] = warninglists.keys.sorted().compactMap { warninglists[$0] }
         view["noReferenceData"] =
@@ -157,7 +151,10 @@ enum ReportView {
         return String(SafeText.excerpt(text, limit: 90).filter { $0.isLetter || $0.isNumber || allowed.contains($0) })
     }
 
-    static func addressView(_ s: SubjectIP, store: CaseStore, redaction: Redaction?) throws -> [String: Any] {
+    /// One address in detail; `original` as the case holds it (its records are looked up by it),
+    /// shown redacted when the annex is.
+    static func addressView(_ original: SubjectIP, store: CaseStore, redaction: Redaction?) throws -> [String: Any] {
+        let s = redaction?.subject(original) ?? original
         var view: [String: Any] = [
             "ip": s.ip, "anchor": "ip-" + s.ip.map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined(),
             "addressClass": s.addressClass.rawValue, "occurrences": s.occurrences, "records": s.records,
@@ -215,7 +212,7 @@ enum ReportView {
             }
             return h
         }
-        let events = try store.events(ip: redaction?.original(s.ip) ?? s.ip, limit: quotedRecordsPerAddress)
+        let events = try store.events(ip: original.ip, limit: quotedRecordsPerAddress)
         view["events"] = events.map { eventView(redaction?.event($0) ?? $0) }
         view["eventsMore"] = max(0, s.records - events.count)
         view["hasEventsMore"] = s.records > events.count

@@ -164,7 +164,7 @@ import Testing
         let out = try Fixtures.temporaryDirectory().path
         let written = try Annex.write(store: store, to: out, options: .init(generatedAt: "2024-07-10T00:00:00Z")).paths
         #expect(written.map { URL(fileURLWithPath: $0).lastPathComponent } == [
-            "findings.json", "report.html", "events.csv", "flows.csv", "subjects.csv", "indicators.stix.json", "manifest.json",
+            "findings.json", "subjects.csv", "report.html", "events.csv", "flows.csv", "indicators.stix.json", "manifest.json",
         ])
         let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
         #expect(!html.contains("<script>"))
