@@ -163,6 +163,62 @@ extension CaseStore {
         }
     }
 
+    /// What a timeline needs before it bins: the first and last instants of records with a
+    /// zone (observations and flows), and how many observations have no zone or no time.
+    public func placedSpan() throws(CaseError) -> (first: Int64?, last: Int64?, unplaced: Int) {
+        try read { db in
+            let records = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT min(CASE WHEN time_utc IS NOT NULL THEN time_key END) AS first,
+                        max(CASE WHEN time_utc IS NOT NULL THEN time_key END) AS last,
+                        sum(CASE WHEN time_utc IS NULL OR time_key IS NULL THEN 1 ELSE 0 END) AS unplaced
+                    FROM observation
+                    """)
+            let flows = try Row.fetchOne(db, sql: "SELECT min(time_key) AS first, max(time_key) AS last FROM flow")
+            let firsts = [records?["first"], flows?["first"]].compactMap { $0 as Int64? }
+            let lasts = [records?["last"], flows?["last"]].compactMap { $0 as Int64? }
+            return (firsts.min(), lasts.max(), records?["unplaced"] ?? 0)
+        }
+    }
+
+    /// The earliest zoned instant of the records at `locator`'s evidence item (by hash) and
+    /// position; nil when none has one.
+    public func earliestPlacedTime(at locator: Locator) throws(CaseError) -> Int64? {
+        try read { db in
+            if let ordinal = locator.ordinal {
+                return try Int64.fetchOne(
+                    db,
+                    sql: """
+                        SELECT min(o.time_key) FROM observation o JOIN evidence e ON e.id = o.evidence_id
+                        WHERE e.sha256 = ? AND o.position = ? AND o.time_utc IS NOT NULL
+                        """,
+                    arguments: [locator.evidenceSHA256, ordinal])
+            }
+            return try Int64.fetchOne(
+                db,
+                sql: """
+                    SELECT min(o.time_key) FROM observation o JOIN evidence e ON e.id = o.evidence_id
+                    WHERE e.sha256 = ? AND o.position IS NULL AND o.locator = ? AND o.time_utc IS NOT NULL
+                    """,
+                arguments: [locator.evidenceSHA256, locator.positionJSON])
+        }
+    }
+
+    /// Every zoned observation's format and instant, and every flow's first instant with its
+    /// capture's path and member: the timeline's bins, read without decoding any record.
+    public func forEachPlacedTime(
+        observation: (_ format: String, _ time: Int64) throws -> Void,
+        flow: (_ path: String, _ member: String?, _ time: Int64) throws -> Void
+    ) throws(CaseError) {
+        try read { db in
+            let rows = try Row.fetchCursor(db, sql: "SELECT format, time_key FROM observation WHERE time_utc IS NOT NULL AND time_key IS NOT NULL")
+            while let row = try rows.next() { try observation(row[0], row[1]) }
+            let flows = try Row.fetchCursor(db, sql: "SELECT e.path, e.member, f.time_key FROM flow f JOIN evidence e ON e.id = f.evidence_id")
+            while let row = try flows.next() { try flow(row[0], row[1], row[2]) }
+        }
+    }
+
     /// Every account name the records give, and every account key the analysis grouped them
     /// under (`format: name`), once each.
     public func accountNames() throws(CaseError) -> Set<String> {

@@ -7,8 +7,8 @@ import SpoorCore
 /// records in the bin, and a red line at the time of each finding's earliest placed record.
 ///
 /// Only records whose time has a zone can be placed on one UTC axis; the rest are counted in
-/// ``unplaced``. The counts are binned as they stream past, so the picture costs the same
-/// memory for a hundred records or a hundred million. The SVG carries no words of its own (the
+/// ``unplaced``. The counts are binned as bare times stream past (no record is decoded), so the
+/// picture costs the same memory for a hundred records or a hundred million. The SVG carries no words of its own (the
 /// template captions it), only source names, dates and finding numbers.
 struct Timeline {
     struct Row {
@@ -32,33 +32,27 @@ struct Timeline {
     var unplaced: Int
     var placed: Int { rows.reduce(0) { $0 + $1.total } }
 
-    /// Two passes over the case: the first finds the time span and each finding's earliest
-    /// record, the second bins.
+    /// The span, the unplaced count and each finding's earliest record come from SQL
+    /// aggregates and look-ups by position; then one pass over bare times bins them.
     /// `captureName` gives the name a capture is shown by (a pseudonym in a redacted annex).
     static func build(store: CaseStore, findings: [Finding], captureName: (String) -> String) throws -> Timeline {
-        var wanted: [String: [Int]] = [:]  // locator key → indexes of findings citing it
-        for (index, finding) in findings.enumerated() {
-            for locator in finding.locators { wanted[key(locator), default: []].append(index) }
+        let (firstTime, lastTime, unplaced) = try store.placedSpan()
+        guard let first = firstTime, let last = lastTime, first <= last else {
+            return Timeline(start: 0, end: 0, rows: [], markers: [], unplaced: unplaced)
         }
-        var first = Int64.max
-        var last = Int64.min
-        var unplaced = 0
-        var findingTimes = [Int64?](repeating: nil, count: findings.count)
-        func note(_ time: Int64, _ locator: Locator) {
-            first = min(first, time)
-            last = max(last, time)
-            for index in wanted[key(locator)] ?? [] { findingTimes[index] = min(findingTimes[index] ?? .max, time) }
-        }
-        try store.forEachEvent { event in
-            guard event.timeUTC != nil, let time = event.timeKey else {
-                unplaced += 1
-                return
+        var known: [String: Int64?] = [:]  // locator key → its earliest placed time
+        var markers: [Marker] = []
+        for finding in findings {
+            var earliest: Int64? = nil
+            for locator in finding.locators {
+                let k = key(locator)
+                if known[k] == nil { known[k] = .some(try store.earliestPlacedTime(at: locator)) }
+                if let time = known[k] ?? nil { earliest = min(earliest ?? time, time) }
             }
-            note(time, event.locator)
+            if let earliest { markers.append(Marker(findingID: finding.id, severity: finding.severity, time: earliest)) }
         }
-        try store.forEachFlow { note($0.flow.firstTime, $0.locator) }
+        markers.sort { ($0.time, $0.findingID) < ($1.time, $1.findingID) }
 
-        guard first <= last else { return Timeline(start: 0, end: 0, rows: [], markers: [], unplaced: unplaced) }
         // Pad a span of one instant to an hour either side, so the bars have somewhere to be.
         var start = first
         var end = last
@@ -73,17 +67,14 @@ struct Timeline {
             rows[label, default: Row(label: label, bins: Array(repeating: 0, count: binCount), total: 0)].bins[bin] += 1
             rows[label]?.total += 1
         }
-        try store.forEachEvent { event in
-            guard event.timeUTC != nil, let time = event.timeKey else { return }
-            add(event.format, time)
-        }
-        try store.forEachFlow { stored in
-            let name = stored.member ?? captureName((stored.path as NSString).lastPathComponent)
-            add("flows " + name, stored.flow.firstTime)
-        }
-        let markers = findings.indices.compactMap { index -> Marker? in
-            findingTimes[index].map { Marker(findingID: findings[index].id, severity: findings[index].severity, time: $0) }
-        }.sorted { ($0.time, $0.findingID) < ($1.time, $1.findingID) }
+        var names: [String: String] = [:]  // capture path → the row's label
+        try store.forEachPlacedTime(
+            observation: { format, time in add(format, time) },
+            flow: { path, member, time in
+                if let member { return add("flows " + member, time) }
+                if names[path] == nil { names[path] = "flows " + captureName((path as NSString).lastPathComponent) }
+                add(names[path] ?? "", time)
+            })
         return Timeline(
             start: start, end: end, rows: rows.values.sorted { $0.label < $1.label }, markers: markers, unplaced: unplaced)
     }
