@@ -22,7 +22,8 @@ trap 'rm -rf "$work"' EXIT
 
 measure() {  # label command... → prints "label seconds peak-MiB"
   local label=$1; shift
-  /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/err" || {
+  # stdout to a file, not /dev/null: GNU grep stops at the first match when its output is /dev/null
+  /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$work/out" 2>"$work/err" || {
     # ingest exits 3 when some records are unreadable: still a complete run
     [ "$(tail -n 1 "$work/err" | grep -c 'Command exited with non-zero status 3')" -eq 1 ] || { cat "$work/err" >&2; return 1; }
   }
@@ -43,11 +44,11 @@ ls -l "$work/small.pcap" "$work/big.pcap" | awk '{printf "%s: %.2f GB\n", $NF, $
 for size in small big; do
   "$spoor" case init "$work/case-$size" --title "scale $size" >/dev/null
   measure "spoor ingest ($size capture)" "$spoor" ingest "$work/case-$size" "$work/$size.pcap"; eval "ingest_$size=\$(peak)"
-  "$spoor" analyze "$work/case-$size" >/dev/null 2>&1
+  measure "spoor analyze ($size capture)" "$spoor" analyze "$work/case-$size"; eval "canalyze_$size=\$(peak)"
   measure "spoor report ($size capture)" "$spoor" report "$work/case-$size" --out "$work/annex-$size" --pdf none; eval "report_$size=\$(peak)"
   measure "tcpdump -r -w /dev/null ($size capture)" tcpdump -r "$work/$size.pcap" -w /dev/null; eval "tcpdump_$size=\$(peak)"
 done
-echo "capture 10x: spoor ingest peak ratio $(ratio "$ingest_big" "$ingest_small"), report $(ratio "$report_big" "$report_small"), tcpdump $(ratio "$tcpdump_big" "$tcpdump_small")"
+echo "capture 10x: spoor ingest peak ratio $(ratio "$ingest_big" "$ingest_small"), analyze $(ratio "$canalyze_big" "$canalyze_small"), report $(ratio "$report_big" "$report_small"), tcpdump $(ratio "$tcpdump_big" "$tcpdump_small")"
 rm -f "$work"/*.pcap; rm -rf "$work"/case-* "$work"/annex-*
 
 echo "== exports"
