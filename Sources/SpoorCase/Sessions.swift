@@ -65,17 +65,19 @@ enum Sessions {
     /// `memoryLimit`: values per account held in memory before the ledger moves to disk.
     static func mark(_ db: Database, memoryLimit: Int = Ledger.memoryLimit) throws {
         try db.execute(sql: "DELETE FROM observation_mark")
-        // The account key, as SQL writes it, orders the pass; the same text is built below.
+        // Exports of one account do not repeat its name per record; a case holds one victim's
+        // exports, so every such record of a format is that account's (split exports too).
         let rows = try Row.fetchCursor(
             db,
             sql: """
-                SELECT o.id, o.format, o.account, o.time_key, o.ip, coalesce(o.user_agent, ua.text) AS user_agent,
+                SELECT o.id, o.format || ': ' || coalesce(o.account, 'the exported account') AS account_key,
+                    o.time_key, o.ip, coalesce(o.user_agent, ua.text) AS user_agent,
                     json_extract(o.fields, '$.device') AS device, json_extract(o.fields, '$.datr_cookie') AS cookie,
                     json_extract(o.fields, '$.name') AS name
                 FROM observation o
                 LEFT JOIN user_agent ua ON ua.id = o.user_agent_id
                 WHERE o.time_key IS NOT NULL
-                ORDER BY o.format || ': ' || coalesce(o.account, 'the exported account'), o.time_key, o.id
+                ORDER BY account_key, o.time_key, o.id
                 """)
         var currentKey: String? = nil
         var seen = Seen()
@@ -86,11 +88,7 @@ enum Sessions {
         while let row = try rows.next() {
             let id: Int64 = row["id"]
             let time: Int64 = row["time_key"]
-            let account: String? = row["account"]
-            let format: String = row["format"]
-            // Exports of one account do not repeat its name per record; a case holds one victim's
-            // exports, so every such record of a format is that account's (split exports too).
-            let key = format + ": " + (account ?? "the exported account")
+            let key: String = row["account_key"]
             if key != currentKey {
                 currentKey = key
                 seen = Seen()

@@ -93,19 +93,26 @@ public struct CoverageIndex: Sendable {
         let entry = table.withUnsafeBufferPointer { $0[Int(q >> 16)] }
         if entry == 0 { return false }
         if entry == Self.full { return true }
+        return v4Pairs.withUnsafeBufferPointer { Self.covers(q, entry: entry, in: $0) }
+    }
+
+    /// Whether one of the ranges a /16's `entry` points to (neither empty nor full) holds `q`:
+    /// the last range starting at or before `q`, among the few touching the /16, is searched.
+    @inlinable @inline(__always) static func covers(_ q: UInt32, entry: UInt64, in pairs: UnsafeBufferPointer<UInt64>) -> Bool {
         let first = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF)
         let count = Int(truncatingIfNeeded: entry >> 32)
-        return v4Pairs.withUnsafeBufferPointer { pairs in
-            // The last range starting at or before q, among the few touching this /16.
-            let key = UInt64(q) << 32 | 0xFFFF_FFFF
-            var low = first
-            var high = first + count
-            while low < high {
-                let mid = (low + high) >> 1
-                if pairs[mid] <= key { low = mid + 1 } else { high = mid }
-            }
-            return low > first && UInt32(truncatingIfNeeded: pairs[low - 1]) >= q
+        if count == 1 {
+            let pair = pairs[first]
+            return UInt32(truncatingIfNeeded: pair >> 32) <= q && UInt32(truncatingIfNeeded: pair) >= q
         }
+        let key = UInt64(q) << 32 | 0xFFFF_FFFF
+        var low = first
+        var high = first + count
+        while low < high {
+            let mid = (low + high) >> 1
+            if pairs[mid] <= key { low = mid + 1 } else { high = mid }
+        }
+        return low > first && UInt32(truncatingIfNeeded: pairs[low - 1]) >= q
     }
 
     /// Answers ``covers(v4:)`` for `count` addresses at once, writing 1 (covered) or 0 to
@@ -123,21 +130,7 @@ public struct CoverageIndex: Sendable {
                     results[k] = entry >> 63
                     continue
                 }
-                let first = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF)
-                let n = Int(truncatingIfNeeded: entry >> 32)
-                if n == 1 {
-                    let pair = pairs[first]
-                    results[k] = UInt32(truncatingIfNeeded: pair >> 32) <= q && UInt32(truncatingIfNeeded: pair) >= q ? 1 : 0
-                    continue
-                }
-                let key = UInt64(q) << 32 | 0xFFFF_FFFF
-                var low = first
-                var high = first + n
-                while low < high {
-                    let mid = (low + high) >> 1
-                    if pairs[mid] <= key { low = mid + 1 } else { high = mid }
-                }
-                results[k] = low > first && UInt32(truncatingIfNeeded: pairs[low - 1]) >= q ? 1 : 0
+                results[k] = Self.covers(q, entry: entry, in: pairs) ? 1 : 0
             }
         }
     }

@@ -38,17 +38,8 @@ import Testing
 
     static func analysedCase() throws -> (CaseStore, AnalysisSummary) {
         let folder = try Fixtures.temporaryDirectory()
-        let geo = """
-            network,autonomous_system_number,country_code,is_anonymous_vpn
-            198.51.100.0/24,64500,NL,false
-            203.0.113.0/24,64511,BR,true
-            192.0.2.0/24,64496,DE,false
-
-            """
-        let source = folder.appendingPathComponent("geo.csv").path
-        try geo.write(toFile: source, atomically: true, encoding: .utf8)
-        let mmdb = folder.appendingPathComponent("geo.mmdb").path
-        #expect(try runSpoor(["mmdb", "build", source, "--out", mmdb, "--type", "Test-Geo", "--build-date", "2024-01-01"]).status == 0)
+        let mmdb = try Fixtures.testGeoDatabase(
+            rows: ["198.51.100.0/24,64500,NL,false", "203.0.113.0/24,64511,BR,true", "192.0.2.0/24,64496,DE,false"], in: folder)
         let csv = try Fixtures.temporaryFile(named: "accounts.csv", contents: history())
         let store = try CaseStore.create(
             at: folder.appendingPathComponent("case").path, metadata: .init(title: "Streaming", createdAt: "2024-01-01T00:00:00Z"))

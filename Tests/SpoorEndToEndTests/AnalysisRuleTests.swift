@@ -16,19 +16,10 @@ import Testing
             2024-03-05T10:20:00Z,203.0.113.5,alice,password_change
 
             """
-        let geo = """
-            network,autonomous_system_number,country_code,is_anonymous_vpn
-            198.51.100.0/24,64500,NL,false
-            203.0.113.0/24,64511,BR,true
-            192.0.2.0/24,64496,NL,false
-
-            """
         let csv = folder.appendingPathComponent("accounts.csv").path
         try history.write(toFile: csv, atomically: true, encoding: .utf8)
-        let source = folder.appendingPathComponent("geo.csv").path
-        try geo.write(toFile: source, atomically: true, encoding: .utf8)
-        let mmdb = folder.appendingPathComponent("geo.mmdb").path
-        #expect(try runSpoor(["mmdb", "build", source, "--out", mmdb, "--type", "Test-Geo", "--build-date", "2024-01-01"]).status == 0)
+        let mmdb = try Fixtures.testGeoDatabase(
+            rows: ["198.51.100.0/24,64500,NL,false", "203.0.113.0/24,64511,BR,true", "192.0.2.0/24,64496,NL,false"], in: folder)
         let caseDir = folder.appendingPathComponent("case").path
         #expect(try runSpoor(["case", "init", caseDir]).status == 0)
         #expect(try runSpoor(["ingest", caseDir, csv, "--format", "csv", "--map", "time=When,ip=From,account=Who,action=What"]).status == 0)

@@ -58,6 +58,23 @@ let temporaryRoot: String = {
     return root
 }()
 
+extension Fixtures {
+    /// A MaxMind-format database of type `Test-Geo` built by `spoor mmdb build` from CSV rows
+    /// (`network,autonomous_system_number,country_code,is_anonymous_vpn` and one line per
+    /// network) in `folder`; its path.
+    public static func testGeoDatabase(rows: [String], in folder: URL) throws -> String {
+        let source = folder.appendingPathComponent("geo.csv").path
+        let header = "network,autonomous_system_number,country_code,is_anonymous_vpn"
+        try ([header] + rows).map { $0 + "\n" }.joined().write(toFile: source, atomically: true, encoding: .utf8)
+        let mmdb = folder.appendingPathComponent("geo.mmdb").path
+        let built = try runSpoor(["mmdb", "build", source, "--out", mmdb, "--type", "Test-Geo", "--build-date", "2024-01-01"])
+        guard built.status == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "spoor mmdb build: \(built.stderr)"])
+        }
+        return mmdb
+    }
+}
+
 /// The result of running the `spoor` binary.
 public struct ProcessResult: Sendable {
     public var status: Int32
