@@ -117,7 +117,10 @@ let package = Package(
         .testTarget(name: "SpoorLogsTests", dependencies: ["SpoorLogs", "SpoorTestSupport"]),
         .testTarget(name: "SpoorCaptureTests", dependencies: ["SpoorCapture", "SpoorTestSupport"]),
         .testTarget(name: "SpoorEnrichmentTests", dependencies: ["SpoorEnrichment", "SpoorTestSupport"]),
-        .testTarget(name: "SpoorIntelTests", dependencies: ["SpoorIntel", "SpoorTestSupport"]),
+        .testTarget(
+            name: "SpoorIntelTests",
+            dependencies: ["SpoorIntel", "SpoorTestSupport", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
         .testTarget(
             name: "SpoorIntakeTests",
             dependencies: ["SpoorIntake", "SpoorTestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")]

@@ -294,7 +294,8 @@ extension CaseStore {
             guard let address = IPAddress(subject.ip) else { continue }
             let cited = subject.indicatorHits.map { hit -> String in
                 let sources = hit.provenance.map { p in
-                    p.source + (p.reference.map { " (\($0))" } ?? "") + (p.firstSeen.map { ", first seen \($0)" } ?? "")
+                    (p.sourceIsUnstated ? "a publisher not named at import (\(p.origin ?? "file unknown"))" : p.source)
+                        + (p.reference.map { " (\($0))" } ?? "") + (p.firstSeen.map { ", first seen \($0)" } ?? "")
                 }
                 let how = hit.matchedBy == "asn" ? "its network \(hit.value)" : "\(hit.type) indicator \(hit.value)"
                 var text = "\(how), reported by \(sources.joined(separator: "; "))"

@@ -30,6 +30,10 @@ public struct IngestOutcome: Sendable {
     public var warnings: [ParseWarning] = []
     /// For an archive: each refused member with the reason.
     public var refusedMembers: [String] = []
+    /// How the item was read where that needs saying: what the reader decided that the source
+    /// did not say (an inferred year), dates that cannot be right (after the file was last
+    /// modified, or after the ingest), an earlier reading this one replaced. Kept with the item.
+    public var notes: [String] = []
 }
 
 extension CaseStore {
@@ -41,11 +45,15 @@ extension CaseStore {
     /// input does not stop the others.
     /// - Parameters:
     ///   - format: a parser's format id to use for every file instead of recognising each.
+    ///   - replace: read items already in the case again (other options, a newer parser): the
+    ///     earlier reading is replaced in one transaction, and the item's notes say so.
+    ///   - now: the time of this ingest, against which record dates are checked.
     ///   - progress: called after each input with its outcome.
     public func ingest(
-        paths: [String], format: String? = nil, options: ParseOptions = ParseOptions(),
-        progress: (IngestOutcome) -> Void = { _ in }
+        paths: [String], format: String? = nil, options: ParseOptions = ParseOptions(), replace: Bool = false,
+        now: Date = Date(), progress: (IngestOutcome) -> Void = { _ in }
     ) -> [IngestOutcome] {
+        let context = IngestContext(replace: replace, now: now)
         var outcomes: [IngestOutcome] = []
         for found in Intake.collect(paths) {
             switch found {
@@ -54,7 +62,7 @@ extension CaseStore {
                 progress(outcome)
                 outcomes.append(outcome)
             case .success(let candidate):
-                ingest(candidate, format: format, options: options) { outcome in
+                ingest(candidate, format: format, options: options, context: context) { outcome in
                     progress(outcome)
                     outcomes.append(outcome)
                 }
@@ -65,23 +73,24 @@ extension CaseStore {
 
     /// Ingests one file; an archive reports itself and then each of its members.
     func ingest(
-        _ candidate: Intake.Candidate, format: String?, options: ParseOptions, report: (IngestOutcome) -> Void
+        _ candidate: Intake.Candidate, format: String?, options: ParseOptions, context: IngestContext,
+        report: (IngestOutcome) -> Void
     ) {
         var outcome = IngestOutcome(path: candidate.path, status: .ingested)
         do {
             let evidence = try Intake.evidence(candidate)
             outcome.evidence = evidence
             if format == nil, case .archive("zip") = try Intake.detect(path: candidate.path) {
-                ingestArchive(evidence, options: options, report: report)
+                ingestArchive(evidence, options: options, context: context, report: report)
                 return
             }
-            if try isIngested(evidence) {
+            if !context.replace, try isIngested(evidence) {
                 outcome.status = .alreadyPresent
                 report(outcome)
                 return
             }
             let head = try FileHasher.head(path: candidate.path, count: FormatSample.size)
-            try ingest(evidence, head: head, format: format, options: options, outcome: &outcome) {
+            try ingest(evidence, head: head, format: format, options: options, context: context, outcome: &outcome) {
                 try FileByteSource(path: evidence.path, hashing: true)
             }
         } catch let error as CustomStringConvertible & Error {
@@ -97,8 +106,8 @@ extension CaseStore {
     /// - Parameter open: a fresh byte source over the item; a `FileByteSource` that hashes is
     ///   checked against the item's SHA-256 after parsing.
     func ingest(
-        _ evidence: EvidenceItem, head: [UInt8], format: String?, options: ParseOptions, outcome: inout IngestOutcome,
-        open: () throws -> any ByteSource
+        _ evidence: EvidenceItem, head: [UInt8], format: String?, options: ParseOptions, context: IngestContext,
+        outcome: inout IngestOutcome, open: () throws -> any ByteSource
     ) throws {
         let parser: any LogParser.Type
         if let format {
@@ -126,12 +135,12 @@ extension CaseStore {
             }
         }
         outcome.format = parser.formatID
-        try store(evidence, parser: parser, options: options, outcome: &outcome, open: open)
+        try store(evidence, parser: parser, options: options, context: context, outcome: &outcome, open: open)
     }
 
     /// Records the archive itself (its hash is what the investigator received), then ingests
     /// each member read in memory; refused members become warnings of the archive's row.
-    func ingestArchive(_ archive: EvidenceItem, options: ParseOptions, report: (IngestOutcome) -> Void) {
+    func ingestArchive(_ archive: EvidenceItem, options: ParseOptions, context: IngestContext, report: (IngestOutcome) -> Void) {
         var members = 0
         var refused: [RefusedMember] = []
         var outcome = IngestOutcome(path: archive.path, evidence: archive, format: "zip", status: .ingested)
@@ -143,11 +152,11 @@ extension CaseStore {
                     modified: member.modified)
                 var memberOutcome = IngestOutcome(path: evidence.displayName, evidence: evidence, status: .ingested)
                 do {
-                    if try isIngested(evidence) {
+                    if !context.replace, try isIngested(evidence) {
                         memberOutcome.status = .alreadyPresent
                     } else {
                         try ingest(evidence, head: Array(member.bytes.prefix(FormatSample.size)), format: nil,
-                                   options: options, outcome: &memberOutcome) { MemoryByteSource(member.bytes) }
+                                   options: options, context: context, outcome: &memberOutcome) { MemoryByteSource(member.bytes) }
                     }
                 } catch let error as CustomStringConvertible & Error {
                     memberOutcome.status = .failed(error.description)
@@ -233,10 +242,11 @@ extension CaseStore {
     /// Parses and stores one item in a single transaction, checking that the bytes parsed hash
     /// to the SHA-256 taken before parsing.
     func store(
-        _ evidence: EvidenceItem, parser: any LogParser.Type, options: ParseOptions, outcome: inout IngestOutcome,
-        open: () throws -> any ByteSource
+        _ evidence: EvidenceItem, parser: any LogParser.Type, options: ParseOptions, context: IngestContext,
+        outcome: inout IngestOutcome, open: () throws -> any ByteSource
     ) throws {
-        let result = try database.write { db -> (ParseSummary, StoreSink) in
+        let result = try database.write { db -> (ParseSummary, StoreSink, [String]) in
+            let earlier = try Self.previousReading(db, evidence)
             try Self.deletePrevious(db, evidence)
             let id = try Self.insertEvidence(
                 db, evidence, format: parser.formatID, parser: parser, status: "ingested", detail: nil)
@@ -270,18 +280,103 @@ extension CaseStore {
                     throw IntakeError.changedDuringIngest(path: evidence.path, before: evidence.sha256, after: after)
                 }
             }
+            // Notes depend on the evidence alone (the annex shows them and a re-run makes them
+            // again); the history depends on when and how often it was read (`case info`).
+            let notes = summary.notes + (try Self.implausibleDates(db, evidenceID: id, evidence: evidence, now: nil))
+            var history = earlier?.history ?? []
+            if let earlier {
+                history.append(
+                    "Read again with --replace at \(Self.utc(context.now))\(options.described.map { " (\($0))" } ?? ""); "
+                        + "the reading of \(earlier.at)\(earlier.options.map { " (\($0))" } ?? " (no options)") was replaced.")
+            }
+            let future = try Self.implausibleDates(db, evidenceID: id, evidence: evidence, now: context.now)
             try db.execute(
                 sql: """
-                    UPDATE evidence SET records = ?, ignored = ?, malformed = ?, observations = ?, warnings = ?
+                    UPDATE evidence SET records = ?, ignored = ?, malformed = ?, observations = ?, warnings = ?,
+                        notes = ?, options = ?, history = ?
                     WHERE id = ?
                     """,
-                arguments: [summary.records, summary.ignored, summary.malformed, sink.observations, sink.warningCount, id])
-            return (summary, sink)
+                arguments: [
+                    summary.records, summary.ignored, summary.malformed, sink.observations, sink.warningCount,
+                    notes.isEmpty ? nil : JSONText.array(notes), options.described,
+                    history.isEmpty ? nil : JSONText.array(history), id,
+                ])
+            return (summary, sink, notes + future + history.suffix(1))
         }
         outcome.summary = result.0
         outcome.observations = result.1.observations
         outcome.warningCount = result.1.warningCount
         outcome.warnings = result.1.firstWarnings
+        outcome.notes = result.2
+    }
+
+    /// The earlier reading of the same item, if it was ingested before: when, with which
+    /// options, and its notes.
+    static func previousReading(_ db: Database, _ evidence: EvidenceItem) throws -> (at: String, options: String?, history: [String])? {
+        guard let row = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT ingested_at, options, history FROM evidence
+                WHERE sha256 = ? AND path = ? AND ifnull(member, '') = ? AND status = 'ingested'
+                """,
+            arguments: [evidence.sha256, evidence.path, evidence.member ?? ""])
+        else { return nil }
+        let history = (row["history"] as String?).flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
+        return (row["ingested_at"], row["options"], history)
+    }
+
+    /// Records dated after the file was last modified (when `now` is nil) or after `now` cannot
+    /// be right as read (a wrong year, a wrong clock): a sentence naming the latest such record.
+    /// Zone-less times are compared as if UTC with 14 hours' leeway (the widest zone offset);
+    /// times with a zone get five minutes' (clocks differ).
+    static func implausibleDates(_ db: Database, evidenceID: Int64, evidence: EvidenceItem, now: Date?) throws -> [String] {
+        let second: Int64 = 1_000_000_000
+        var limits: [(String, Int64)] = []
+        if let now {
+            limits.append(("this ingest (\(utc(now)))", Int64(now.timeIntervalSince1970) * second))
+        } else if let modified = evidence.modified {
+            limits.append(("the file was last modified (\(utc(modified)))", Int64(modified.timeIntervalSince1970) * second))
+        }
+        var notes: [String] = []
+        for (what, limit) in limits {
+            let zoned = limit + 5 * 60 * second
+            let zoneless = limit + 14 * 3600 * second
+            let condition = "evidence_id = ? AND time_key > CASE WHEN time_utc IS NULL THEN ? ELSE ? END"
+            let count = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM observation WHERE " + condition, arguments: [evidenceID, zoneless, zoned]) ?? 0
+            guard count > 0,
+                let latest = try Row.fetchOne(
+                    db,
+                    sql: "SELECT time_raw, locator FROM observation WHERE " + condition + " ORDER BY time_key DESC, position LIMIT 1",
+                    arguments: [evidenceID, zoneless, zoned])
+            else { continue }
+            // The store keeps the position only (`{"line":12}`), which the locator decoder reads.
+            let position = (latest["locator"] as String?)
+                .flatMap { try? JSONDecoder().decode(Locator.self, from: Data($0.utf8)) }
+                .map { " " + Locator(evidence: evidence, position: $0.position).description } ?? ""
+            notes.append(
+                "\(count) record(s) are dated after \(what), which cannot be right as read; the latest is "
+                    + "'\(SafeText.excerpt(latest["time_raw"] ?? "", limit: 40))' at\(position). Check the year and zone taken for them.")
+        }
+        return notes
+    }
+
+    static func utc(_ date: Date) -> String { Timestamp.unixSeconds(Int64(date.timeIntervalSince1970)).rfc3339UTC ?? "?" }
+}
+
+/// What holds for a whole `ingest` run.
+struct IngestContext {
+    var replace: Bool
+    var now: Date
+}
+
+extension ParseOptions {
+    /// The options given, for the record (`--year 2023`); nil when none.
+    var described: String? {
+        var parts: [String] = []
+        if let year { parts.append("--year \(year)") }
+        if let mapping { parts.append("--map " + mapping.columns.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")) }
+        return parts.isEmpty ? nil : parts.joined(separator: " ")
     }
 }
 

@@ -128,6 +128,8 @@ public struct StoredEvidence: Hashable, Sendable, Codable {
     public var malformed: Int
     public var observations: Int
     public var warnings: Int
+    /// How the item was read, where that needs saying (see ``IngestOutcome/notes``).
+    public var notes: [String]?
 }
 
 extension CaseStore {
@@ -263,8 +265,35 @@ extension CaseStore {
                     path: row["path"], member: row["member"], size: row["size"], sha256: row["sha256"],
                     format: row["format"], parser: row["parser"], parserVersion: row["parser_version"],
                     status: row["status"], detail: row["detail"], records: row["records"], ignored: row["ignored"],
-                    malformed: row["malformed"], observations: row["observations"], warnings: row["warnings"])
+                    malformed: row["malformed"], observations: row["observations"], warnings: row["warnings"],
+                    notes: (row["notes"] as String?).flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) })
             }
+        }
+    }
+
+    /// Earlier readings of an evidence item that `ingest --replace` superseded, oldest first
+    /// (kept out of the annex: they depend on when the case was worked, not on the evidence).
+    public func readingHistory(sha256: String, path: String, member: String?) throws(CaseError) -> [String] {
+        try read { db in
+            let text = try String.fetchOne(
+                db, sql: "SELECT history FROM evidence WHERE sha256 = ? AND path = ? AND ifnull(member, '') = ?",
+                arguments: [sha256, path, member ?? ""])
+            return text.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
+        }
+    }
+
+    /// How many records of an evidence item (by hash) are dated after `key` (a ``Timestamp``
+    /// sort key): zone-less times with 14 hours' leeway, times with a zone with five minutes'.
+    public func recordsDated(after key: Int64, sha256: String) throws(CaseError) -> Int? {
+        try read { db in
+            let second: Int64 = 1_000_000_000
+            return try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT count(*) FROM observation o JOIN evidence e ON e.id = o.evidence_id
+                    WHERE e.sha256 = ? AND o.time_key > CASE WHEN o.time_utc IS NULL THEN ? ELSE ? END
+                    """,
+                arguments: [sha256, key + 14 * 3600 * second, key + 5 * 60 * second])
         }
     }
 

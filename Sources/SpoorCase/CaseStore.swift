@@ -228,6 +228,18 @@ public final class CaseStore: Sendable {
                     CREATE INDEX subject_ip_order ON subject_ip (sort_key);
                     """)
         }
+        migrator.registerMigration("v6 how each evidence item was read") { db in
+            // `notes`: a JSON array of sentences on what the reading decided that the source did
+            // not say (an inferred year) and dates after the file's modification time; they
+            // depend on the evidence alone. `history`: earlier readings an `ingest --replace`
+            // superseded. `options`: the reading options given (`--year 2023`).
+            try db.execute(
+                sql: """
+                    ALTER TABLE evidence ADD COLUMN notes TEXT;
+                    ALTER TABLE evidence ADD COLUMN options TEXT;
+                    ALTER TABLE evidence ADD COLUMN history TEXT;
+                    """)
+        }
         return migrator
     }
 }

@@ -5,8 +5,9 @@ import SpoorCore
 /// Analysis rules beyond indicator matches. Each finding names its rule, says in plain words what
 /// the records show (never more), and carries the locators of the records it rests on.
 ///
-/// - `change_after_login`: a login followed within 24 hours, on the same account, by a password,
-///   e-mail or two-factor change or a new device.
+/// - `change_after_login`: a login followed within 24 hours, in the same session of the account,
+///   by a password, e-mail or two-factor change or a new device (high); a change record naming
+///   no address, within 30 minutes of the account's latest login (medium, and it says so).
 /// - `new_access`: after the account's first session, access from an address in a network (/24,
 ///   /48), AS or country it had not used before.
 /// - `anonymising_infrastructure`: an address used on an account that a database flags (VPN, Tor,
@@ -142,7 +143,7 @@ enum Rules {
         var lastLogin: StoredEvent?
         var loginBySession: [String: StoredEvent] = [:]
         var sessionLast: [String: Int64] = [:]
-        var groups: [String: (login: StoredEvent, changes: [StoredEvent])] = [:]
+        var groups: [String: (login: StoredEvent, changes: [StoredEvent], byTime: Bool)] = [:]
         var order: [String] = []
 
         // new_access: the account's first session, and the networks and countries seen so far.
@@ -163,15 +164,20 @@ enum Rules {
 
         mutating func consume(_ event: StoredEvent, countries eventCountryList: [String], asns eventASNList: [UInt32], _ db: Database) throws {
             guard let time = event.timeKey else { return }
-            // A change, set against the latest login of its own session, else the latest login.
+            // A change, set against the latest login of its own session. A change record that
+            // names no address cannot be placed in a session: it is set against the latest
+            // login only when that login is at most a session gap (30 minutes) before it, and
+            // the finding says so. A login of another session is never paired.
             if changeActions[event.action] != nil {
-                if let login = event.session.flatMap({ loginBySession[$0] }) ?? lastLogin, let loginTime = login.timeKey,
-                    time - loginTime <= changeWindow
+                let own = event.session.flatMap { loginBySession[$0] }
+                let byTime = own == nil && event.ip == nil
+                if let login = own ?? (byTime ? lastLogin : nil), let loginTime = login.timeKey,
+                    time - loginTime <= (byTime ? Sessions.gap : changeWindow)
                 {
                     // One finding per login and change (action and time), however many files record it.
                     let key = "\(login.id) \(event.action) \(time)"
                     if groups[key] == nil { order.append(key) }
-                    groups[key, default: (login, [])].changes.append(event)
+                    groups[key, default: (login, [], byTime)].changes.append(event)
                 }
             }
             if loginActions.contains(event.action), event.ip != nil {
@@ -243,14 +249,17 @@ enum Rules {
 
         mutating func finish(_ db: Database, _ add: Add) throws {
             for key in order {
-                guard let (login, changes) = groups[key], let change = changes.first(where: { $0.ip != nil }) ?? changes.first,
+                guard let (login, changes, byTime) = groups[key], let change = changes.first(where: { $0.ip != nil }) ?? changes.first,
                     let what = changeActions[change.action], let loginTime = login.timeKey, let changeTime = change.timeKey
                 else { continue }
                 let minutes = (changeTime - loginTime) / 60_000_000_000
                 let changeFrom = change.ip.map { " from \($0)" } ?? ""
                 let records = changes.count > 1 ? " (recorded in \(changes.count) places)" : ""
-                add("change_after_login", .high,
-                    "On \(account), a login from \(login.ip ?? "?") at \(login.timeUTC ?? "?") was followed \(minutes) minute(s) later by \(what)\(changeFrom) at \(change.timeUTC ?? "?")\(records).",
+                let placed = byTime
+                    ? " The change record names no address, so it is set against the latest login before it, not tied to that session."
+                    : " Both are in the same session."
+                add("change_after_login", byTime ? .medium : .high,
+                    "On \(account), a login from \(login.ip ?? "?") at \(login.timeUTC ?? "?") was followed \(minutes) minute(s) later by \(what)\(changeFrom) at \(change.timeUTC ?? "?")\(records).\(placed)",
                     ([login.ip] + changes.map(\.ip)).compactMap { $0 }, [login.locator] + changes.map(\.locator))
             }
             for (statement, ips, locators) in newAccess { add("new_access", .medium, statement, ips, locators) }

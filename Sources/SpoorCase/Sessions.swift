@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SpoorCore
+import SpoorLogs
 
 /// Groups each account's events into sessions and marks what is new for the account.
 ///
@@ -60,23 +61,36 @@ enum Sessions {
         }
     }
 
-    /// Marks every dated observation. The observations are read account by account (each in
+    /// The account an access record belongs to, as SQL over `observation o`: `format: name`, or
+    /// NULL when the record is nobody's account record (see ``AccountScope``). Exports of one
+    /// account do not repeat its name per record; a case holds one victim's exports, so every
+    /// such record of a format is that account's (split exports too).
+    static var accountKeySQL: String {
+        func formats(_ scope: AccountScope) -> String {
+            ParserRegistry.all.filter { $0.accountScope == scope }.map { "'\($0.formatID)'" }.joined(separator: ", ")
+        }
+        return """
+            CASE WHEN o.format IN (\(formats(.exportedAccount))) THEN o.format || ': ' || coalesce(o.account, 'the exported account')
+                WHEN o.format IN (\(formats(.namedAccounts))) AND o.account IS NOT NULL AND o.account != '' THEN o.format || ': ' || o.account
+                END
+            """
+    }
+
+    /// Marks every dated account record (flows, names and records of no account get no mark). The observations are read account by account (each in
     /// time order), so only one account's open sessions are held at a time.
     /// `memoryLimit`: values per account held in memory before the ledger moves to disk.
     static func mark(_ db: Database, memoryLimit: Int = Ledger.memoryLimit) throws {
         try db.execute(sql: "DELETE FROM observation_mark")
-        // Exports of one account do not repeat its name per record; a case holds one victim's
-        // exports, so every such record of a format is that account's (split exports too).
         let rows = try Row.fetchCursor(
             db,
             sql: """
-                SELECT o.id, o.format || ': ' || coalesce(o.account, 'the exported account') AS account_key,
+                SELECT o.id, \(accountKeySQL) AS account_key,
                     o.time_key, o.ip, coalesce(o.user_agent, ua.text) AS user_agent,
                     json_extract(o.fields, '$.device') AS device, json_extract(o.fields, '$.datr_cookie') AS cookie,
                     json_extract(o.fields, '$.name') AS name
                 FROM observation o
                 LEFT JOIN user_agent ua ON ua.id = o.user_agent_id
-                WHERE o.time_key IS NOT NULL
+                WHERE o.time_key IS NOT NULL AND o.kind = 'access' AND account_key IS NOT NULL
                 ORDER BY account_key, o.time_key, o.id
                 """)
         var currentKey: String? = nil

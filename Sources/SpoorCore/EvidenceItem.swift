@@ -152,6 +152,8 @@ public struct ParseWarning: Hashable, Sendable, Codable, CustomStringConvertible
     }
 
     public var description: String {
-        "\(locator.path)\(locator.positionText): \(message)" + (excerpt.map { ": \($0)" } ?? "")
+        // The archive member too: `export.zip!member.json:9`, not `export.zip:9`.
+        (locator.member.map { "\(locator.path)!\($0)" } ?? locator.path) + "\(locator.positionText): \(message)"
+            + (excerpt.map { ": \($0)" } ?? "")
     }
 }

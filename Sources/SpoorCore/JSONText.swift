@@ -26,6 +26,11 @@ public enum JSONText {
         return out + "\""
     }
 
+    /// `["…","…"]`.
+    public static func array(_ items: [String]) -> String {
+        "[" + items.map(quote).joined(separator: ",") + "]"
+    }
+
     /// `{"a":"…","b":"…"}` with sorted keys.
     public static func object(_ fields: [String: String]) -> String {
         object(pairs: fields.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })

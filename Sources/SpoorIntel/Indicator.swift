@@ -144,8 +144,15 @@ public struct Indicator: Hashable, Sendable, Codable {
 /// Who said an indicator belongs to attack infrastructure, where, and when.
 /// The same indicator from two sources has two provenance records; none overwrites another.
 public struct Provenance: Hashable, Sendable, Codable {
+    /// The source of records whose file did not name a publisher and whose import was given no
+    /// `--source`: the file's name is not a publisher, and a report must not cite it as one.
+    public static let unstatedSource = "publisher not stated"
+
     /// The organisation or list that published it (`Amnesty Tech`, `Helpline case 2024-17`).
     public var source: String
+
+    /// True when the import did not say who published it (``unstatedSource``).
+    public var sourceIsUnstated: Bool { source == Self.unstatedSource }
     public var title: String?
     /// A URL or citation of the publication.
     public var reference: String?

@@ -255,6 +255,8 @@ public enum IntelError: Error, Hashable, CustomStringConvertible {
     case cannotRead(path: String, reason: String)
     case unknownFormat(path: String)
     case missingColumn(path: String, column: String)
+    /// A file whose format was guessed, most of whose values could not be read: nothing kept.
+    case mostlyUnreadable(path: String, format: String, unreadable: Int, readable: Int)
 
     public var description: String {
         switch self {
@@ -262,6 +264,9 @@ public enum IntelError: Error, Hashable, CustomStringConvertible {
         case .cannotRead(let path, let reason): return "\(path): \(reason)"
         case .unknownFormat(let path): return "\(path): not a recognised indicator format (use --format)"
         case .missingColumn(let path, let column): return "\(path): no '\(column)' column in the header"
+        case .mostlyUnreadable(let path, let format, let unreadable, let readable):
+            return "\(path): not imported: read as \(format), \(unreadable) of \(unreadable + readable) values were unreadable, "
+                + "so the file is probably not \(format == "list" ? "a plain list" : "an indicator CSV"); nothing was kept (name its format with --format)"
         }
     }
 }

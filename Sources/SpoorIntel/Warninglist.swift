@@ -25,11 +25,12 @@ public struct Warninglist: Hashable, Sendable, Codable {
             entries: list.compactMap { $0 as? String })
     }
 
-    /// Whether JSON looks like a warninglist (`name`, `list`, `type`, and usually `matching_attributes`).
-    public static func looksLike(_ head: [UInt8]) -> Bool {
-        let text = String(decoding: head.prefix(65_536), as: UTF8.self)
-        return text.contains("\"list\"") && text.contains("\"type\"") && text.contains("\"name\"")
-            && (text.contains("\"matching_attributes\"") || text.contains("\"version\""))
+    /// Whether a whole JSON document is a warninglist: a top-level object with a string `name`,
+    /// a string `type` and an array `list`. Decided from the document's outline, so a list of any
+    /// size is recognised (MISP writes `list` first; its name and type come after the entries).
+    public static func looksLike<Bytes: Collection>(_ document: Bytes) -> Bool where Bytes.Element == UInt8 {
+        guard let outline = JSONOutline.read(document) else { return false }
+        return outline["name"] == .string && outline["type"] == .string && outline["list"] == .array
     }
 
     /// The entries as networks (for cidr lists); entries that are not addresses are returned apart.

@@ -10,6 +10,8 @@ public protocol LogParser: Sendable {
     static var version: String { get }
     /// The files it reads, for `spoor formats` (`auth.log, secure, journal text with sshd lines`).
     static var reads: String { get }
+    /// Whose records the format holds: the account rules read only records of an account.
+    static var accountScope: AccountScope { get }
     /// How sure the parser is that `sample` is its format: 0 (not at all) to 100 (certain).
     static func recognize(_ sample: FormatSample) -> Int
 
@@ -19,6 +21,22 @@ public protocol LogParser: Sendable {
     /// - Throws: only what stops reading altogether (an I/O error, or an error from the sink);
     ///   a bad record is a warning, not an error.
     func parse(_ source: any ByteSource, evidence: EvidenceItem, into sink: any ObservationSink) throws -> ParseSummary
+}
+
+/// Whose records a format holds. Sessions, novelty and the account rules (a change after a
+/// login, new access, simultaneous sessions) are about one account's logins; records that are
+/// not an account's — a public web server's requests, captured traffic — are never grouped
+/// into an account, or every visitor would look like the account holder.
+public enum AccountScope: String, Sendable, Hashable, CaseIterable {
+    /// An export of one account (Facebook, Google Takeout, …): a record that does not repeat
+    /// the account's name is still that account's.
+    case exportedAccount = "exported_account"
+    /// Records that name the account they are about (a server's users, a tenant's sign-ins); a
+    /// record without a name belongs to no account.
+    case namedAccounts = "named_accounts"
+    /// Requests or traffic rather than logins (web access logs): never an account's records,
+    /// even when they carry an authenticated user name.
+    case none
 }
 
 /// Where a parser delivers what it finds. The case store implements it inside one transaction.
@@ -35,6 +53,9 @@ public struct ParseSummary: Hashable, Sendable, Codable {
     public var ignored: Int = 0
     /// Records that could not be read; each one was also reported as a warning.
     public var malformed: Int = 0
+    /// What the reader had to decide that the source did not say (a year taken from the file's
+    /// modification time), in one sentence each: shown at ingest and in the annex's inventory.
+    public var notes: [String] = []
 
     public init(records: Int = 0, ignored: Int = 0, malformed: Int = 0) {
         self.records = records

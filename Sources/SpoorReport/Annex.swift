@@ -46,7 +46,7 @@ public enum Annex {
         public var paths: [String]
         /// The program that printed report.pdf, when one did.
         public var renderer: PDFRenderer.Renderer?
-        /// Why there is no report.pdf, when a PDF was wanted (`--pdf auto` with no renderer).
+        /// Why there is no report.pdf, when a PDF was wanted (no renderer, or the renderer failed).
         public var pdfSkipped: String?
     }
 
@@ -126,19 +126,29 @@ public enum Annex {
         try put("indicators.stix.json", Data(try IndicatorExporter.stix(matchedIndicators(overview.indicators), generatedAt: options.generatedAt).utf8))
 
         var printed: PDFRenderer.Renderer? = nil
+        var pdfMissing: String? = options.pdf == .auto && renderer == nil ? "neither weasyprint nor chromium is installed" : nil
         let pdfPath = path(pdfName)
         try? FileManager.default.removeItem(atPath: pdfPath)
         if let renderer {
+            // A printer that fails or runs out of time costs the PDF only: the page, the data
+            // files and the manifest (which says why there is no PDF) are still written.
             let epoch = Timestamp.parseISO8601(options.generatedAt)?.date.map { Int64($0.timeIntervalSince1970) } ?? 0
-            printed = try PDFRenderer.render(htmlPath: path("report.html"), pdfPath: pdfPath, renderer: renderer, epoch: epoch)
-            let bytes = try Data(contentsOf: URL(fileURLWithPath: pdfPath))
-            files.append(Manifest.File(name: pdfName, bytes: bytes.count, sha256: sha256Hex(bytes)))
-            paths.append(pdfPath)
+            do {
+                printed = try PDFRenderer.render(htmlPath: path("report.html"), pdfPath: pdfPath, renderer: renderer, epoch: epoch)
+                let bytes = try Data(contentsOf: URL(fileURLWithPath: pdfPath))
+                files.append(Manifest.File(name: pdfName, bytes: bytes.count, sha256: sha256Hex(bytes)))
+                paths.append(pdfPath)
+            } catch {
+                printed = nil
+                try? FileManager.default.removeItem(atPath: pdfPath)
+                pdfMissing = SafeText.excerpt(String(describing: error), limit: 400)
+            }
         }
 
         var manifest = Manifest.build(document: document, files: files)
         manifest.redacted = redaction != nil ? true : nil
         manifest.renderer = printed
+        manifest.pdfMissing = pdfMissing
         manifest.templates = .init(language: templates.language, sha256: templates.sha256)
         let manifestBytes = try manifest.encoded()
         try manifestBytes.write(to: URL(fileURLWithPath: path(manifestName)))
@@ -151,9 +161,7 @@ public enum Annex {
             // A signature left from an earlier run would not match this manifest.
             try FileManager.default.removeItem(atPath: signaturePath)
         }
-        return Written(
-            paths: paths, renderer: printed,
-            pdfSkipped: options.pdf == .auto && renderer == nil ? "neither weasyprint nor chromium is installed" : nil)
+        return Written(paths: paths, renderer: printed, pdfSkipped: pdfMissing)
     }
 
     /// Every indicator the evidence matched, once, with the provenance the analysis recorded.
@@ -218,6 +226,9 @@ public struct Manifest: Codable, Sendable, Hashable {
     public var redacted: Bool?
     /// The program that printed report.pdf.
     public var renderer: PDFRenderer.Renderer?
+    /// Why there is no report.pdf although one was asked for (the printer failed, timed out or
+    /// is not installed).
+    public var pdfMissing: String?
     /// The report templates used: their language (folder name) and SHA-256 over the set.
     public var templates: TemplateSet?
 

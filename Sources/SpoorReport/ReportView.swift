@@ -12,6 +12,20 @@ enum ReportView {
     /// How many supporting records are quoted per address on the page (all are in findings.json).
     static let quotedRecordsPerAddress = 25
     static let locatorsPerFinding = 10
+    /// How many findings the page details; past that, the most severe are shown (in their
+    /// order) and the page says how many more `findings.json` holds. A printed annex of tens of
+    /// thousands of findings is one nobody reads, and printing it does not finish.
+    static let findingsOnPage = 300
+
+    /// The findings the page details: all of them, or the ``findingsOnPage`` most severe.
+    static func pageFindings(_ findings: [Finding]) -> [Finding] {
+        guard findings.count > findingsOnPage else { return findings }
+        let rank: [Finding.Severity: Int] = Dictionary(
+            uniqueKeysWithValues: Finding.Severity.allCases.enumerated().map { ($0.element, $0.offset) })
+        let chosen = findings.indices.sorted { (rank[findings[$0].severity] ?? 0, $1) > (rank[findings[$1].severity] ?? 0, $0) }
+            .prefix(findingsOnPage).sorted()
+        return chosen.map { findings[$0] }
+    }
 
     static func build(
         _ document: FindingsDocument, overview: SubjectOverview, store: CaseStore, timeline: Timeline, pdfRequested: Bool,
@@ -42,7 +56,11 @@ enum ReportView {
             guard let n = bySeverity[severity]?.count else { return nil }
             return ["severityName": severity.rawValue, "severityCount": n]
         }
-        view["findings"] = document.findings.map(findingView)
+        let shown = pageFindings(document.findings)
+        view["findings"] = shown.map(findingView)
+        view["findingsShown"] = shown.count
+        view["findingsOmitted"] = document.findings.count - shown.count
+        view["hasFindingsOmitted"] = shown.count < document.findings.count
         view["hasFindings"] = !document.findings.isEmpty
         view["rulesUsed"] = Array(Set(document.findings.map(\.rule))).sorted().map { ["ruleName": $0, ruleFlag($0): true] }
 
@@ -75,6 +93,8 @@ enum ReportView {
         view["unaddressedMore"] = unaddressedTotal > unaddressed.count ? unaddressedTotal - unaddressed.count : 0
         view["hasUnaddressedMore"] = unaddressedTotal > unaddressed.count
 
+        let generatedText = document.generatedAt
+        let generatedAt = Timestamp.parseISO8601(generatedText)?.sortKey
         view["evidence"] = try document.evidence.map { item -> [String: Any] in
             var row: [String: Any] = [
                 "evidenceName": item.member.map { "\(item.path)!\($0)" } ?? item.path,
@@ -84,6 +104,11 @@ enum ReportView {
                 "evidenceMalformed": item.malformed, "hasMalformed": item.malformed > 0, "evidenceWarningCount": item.warnings,
             ]
             row["evidenceDetail"] = item.detail.map { SafeText.excerpt($0, limit: 300) }
+            var notes = item.notes ?? []
+            if let generated = generatedAt, let late = try store.recordsDated(after: generated, sha256: item.sha256), late > 0 {
+                notes.append("\(late) record(s) are dated after this annex was written (\(generatedText)), which cannot be right as read.")
+            }
+            row["evidenceNotes"] = notes.map { ["noteText": redaction?.text($0) ?? $0] }
             let warnings = (item.warnings > 0 ? try store.warnings(sha256: item.sha256) : []).map { redaction?.text($0) ?? $0 }
             row["evidenceWarnings"] = warnings.prefix(5).map { ["warningText": SafeText.excerpt($0, limit: 240)] }
             row["evidenceWarningsMore"] = max(0, warnings.count - 5)

@@ -77,7 +77,7 @@ struct SubjectOverview {
     /// Every address a finding names, or that an indicator or a warninglist covers, is shown in
     /// detail (up to ``mustShowLimit``), and the most frequent others up to ``othersShown``;
     /// all are in `findings.json` and `subjects.csv`.
-    static let mustShowLimit = 1000
+    static let mustShowLimit = 300
     static let othersShown = 100
 
     let named: Set<String>

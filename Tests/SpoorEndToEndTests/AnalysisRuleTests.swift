@@ -33,7 +33,7 @@ import Testing
         let change = try #require(find("change_after_login").first)
         #expect(change["severity"] as? String == "high")
         #expect(change["statement"] as? String
-            == "On csv: alice, a login from 203.0.113.5 at 2024-03-05T10:00:00Z was followed 20 minute(s) later by a password change from 203.0.113.5 at 2024-03-05T10:20:00Z.",
+            == "On csv: alice, a login from 203.0.113.5 at 2024-03-05T10:00:00Z was followed 20 minute(s) later by a password change from 203.0.113.5 at 2024-03-05T10:20:00Z. Both are in the same session.",
             "the login of the change's own session, not the later one from elsewhere")
         #expect((change["locators"] as? [Any])?.count == 2)
 

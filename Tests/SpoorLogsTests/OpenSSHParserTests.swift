@@ -112,7 +112,8 @@ func parse(_ parser: some LogParser, fixture: String, modified: Date? = nil) thr
         #expect(try event(line: 14, in: sink).account == "root")
         #expect(try event(line: 1, in: sink).action == .connect)
         let scan = try event(line: 15, in: sink)
-        #expect(scan.action == .other)
+        #expect(scan.action == .disconnect)
+        #expect(scan.rawAction == "Did not receive identification string")
         #expect(scan.ip?.description == "198.51.100.99")
     }
 

@@ -16,14 +16,21 @@ public enum IndicatorFormat: String, Sendable, CaseIterable {
     /// Zeek intel framework files.
     case zeek
 
-    /// Guesses the format from the file name and first bytes.
-    public static func detect(fileName: String, head: [UInt8]) -> IndicatorFormat? {
+    /// Guesses the format from the file name and first bytes; for a JSON object, also from the
+    /// keys of the whole document (`outline`) when the caller has read it. JSON that is neither
+    /// STIX nor MISP is not guessed at: read as a plain list, its lines would become stray values.
+    public static func detect(fileName: String, head: [UInt8], outline: JSONOutline? = nil) -> IndicatorFormat? {
         let text = String(decoding: head.prefix(4096), as: UTF8.self)
         let firstLine = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
         let compact = text.filter { !$0.isWhitespace }
-        if compact.hasPrefix("{") || compact.hasPrefix("[") {
+        if compact.hasPrefix("{") || compact.hasPrefix("[") || compact.hasPrefix("\u{FEFF}{") {
             if compact.contains("\"type\":\"bundle\"") || compact.contains("\"spec_version\"") || compact.contains("\"pattern\"") { return .stix }
             if compact.contains("\"Event\"") || compact.contains("\"response\"") { return .misp }
+            if let outline {
+                if outline["objects"] == .array && outline["type"] == .string { return .stix }
+                if outline["Event"] == .object || outline["response"] != nil { return .misp }
+            }
+            return nil
         }
         if firstLine.hasPrefix("#fields") && firstLine.contains("indicator") { return .zeek }
         let lower = firstLine.lowercased()
@@ -60,6 +67,9 @@ public struct ImportReport: Hashable, Sendable, Codable {
     public var notes: [String: Int] = [:]
 
     public var addedTotal: Int { added.values.reduce(0, +) }
+
+    /// The note counting values whose publisher neither the file nor `--source` named.
+    public static let unstatedSourceNote = "publisher not stated in the file: kept as \"\(Provenance.unstatedSource)\" (name it with --source)"
 }
 
 enum CSVIndicatorImporter {
@@ -91,6 +101,7 @@ extension IndicatorStore {
             report.skipped.append(.init(location: value.location, reason: error.description))
         case .success(let (indicator, notes)):
             for note in notes { report.notes[note.rawValue, default: 0] += 1 }
+            if value.provenance.source == Provenance.unstatedSource { report.notes[ImportReport.unstatedSourceNote, default: 0] += 1 }
             if try add(indicator, value.provenance) {
                 report.added[indicator.type.rawValue, default: 0] += 1
             } else {
@@ -112,11 +123,22 @@ extension IndicatorStore {
         return report
     }
 
+    /// Imports an indicator file in one transaction.
+    /// - Parameters:
+    ///   - defaultSource: the publisher for records that do not name one (`--source`); when nil,
+    ///     such records are kept with ``Provenance/unstatedSource`` and the report counts them.
+    ///   - refuseMostlyUnreadable: for a guessed format: when more than half the values of a plain
+    ///     list or CSV (and at least three) cannot be read, nothing is kept and
+    ///     ``IntelError/mostlyUnreadable(path:format:unreadable:readable:)`` is thrown — the file
+    ///     is probably another format, and its few readable lines would be stray indicators.
+    /// - Throws: ``IntelError`` when the file cannot be read or has no value column; a bad row
+    ///   is listed in the report, not thrown.
     public func importIndicators(
-        _ source: any ByteSource, format: IndicatorFormat, fileName: String, sha256: String, defaultSource: String?
+        _ source: any ByteSource, format: IndicatorFormat, fileName: String, sha256: String, defaultSource: String?,
+        refuseMostlyUnreadable: Bool = false
     ) throws(IntelError) -> ImportReport {
         var report = ImportReport(fileName: fileName, format: format.rawValue)
-        let fallbackSource = defaultSource ?? fileName
+        let fallbackSource = defaultSource ?? Provenance.unstatedSource
         try performImport(fileName: fileName, sha256: sha256, format: format.rawValue) { add in
             func accept(_ raw: String, type: IndicatorType?, provenance: Provenance, location: String) throws {
                 try Self.accept(StatedValue(raw: raw, type: type, provenance: provenance, location: location), into: &report, add)
@@ -238,6 +260,12 @@ extension IndicatorStore {
                         validFrom: dates[3], validUntil: dates[4], origin: "\(fileName) row \(record.index)")
                     try accept(value, type: type, provenance: provenance, location: location)
                 }
+            }
+            let readable = report.addedTotal + report.alreadyPresent
+            if refuseMostlyUnreadable, format == .list || format == .csv, report.skipped.count >= 3, report.skipped.count > readable {
+                // Thrown inside the transaction: nothing of the file is kept.
+                throw IntelError.mostlyUnreadable(
+                    path: fileName, format: format.rawValue, unreadable: report.skipped.count, readable: readable)
             }
         }
         return report

@@ -86,7 +86,7 @@ enum STIXImporter {
             let indicated = indicates[id] ?? []
             let validFrom = (object["valid_from"] as? String).flatMap(IndicatorDate.normalise)
             let provenance = Provenance(
-                source: defaultSource ?? creator ?? fileName,
+                source: defaultSource ?? creator ?? Provenance.unstatedSource,
                 title: (report?["name"] as? String) ?? (object["name"] as? String) ?? indicated.first,
                 reference: reference, published: (report?["published"] as? String).flatMap(IndicatorDate.normalise),
                 firstSeen: validFrom, lastSeen: nil,
@@ -245,7 +245,7 @@ enum MISPImporter {
                 let toIDS = (attribute["to_ids"] as? Bool) ?? ((attribute["to_ids"] as? String) == "1")
                 if !toIDS { attributeTags.append("misp:to_ids=false") }
                 let provenance = Provenance(
-                    source: defaultSource ?? organisation ?? fileName, title: event["info"] as? String,
+                    source: defaultSource ?? organisation ?? Provenance.unstatedSource, title: event["info"] as? String,
                     reference: "MISP event \(eventID)", published: date,
                     firstSeen: (attribute["first_seen"] as? String).flatMap(IndicatorDate.normalise) ?? date,
                     lastSeen: (attribute["last_seen"] as? String).flatMap(IndicatorDate.normalise), confidence: nil,
@@ -287,7 +287,7 @@ enum MISPImporter {
                 date = "\(d.prefix(4))-\(d.dropFirst(4).prefix(2))-\(d.suffix(2))"
             }
             let provenance = Provenance(
-                source: defaultSource ?? fileName, title: nil,
+                source: defaultSource ?? Provenance.unstatedSource, title: nil,
                 reference: field(column("event_id")).map { "MISP event \($0)" }, published: nil,
                 firstSeen: date.flatMap(IndicatorDate.normalise), lastSeen: nil, confidence: nil, tlp: nil,
                 tags: field(column("to_ids")) == "0" ? ["misp:to_ids=false"] : [], campaign: nil,
@@ -333,7 +333,7 @@ enum ZeekIntelImporter {
                 continue
             }
             let provenance = Provenance(
-                source: field("meta.source") ?? defaultSource ?? fileName, title: nil, reference: field("meta.url"),
+                source: field("meta.source") ?? defaultSource ?? Provenance.unstatedSource, title: nil, reference: field("meta.url"),
                 published: nil, firstSeen: nil, lastSeen: nil, confidence: nil, tlp: nil, tags: [], campaign: nil,
                 description: field("meta.desc"), validFrom: nil, validUntil: nil, origin: location)
             read.values.append(StatedValue(raw: value, type: indicatorType, provenance: provenance, location: location))

@@ -54,6 +54,10 @@ struct CaseCommand: ParsableCommand {
                 for item in try store.evidenceInventory() {
                     let name = item.member.map { "\(item.path)!\($0)" } ?? item.path
                     print("  \(item.sha256.prefix(16))…  \(item.status.padding(toLength: 11, withPad: " ", startingAt: 0)) \(item.format ?? "?")  \(item.observations) observations  \(SafeText.terminal(name))")
+                    for note in item.notes ?? [] { print("      note: \(SafeText.terminal(note))") }
+                    for line in try store.readingHistory(sha256: item.sha256, path: item.path, member: item.member) {
+                        print("      history: \(SafeText.terminal(line))")
+                    }
                     guard warnings > 0, item.warnings > 0 else { continue }
                     let listed = try store.warnings(sha256: item.sha256)
                     for warning in listed.prefix(warnings) { print("      warning: \(SafeText.terminal(warning))") }

@@ -10,9 +10,17 @@ struct Ingest: ParsableCommand {
         discussion: """
             Each file is hashed (SHA-256) before it is read, recognised by its content, and stored with every \
             record it holds, each pointing back to its line. Evidence is opened read-only and never changed. \
-            A file already in the case is skipped. Run 'spoor formats' for the formats Spoor reads.
+            A file already in the case is skipped; with --replace it is read again (say, with another --year) \
+            and its earlier reading is replaced, which the case records. Run 'spoor formats' for the formats \
+            Spoor reads.
 
-            A path of - reads standard input (a capture piped from tcpdump, for instance): it is first             kept in the case as evidence/stdin-<time>.bin, read-only, and ingested from there, so the             bytes read stay in the case with their hash.
+            What the reading had to decide that the file does not say (a year taken from the file's \
+            modification time) is printed as a note and kept for the annex, and so are records dated after \
+            the file was last modified or after the ingest.
+
+            A path of - reads standard input (a capture piped from tcpdump, for instance): it is first kept \
+            in the case as evidence/stdin-<time>.bin, read-only, and ingested from there, so the bytes read \
+            stay in the case with their hash.
             """)
 
     @Argument(help: ArgumentHelp("The case folder.", valueName: "case-dir")) var directory: String
@@ -28,6 +36,8 @@ struct Ingest: ParsableCommand {
     var map: String?
     @Option(help: ArgumentHelp("The same mapping read from a file, one name=column per line.", valueName: "file"))
     var mapFile: String?
+    @Flag(help: "Read files already in the case again, replacing their earlier reading (recorded in the case).")
+    var replace = false
 
     /// The mapping given with --map or --map-file, read and checked.
     func mapping() throws -> FieldMapping? {
@@ -89,7 +99,7 @@ struct Ingest: ParsableCommand {
                 throw ExitStatus.failure
             }
         }
-        _ = store.ingest(paths: inputs, format: format, options: options) { outcome in
+        _ = store.ingest(paths: inputs, format: format, options: options, replace: replace, now: Date()) { outcome in
             let name = SafeText.terminal(outcome.path)
             switch outcome.status {
             case .ingested:
@@ -97,11 +107,12 @@ struct Ingest: ParsableCommand {
                 counts.observations += outcome.observations
                 counts.malformed += outcome.summary.malformed
                 Console.error("ingested  \(name): \(outcome.format ?? "?"), \(outcome.observations) observations from \(outcome.summary.records) records" + (outcome.summary.malformed > 0 ? ", \(outcome.summary.malformed) unreadable" : ""))
+                for note in outcome.notes { Console.error("  note: \(SafeText.terminal(note))") }
                 for warning in outcome.warnings.prefix(10) { Console.error("  warning: \(SafeText.terminal(warning.description))") }
                 if outcome.warningCount > 10 { Console.error("  … \(outcome.warningCount - 10) more warnings stored in the case") }
             case .alreadyPresent:
                 counts.present += 1
-                Console.error("skipped   \(name): already in the case")
+                Console.error("skipped   \(name): already in the case (--replace reads it again)")
             case .unsupported(let reason):
                 counts.unsupported += 1
                 Console.error("not read  \(name): \(SafeText.terminal(reason))")

@@ -69,27 +69,36 @@ struct Intel: ParsableCommand {
             let (sha256, _) = try FileHasher.sha256(path: file)
             let name = shown ?? URL(fileURLWithPath: file).lastPathComponent
             let head = try FileHasher.head(path: file, count: 65_536)
-            if forced == nil && (format == .warninglist || (format == .auto && Warninglist.looksLike(head))) {
+            // A JSON object is recognised from its whole outline, not from its first bytes: a
+            // warninglist's name and type come after its entries.
+            let opensObject = head.first { ![0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) } == UInt8(ascii: "{")
+            let document = opensObject ? try Data(contentsOf: URL(fileURLWithPath: file), options: .alwaysMapped) : nil
+            if forced == nil && (format == .warninglist || (format == .auto && document.map(Warninglist.looksLike) == true)) {
                 // A warninglist is context, not indicators: it is kept apart.
-                let list = try Warninglist.read(json: try Data(contentsOf: URL(fileURLWithPath: file)))
+                let list = try Warninglist.read(json: try document ?? Data(contentsOf: URL(fileURLWithPath: file)))
                 let (kept, unreadable) = try store.importWarninglist(list, sha256: sha256)
                 Swift.print("\(SafeText.terminal(file)) (warninglist): \(SafeText.terminal(list.name)) version \(list.version), \(list.type), \(kept) entries; hits are shown as context, never used to drop an address")
                 for entry in unreadable { print("  skipped \(SafeText.terminal(entry)): not an address or network") }
                 return !unreadable.isEmpty
             }
             let chosen: IndicatorFormat
+            var guessed = false
             if let forced {
                 chosen = forced
             } else if let explicit = IndicatorFormat(rawValue: format == .text ? "list" : format.rawValue) {
                 chosen = explicit
-            } else if let detected = IndicatorFormat.detect(fileName: name, head: Array(head.prefix(4096))) {
+            } else if let detected = IndicatorFormat.detect(
+                fileName: name, head: Array(head.prefix(4096)), outline: document.flatMap { JSONOutline.read($0) })
+            {
                 chosen = detected
+                guessed = true
             } else {
                 throw IntelError.unknownFormat(path: file)
             }
             let reader = try FileByteSource(path: file)
             defer { reader.close() }
-            let report = try store.importIndicators(reader, format: chosen, fileName: name, sha256: sha256, defaultSource: source)
+            let report = try store.importIndicators(
+                reader, format: chosen, fileName: name, sha256: sha256, defaultSource: source, refuseMostlyUnreadable: guessed)
             return Self.show(report, file: file)
         }
 

@@ -7,6 +7,7 @@ import SpoorCore
 /// records. Headers may have leading spaces and a preamble line. Reference: login-exports.md §8.
 public struct AppleAccountParser: LogParser {
     public static let formatID = "apple_account"
+    public static let accountScope = AccountScope.exportedAccount
     public static let displayName = "Apple ID sign-on and device information (CSV)"
     public static let version = "1"
     public static let reads = "Apple ID SignOn Information.csv, Apple ID Device Information.csv"

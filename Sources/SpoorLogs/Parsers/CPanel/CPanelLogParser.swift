@@ -4,6 +4,7 @@ import SpoorCore
 /// `(possessor: …)`) and `session_log` (`NEW`, `PURGE`, `EXPIRED`). Reference: login-exports.md §9.4.
 public struct CPanelLogParser: LogParser {
     public static let formatID = "cpanel"
+    public static let accountScope = AccountScope.namedAccounts
     public static let displayName = "cPanel login_log and session_log"
     public static let version = "1"
     public static let reads = "/usr/local/cpanel/logs/login_log and session_log"

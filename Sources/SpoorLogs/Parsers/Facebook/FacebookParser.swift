@@ -7,6 +7,7 @@ import SpoorCore
 /// keys and values before anything is looked up. Reference: login-exports.md §2.
 public struct FacebookParser: LogParser {
     public static let formatID = "facebook"
+    public static let accountScope = AccountScope.exportedAccount
     public static let displayName = "Facebook Download Your Information (security and login JSON)"
     public static let version = "1"
     public static let reads = "security_and_login_information/*.json: account_activity, logins_and_logouts, where_you're_logged_in, ip_address_activity, login_protection_data, recognized_devices, record_details, mobile_devices (and their 2018–2020 names)"

@@ -4,6 +4,7 @@ import SpoorCore
 /// for sources Spoor has no parser for yet. Chosen only with `--format csv`.
 public struct GenericCSVParser: LogParser {
     public static let formatID = "csv"
+    public static let accountScope = AccountScope.namedAccounts
     public static let displayName = "Generic CSV with a field mapping"
     public static let version = "1"
     public static let reads = "any CSV with a header row, with --format csv and --map time=…,ip=…"
@@ -46,6 +47,7 @@ public struct GenericCSVParser: LogParser {
 /// with dots (`client.ip`). Chosen only with `--format jsonl`.
 public struct GenericJSONLinesParser: LogParser {
     public static let formatID = "jsonl"
+    public static let accountScope = AccountScope.namedAccounts
     public static let displayName = "Generic JSON Lines with a field mapping"
     public static let version = "1"
     public static let reads = "one JSON object per line, with --format jsonl and --map time=…,ip=…"

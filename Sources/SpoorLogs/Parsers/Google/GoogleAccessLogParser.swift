@@ -6,6 +6,7 @@ import SpoorCore
 /// take that action. Reference: login-exports.md §4.1.
 public struct GoogleAccessLogParser: LogParser {
     public static let formatID = "google_access_log"
+    public static let accountScope = AccountScope.exportedAccount
     public static let displayName = "Google Takeout Access Log Activity (CSV)"
     public static let version = "1"
     public static let reads = "Takeout/Access Log Activity/Activities - ….csv (any language), and law-enforcement preservation CSVs with the same columns"

@@ -7,6 +7,7 @@ import SpoorCore
 /// `session_active` (last activity) events; there is no address. Reference: login-exports.md §4.1.
 public struct GoogleDevicesParser: LogParser {
     public static let formatID = "google_devices"
+    public static let accountScope = AccountScope.exportedAccount
     public static let displayName = "Google Takeout Access Log Activity devices (CSV)"
     public static let version = "1"
     public static let reads = "Takeout/Access Log Activity/Devices - A list of devices ….csv (any language)"

@@ -7,6 +7,7 @@ import SpoorCore
 /// login-exports.md §4.2.
 public struct GoogleSubscriberInfoParser: LogParser {
     public static let formatID = "google_subscriber_info"
+    public static let accountScope = AccountScope.exportedAccount
     public static let displayName = "Google SubscriberInfo.html (IP ACTIVITY table)"
     public static let version = "1"
     public static let reads = "Takeout/Google Account/<login>.SubscriberInfo.html and law-enforcement returns with an IP ACTIVITY table"

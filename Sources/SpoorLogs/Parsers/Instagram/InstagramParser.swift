@@ -7,6 +7,7 @@ import SpoorCore
 /// labels. Reference: login-exports.md §3.
 public struct InstagramParser: LogParser {
     public static let formatID = "instagram"
+    public static let accountScope = AccountScope.exportedAccount
     public static let displayName = "Instagram Download Your Information (login activity JSON)"
     public static let version = "1"
     public static let reads = "login_and_account_creation/ or login_and_profile_creation/ {login_activity, logout_activity, password_change_activity, signup_details}.json, devices.json, pre-2021 account_history.json"

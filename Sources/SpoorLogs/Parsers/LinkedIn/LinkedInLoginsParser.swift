@@ -4,6 +4,7 @@ import SpoorCore
 /// Reference: login-exports.md §8 (the layout is known from parsers, not from a seen file).
 public struct LinkedInLoginsParser: LogParser {
     public static let formatID = "linkedin"
+    public static let accountScope = AccountScope.exportedAccount
     public static let displayName = "LinkedIn data export logins (Logins.csv)"
     public static let version = "1"
     public static let reads = "Logins.csv from a LinkedIn data export"

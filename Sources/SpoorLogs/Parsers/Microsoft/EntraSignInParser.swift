@@ -7,6 +7,7 @@ import SpoorCore
 /// ambiguity recorded). Status gives login or login_failed. Reference: login-exports.md §7.1.
 public struct EntraSignInParser: LogParser {
     public static let formatID = "entra_signin"
+    public static let accountScope = AccountScope.namedAccounts
     public static let displayName = "Microsoft Entra ID sign-in log (CSV)"
     public static let version = "1"
     public static let reads = "InteractiveSignIns_*.csv, NonInteractiveSignIns_*.csv and older CreatedDateTime/UserPrincipalName CSVs"

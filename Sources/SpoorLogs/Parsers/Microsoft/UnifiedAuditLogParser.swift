@@ -9,6 +9,7 @@ import SpoorCore
 /// Reference: login-exports.md §7.2.
 public struct UnifiedAuditLogParser: LogParser {
     public static let formatID = "m365_unified_audit_log"
+    public static let accountScope = AccountScope.namedAccounts
     public static let displayName = "Microsoft 365 Unified Audit Log (CSV)"
     public static let version = "1"
     public static let reads = "Search-UnifiedAuditLog and Purview audit CSV exports (AuditData JSON column)"

@@ -86,6 +86,14 @@ enum OpenSSHMessage {
             }
             return event
         }
+        if let rest = message.dropPrefix("Did not receive identification string from ") {
+            // A client that connected and sent nothing (a scanner); older sshd gives no port.
+            guard let endpoint = leadingEndpoint(rest) else { return nil }
+            var event = make(.disconnect, "Did not receive identification string", user: nil, endpoint: nil, context)
+            event.ip = endpoint.address
+            event.port = endpoint.port
+            return event
+        }
         if message.hasPrefix("reverse mapping checking") { return nil }
         // Any other sshd message naming a client (`Did not receive identification string from
         // <ip> port <p>`, `Unable to negotiate with <ip> port <p>: …`, `Timeout before

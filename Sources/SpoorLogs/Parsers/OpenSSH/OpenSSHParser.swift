@@ -9,8 +9,9 @@ import SpoorCore
 /// as ignored. See `shared/reference/login-exports.md` §9.2 for the message table.
 public struct OpenSSHParser: LogParser {
     public static let formatID = "openssh"
+    public static let accountScope = AccountScope.namedAccounts
     public static let displayName = "OpenSSH server log"
-    public static let version = "1"
+    public static let version = "2"
     public static let reads = "auth.log, secure, or journal text holding sshd, sshd-session or passwd lines"
 
     static let sshdProcesses: Set<Substring> = ["sshd", "sshd-session", "sshd-auth"]
@@ -47,6 +48,11 @@ public struct OpenSSHParser: LogParser {
         // Accepted logins by process id, so that PAM session lines (which name no address)
         // can point back to the line that did.
         var loginsByPID: [Substring: (endpoint: Endpoint, line: Int)] = [:]
+        // One attempt, one failure: `Invalid user` and PAM `authentication failure` lines come
+        // before the `Failed …` line of the same attempt and are held, by process, until it
+        // comes (then they are its supporting lines) or the process moves on (then the attempt
+        // had no `Failed` line, and one of them is the failure).
+        var attempts = FailedAttempts()
 
         while let line = try reader.next() {
             let locator = Locator(evidence: evidence, position: .line(line.number))
@@ -56,10 +62,16 @@ public struct OpenSSHParser: LogParser {
                 sink.warn(ParseWarning(locator: locator, message: "line longer than 1 MiB, cut", excerpt: line.text))
             }
             if dates == nil, let first = line.text.first, first.isLetter {
+                let year = startYear(firstLine: line.text, modified: evidence.modified)
                 dates = SyslogDateReader(
-                    startYear: startYear(firstLine: line.text, modified: evidence.modified),
+                    startYear: year,
                     yearSource: evidence.modified == nil
                         ? "assumed (no modification time)" : "inferred from the file's modification time")
+                let modified = evidence.modified.flatMap { Timestamp.unixSeconds(Int64($0.timeIntervalSince1970)).rfc3339UTC }
+                summary.notes.append(
+                    "The log's dates have no year; \(year) was taken for its first line from "
+                        + (modified.map { "the file's modification time (\($0))" } ?? "nothing (the file has no modification time)")
+                        + ", which a copy may have changed. If that is wrong, read it again with --replace --year YYYY.")
             }
             // RFC 3339 lines need no year; the reader is only kept once a BSD date created it.
             var yearReader = dates ?? SyslogDateReader(startYear: 1970, yearSource: "unused")
@@ -90,6 +102,14 @@ public struct OpenSSHParser: LogParser {
             if event.ip == nil, let raw = event.ipRaw {
                 sink.warn(ParseWarning(locator: locator, message: "address not readable", excerpt: raw))
             }
+            if let pid = prefix.pid, isSSHD {
+                if FailedAttempts.isSupporting(event) {
+                    attempts.hold(event, pid: pid)
+                    continue
+                }
+                for held in attempts.settle(pid: pid, with: event, line: line.number) { try sink.accept(.access(held)) }
+                if event.action == .loginFailed { event.fields.merge(attempts.lastSupport) { a, _ in a } }
+            }
             if event.action == .login, let ip = event.ip, let pid = prefix.pid {
                 loginsByPID[pid] = (Endpoint(address: ip, port: event.port), line.number)
             } else if event.action == .sessionStart || event.action == .sessionEnd, event.ip == nil,
@@ -102,6 +122,7 @@ public struct OpenSSHParser: LogParser {
             }
             try sink.accept(.access(event))
         }
+        for held in attempts.settleAll() { try sink.accept(.access(held)) }
         return summary
     }
 

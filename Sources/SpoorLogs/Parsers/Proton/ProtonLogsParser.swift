@@ -6,6 +6,7 @@ import SpoorCore
 /// was on. Reference: login-exports.md §8.
 public struct ProtonLogsParser: LogParser {
     public static let formatID = "proton"
+    public static let accountScope = AccountScope.exportedAccount
     public static let displayName = "Proton security logs (logs.csv)"
     public static let version = "1"
     public static let reads = "logs.csv downloaded from Proton Account → Security logs"

@@ -6,6 +6,7 @@ import SpoorCore
 /// without an offset and are kept as written. Reference: login-exports.md §6.
 public struct TelegramExportParser: LogParser {
     public static let formatID = "telegram"
+    public static let accountScope = AccountScope.exportedAccount
     public static let displayName = "Telegram Desktop export (result.json sessions)"
     public static let version = "1"
     public static let reads = "result.json with the \"Active sessions\" option ticked (sessions and web_sessions lists)"

@@ -9,6 +9,7 @@ import SpoorCore
 /// (Apache `\"`, nginx `\x22`): the annex quotes the evidence, it does not rewrite it.
 public struct WebAccessLogParser: LogParser {
     public static let formatID = "web_access"
+    public static let accountScope = AccountScope.none
     public static let displayName = "Web server access log (Common/Combined)"
     public static let version = "1"
     public static let reads = "access.log / access_log in the Common or Combined format (Apache, nginx)"

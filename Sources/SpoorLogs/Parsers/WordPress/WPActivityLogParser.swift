@@ -8,6 +8,7 @@ import SpoorCore
 /// so they are kept as zone-less readings. Reference: login-exports.md §9.3.
 public struct WPActivityLogParser: LogParser {
     public static let formatID = "wordpress_activity_log"
+    public static let accountScope = AccountScope.namedAccounts
     public static let displayName = "WordPress WP Activity Log export (CSV)"
     public static let version = "1"
     public static let reads = "CSV exported from WP Activity Log (any admin language, single site or multisite)"

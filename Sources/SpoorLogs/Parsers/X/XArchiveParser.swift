@@ -6,6 +6,7 @@ import SpoorCore
 /// `session_active`. Reference: login-exports.md §5.
 public struct XArchiveParser: LogParser {
     public static let formatID = "x_archive"
+    public static let accountScope = AccountScope.exportedAccount
     public static let displayName = "X/Twitter archive (ip-audit.js, account-creation-ip.js)"
     public static let version = "1"
     public static let reads = "data/ip-audit.js and its parts (ip-audit-part1.js, …), data/account-creation-ip.js"
