@@ -83,10 +83,41 @@ public enum IndicatorExporter {
         }
     }
 
-    /// A STIX 2.1 bundle: an identity per source, an indicator per (indicator, provenance).
+    /// The TLP marking definitions STIX 2.1 defines (section 7.2.1.4), by TLP 1.0 colour. TLP
+    /// 2.0's CLEAR is WHITE's successor; AMBER+STRICT has no STIX 2.1 marking and is marked RED,
+    /// the nearest that does not loosen it (its own name stays in the labels and description).
+    static let tlpMarkings: [String: String] = [
+        "white": "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9",
+        "green": "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da",
+        "amber": "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82",
+        "red": "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed",
+    ]
+
+    /// A TLP as written (`TLP:AMBER`, `clear`, `amber+strict`) → its plain lower-case name.
+    static func tlpName(_ text: String) -> String {
+        var name = text.lowercased().trimmingCharacters(in: .whitespaces)
+        if name.hasPrefix("tlp:") { name.removeFirst(4) }
+        return name
+    }
+
+    /// The STIX 2.1 TLP colour for a TLP, or nil when there is none.
+    static func stixTLP(_ text: String) -> String? {
+        switch tlpName(text) {
+        case "white", "clear": "white"
+        case "green": "green"
+        case "amber": "amber"
+        case "amber+strict", "red": "red"
+        default: nil
+        }
+    }
+
+    /// A STIX 2.1 bundle: an identity per source, an indicator per (indicator, provenance), and
+    /// the TLP marking definition of every TLP the provenance carries (referenced by
+    /// `object_marking_refs`).
     public static func stix(_ records: [IndicatorRecord], generatedAt: String) throws -> String {
         let now = stixTime(generatedAt) ?? "1970-01-01T00:00:00.000Z"
         var identities: [String: [String: Any]] = [:]
+        var markings: [String: [String: Any]] = [:]
         var objects: [[String: Any]] = []
         for record in records {
             for p in record.provenance {
@@ -113,7 +144,25 @@ public enum IndicatorExporter {
                 if let d = p.description { description.append(d) }
                 if let seen = p.lastSeen { description.append("Last seen \(seen).") }
                 object["description"] = description.joined(separator: " ")
-                if !p.tags.isEmpty { object["labels"] = p.tags }
+                var labels = p.tags
+                if let tlp = p.tlp {
+                    let name = tlpName(tlp)
+                    if let colour = stixTLP(tlp), let id = tlpMarkings[colour] {
+                        object["object_marking_refs"] = [id]
+                        markings[id] = [
+                            "type": "marking-definition", "spec_version": "2.1", "id": id, "created": "2017-01-20T00:00:00.000Z",
+                            "definition_type": "tlp", "name": "TLP:" + colour.uppercased(), "definition": ["tlp": colour],
+                        ]
+                        if colour != name {
+                            description.append("TLP:\(name.uppercased()) at the source (marked TLP:\(colour.uppercased()), the nearest STIX 2.1 marking).")
+                        }
+                    } else {
+                        description.append("TLP:\(name.uppercased()) at the source (no STIX 2.1 marking for it).")
+                    }
+                    if !labels.contains(where: { tlpName($0) == name && $0.lowercased().hasPrefix("tlp:") }) { labels.append("tlp:" + name) }
+                    object["description"] = description.joined(separator: " ")
+                }
+                if !labels.isEmpty { object["labels"] = labels }
                 if let reference = p.reference {
                     object["external_references"] = [
                         reference.hasPrefix("http://") || reference.hasPrefix("https://")
@@ -123,7 +172,7 @@ public enum IndicatorExporter {
                 objects.append(object)
             }
         }
-        let ordered = identities.keys.sorted().compactMap { identities[$0] } + objects.sorted {
+        let ordered = identities.keys.sorted().compactMap { identities[$0] } + markings.keys.sorted().compactMap { markings[$0] } + objects.sorted {
             ($0["id"] as? String ?? "") < ($1["id"] as? String ?? "")
         }
         let bundle: [String: Any] = [
@@ -144,7 +193,8 @@ public enum IndicatorExporter {
     }
 
     /// One MISP event holding every indicator; provenance as attribute comments and tags.
-    public static func mispEvent(_ records: [IndicatorRecord], generatedAt: String, title: String) throws -> [String: Any] {
+    /// - Parameter organisation: who shares the event (MISP's `Orgc`): the examiner's organisation.
+    public static func mispEvent(_ records: [IndicatorRecord], generatedAt: String, title: String, organisation: String) throws -> [String: Any] {
         let date = String(generatedAt.prefix(10))
         let epoch = Timestamp.parseISO8601(generatedAt).map { String($0.seconds) } ?? "0"
         var attributes: [[String: Any]] = []
@@ -162,7 +212,7 @@ public enum IndicatorExporter {
                 ]
                 if let first = p.firstSeen { attribute["first_seen"] = stixTime(first) ?? first }
                 if let last = p.lastSeen { attribute["last_seen"] = stixTime(last) ?? last }
-                let tags = p.tags + (p.tlp.map { ["tlp:\($0)"] } ?? [])
+                let tags = p.tags.filter { !$0.lowercased().hasPrefix("tlp:") } + (p.tlp.map { ["tlp:" + tlpName($0)] } ?? [])
                 if !tags.isEmpty { attribute["Tag"] = tags.map { ["name": $0] } }
                 attributes.append(attribute)
             }
@@ -173,21 +223,23 @@ public enum IndicatorExporter {
                 "uuid": uuid("event " + attributes.compactMap { $0["uuid"] as? String }.joined(separator: ",")),
                 "info": title, "date": date, "timestamp": epoch, "publish_timestamp": epoch, "published": true,
                 "analysis": "2", "threat_level_id": "2", "distribution": "3",
-                "Orgc": ["name": "Spoor export"], "Attribute": attributes,
+                "Orgc": ["name": organisation], "Attribute": attributes,
             ] as [String: Any],
         ]
     }
 
     /// A MISP feed folder: `manifest.json`, one `<uuid>.json` event, and `hashes.csv`.
-    public static func mispFeed(_ records: [IndicatorRecord], generatedAt: String, title: String, into folder: URL) throws {
-        let event = try mispEvent(records, generatedAt: generatedAt, title: title)
+    public static func mispFeed(
+        _ records: [IndicatorRecord], generatedAt: String, title: String, organisation: String, into folder: URL
+    ) throws {
+        let event = try mispEvent(records, generatedAt: generatedAt, title: title, organisation: organisation)
         guard let body = event["Event"] as? [String: Any], let id = body["uuid"] as? String else { return }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try json(event).write(to: folder.appendingPathComponent("\(id).json"), atomically: true, encoding: .utf8)
         let manifest: [String: Any] = [
             id: [
                 "info": title, "date": body["date"] ?? "", "timestamp": body["timestamp"] ?? "0", "analysis": "2",
-                "threat_level_id": "2", "Orgc": ["name": "Spoor export"], "Tag": [] as [Any],
+                "threat_level_id": "2", "Orgc": ["name": organisation], "Tag": [] as [Any],
             ] as [String: Any],
         ]
         try json(manifest).write(to: folder.appendingPathComponent("manifest.json"), atomically: true, encoding: .utf8)
@@ -221,8 +273,26 @@ public enum IndicatorExporter {
     }
 
     /// Values of one type (or all), one per line, as plain lists for other tools.
+    /// A list has no column for a TLP, so the TLPs of its values head it as `#` comments (which
+    /// `spoor intel import` and grep-style tools skip).
     public static func text(_ records: [IndicatorRecord], type: IndicatorType?) -> String {
-        records.filter { type == nil || $0.indicator.type == type }.map { $0.indicator.value + "\n" }.joined()
+        let kept = records.filter { type == nil || $0.indicator.type == type }
+        return tlpHeader(kept, comment: "#") + kept.map { $0.indicator.value + "\n" }.joined()
+    }
+
+    /// `# TLP:AMBER` when every value carries one TLP; the TLPs and counts when they differ.
+    static func tlpHeader(_ records: [IndicatorRecord], comment: String) -> String {
+        var counts: [String: Int] = [:]
+        var unmarked = 0
+        for record in records {
+            let tlps = Set(record.provenance.compactMap { $0.tlp.map(tlpName) })
+            if tlps.isEmpty { unmarked += 1 }
+            for tlp in tlps { counts[tlp, default: 0] += 1 }
+        }
+        guard !counts.isEmpty else { return "" }
+        if counts.count == 1, unmarked == 0, let only = counts.keys.first { return "\(comment) TLP:\(only.uppercased())\n" }
+        let parts = counts.sorted { $0.key < $1.key }.map { "TLP:\($0.key.uppercased()) (\($0.value))" } + (unmarked > 0 ? ["no TLP (\(unmarked))"] : [])
+        return "\(comment) values under different TLPs: \(parts.joined(separator: ", ")); export with --tlp to separate them\n"
     }
 
     /// Zeek intel framework TSV.
@@ -243,9 +313,14 @@ public enum IndicatorExporter {
             }
             let p = record.provenance.first
             let sources = record.provenance.map(\.source)
+            // Zeek's intel meta has no TLP field: the strictest one goes in front of the description.
+            let tlps = Set(record.provenance.compactMap { $0.tlp.map(tlpName) })
+            let order = ["red", "amber+strict", "amber", "green", "clear", "white"]
+            let strictest = tlps.sorted { (order.firstIndex(of: $0) ?? -1, $0) < (order.firstIndex(of: $1) ?? -1, $1) }.first
+            let desc = [strictest.map { "TLP:\($0.uppercased())" }, p?.title ?? p?.description].compactMap { $0 }.joined(separator: " ")
             out += [
                 clean(record.indicator.value), type, clean(sources.joined(separator: "; ")),
-                clean(p?.title ?? p?.description), clean(p?.reference.flatMap { $0.hasPrefix("http") ? $0 : nil }),
+                clean(desc), clean(p?.reference.flatMap { $0.hasPrefix("http") ? $0 : nil }),
             ].joined(separator: "\t") + "\n"
         }
         return out

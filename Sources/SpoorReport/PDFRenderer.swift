@@ -32,11 +32,16 @@ public enum PDFRenderer {
             switch self {
             case .notInstalled(let name): "\(name) is not installed (or not on PATH); install it or choose --pdf none"
             case .failed(let program, let status, let output):
-                "\(program) exited with status \(status) while printing report.pdf" + (output.isEmpty ? "" : ": \(output)")
-            case .timedOut(let program, let seconds): "\(program) did not finish printing report.pdf within \(seconds) s"
+                "\(PDFRenderer.name(program)) exited with status \(status) while printing report.pdf"
+                    + (output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+                        ? "" : ": \(output.trimmingCharacters(in: .whitespacesAndNewlines))")
+            case .timedOut(let program, let seconds): "\(PDFRenderer.name(program)) did not finish printing report.pdf within \(seconds) s"
             }
         }
     }
+
+    /// The program's name without its folder, for messages.
+    static func name(_ program: String) -> String { (program as NSString).lastPathComponent }
 
     static let timeLimit = 300
 

@@ -11,8 +11,8 @@ import SpoorCore
 /// alone, which can be the holder's own address) or matches an indicator, with its enrichment,
 /// registry answers and indicator citations. Replaced: account names and keys, every other
 /// address (wherever it is written, in fields or in free text), e-mail addresses in free text,
-/// evidence file names, and the user agents, device summaries and reached-as names of the
-/// holder's own addresses. Flows that touch no kept address (the holder's own traffic) are left
+/// evidence file names, the case's title and reference, and the user agents, device summaries
+/// and reached-as names of the holder's own addresses. Flows that touch no kept address (the holder's own traffic) are left
 /// out of `flows.csv`; in the rest, the other endpoint is replaced and the Community ID (a hash
 /// of both endpoints) is blanked.
 ///
@@ -181,6 +181,11 @@ public struct Redaction {
     /// The findings document, redacted (its subjects are redacted one by one as they are written).
     func document(_ d: FindingsDocument) -> FindingsDocument {
         var r = d
+        // The case's own words may name the account holder ("Takeover of A. Example's
+        // account"): its title and reference become pseudonyms too. The examiner and their
+        // organisation, who share the annex, stay.
+        r.case.title = "Redacted case " + pseudonym("case", d.case.title)
+        r.case.reference = d.case.reference.map { pseudonym("reference", $0) }
         r.evidence = d.evidence.map(evidence)
         r.findings = d.findings.map(finding)
         r.analysis?.findings = r.findings

@@ -308,7 +308,7 @@ struct CaptureCommandLineTests {
         }
         let feed = folder.appendingPathComponent("feed").path
         let mmdb = folder.appendingPathComponent("x.mmdb").path
-        #expect(try runSpoor(["intel", "export", "--format", "misp-feed", "--out", feed, "--generated-at", "2024-05-01T00:00:00Z", "--intel-db", store]).status == 0)
+        #expect(try runSpoor(["intel", "export", "--format", "misp-feed", "--out", feed, "--generated-at", "2024-05-01T00:00:00Z", "--organisation", "Example Helpline", "--intel-db", store]).status == 0)
         #expect(try runSpoor(["intel", "export", "--format", "mmdb", "--out", mmdb, "--generated-at", "2024-05-01T00:00:00Z", "--intel-db", store]).status == 0)
         let other = folder.appendingPathComponent("b.sqlite").path
         let fromFeed = try runSpoor(["intel", "import", feed, "--intel-db", other])
@@ -374,7 +374,9 @@ struct CaptureCommandLineTests {
         for (format, roundTrips) in [("stix", 6), ("misp", 6), ("csv", 6), ("zeek", 5)] {
             // The validator reads files named *.json only.
             let out = folder.appendingPathComponent("export.\(format)" + (format == "stix" ? ".json" : "")).path
-            let exported = try runSpoor(["intel", "export", "--format", format, "--out", out, "--generated-at", "2024-06-01T00:00:00Z", "--intel-db", store])
+            let exported = try runSpoor(
+                ["intel", "export", "--format", format, "--out", out, "--generated-at", "2024-06-01T00:00:00Z", "--intel-db", store]
+                    + (format == "misp" ? ["--organisation", "Example Helpline"] : []))
             #expect(exported.status == 0, "\(format): \(exported.stderr)")
             let second = folder.appendingPathComponent("from-\(format).sqlite").path
             let imported = try runSpoor(["intel", "import", out, "--format", format, "--intel-db", second])
@@ -384,7 +386,7 @@ struct CaptureCommandLineTests {
         }
         // Filters: only the Example Lab statements marked TLP green.
         let green = try runSpoor(["intel", "export", "--format", "text", "--tlp", "green", "--intel-db", store]).stdout
-        #expect(green == "203.0.113.0/24\n")
+        #expect(green == "# TLP:GREEN\n203.0.113.0/24\n")
         let since = try runSpoor(["intel", "export", "--format", "text", "--since", "2023-10-01", "--type", "domain", "--intel-db", store]).stdout
         #expect(since == "bad.example.net\n")
         // Reproducible.
@@ -414,7 +416,7 @@ struct CaptureCommandLineTests {
         #expect(looked.contains("Spoor-Indicators"))
         // A MISP feed folder.
         let feed = folder.appendingPathComponent("feed").path
-        #expect(try runSpoor(["intel", "export", "--format", "misp-feed", "--out", feed, "--intel-db", store]).status == 0)
+        #expect(try runSpoor(["intel", "export", "--format", "misp-feed", "--out", feed, "--organisation", "Example Helpline", "--intel-db", store]).status == 0)
         let files = try FileManager.default.contentsOfDirectory(atPath: feed)
         #expect(files.contains("manifest.json") && files.contains("hashes.csv") && files.count == 3)
     }

@@ -85,13 +85,28 @@ enum STIXImporter {
                 }.first
             let indicated = indicates[id] ?? []
             let validFrom = (object["valid_from"] as? String).flatMap(IndicatorDate.normalise)
+            // The TLP: a `tlp:` label keeps the source's own name (AMBER+STRICT, CLEAR); else the
+            // TLP marking definition the indicator references.
+            var labels = (object["labels"] as? [String]) ?? (object["indicator_types"] as? [String]) ?? []
+            var tlp = labels.first { $0.lowercased().hasPrefix("tlp:") }.map { IndicatorExporter.tlpName($0) }
+            labels.removeAll { $0.lowercased().hasPrefix("tlp:") }
+            if tlp == nil {
+                for ref in (object["object_marking_refs"] as? [String]) ?? [] {
+                    if let colour = IndicatorExporter.tlpMarkings.first(where: { $0.value == ref })?.key
+                        ?? ((byID[ref]?["definition"] as? [String: Any])?["tlp"] as? String)
+                    {
+                        tlp = IndicatorExporter.tlpName(colour)
+                        break
+                    }
+                }
+            }
             let provenance = Provenance(
                 source: defaultSource ?? creator ?? Provenance.unstatedSource,
                 title: (report?["name"] as? String) ?? (object["name"] as? String) ?? indicated.first,
                 reference: reference, published: (report?["published"] as? String).flatMap(IndicatorDate.normalise),
                 firstSeen: validFrom, lastSeen: nil,
                 confidence: (object["confidence"] as? Int).flatMap { (0...100).contains($0) ? $0 : nil },
-                tlp: nil, tags: (object["labels"] as? [String]) ?? (object["indicator_types"] as? [String]) ?? [],
+                tlp: tlp, tags: labels,
                 campaign: indicated.isEmpty ? nil : indicated.joined(separator: ", "),
                 description: object["description"] as? String, validFrom: validFrom,
                 validUntil: (object["valid_until"] as? String).flatMap(IndicatorDate.normalise), origin: location)
@@ -249,8 +264,8 @@ enum MISPImporter {
                     reference: "MISP event \(eventID)", published: date,
                     firstSeen: (attribute["first_seen"] as? String).flatMap(IndicatorDate.normalise) ?? date,
                     lastSeen: (attribute["last_seen"] as? String).flatMap(IndicatorDate.normalise), confidence: nil,
-                    tlp: attributeTags.first { $0.lowercased().hasPrefix("tlp:") }.map { String($0.dropFirst(4)).lowercased() },
-                    tags: attributeTags, campaign: nil, description: (attribute["comment"] as? String).flatMap { $0.isEmpty ? nil : $0 },
+                    tlp: attributeTags.first { $0.lowercased().hasPrefix("tlp:") }.map { IndicatorExporter.tlpName($0) },
+                    tags: attributeTags.filter { !$0.lowercased().hasPrefix("tlp:") }, campaign: nil, description: (attribute["comment"] as? String).flatMap { $0.isEmpty ? nil : $0 },
                     validFrom: nil, validUntil: nil, origin: location)
                 for (raw, indicatorType) in stated {
                     read.values.append(StatedValue(raw: raw, type: indicatorType, provenance: provenance, location: location))

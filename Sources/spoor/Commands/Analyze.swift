@@ -28,10 +28,13 @@ struct Analyze: ParsableCommand {
                 let (path, explicit) = intel.resolved
                 if FileManager.default.fileExists(atPath: path) {
                     indicators = try IndicatorStore(path: path)
-                } else if explicit {
-                    throw IntelError.storeUnavailable(path: path, reason: "no such file")
                 } else {
-                    Console.error("No indicator store at \(path): addresses are not matched against indicators.")
+                    // No store yet is a normal first run: the case is analysed without indicators,
+                    // and the annex says none were used.
+                    Console.error(
+                        "No indicator store at \(SafeText.terminal(path))\(explicit ? " (named by --intel-db or SPOOR_INTEL_DB; check the path)" : "") "
+                            + "— none has been imported yet: no indicators were loaded, and addresses are not matched against any. "
+                            + "Import some with 'spoor intel import', then analyse again.")
                 }
             }
             let summary = try store.analyze(mmdbPaths: mmdb, intel: indicators)

@@ -14,7 +14,8 @@ struct CaseCommand: ParsableCommand {
 
         @Argument(help: ArgumentHelp("The case folder to create.", valueName: "case-dir"))
         var directory: String
-        @Option(help: "A title for reports, e.g. \"Account takeover of A. Example\".") var title: String?
+        @Option(help: "A title for reports, e.g. \"Takeover of the newsroom's accounts\" (a redacted annex replaces it).")
+        var title: String?
         @Option(help: "Who examines the evidence.") var examiner: String?
         @Option(help: "The examiner's organisation.") var organisation: String?
         @Option(help: "Your reference for the case (file number, ticket).") var reference: String?

@@ -30,7 +30,7 @@ struct Events: ParsableCommand {
         var output = BufferedOutput()
         switch format {
         case .table:
-            output.write(pad("TIME (UTC)", 32) + pad("IP", 40) + pad("PORT", 6) + pad("ACTION", 15) + pad("ACCOUNT", 16) + pad("NEW", 10) + "WHERE\n")
+            output.write(pad("TIME (UTC)", 32) + pad("IP", 40) + pad("PORT", 6) + pad("ACTION", 26) + pad("ACCOUNT", 16) + pad("NEW", 10) + "WHERE\n")
         case .csv:
             output.write(Events.csvColumns.joined(separator: ",") + "\n")
         case .jsonl:
@@ -42,7 +42,7 @@ struct Events: ParsableCommand {
                 case .table:
                     output.write(
                         pad(event.displayTime, 32) + pad(event.ip ?? event.ipRaw.map { "?\($0)" } ?? "-", 40)
-                            + pad(event.port.map(String.init) ?? "-", 6) + pad(event.action, 15)
+                            + pad(event.port.map(String.init) ?? "-", 6) + pad(Events.actionText(event), 26)
                             + pad(event.account ?? "-", 16) + pad(Events.novelty(event.novel), 10)
                             + SafeText.terminal(event.locator.description) + "\n")
                 case .jsonl:
@@ -56,6 +56,12 @@ struct Events: ParsableCommand {
             throw fail(error)
         }
         output.flush()
+    }
+
+    /// The action, with the source's own name for one Spoor does not map (`other: Set-Mailbox`).
+    static func actionText(_ event: StoredEvent) -> String {
+        guard event.action == "other", let raw = event.rawAction, !raw.isEmpty else { return event.action }
+        return "other: " + raw
     }
 
     /// `A N D U` for a new address, network, device, user agent.

@@ -172,7 +172,7 @@ struct Intel: ParsableCommand {
                         if case .unsigned(let n)? = item.value(at: ["confidence"]), n <= 100 { confidence = Int(n) }
                         return Provenance(
                             source: source, title: text("title"), reference: text("reference"), firstSeen: text("first_seen"),
-                            confidence: confidence, origin: location)
+                            confidence: confidence, tlp: text("tlp"), origin: location)
                     }
                 } ?? []
                 let provenance = stated.isEmpty

@@ -14,7 +14,10 @@ extension Intel {
                 layout 'spoor intel import' reads), text (values one per line; --type to pick one type), zeek (Zeek intel \
                 TSV), mmdb (a MaxMind DB whose networks carry the indicators' sources; needs --out). Filters keep \
                 the provenance records that pass (an indicator with none is left out). Identifiers are derived from \
-                the content, and times from --generated-at (or SOURCE_DATE_EPOCH), so an export can be reproduced.
+                the content, and times from --generated-at (or SOURCE_DATE_EPOCH), so an export can be reproduced. \
+                Every format keeps each statement's TLP: STIX as its TLP marking definition, MISP as a tlp: tag, \
+                CSV in its column, MMDB in the record, Zeek and text in a comment or the description. A MISP \
+                event is shared by an organisation: name yours with --organisation.
                 """)
 
         enum FormatChoice: String, ExpressibleByArgument, CaseIterable {
@@ -30,10 +33,15 @@ extension Intel {
         @Option(help: "For text: only this type (ipv4, ipv6, cidr, asn, domain, url).") var type: String?
         @Option(help: ArgumentHelp("The export's time (RFC 3339); default SOURCE_DATE_EPOCH, else now.", valueName: "time")) var generatedAt: String?
         @Option(help: "The title of a MISP event.") var title = "Indicators exported by Spoor"
+        @Option(help: ArgumentHelp("For misp and misp-feed: the organisation sharing the event (MISP's Orgc); required.", valueName: "name"))
+        var organisation: String?
         @OptionGroup var intel: IntelStoreOption
 
         func validate() throws {
             if (format == .mispFeed || format == .mmdb) && out == nil { throw ValidationError("--format \(format.rawValue) needs --out") }
+            if (format == .misp || format == .mispFeed) && (organisation ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+                throw ValidationError("--format \(format.rawValue) needs --organisation: the organisation that shares the event (yours)")
+            }
             if let type, IndicatorType(rawValue: type) == nil { throw ValidationError("unknown type '\(type)'") }
             if let generatedAt, Timestamp.parseISO8601(generatedAt) == nil { throw ValidationError("--generated-at must be RFC 3339") }
         }
@@ -54,10 +62,11 @@ extension Intel {
                 switch format {
                 case .stix: text = try IndicatorExporter.stix(records, generatedAt: exportTime)
                 case .misp:
-                    let event = try IndicatorExporter.mispEvent(records, generatedAt: exportTime, title: title)
+                    let event = try IndicatorExporter.mispEvent(records, generatedAt: exportTime, title: title, organisation: organisation ?? "")
                     text = String(decoding: try JSONSerialization.data(withJSONObject: event, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]), as: UTF8.self) + "\n"
                 case .mispFeed:
-                    try IndicatorExporter.mispFeed(records, generatedAt: exportTime, title: title, into: URL(fileURLWithPath: out ?? "."))
+                    try IndicatorExporter.mispFeed(
+                        records, generatedAt: exportTime, title: title, organisation: organisation ?? "", into: URL(fileURLWithPath: out ?? "."))
                     Console.error("wrote a MISP feed of \(records.count) indicator(s) to \(SafeText.terminal(out ?? "."))")
                     return
                 case .csv: text = IndicatorExporter.csv(records)
@@ -96,6 +105,7 @@ extension Intel {
                     if let reference = p.reference { map["reference"] = .string(reference) }
                     if let first = p.firstSeen { map["first_seen"] = .string(first) }
                     if let confidence = p.confidence { map["confidence"] = .unsigned(UInt64(confidence)) }
+                    if let tlp = p.tlp { map["tlp"] = .string(tlp) }
                     return .map(map)
                 }
                 try writer.insert(network, .map([
