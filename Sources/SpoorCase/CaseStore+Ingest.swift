@@ -330,35 +330,40 @@ extension CaseStore {
     /// Zone-less times are compared as if UTC with 14 hours' leeway (the widest zone offset);
     /// times with a zone get five minutes' (clocks differ).
     static func implausibleDates(_ db: Database, evidenceID: Int64, evidence: EvidenceItem, now: Date?) throws -> [String] {
-        let second: Int64 = 1_000_000_000
-        var limits: [(String, Int64)] = []
+        let limit: (what: String, date: Date)
         if let now {
-            limits.append(("this ingest (\(utc(now)))", Int64(now.timeIntervalSince1970) * second))
+            limit = ("this ingest (\(utc(now)))", now)
         } else if let modified = evidence.modified {
-            limits.append(("the file was last modified (\(utc(modified)))", Int64(modified.timeIntervalSince1970) * second))
+            limit = ("the file was last modified (\(utc(modified)))", modified)
+        } else {
+            return []
         }
-        var notes: [String] = []
-        for (what, limit) in limits {
-            let zoned = limit + 5 * 60 * second
-            let zoneless = limit + 14 * 3600 * second
-            let condition = "evidence_id = ? AND time_key > CASE WHEN time_utc IS NULL THEN ? ELSE ? END"
-            let count = try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM observation WHERE " + condition, arguments: [evidenceID, zoneless, zoned]) ?? 0
-            guard count > 0,
-                let latest = try Row.fetchOne(
-                    db,
-                    sql: "SELECT time_raw, locator FROM observation WHERE " + condition + " ORDER BY time_key DESC, position LIMIT 1",
-                    arguments: [evidenceID, zoneless, zoned])
-            else { continue }
-            // The store keeps the position only (`{"line":12}`), which the locator decoder reads.
-            let position = (latest["locator"] as String?)
-                .flatMap { try? JSONDecoder().decode(Locator.self, from: Data($0.utf8)) }
-                .map { " " + Locator(evidence: evidence, position: $0.position).description } ?? ""
-            notes.append(
-                "\(count) record(s) are dated after \(what), which cannot be right as read; the latest is "
-                    + "'\(SafeText.excerpt(latest["time_raw"] ?? "", limit: 40))' at\(position). Check the year and zone taken for them.")
-        }
-        return notes
+        let (condition, bounds) = datedAfter(Int64(limit.date.timeIntervalSince1970) * 1_000_000_000)
+        let arguments = StatementArguments([evidenceID] + bounds)
+        let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM observation WHERE evidence_id = ? AND " + condition, arguments: arguments) ?? 0
+        guard count > 0,
+            let latest = try Row.fetchOne(
+                db,
+                sql: "SELECT time_raw, locator FROM observation WHERE evidence_id = ? AND " + condition
+                    + " ORDER BY time_key DESC, position LIMIT 1",
+                arguments: arguments)
+        else { return [] }
+        // The store keeps the position only (`{"line":12}`), which the locator decoder reads.
+        let position = (latest["locator"] as String?)
+            .flatMap { try? JSONDecoder().decode(Locator.self, from: Data($0.utf8)) }
+            .map { " " + Locator(evidence: evidence, position: $0.position).description } ?? ""
+        return [
+            "\(count) record(s) are dated after \(limit.what), which cannot be right as read; the latest is "
+                + "'\(SafeText.excerpt(latest["time_raw"] ?? "", limit: 40))' at\(position). Check the year and zone taken for them."
+        ]
+    }
+
+    /// The SQL condition (over `observation`, unaliased) for a record dated after `key` (a
+    /// ``Timestamp`` sort key), and its two arguments: zone-less times get 14 hours' leeway (the
+    /// widest zone offset), times with a zone five minutes' (clocks differ).
+    static func datedAfter(_ key: Int64) -> (sql: String, arguments: [Int64]) {
+        let second: Int64 = 1_000_000_000
+        return ("time_key > CASE WHEN time_utc IS NULL THEN ? ELSE ? END", [key + 14 * 3600 * second, key + 5 * 60 * second])
     }
 
     static func utc(_ date: Date) -> String { Timestamp.unixSeconds(Int64(date.timeIntervalSince1970)).rfc3339UTC ?? "?" }

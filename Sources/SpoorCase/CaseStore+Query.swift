@@ -283,17 +283,14 @@ extension CaseStore {
     }
 
     /// How many records of an evidence item (by hash) are dated after `key` (a ``Timestamp``
-    /// sort key): zone-less times with 14 hours' leeway, times with a zone with five minutes'.
+    /// sort key), with the leeway of ``datedAfter(_:)``.
     public func recordsDated(after key: Int64, sha256: String) throws(CaseError) -> Int? {
         try read { db in
-            let second: Int64 = 1_000_000_000
+            let (condition, bounds) = Self.datedAfter(key)
             return try Int.fetchOne(
                 db,
-                sql: """
-                    SELECT count(*) FROM observation o JOIN evidence e ON e.id = o.evidence_id
-                    WHERE e.sha256 = ? AND o.time_key > CASE WHEN o.time_utc IS NULL THEN ? ELSE ? END
-                    """,
-                arguments: [sha256, key + 14 * 3600 * second, key + 5 * 60 * second])
+                sql: "SELECT count(*) FROM observation WHERE evidence_id IN (SELECT id FROM evidence WHERE sha256 = ?) AND " + condition,
+                arguments: StatementArguments([sha256] + bounds.map { $0 as DatabaseValueConvertible }))
         }
     }
 
