@@ -128,7 +128,7 @@ let package = Package(
         .testTarget(name: "SpoorCaseTests", dependencies: ["SpoorCase", "SpoorReport", "SpoorTestSupport"]),
         .testTarget(
             name: "SpoorEndToEndTests",
-            dependencies: ["SpoorTestSupport"]
+            dependencies: ["SpoorTestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
     ],
     swiftLanguageModes: [.v6]

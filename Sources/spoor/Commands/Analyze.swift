@@ -59,6 +59,7 @@ extension PDFRenderer.Choice: ExpressibleByArgument {}
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the evidence annex of an analysed case into a folder.",
+        usage: "spoor report <case-dir> --out <dir> [--generated-at <time>] [--sign <key-file>]\n[--pdf <renderer>] [--redact] [--templates <dir>]",
         discussion: """
             The folder gets report.html, findings.json, events.csv, flows.csv, subjects.csv, indicators.stix.json \
             (the indicators the evidence matched, with provenance) and manifest.json (the SHA-256 of each of those files \

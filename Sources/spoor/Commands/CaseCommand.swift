@@ -10,6 +10,7 @@ struct CaseCommand: ParsableCommand {
     struct Init: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a new case folder.",
+            usage: "spoor case init <case-dir> [--title <title>] [--examiner <examiner>]\n[--organisation <organisation>] [--reference <reference>]",
             discussion: "The folder gets a case.sqlite file holding everything Spoor learns about the case. Evidence stays where it is.")
 
         @Argument(help: ArgumentHelp("The case folder to create.", valueName: "case-dir"))

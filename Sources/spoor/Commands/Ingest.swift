@@ -7,6 +7,7 @@ import SpoorLogs
 struct Ingest: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Add evidence files or folders to a case.",
+        usage: "spoor ingest <case-dir> <path> ... [--format <name>] [--year <yyyy>]\n[--map <pairs>] [--map-file <file>] [--replace]",
         discussion: """
             Each file is hashed (SHA-256) before it is read, recognised by its content, and stored with every \
             record it holds, each pointing back to its line. Evidence is opened read-only and never changed. \

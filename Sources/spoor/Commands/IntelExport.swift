@@ -8,6 +8,7 @@ extension Intel {
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write the indicators, with their provenance, for other tools and peers.",
+            usage: "spoor intel export --format <format> [--out <path>] [--organisation <name>] [--title <title>]\n[--source <source>] [--tag <tag>] [--tlp <tlp>] [--since <YYYY-MM-DD>] [--type <type>]\n[--generated-at <time>] [--intel-db <path>]",
             discussion: """
                 Formats: stix (STIX 2.1 bundle: an identity per source, an indicator per source statement), misp (one \
                 MISP event), misp-feed (a MISP feed folder: manifest.json, the event, hashes.csv; needs --out), csv (the \

@@ -11,6 +11,7 @@ struct MMDB: ParsableCommand {
     struct Build: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a MaxMind DB file from JSON or CSV.",
+            usage: "spoor mmdb build <source> --out <file> --type <name> [--ip-version <ip-version>]\n[--build-date <YYYY-MM-DD>] [--description <text>]",
             discussion: """
                 JSON: MaxMind's source-data layout, an array of {"192.0.2.0/24": {...record...}} objects. CSV: a header \
                 with a 'network' column; the other columns form the record (dotted names nest, whole numbers are \

@@ -30,6 +30,7 @@ struct Keygen: ParsableCommand {
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check an annex: file hashes, signature, and, given the evidence, the analysis itself.",
+        usage: "spoor verify <annex-dir> [--public-key <file>] [--evidence <path> ...]\nspoor verify <annex-dir> --evidence <path> ... --rerun [--mmdb <file> ...] [--year <year>]\n       [--intel-db <path>] [--templates <dir>]",
         discussion: """
             Every file manifest.json lists must be present with its SHA-256; files it does not list are named. \
             manifest.sig, when present, must be a valid Ed25519 signature of manifest.json (with --public-key, \
