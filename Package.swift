@@ -49,7 +49,11 @@ let package = Package(
         ),
         .target(
             name: "SpoorCapture",
-            dependencies: ["SpoorCore", "CPcap", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "SpoorCore", "CPcap", .product(name: "Crypto", package: "swift-crypto"),
+                // AES's block function, for QUIC's header protection.
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
             exclude: ["README.md"],
             // The packet path mutates flow objects millions of times a second; Swift's dynamic
             // exclusivity checks on class properties would cost more than the work itself.

@@ -147,7 +147,7 @@ public final class CaptureAnalyzer {
             inner.vlan = layers.vlan
             inner.vlanCount = layers.vlanCount
             Dissector.dissectUDPTunnel(bytes, kind, outer: layers, into: &inner)
-            flow.addService(kind == .gtp ? "gtpv1" : "vxlan")
+            flow.addService(kind.service)
             if inner.hasNetwork && !inner.isFragment {
                 transportPacket(inner, bytes, header, parent: flow.id)
             } else if let problem = inner.problem {
@@ -211,6 +211,8 @@ public final class CaptureAnalyzer {
             if options.extractNames && payloadLength > 0 && Self.isDNSPort(p.sourcePort, p.destinationPort) {
                 let payload = UnsafeRawBufferPointer(rebasing: bytes[p.payloadStart..<p.payloadEnd])
                 if let message = DNSMessage.parse(payload) { dns(message, flow, header) }
+            } else if options.extractNames && isOriginator && payloadLength >= 7 {
+                quicNames(flow, UnsafeRawBufferPointer(rebasing: bytes[p.payloadStart..<p.payloadEnd]), header)
             }
         default:
             endpoint.payloadBytes = max(0, endpoint.payloadBytes) + p.payloadDeclared
@@ -291,6 +293,24 @@ public final class CaptureAnalyzer {
         if watcher.isDone {
             if isOriginator { flow.originatorStream = nil } else { flow.responderStream = nil }
         }
+    }
+
+    /// A client's QUIC Initial packets: the server name of the ClientHello they carry.
+    func quicNames(_ flow: FlowState, _ payload: UnsafeRawBufferPointer, _ header: PacketHeader) {
+        if flow.quic == nil {
+            guard !flow.quicWatched, QUICInitial.mayBeInitial(payload) else { return }
+            flow.quicWatched = true
+            flow.quic = QUICHelloCollector()
+        }
+        guard let collector = flow.quic else { return }
+        switch collector.datagram(payload) {
+        case .needMore: break
+        case .serverName(let name):
+            flow.addService("quic")
+            if let name, !name.isEmpty { emitName(flow, .quicServerName, name, nil, header) }
+        case .notQUIC: break
+        }
+        if collector.isDone { flow.quic = nil }
     }
 
     func emitName(_ flow: FlowState, _ kind: NameRecord.Kind, _ name: String, _ method: String?, _ header: PacketHeader) {

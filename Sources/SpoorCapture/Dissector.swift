@@ -24,7 +24,7 @@ public enum DecodeProblem: Hashable, Sendable, CustomStringConvertible {
         case ppp = "PPP header", ciscoHDLC = "Cisco HDLC header", radiotap = "radiotap header", wireless = "802.11 header"
         case ipv4 = "IPv4 header", ipv6 = "IPv6 header", ipv6Extension = "IPv6 extension header"
         case tcp = "TCP header", udp = "UDP header", icmp = "ICMP header", gre = "GRE header", gtp = "GTP header"
-        case vxlan = "VXLAN header"
+        case vxlan = "VXLAN header", teredo = "Teredo header", ayiya = "AYIYA header"
     }
 
     public var description: String {
@@ -57,7 +57,21 @@ public enum DecodeProblem: Hashable, Sendable, CustomStringConvertible {
 /// A tunnel a packet arrived through: the outer addresses and the kind.
 public struct TunnelLayer: Hashable, Sendable {
     public enum Kind: String, Sendable, Codable {
-        case ipInIP = "IP", gre = "GRE", gtp = "GTPv1", vxlan = "VXLAN"
+        case ipInIP = "IP", gre = "GRE", gtp = "GTPv1", vxlan = "VXLAN", teredo = "Teredo", ayiya = "AYIYA"
+        case greInUDP = "GRE-in-UDP"
+
+        /// The name conn.log's service column gives a flow carrying this tunnel (Zeek's names).
+        public var service: String {
+            switch self {
+            case .ipInIP: "ip"
+            case .gre: "gre"
+            case .gtp: "gtpv1"
+            case .vxlan: "vxlan"
+            case .teredo: "teredo"
+            case .ayiya: "ayiya"
+            case .greInUDP: "gre-in-udp"
+            }
+        }
     }
     public var kind: Kind
     public var source: IPAddress
@@ -154,8 +168,8 @@ public enum Dissector {
         }
     }
 
-    /// Dissects the inner packet of a UDP tunnel (GTPv1-U or VXLAN) found in `p`'s payload;
-    /// `inner` gets the inner layers with the tunnel recorded.
+    /// Dissects the inner packet of a UDP tunnel (GTPv1-U, VXLAN, Teredo, AYIYA, GRE-in-UDP)
+    /// found in `p`'s payload; `inner` gets the inner layers with the tunnel recorded.
     public static func dissectUDPTunnel(
         _ b: UnsafeRawBufferPointer, _ kind: TunnelLayer.Kind, outer p: PacketLayers, into inner: inout PacketLayers
     ) {
@@ -183,12 +197,57 @@ public enum Dissector {
                 }
             }
             ipByVersion(b, offset, end, &inner, depth: 1)
+        case .teredo:
+            guard let offset = teredoPacketStart(b, start, end) else { return inner.problem = .badHeader(.teredo) }
+            ipv6(b, offset, end, &inner, depth: 1)
+        case .ayiya:
+            guard let offset = ayiyaPayloadStart(b, start, end) else { return inner.problem = .badHeader(.ayiya) }
+            if b[start + 3] == 4 { ipv4(b, offset, end, &inner, depth: 1) } else { ipv6(b, offset, end, &inner, depth: 1) }
+        case .greInUDP:
+            // RFC 8086: the UDP payload is a GRE header and what it carries.
+            // GRE takes the outer addresses from the layers it is given.
+            inner.source = p.source
+            inner.destination = p.destination
+            gre(b, start, end, &inner, depth: 1)
+            if let tunnel = inner.tunnel, tunnel.kind == .gre, tunnel.source == p.source, tunnel.destination == p.destination {
+                inner.tunnel?.kind = .greInUDP
+            }
         default:
             break
         }
     }
 
-    /// The UDP tunnel a packet's ports announce: GTPv1-U on 2152, VXLAN on 4789 (as Zeek).
+    /// Where the IPv6 packet of a Teredo datagram (RFC 4380) starts, past an authentication
+    /// header and an origin indication when present; nil unless a whole IPv6 header is there
+    /// whose length is the rest of the datagram (as Zeek checks before calling it Teredo).
+    static func teredoPacketStart(_ b: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Int? {
+        var offset = start
+        if end - offset >= 2, b[offset] == 0x00, b[offset + 1] == 0x01 {
+            // Authentication: id length, auth length, id, auth value, 8-byte nonce, confirmation byte.
+            guard end - offset >= 4 else { return nil }
+            offset += 4 + Int(b[offset + 2]) + Int(b[offset + 3]) + 9
+        }
+        if end - offset >= 2, b[offset] == 0x00, b[offset + 1] == 0x00 {
+            offset += 8  // origin indication: obfuscated port and address
+        }
+        guard end - offset >= 40, b[offset] >> 4 == 6 else { return nil }
+        let declared = Int(be16(b, offset + 4))
+        return offset + 40 + declared == end ? offset : nil
+    }
+
+    /// Where the payload of an AYIYA packet starts (header, identity of 2^IDLen bytes, signature
+    /// of SigLen × 4 bytes); nil unless it is a forward (opcode 1) of IPv4 or IPv6.
+    static func ayiyaPayloadStart(_ b: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Int? {
+        guard end - start >= 8 else { return nil }
+        let opcode = b[start + 2] & 0x0F
+        let nextHeader = b[start + 3]
+        guard opcode == 1, nextHeader == 4 || nextHeader == 41 else { return nil }
+        let offset = start + 8 + (1 << Int(b[start] >> 4)) + Int(b[start + 1] >> 4) * 4
+        return offset < end ? offset : nil
+    }
+
+    /// The UDP tunnel a packet's ports announce: GTPv1-U on 2152, VXLAN on 4789, Teredo on 3544
+    /// and AYIYA on 5072 (as Zeek), GRE-in-UDP on 4754 (RFC 8086).
     public static func udpTunnel(_ p: PacketLayers, _ b: UnsafeRawBufferPointer) -> TunnelLayer.Kind? {
         guard p.hasTransport, p.ipProtocol == 17, p.payloadEnd - p.payloadStart >= 8 else { return nil }
         if p.sourcePort == 2152 || p.destinationPort == 2152 {
@@ -197,6 +256,18 @@ public enum Dissector {
             return flags >> 5 == 1 && flags & 0x10 != 0 && b[p.payloadStart + 1] == 0xFF ? .gtp : nil
         }
         if p.destinationPort == 4789 { return b[p.payloadStart] & 0x08 != 0 ? .vxlan : nil }
+        if p.sourcePort == 3544 || p.destinationPort == 3544 {
+            return teredoPacketStart(b, p.payloadStart, p.payloadEnd) != nil ? .teredo : nil
+        }
+        if p.sourcePort == 5072 || p.destinationPort == 5072 {
+            return ayiyaPayloadStart(b, p.payloadStart, p.payloadEnd) != nil ? .ayiya : nil
+        }
+        if p.destinationPort == 4754 {
+            // GRE version 0 with no reserved bits, carrying IP or Ethernet.
+            let flags = be16(b, p.payloadStart)
+            let type = be16(b, p.payloadStart + 2)
+            return flags & 0x4FFF == 0 && [0x0800, 0x86DD, 0x6558].contains(type) ? .greInUDP : nil
+        }
         return nil
     }
 

@@ -92,6 +92,8 @@ public struct NameRecord: Sendable, Hashable, Codable {
         case tlsServerName = "tls_sni"
         /// The host of an HTTP/1.x request (Host header, absolute URI or CONNECT target).
         case httpHost = "http_host"
+        /// The server name of the TLS ClientHello in a QUIC client's Initial packets.
+        case quicServerName = "quic_sni"
     }
 
     public var kind: Kind

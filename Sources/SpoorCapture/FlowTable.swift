@@ -62,6 +62,9 @@ final class FlowState {
     var responderStream: StreamWatcher?
     var originatorWatched = false
     var responderWatched = false
+    /// The client's QUIC Initial packets, gathered until their ClientHello is read.
+    var quic: QUICHelloCollector?
+    var quicWatched = false
 
     init(id: Int, proto: UInt8, source: IPAddress, sourcePort: UInt16, destination: IPAddress, destinationPort: UInt16, time: Int64) {
         self.id = id

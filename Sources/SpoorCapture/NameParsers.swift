@@ -313,7 +313,8 @@ enum HTTPRequest {
         var from = start
         var to = end
         for i in start..<end where b[i] == UInt8(ascii: "@") { from = i + 1 }
-        if from < to && b[from] == UInt8(ascii: "[") {
+        let bracketed = from < to && b[from] == UInt8(ascii: "[")
+        if bracketed {
             var close = from + 1
             while close < to && b[close] != UInt8(ascii: "]") { close += 1 }
             guard close < to else { return nil }
@@ -332,6 +333,13 @@ enum HTTPRequest {
         var text: [UInt8] = []
         text.reserveCapacity(to - from)
         for i in from..<to { DNSMessage.appendLabelByte(b[i], to: &text, dotSeparates: true) }
+        // An address literal is given in its one canonical spelling (`[2001:DB8:0::1]` is
+        // 2001:db8::1), so that it is the same address the flow and the indicators name.
+        if bracketed || text.allSatisfy({ $0 == UInt8(ascii: ".") || ($0 >= 0x30 && $0 <= 0x39) }),
+            let address = IPAddress.parse(utf8: text[...])
+        {
+            return address.description
+        }
         return String(decoding: text, as: UTF8.self)
     }
 

@@ -92,6 +92,14 @@ import Testing
         }
         #expect(host("GET / HTTP/1.1\r\nUser-Agent: x\r\nHOST: WWW.Example.org:8080\r\n\r\n") == "www.example.org")
         #expect(host("GET /a HTTP/1.1\nHost: [2001:db8::1]:80\n\n") == "2001:db8::1")
+        // A bracketed IPv6 literal with a port is that address, canonically spelt, wherever it
+        // stands; a bracketed text that is no address is kept as it was written.
+        #expect(host("GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n") == "::1")
+        #expect(host("GET / HTTP/1.1\r\nHost: [2001:DB8:0:0::7]:8080\r\n\r\n") == "2001:db8::7")
+        #expect(host("GET http://[2001:db8::5]:8080/x HTTP/1.1\r\n\r\n") == "2001:db8::5")
+        #expect(host("CONNECT [2001:db8::6]:443 HTTP/1.1\r\n\r\n") == "2001:db8::6")
+        #expect(host("GET / HTTP/1.1\r\nHost: 192.0.2.10:8080\r\n\r\n") == "192.0.2.10")
+        #expect(host("GET / HTTP/1.1\r\nHost: [v1.fe]:80\r\n\r\n") == "v1.fe")
         #expect(host("GET http://proxy.example.net/x HTTP/1.1\r\nHost: other.example\r\n\r\n") == "proxy.example.net")
         #expect(host("CONNECT secure.example.com:443 HTTP/1.0\r\n\r\n") == "secure.example.com")
         #expect(host("GET / HTTP/1.0\r\n\r\n") == nil)
