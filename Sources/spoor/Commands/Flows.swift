@@ -13,7 +13,7 @@ struct Flows: ParsableCommand {
             capture directly without storing anything. Columns follow Zeek's conn.log: orig_h/orig_p \
             opened the flow (as Zeek decides), conn_state and history use Zeek's letters, bytes count \
             payload (for TCP from sequence numbers), ip_bytes count whole IP packets. Each flow also has \
-            its Community ID, the names it carried (TLS server name, HTTP host), and where it starts \
+            its Community ID, the names it carried (TLS or QUIC server name, HTTP host), and where it starts \
             (capture and packet number).
             """)
 
