@@ -129,7 +129,13 @@ let package = Package(
             name: "SpoorIntakeTests",
             dependencies: ["SpoorIntake", "SpoorTestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
-        .testTarget(name: "SpoorCaseTests", dependencies: ["SpoorCase", "SpoorReport", "SpoorTestSupport"]),
+        .testTarget(
+            name: "SpoorCaseTests",
+            dependencies: [
+                "SpoorCase", "SpoorReport", "SpoorIntel", "SpoorTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         .testTarget(
             name: "SpoorEndToEndTests",
             dependencies: ["SpoorTestSupport", .product(name: "Crypto", package: "swift-crypto")]

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SpoorCore
+import SpoorIntel
 
 /// One case: a folder holding `case.sqlite`, which records the case's metadata, its evidence
 /// items, every observation with its locator, parse warnings, and the subject IPs of the last
@@ -65,7 +66,11 @@ public final class CaseStore: Sendable {
             var configuration = Configuration()
             configuration.foreignKeysEnabled = true
             database = try DatabaseQueue(path: file, configuration: configuration)
+            let newer = try CaseStore.migrator.unknownMigrations(in: database)
+            guard newer.isEmpty else { throw CaseError.writtenByNewerSpoor(path: file, changes: newer) }
             try CaseStore.migrator.migrate(database)
+        } catch let error as CaseError {
+            throw error
         } catch {
             throw .storeUnavailable(path: file, reason: "\(error)")
         }
@@ -250,6 +255,8 @@ public enum CaseError: Error, Hashable, CustomStringConvertible {
     case alreadyExists(path: String)
     case storeUnavailable(path: String, reason: String)
     case referenceData(path: String, reason: String)
+    /// The case holds schema changes this build does not know; it is left as it is.
+    case writtenByNewerSpoor(path: String, changes: [String])
 
     public var description: String {
         switch self {
@@ -257,6 +264,10 @@ public enum CaseError: Error, Hashable, CustomStringConvertible {
         case .alreadyExists(let path): return "\(path): already holds a case"
         case .storeUnavailable(let path, let reason): return "\(path): case store error: \(reason)"
         case .referenceData(let path, let reason): return "\(path): \(reason)"
+        case .writtenByNewerSpoor(let path, let changes):
+            return "\(path): written by a newer Spoor than this one (\(SpoorVersion.current)): it holds "
+                + "\(changes.map { "'\($0)'" }.joined(separator: ", ")), which this version does not know. "
+                + "Nothing was changed; open the case with the Spoor that wrote it or a later one"
         }
     }
 }

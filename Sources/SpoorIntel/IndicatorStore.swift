@@ -21,7 +21,11 @@ public final class IndicatorStore: Sendable {
             var configuration = Configuration()
             configuration.foreignKeysEnabled = true
             database = try DatabaseQueue(path: path, configuration: configuration)
+            let newer = try IndicatorStore.migrator.unknownMigrations(in: database)
+            guard newer.isEmpty else { throw IntelError.writtenByNewerSpoor(path: path, changes: newer) }
             try IndicatorStore.migrator.migrate(database)
+        } catch let error as IntelError {
+            throw error
         } catch {
             throw .storeUnavailable(path: path, reason: "\(error)")
         }
@@ -257,6 +261,8 @@ public enum IntelError: Error, Hashable, CustomStringConvertible {
     case missingColumn(path: String, column: String)
     /// A file whose format was guessed, most of whose values could not be read: nothing kept.
     case mostlyUnreadable(path: String, format: String, unreadable: Int, readable: Int)
+    /// The store holds schema changes this build does not know; it is left as it is.
+    case writtenByNewerSpoor(path: String, changes: [String])
 
     public var description: String {
         switch self {
@@ -267,6 +273,10 @@ public enum IntelError: Error, Hashable, CustomStringConvertible {
         case .mostlyUnreadable(let path, let format, let unreadable, let readable):
             return "\(path): not imported: read as \(format), \(unreadable) of \(unreadable + readable) values were unreadable, "
                 + "so the file is probably not \(format == "list" ? "a plain list" : "an indicator CSV"); nothing was kept (name its format with --format)"
+        case .writtenByNewerSpoor(let path, let changes):
+            return "indicator store \(path): written by a newer Spoor than this one (\(SpoorVersion.current)): it holds "
+                + "\(changes.map { "'\($0)'" }.joined(separator: ", ")), which this version does not know. "
+                + "Nothing was changed; use the Spoor that wrote it or a later one, or another --intel-db"
         }
     }
 }

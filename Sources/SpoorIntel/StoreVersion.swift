@@ -1,0 +1,15 @@
+import GRDB
+
+extension DatabaseMigrator {
+    /// The migrations a store records that this build does not know, in the order they were
+    /// applied: a non-empty answer means a newer Spoor wrote the store, and opening it must
+    /// not change it. Read-only; a store without migrations yet answers none.
+    public func unknownMigrations(in reader: some DatabaseReader) throws -> [String] {
+        try reader.read { db in
+            guard try db.tableExists("grdb_migrations") else { return [] }
+            let known = Set(migrations)
+            return try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid")
+                .filter { !known.contains($0) }
+        }
+    }
+}
