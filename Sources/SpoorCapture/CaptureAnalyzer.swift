@@ -297,18 +297,18 @@ public final class CaptureAnalyzer {
 
     /// A client's QUIC Initial packets: the server name of the ClientHello they carry.
     func quicNames(_ flow: FlowState, _ payload: UnsafeRawBufferPointer, _ header: PacketHeader) {
+        // A QUIC client's first datagram is an Initial: a flow that does not start with one is
+        // not looked at again.
         if flow.quic == nil {
-            guard !flow.quicWatched, QUICInitial.mayBeInitial(payload) else { return }
+            guard !flow.quicWatched else { return }
             flow.quicWatched = true
+            guard QUICInitial.longHeader(payload) != nil else { return }
             flow.quic = QUICHelloCollector()
         }
         guard let collector = flow.quic else { return }
-        switch collector.datagram(payload) {
-        case .needMore: break
-        case .serverName(let name):
+        if case .serverName(let name) = collector.datagram(payload) {
             flow.addService("quic")
             if let name, !name.isEmpty { emitName(flow, .quicServerName, name, nil, header) }
-        case .notQUIC: break
         }
         if collector.isDone { flow.quic = nil }
     }

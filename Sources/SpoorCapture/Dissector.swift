@@ -205,13 +205,7 @@ public enum Dissector {
             if b[start + 3] == 4 { ipv4(b, offset, end, &inner, depth: 1) } else { ipv6(b, offset, end, &inner, depth: 1) }
         case .greInUDP:
             // RFC 8086: the UDP payload is a GRE header and what it carries.
-            // GRE takes the outer addresses from the layers it is given.
-            inner.source = p.source
-            inner.destination = p.destination
-            gre(b, start, end, &inner, depth: 1)
-            if let tunnel = inner.tunnel, tunnel.kind == .gre, tunnel.source == p.source, tunnel.destination == p.destination {
-                inner.tunnel?.kind = .greInUDP
-            }
+            gre(b, start, end, &inner, depth: 1, outer: TunnelLayer(kind: .greInUDP, source: p.source, destination: p.destination))
         default:
             break
         }
@@ -518,7 +512,10 @@ public enum Dissector {
         }
     }
 
-    static func gre(_ b: UnsafeRawBufferPointer, _ start: Int, _ end: Int, _ p: inout PacketLayers, depth: Int) {
+    /// GRE at `start`; `outer` is the tunnel to record (by default GRE between `p`'s addresses).
+    static func gre(
+        _ b: UnsafeRawBufferPointer, _ start: Int, _ end: Int, _ p: inout PacketLayers, depth: Int, outer: TunnelLayer? = nil
+    ) {
         guard end - start >= 4 else { return p.problem = .truncated(.gre) }
         let flags = be16(b, start)
         let type = be16(b, start + 2)
@@ -536,7 +533,7 @@ public enum Dissector {
             return p.problem = .greNotDecoded(type)
         }
         guard offset <= end else { return p.problem = .truncated(.gre) }
-        let outer = TunnelLayer(kind: .gre, source: p.source, destination: p.destination)
+        let outer = outer ?? TunnelLayer(kind: .gre, source: p.source, destination: p.destination)
         var inner = PacketLayers()
         inner.vlan = p.vlan
         inner.vlanCount = p.vlanCount

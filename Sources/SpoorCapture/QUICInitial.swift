@@ -1,4 +1,5 @@
 import Crypto
+import SpoorCore
 import _CryptoExtras
 
 /// The server name a QUIC client sends in its Initial packets. Initial packets are encrypted,
@@ -17,11 +18,11 @@ enum QUICInitial {
         var initialType: UInt8
 
         static let v1 = Version(
-            salt: bytes("38762cf7f55934b34d179ae6a4c80cadccbb7f0a"), labelPrefix: "quic ", initialType: 0)
+            salt: Hex.bytes("38762cf7f55934b34d179ae6a4c80cadccbb7f0a")!, labelPrefix: "quic ", initialType: 0)
         static let v2 = Version(
-            salt: bytes("0dede3def700a6db819381be6e269dcbf9bd2ed9"), labelPrefix: "quicv2 ", initialType: 1)
+            salt: Hex.bytes("0dede3def700a6db819381be6e269dcbf9bd2ed9")!, labelPrefix: "quicv2 ", initialType: 1)
         static let draft29 = Version(
-            salt: bytes("afbfec289993d24c9e9786f19c6111e04390a899"), labelPrefix: "quic ", initialType: 0)
+            salt: Hex.bytes("afbfec289993d24c9e9786f19c6111e04390a899")!, labelPrefix: "quic ", initialType: 0)
 
         static func named(_ number: UInt32) -> Version? {
             switch number {
@@ -55,23 +56,24 @@ enum QUICInitial {
         return HKDF<SHA256>.expand(pseudoRandomKey: secret, info: info, outputByteCount: length)
     }
 
-    /// One long-header packet of a datagram.
+    /// The header of one client Initial packet.
     struct LongHeader {
         var first: UInt8
-        var version: UInt32
+        var version: Version
         var destination: [UInt8]
         /// Where the (protected) packet number starts, and where the packet ends.
         var packetNumberOffset: Int
         var end: Int
     }
 
-    /// Reads the long header at `start`; nil when it is not one or is cut short.
-    static func longHeader(_ b: UnsafeRawBufferPointer, _ start: Int) -> LongHeader? {
-        var o = start
-        guard b.count - o >= 7, b[o] & 0x80 != 0 else { return nil }
-        let first = b[o]
-        let version = UInt32(b[o + 1]) << 24 | UInt32(b[o + 2]) << 16 | UInt32(b[o + 3]) << 8 | UInt32(b[o + 4])
-        o += 5
+    /// Reads the header of the Initial packet `b` begins with (long header, fixed bit, a known
+    /// version, its Initial type); nil when it is not one or is cut short.
+    static func longHeader(_ b: UnsafeRawBufferPointer) -> LongHeader? {
+        guard b.count >= 7, b[0] & 0xC0 == 0xC0 else { return nil }
+        let first = b[0]
+        let number = UInt32(b[1]) << 24 | UInt32(b[2]) << 16 | UInt32(b[3]) << 8 | UInt32(b[4])
+        guard let version = Version.named(number), (first >> 4) & 0x03 == version.initialType else { return nil }
+        var o = 5
         let dcidLength = Int(b[o])
         guard dcidLength <= 20, b.count - o >= 1 + dcidLength + 1 else { return nil }
         let destination = Array(b[(o + 1)..<(o + 1 + dcidLength)])
@@ -79,21 +81,10 @@ enum QUICInitial {
         let scidLength = Int(b[o])
         guard scidLength <= 20, b.count - o >= 1 + scidLength else { return nil }
         o += 1 + scidLength
-        guard let v = Version.named(version), (first >> 4) & 0x03 == v.initialType else {
-            return nil
-        }
         guard let tokenLength = varint(b, &o), tokenLength <= b.count - o else { return nil }
         o += tokenLength
         guard let length = varint(b, &o), length <= b.count - o, length >= 20 else { return nil }
         return LongHeader(first: first, version: version, destination: destination, packetNumberOffset: o, end: o + length)
-    }
-
-    /// Whether a datagram begins with what could be a client Initial (a cheap test for every UDP packet).
-    static func mayBeInitial(_ b: UnsafeRawBufferPointer) -> Bool {
-        guard b.count >= 7, b[0] & 0xC0 == 0xC0 else { return false }
-        let version = UInt32(b[1]) << 24 | UInt32(b[2]) << 16 | UInt32(b[3]) << 8 | UInt32(b[4])
-        guard let v = Version.named(version) else { return false }
-        return (b[0] >> 4) & 0x03 == v.initialType
     }
 
     /// Removes the header protection and decrypts one Initial packet; its plaintext frames, or
@@ -105,7 +96,7 @@ enum QUICInitial {
         guard (try? AES.permute(&mask, key: keys.headerProtection)) != nil else { return nil }
         let first = header.first ^ (mask[0] & 0x0F)
         let pnLength = Int(first & 0x03) + 1
-        var aad = Array(b[b.startIndex..<(pn + pnLength)])
+        var aad = Array(b[0..<(pn + pnLength)])
         aad[0] = first
         var packetNumber: UInt64 = 0
         for i in 0..<pnLength {
@@ -163,17 +154,6 @@ enum QUICInitial {
         o += length
         return value
     }
-
-    static func bytes(_ hex: String) -> [UInt8] {
-        var out: [UInt8] = []
-        var index = hex.startIndex
-        while index < hex.endIndex {
-            let next = hex.index(index, offsetBy: 2)
-            out.append(UInt8(hex[index..<next], radix: 16)!)
-            index = next
-        }
-        return out
-    }
 }
 
 /// Gathers one QUIC connection's client CRYPTO stream from its Initial packets until the
@@ -199,49 +179,44 @@ final class QUICHelloCollector {
         guard !isDone else { return .notQUIC }
         var start = 0
         var opened = false
-        while start < b.count, let header = QUICInitial.longHeader(b, start), let version = QUICInitial.Version.named(header.version) {
+        while start < b.count {
+            let rest = UnsafeRawBufferPointer(rebasing: b[start...])
+            guard let header = QUICInitial.longHeader(rest) else { break }
             packets += 1
-            let packet = UnsafeRawBufferPointer(rebasing: b[start..<header.end])
-            let local = QUICInitial.LongHeader(
-                first: header.first, version: header.version, destination: header.destination,
-                packetNumberOffset: header.packetNumberOffset - start, end: header.end - start)
+            let packet = UnsafeRawBufferPointer(rebasing: rest[..<header.end])
             // The keys come from the connection id of the client's first Initial; after a Retry
-            // the client starts again with the id the server chose.
-            var plain = keys.flatMap { QUICInitial.open(packet, local, $0) }
+            // the client starts again with the id the server chose (and its hello from the start).
+            var plain = keys.flatMap { QUICInitial.open(packet, header, $0) }
             if plain == nil, header.destination != keyDestination {
-                let fresh = QUICInitial.Keys(clientDestination: header.destination, version: version)
-                if let opened = QUICInitial.open(packet, local, fresh) {
-                    if !keyDestination.isEmpty {
-                        pieces = [:]
-                        stream = []
-                    }
+                let fresh = QUICInitial.Keys(clientDestination: header.destination, version: header.version)
+                plain = QUICInitial.open(packet, header, fresh)
+                if plain != nil {
+                    pieces = [:]
+                    stream = []
                     keys = fresh
                     keyDestination = header.destination
-                    plain = opened
                 }
             }
             if let plain {
                 opened = true
-                for frame in QUICInitial.cryptoFrames(plain) where frame.offset < 1 << 16 {
+                for frame in QUICInitial.cryptoFrames(plain) where frame.offset < TLSClientHello.maximumHello {
                     pieces[frame.offset] = frame.data
                 }
             }
-            start = header.end
+            start += header.end
         }
-        if let name = assemble() {
-            isDone = true
-            return .serverName(name)
-        }
-        if packets >= Self.maximumPackets || stream.count > TLSClientHello.maximumHello {
+        let outcome = assemble()
+        if outcome == .needMore && packets >= Self.maximumPackets {
             isDone = true
             return opened ? .serverName(nil) : .notQUIC
         }
-        return .needMore
+        if outcome != .needMore { isDone = true }
+        return outcome
     }
 
     /// Extends the in-order stream with the pieces that reach it; the server name once the
-    /// ClientHello is whole (nil inside when it names none).
-    private func assemble() -> String?? {
+    /// ClientHello is whole, `.notQUIC` when the stream is no ClientHello.
+    private func assemble() -> Outcome {
         var grew = true
         while grew {
             grew = false
@@ -250,15 +225,13 @@ final class QUICHelloCollector {
                 grew = true
             }
         }
-        guard stream.count >= 4 else { return nil }
-        guard stream[0] == 1 else {
-            isDone = true
-            return nil
-        }
+        guard stream.count >= 4 else { return .needMore }
+        guard stream[0] == 1 else { return .notQUIC }
         let needed = 4 + (Int(stream[1]) << 16 | Int(stream[2]) << 8 | Int(stream[3]))
-        guard stream.count >= needed else { return nil }
+        guard needed <= TLSClientHello.maximumHello else { return .notQUIC }
+        guard stream.count >= needed else { return .needMore }
         let result = stream.withUnsafeBytes { TLSClientHello.serverName(hello: UnsafeRawBufferPointer(rebasing: $0[4..<needed])) }
-        if case .serverName(let name) = result { return .some(name) }
-        return .some(nil)
+        if case .serverName(let name) = result { return .serverName(name) }
+        return .notQUIC
     }
 }

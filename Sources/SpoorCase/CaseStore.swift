@@ -265,9 +265,7 @@ public enum CaseError: Error, Hashable, CustomStringConvertible {
         case .storeUnavailable(let path, let reason): return "\(path): case store error: \(reason)"
         case .referenceData(let path, let reason): return "\(path): \(reason)"
         case .writtenByNewerSpoor(let path, let changes):
-            return "\(path): written by a newer Spoor than this one (\(SpoorVersion.current)): it holds "
-                + "\(changes.map { "'\($0)'" }.joined(separator: ", ")), which this version does not know. "
-                + "Nothing was changed; open the case with the Spoor that wrote it or a later one"
+            return "\(path): \(StoreVersion.newerSpoorWrote(changes)); open the case with the Spoor that wrote it or a later one"
         }
     }
 }
@@ -279,7 +277,7 @@ extension CaseStore {
     public func redactionKey() throws(CaseError) -> [UInt8] {
         try write { db in
             if let hex = try String.fetchOne(db, sql: "SELECT value FROM case_info WHERE key = 'redaction_key'"),
-                let bytes = Self.bytes(hex: hex), bytes.count == 32
+                let bytes = Hex.bytes(hex), bytes.count == 32
             {
                 return bytes
             }
@@ -289,16 +287,5 @@ extension CaseStore {
             try db.execute(sql: "INSERT OR REPLACE INTO case_info (key, value) VALUES ('redaction_key', ?)", arguments: [hex])
             return bytes
         }
-    }
-
-    private static func bytes(hex: String) -> [UInt8]? {
-        let digits = Array(hex.utf8)
-        guard digits.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        for i in stride(from: 0, to: digits.count, by: 2) {
-            guard let byte = UInt8(String(decoding: digits[i...i + 1], as: UTF8.self), radix: 16) else { return nil }
-            out.append(byte)
-        }
-        return out
     }
 }

@@ -274,9 +274,8 @@ public enum IntelError: Error, Hashable, CustomStringConvertible {
             return "\(path): not imported: read as \(format), \(unreadable) of \(unreadable + readable) values were unreadable, "
                 + "so the file is probably not \(format == "list" ? "a plain list" : "an indicator CSV"); nothing was kept (name its format with --format)"
         case .writtenByNewerSpoor(let path, let changes):
-            return "indicator store \(path): written by a newer Spoor than this one (\(SpoorVersion.current)): it holds "
-                + "\(changes.map { "'\($0)'" }.joined(separator: ", ")), which this version does not know. "
-                + "Nothing was changed; use the Spoor that wrote it or a later one, or another --intel-db"
+            return "indicator store \(path): \(StoreVersion.newerSpoorWrote(changes)); "
+                + "use the Spoor that wrote it or a later one, or another --intel-db"
         }
     }
 }

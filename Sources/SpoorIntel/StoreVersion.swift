@@ -1,4 +1,5 @@
 import GRDB
+import SpoorCore
 
 extension DatabaseMigrator {
     /// The migrations a store records that this build does not know, in the order they were
@@ -11,5 +12,14 @@ extension DatabaseMigrator {
             return try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid")
                 .filter { !known.contains($0) }
         }
+    }
+}
+
+/// What both stores say when a newer Spoor wrote them.
+public enum StoreVersion {
+    /// "written by a newer Spoor …; nothing was changed", for the store's own sentence to end.
+    public static func newerSpoorWrote(_ changes: [String]) -> String {
+        "written by a newer Spoor than this one (\(SpoorVersion.current)): it holds "
+            + "\(changes.map { "'\($0)'" }.joined(separator: ", ")), which this version does not know. Nothing was changed"
     }
 }

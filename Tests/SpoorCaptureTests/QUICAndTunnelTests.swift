@@ -29,7 +29,7 @@ import Testing
 
     @Test func initialKeysAreTheRFCsExamples() {
         // RFC 9001 Appendix A.1 and RFC 9369 Appendix A.1: client keys for 0x8394c8f03e515708.
-        let dcid = QUICInitial.bytes("8394c8f03e515708")
+        let dcid = Hex.bytes("8394c8f03e515708")!
         let v1 = QUICInitial.Keys(clientDestination: dcid, version: .v1)
         #expect(Self.hex(v1.key) == "1f369613dd76d5467730efcbe3b1a22d")
         #expect(Self.hex(v1.iv) == "fa044b2f42a3fd3b46fb255c")

@@ -20,33 +20,34 @@ import Testing
         SHA256.hash(data: try Data(contentsOf: URL(fileURLWithPath: file))).map { String(format: "%02x", $0) }.joined()
     }
 
+    /// Marks `file` as a newer Spoor's, then expects `open` to refuse it naming the unknown
+    /// change (as `changes` reads it from the error) and the file's bytes to stay as they were.
+    static func expectRefusedUntouched(_ file: String, open: () throws -> Void, changes: (any Error) -> [String]?) throws {
+        try recordUnknownMigration(in: file)
+        let before = try digest(file)
+        #expect {
+            try open()
+        } throws: { error in
+            changes(error) == ["v99 from the future"] && "\(error)".contains("newer Spoor") && "\(error)".contains("Nothing was changed")
+        }
+        #expect(try digest(file) == before)
+    }
+
     @Test func aCaseFromANewerSpoorIsRefusedAndLeftAsItWas() throws {
         let directory = try Fixtures.temporaryDirectory("newer-case").path
         _ = try CaseStore.create(at: directory, metadata: .init(title: "T", createdAt: "2024-01-01T00:00:00Z"))
-        let file = (directory as NSString).appendingPathComponent(CaseStore.fileName)
-        try Self.recordUnknownMigration(in: file)
-        let before = try Self.digest(file)
-        #expect {
-            _ = try CaseStore(directory: directory)
-        } throws: { error in
-            guard case .writtenByNewerSpoor(_, let changes) = error as? CaseError else { return false }
-            return changes == ["v99 from the future"] && "\(error)".contains("newer Spoor") && "\(error)".contains("Nothing was changed")
-        }
-        #expect(try Self.digest(file) == before)
+        try Self.expectRefusedUntouched(
+            (directory as NSString).appendingPathComponent(CaseStore.fileName),
+            open: { _ = try CaseStore(directory: directory) },
+            changes: { if case .writtenByNewerSpoor(_, let changes) = $0 as? CaseError { changes } else { nil } })
     }
 
     @Test func anIndicatorStoreFromANewerSpoorIsRefusedAndLeftAsItWas() throws {
         let file = try Fixtures.temporaryDirectory("newer-intel").appendingPathComponent("intel.sqlite").path
         _ = try IndicatorStore(path: file)
-        try Self.recordUnknownMigration(in: file)
-        let before = try Self.digest(file)
-        #expect {
-            _ = try IndicatorStore(path: file)
-        } throws: { error in
-            guard case .writtenByNewerSpoor(_, let changes) = error as? IntelError else { return false }
-            return changes == ["v99 from the future"]
-        }
-        #expect(try Self.digest(file) == before)
+        try Self.expectRefusedUntouched(
+            file, open: { _ = try IndicatorStore(path: file) },
+            changes: { if case .writtenByNewerSpoor(_, let changes) = $0 as? IntelError { changes } else { nil } })
     }
 
     @Test func storesThisSpoorWroteOpenAgain() throws {
