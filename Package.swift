@@ -74,6 +74,11 @@ let package = Package(
             exclude: ["README.md"],
         ),
         .target(
+            name: "SpoorAnalysis",
+            dependencies: ["SpoorCore", "SpoorEnrichment", "SpoorIntel"],
+            exclude: ["README.md"],
+        ),
+        .target(
             name: "SpoorIntake",
             dependencies: [
                 "SpoorCore", "SpoorLogs",
@@ -85,7 +90,7 @@ let package = Package(
         .target(
             name: "SpoorCase",
             dependencies: [
-                "SpoorCore", "SpoorLogs", "SpoorCapture", "SpoorIntake", "SpoorEnrichment", "SpoorIntel",
+                "SpoorCore", "SpoorLogs", "SpoorCapture", "SpoorIntake", "SpoorEnrichment", "SpoorIntel", "SpoorAnalysis",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             exclude: ["README.md"],
@@ -93,7 +98,7 @@ let package = Package(
         .target(
             name: "SpoorReport",
             dependencies: [
-                "SpoorCore", "SpoorCase", "SpoorCapture", "SpoorIntel",
+                "SpoorCore", "SpoorCase", "SpoorCapture", "SpoorIntel", "SpoorAnalysis",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
@@ -105,7 +110,7 @@ let package = Package(
             name: "spoor",
             dependencies: [
                 "SpoorCore", "SpoorLogs", "SpoorCapture", "SpoorEnrichment", "SpoorIntel",
-                "SpoorIntake", "SpoorCase", "SpoorReport",
+                "SpoorIntake", "SpoorCase", "SpoorReport", "SpoorAnalysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -125,6 +130,7 @@ let package = Package(
             name: "SpoorIntelTests",
             dependencies: ["SpoorIntel", "SpoorTestSupport", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
+        .testTarget(name: "SpoorAnalysisTests", dependencies: ["SpoorAnalysis", "SpoorTestSupport"]),
         .testTarget(
             name: "SpoorIntakeTests",
             dependencies: ["SpoorIntake", "SpoorTestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
@@ -132,7 +138,7 @@ let package = Package(
         .testTarget(
             name: "SpoorCaseTests",
             dependencies: [
-                "SpoorCase", "SpoorReport", "SpoorIntel", "SpoorTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+                "SpoorCase", "SpoorReport", "SpoorIntel", "SpoorAnalysis", "SpoorTestSupport", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -263,7 +263,7 @@ public enum CaseError: Error, Hashable, CustomStringConvertible {
         case .notACase(let path): return "\(path): not a Spoor case (no \(CaseStore.fileName)); create one with 'spoor case init'"
         case .alreadyExists(let path): return "\(path): already holds a case"
         case .storeUnavailable(let path, let reason): return "\(path): case store error: \(reason)"
-        case .referenceData(let path, let reason): return "\(path): \(reason)"
+        case .referenceData(let path, let reason): return reason.hasPrefix(path) ? reason : "\(path): \(reason)"
         case .writtenByNewerSpoor(let path, let changes):
             return "\(path): \(StoreVersion.newerSpoorWrote(changes)); open the case with the Spoor that wrote it or a later one"
         }

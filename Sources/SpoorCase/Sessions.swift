@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SpoorAnalysis
 import SpoorCore
 import SpoorLogs
 
@@ -12,7 +13,7 @@ import SpoorLogs
 /// it opens a new session. It is marked `address`, `network` (the /24 or /48 around it),
 /// `device` or `user_agent` when it is the first of the account's events to bring one.
 enum Sessions {
-    static let gap: Int64 = 30 * 60 * 1_000_000_000
+    static let gap = Sessioning.gap
 
     struct Open {
         var id: String
@@ -121,8 +122,7 @@ enum Sessions {
             var novel: [String] = []
             if let ip, let address = IPAddress(ip) {
                 if try ledger.first("a", ip, db) { novel.append("address") }
-                let prefix = address.family == .v4 ? 24 : 48
-                if let network = IPNetwork(containing: address, prefixLength: prefix), try ledger.first("n", network.description, db) {
+                if let network = Sessioning.network(around: address), try ledger.first("n", network.description, db) {
                     novel.append("network")
                 }
             }

@@ -72,3 +72,14 @@ public struct AccessEvent: Hashable, Sendable, Codable {
 public enum Observation: Hashable, Sendable {
     case access(AccessEvent)
 }
+
+/// The kinds of observation a case holds, as its store writes them.
+public enum ObservationKind: String, Sendable, Codable, CaseIterable, Hashable {
+    /// A record of access to an account or a server (what every log and export parser reads).
+    case access
+    /// One end of a network flow in a capture (action `flow_originator` or `flow_responder`).
+    case flow
+    /// A name an address was reached as in a capture: a DNS answer, a TLS or QUIC server name,
+    /// an HTTP host.
+    case name
+}

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import SpoorCapture
+import SpoorAnalysis
 import SpoorCase
 import SpoorCore
 import SpoorIntel

@@ -1,4 +1,5 @@
 import Foundation
+import SpoorAnalysis
 import SpoorCase
 import SpoorCore
 

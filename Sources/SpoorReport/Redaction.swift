@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import SpoorCapture
+import SpoorAnalysis
 import SpoorCase
 import SpoorCore
 
@@ -30,7 +31,7 @@ public struct Redaction {
     public init(key: [UInt8], store: CaseStore, findings: [Finding]) throws {
         self.key = SymmetricKey(data: key)
         var kept: Set<String> = []
-        for finding in findings where finding.rule != "account_and_capture" {
+        for finding in findings where finding.rule != .accountAndCapture {
             for address in finding.addresses { kept.insert(address.description) }
         }
         self.kept = kept

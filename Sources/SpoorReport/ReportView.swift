@@ -1,4 +1,5 @@
 import Foundation
+import SpoorAnalysis
 import SpoorCase
 import SpoorCore
 
@@ -62,7 +63,7 @@ enum ReportView {
         view["findingsOmitted"] = document.findings.count - shown.count
         view["hasFindingsOmitted"] = shown.count < document.findings.count
         view["hasFindings"] = !document.findings.isEmpty
-        view["rulesUsed"] = Array(Set(document.findings.map(\.rule))).sorted().map { ["ruleName": $0, ruleFlag($0): true] }
+        view["rulesUsed"] = Array(Set(document.findings.map(\.rule))).sorted().map { ["ruleName": $0.rawValue, ruleFlag($0): true] }
 
         // Timeline.
         let svg = timeline.svg()
@@ -116,6 +117,20 @@ enum ReportView {
             return row
         }
 
+        // Methods: the rules and settings the analysis ran with (an analysis older than stated
+        // settings ran with the defaults, which have not changed).
+        let rules = document.analysis?.rules ?? RuleRegistry.standard().map(\.stated)
+        view["methodRules"] = rules.map { rule -> [String: Any] in
+            [
+                "ruleID": rule.id.rawValue, "ruleSummary": rule.summary, "hasRuleTunables": !rule.tunables.isEmpty,
+                "ruleTunables": rule.tunables.map {
+                    ["tunableName": $0.name, "tunableValue": $0.value.description, "tunableMeaning": $0.meaning]
+                },
+            ]
+        }
+        let sessions = document.analysis?.sessions ?? Sessioning.tunables
+        view["sessionGap"] = sessions.first { $0.name == "gap" }?.value.description ?? ""
+
         // Reference data: what the analysis read, each by hash.
         if let analysis = document.analysis {
             view["databases"] = analysis.databases.map {
@@ -151,11 +166,11 @@ enum ReportView {
     }
 
     /// A rule name as a flag the template can branch on: `rule_indicator_match`.
-    static func ruleFlag(_ rule: String) -> String { "rule_" + rule }
+    static func ruleFlag(_ rule: RuleID) -> String { "rule_" + rule.rawValue }
 
     static func findingView(_ finding: Finding) -> [String: Any] {
         var view: [String: Any] = [
-            "findingID": finding.id, "findingSeverity": finding.severity.rawValue, "findingRule": finding.rule,
+            "findingID": finding.id, "findingSeverity": finding.severity.rawValue, "findingRule": finding.rule.rawValue,
             "findingStatement": finding.statement,
             "findingAddresses": finding.addresses.map { ["findingAddress": $0.description] },
             "findingIndicators": finding.indicators.map { ["findingIndicator": SafeText.excerpt($0, limit: 200)] },

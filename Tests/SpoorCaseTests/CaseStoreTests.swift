@@ -1,5 +1,6 @@
 import Foundation
 import SpoorCase
+import SpoorAnalysis
 import SpoorCore
 import SpoorIntel
 import SpoorLogs
@@ -101,7 +102,7 @@ import Testing
         #expect(web.firstSeen == "2024-05-17T10:05:05Z")
         #expect(web.indicatorHits.first?.provenance.first?.source == "Example Lab")
         let finding = try #require(summary.findings.first { $0.addresses.map(\.description) == ["203.0.113.9"] })
-        #expect(finding.rule == "indicator_match")
+        #expect(finding.rule == .indicatorMatch)
         #expect(finding.statement.contains("Example Lab"))
         #expect(finding.locators.contains { $0.line == 4 })
         #expect(summary.intel?.contentHash == (try intel.statistics().contentHash))

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 @testable import SpoorCase
+import SpoorAnalysis
 import SpoorCore
 import SpoorLogs
 @testable import SpoorReport
@@ -36,7 +37,7 @@ import Testing
         return lines.joined(separator: "\n") + "\n"
     }
 
-    static func analysedCase() throws -> (CaseStore, AnalysisSummary) {
+    static func analysedCase() throws -> (CaseStore, AnalysisSummary, mmdb: String) {
         let folder = try Fixtures.temporaryDirectory()
         let mmdb = try Fixtures.testGeoDatabase(
             rows: ["198.51.100.0/24,64500,NL,false", "203.0.113.0/24,64511,BR,true", "192.0.2.0/24,64496,DE,false"], in: folder)
@@ -46,7 +47,7 @@ import Testing
         let mapping = try FieldMapping(parsing: "time=When,ip=From,account=Who,action=What")
         let outcomes = store.ingest(paths: [csv], format: "csv", options: ParseOptions(mapping: mapping))
         #expect(outcomes.first?.observations == 126)
-        return (store, try store.analyze(mmdbPaths: [mmdb], intel: nil))
+        return (store, try store.analyze(mmdbPaths: [mmdb], intel: nil), mmdb)
     }
 
     static func marks(_ store: CaseStore) throws -> [String] {
@@ -57,14 +58,14 @@ import Testing
     }
 
     @Test func forgettingIdleSessionsAndSpillingToDiskChangeNothing() throws {
-        let (store, summary) = try Self.analysedCase()
+        let (store, summary, mmdb) = try Self.analysedCase()
         let rules = Set(summary.findings.map(\.rule))
-        #expect(rules.isSuperset(of: ["change_after_login", "new_access", "simultaneous_sessions", "anonymising_infrastructure"]))
-        let changes = summary.findings.filter { $0.rule == "change_after_login" }.map(\.statement)
+        #expect(rules.isSuperset(of: [.changeAfterLogin, .newAccess, .simultaneousSessions, .anonymisingInfrastructure]))
+        let changes = summary.findings.filter { $0.rule == .changeAfterLogin }.map(\.statement)
         #expect(changes.count == 2, "alice's password change and bob's second session's change; not the change 25 hours after the first login")
         #expect(changes.contains { $0.contains("login from 203.0.113.80") && $0.contains("e-mail change") })
         #expect(summary.findings.contains {
-            $0.rule == "simultaneous_sessions" && $0.statement.contains("198.51.100.20 (NL)") && $0.statement.contains("203.0.113.80 (BR)")
+            $0.rule == .simultaneousSessions && $0.statement.contains("198.51.100.20 (NL)") && $0.statement.contains("203.0.113.80 (BR)")
         })
 
         // Novelty: each account's first record of each address, and no other, is marked.
@@ -80,13 +81,13 @@ import Testing
         // A ledger of three values in memory (the rest on disk) marks the same.
         try store.database.write { db in try Sessions.mark(db, memoryLimit: 3) }
         #expect(try Self.marks(store) == before)
-        // Rules looking for idle sessions after every event find the same.
-        let again = try store.database.write { db in try Rules.findings(db, numberingFrom: 1, forgetEvery: 1) }
-        #expect(again == summary.findings)
+        // Rules looking for sessions to forget after every event find the same.
+        let again = try store.analyze(mmdbPaths: [mmdb], intel: nil, rules: RuleRegistry.standard(forgetEvery: 1))
+        #expect(again.findings == summary.findings)
     }
 
     @Test func findingsJSONListsEveryRecordOfEveryAddressAsTheCaseHoldsThem() throws {
-        let (store, _) = try Self.analysedCase()
+        let (store, _, _) = try Self.analysedCase()
         let out = try Fixtures.temporaryDirectory().path
         _ = try Annex.write(store: store, to: out, options: .init(generatedAt: "2024-04-01T00:00:00Z"))
         let document = try FindingsDocument.decode(Data(contentsOf: URL(fileURLWithPath: out + "/findings.json")))

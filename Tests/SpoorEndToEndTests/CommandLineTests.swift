@@ -421,3 +421,47 @@ struct CaptureCommandLineTests {
         #expect(files.contains("manifest.json") && files.contains("hashes.csv") && files.count == 3)
     }
 }
+
+/// `lookup` and `analyze` attribute through one engine: for the same address, databases and
+/// reference store they give the same database answers, registry answers and indicator hits.
+@Suite struct LookupAgreesWithAnalysisTests {
+    @Test func lookupGivesWhatTheAnnexSaysOfAnAddress() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let csv = folder.appendingPathComponent("asn.csv")
+        try "network,autonomous_system_number,autonomous_system_organization\n198.51.100.0/24,64500,Example AS\n"
+            .write(to: csv, atomically: true, encoding: .utf8)
+        let mmdb = folder.appendingPathComponent("asn.mmdb").path
+        #expect(try runSpoor(["mmdb", "build", csv.path, "--out", mmdb, "--type", "Example-ASN", "--build-date", "2024-01-01"]).status == 0)
+        let store = folder.appendingPathComponent("intel.sqlite").path
+        #expect(try runSpoor(["registry", "import", Fixtures.path("registry/ripe-style.db"), "--as-of", "2024-01-01", "--intel-db", store]).status == 3)
+        #expect(try runSpoor(["intel", "add", "AS64500", "--source", "Lab A", "--intel-db", store]).status == 0)
+        #expect(try runSpoor(["intel", "add", "198.51.100.7", "--source", "Lab B", "--first-seen", "2024-03-01", "--intel-db", store]).status == 0)
+        let caseDir = folder.appendingPathComponent("case").path
+        let log = folder.appendingPathComponent("auth.log")
+        try "Mar  3 10:00:00 host sshd[1]: Accepted password for alice from 198.51.100.7 port 50000 ssh2\n".write(to: log, atomically: true, encoding: .utf8)
+        #expect(try runSpoor(["case", "init", caseDir]).status == 0)
+        #expect(try runSpoor(["ingest", caseDir, log.path, "--year", "2024"]).status == 0)
+        #expect(try runSpoor(["analyze", caseDir, "--mmdb", mmdb, "--intel-db", store]).status == 0)
+        let out = folder.appendingPathComponent("report").path
+        #expect(try runSpoor(["report", caseDir, "--out", out]).status == 0)
+        let findings = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/findings.json"))) as? [String: Any]
+        let subject = try #require(((findings?["subjects"] as? [[String: Any]])?.first)?["subject"] as? [String: Any])
+        let looked = try runSpoor(["lookup", "198.51.100.7", "--mmdb", mmdb, "--json", "--intel-db", store])
+        #expect(looked.status == 0)
+        let answer = try #require(try JSONSerialization.jsonObject(with: Data(looked.stdout.utf8)) as? [String: Any])
+
+        func hits(_ list: Any?) -> [String] {
+            ((list as? [[String: Any]]) ?? []).map { "\($0["type"] ?? "") \($0["value"] ?? "") by \($0["matched_by"] ?? "")" }.sorted()
+        }
+        #expect(hits(subject["indicator_hits"]) == ["asn AS64500 by asn", "ipv4 198.51.100.7 by address"])
+        #expect(hits(answer["indicators"]) == hits(subject["indicator_hits"]))
+        func same(_ key: String, _ lookupKey: String) throws {
+            let a = try JSONSerialization.data(withJSONObject: subject[key] ?? [], options: .sortedKeys)
+            let b = try JSONSerialization.data(withJSONObject: answer[lookupKey] ?? [], options: .sortedKeys)
+            #expect(a == b, "\(key)")
+        }
+        try same("enrichment", "enrichment")
+        try same("registry", "registry")
+        #expect((subject["registry"] as? [Any])?.isEmpty == false)
+    }
+}

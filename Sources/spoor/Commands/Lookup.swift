@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SpoorAnalysis
 import SpoorCore
 import SpoorEnrichment
 import SpoorIntake
@@ -26,7 +27,8 @@ struct Lookup: ParsableCommand {
         var enrichment: [EnrichmentAnswer]
         var registry: [RegistryAnswer] = []
         var warninglists: [WarninglistHit] = []
-        var indicators: [IndicatorRecord]
+        /// The indicators covering it, each with how it matched (`address`, `asn`) and its sources.
+        var indicators: [IndicatorHit]
     }
 
     func run() throws {
@@ -37,19 +39,13 @@ struct Lookup: ParsableCommand {
                 if !text.isEmpty && !text.hasPrefix("#") { inputs.append(text) }
             }
         }
-        let enricher = Enricher()
-        defer { enricher.close() }
-        var store: IndicatorStore? = nil
-        var matcher: IndicatorMatcher? = nil
-        var warnings: WarninglistMatcher? = nil
+        let attributor: Attributor
         do {
-            for path in mmdb { try enricher.add(path: path, sha256: try FileHasher.sha256(path: path).sha256) }
+            var files: [ReferenceFile] = []
+            for path in mmdb { files.append(ReferenceFile(path: path, sha256: try FileHasher.sha256(path: path).sha256)) }
             let (path, explicit) = intel.resolved
-            if explicit || FileManager.default.fileExists(atPath: path) {
-                store = try IndicatorStore(path: path)
-                matcher = try store?.matcher()
-                warnings = try store?.warninglistMatcher()
-            }
+            let store = explicit || FileManager.default.fileExists(atPath: path) ? try IndicatorStore(path: path) : nil
+            attributor = try Attributor(databases: files, intel: store)
         } catch {
             throw fail(error)
         }
@@ -66,16 +62,13 @@ struct Lookup: ParsableCommand {
                 answer.addressClass = (block?.addressClass ?? .global).rawValue
                 answer.specialPurpose = block.map { "\($0.name), \($0.reference)" }
                 do {
-                    answer.enrichment = try enricher.answers(for: address)
-                    if let store { answer.registry = try store.registryAnswers(for: address) }
-                    answer.warninglists = warnings?.hits(address) ?? []
-                    if let matcher, let store {
-                        var ids = matcher.matches(address)
-                        for asn in Set(answer.enrichment.compactMap(\.asn) + answer.registry.compactMap(\.originASN)) {
-                            ids += matcher.matches(asn: asn)
-                        }
-                        answer.indicators = ids.isEmpty ? [] : try store.records(ids: ids)
-                    }
+                    // The same engine as `analyze`: what an annex says of the address, without its records.
+                    var subject = SubjectIP(address: address)
+                    try attributor.attribute(&subject)
+                    answer.enrichment = subject.enrichment
+                    answer.registry = subject.registry ?? []
+                    answer.warninglists = subject.warninglists ?? []
+                    answer.indicators = subject.indicatorHits
                 } catch {
                     answer.error = String(describing: error)
                 }
@@ -131,9 +124,10 @@ struct Lookup: ParsableCommand {
         if a.indicators.isEmpty {
             print("  indicators: none")
         }
-        for record in a.indicators {
-            print("  INDICATOR   \(record.indicator.type.rawValue) \(SafeText.terminal(record.indicator.value))")
-            for p in record.provenance {
+        for hit in a.indicators {
+            let how = hit.matchedBy == "asn" ? " (by the AS a database or registry names)" : ""
+            print("  INDICATOR   \(hit.type) \(SafeText.terminal(hit.value))\(how)")
+            for p in hit.provenance {
                 print("              ← " + SafeText.terminal([p.source, p.reference, p.firstSeen].compactMap { $0 }.joined(separator: ", ")))
             }
         }

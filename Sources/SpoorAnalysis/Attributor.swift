@@ -1,0 +1,164 @@
+import Foundation
+import SpoorCore
+import SpoorEnrichment
+import SpoorIntel
+
+/// A reference file given to the analysis, identified by the hash its reader took.
+public struct ReferenceFile: Hashable, Sendable {
+    public var path: String
+    public var sha256: String
+
+    public init(path: String, sha256: String) {
+        self.path = path
+        self.sha256 = sha256
+    }
+}
+
+/// Why attribution could not start or go on.
+public enum AttributionError: Error, Sendable, CustomStringConvertible {
+    /// A MaxMind-format database that could not be opened or read.
+    case database(path: String, reason: String)
+    /// The reference store (indicators, warninglists, registry data) could not be read.
+    case referenceStore(reason: String)
+
+    public var description: String {
+        switch self {
+        case .database(let path, let reason): return reason.hasPrefix(path) ? reason : "\(path): \(reason)"
+        case .referenceStore(let reason): return reason
+        }
+    }
+}
+
+/// How many of an address's observations fall inside any of some windows of time, and how many
+/// cannot be placed. The case store answers it for `analyze`; `lookup` has no observations.
+public struct WindowCounts: Hashable, Sendable {
+    public var inside: Int
+    public var outside: Int
+    public var undetermined: Int
+
+    public init(inside: Int, outside: Int, undetermined: Int) {
+        self.inside = inside
+        self.outside = outside
+        self.undetermined = undetermined
+    }
+}
+
+/// The one engine that says what reference data knows of an address: its MaxMind-format
+/// answers, registry holders, warninglists (of the address and of the names it was reached as),
+/// and the indicators that cover it by address, by the AS a database or registry names, or by a
+/// name it was reached as, each with its sources and validity. `analyze`, `lookup` and
+/// `verify --rerun` all attribute through it, so they cannot disagree.
+public final class Attributor {
+    /// Counts the observations of the address being attributed inside any of the windows (each
+    /// `from … until` as sort keys, both ends included).
+    public typealias WindowCounter = (_ windows: [(from: Int64, until: Int64)]) throws -> WindowCounts
+
+    public let intel: IndicatorStore?
+    /// What the indicator set was when attribution began: its content hash and size, cited by the annex.
+    public let intelReference: AnalysisSummary.IntelReference?
+    private let enricher = Enricher()
+    private let matcher: IndicatorMatcher?
+    private let warnings: WarninglistMatcher?
+    /// Indicator records already read, by id: an indicator covering many addresses is read once.
+    private var records: [Int64: IndicatorRecord] = [:]
+
+    /// Opens the databases (in the order given) and reads the indicator matcher and warninglists
+    /// from the store, when there is one.
+    public init(databases: [ReferenceFile], intel: IndicatorStore?) throws(AttributionError) {
+        for file in databases {
+            do {
+                try enricher.add(path: file.path, sha256: file.sha256)
+            } catch {
+                enricher.close()
+                throw .database(path: file.path, reason: error.description)
+            }
+        }
+        self.intel = intel
+        do {
+            matcher = try intel?.matcher()
+            warnings = try intel?.warninglistMatcher()
+            if let intel {
+                let stats = try intel.statistics()
+                intelReference = .init(
+                    path: intel.path, contentHash: stats.contentHash, indicators: stats.indicators,
+                    provenanceRecords: stats.provenanceRecords, sources: stats.provenanceBySource.keys.sorted())
+            } else {
+                intelReference = nil
+            }
+        } catch {
+            enricher.close()
+            throw .referenceStore(reason: String(describing: error))
+        }
+    }
+
+    deinit { enricher.close() }
+
+    /// The databases consulted, in order, as the annex cites them.
+    public var databases: [DatabaseIdentity] { enricher.databases.map(\.identity) }
+
+    /// Fills in what reference data says of the subject's address: `enrichment`, `registry`,
+    /// `warninglists` and `indicatorHits` (with their validity when `count` is given and every
+    /// source of the indicator states a window). The names in `subject.reachedAs` are matched
+    /// against host-name warninglists and domain indicators.
+    public func attribute(_ subject: inout SubjectIP, count: WindowCounter? = nil) throws {
+        guard let address = IPAddress(subject.ip) else { return }
+        let answers = try enricher.answers(for: address)
+        subject.enrichment = answers
+        if let intel {
+            let registry = try intel.registryAnswers(for: address)
+            subject.registry = registry.isEmpty ? nil : registry
+        }
+        // Lists holding the address, and host-name lists holding a name it was reached as.
+        var listed = warnings?.hits(address) ?? []
+        for name in subject.reachedAs ?? [] {
+            for hit in warnings?.hits(name: name) ?? [] where !listed.contains(hit) {
+                listed.append(WarninglistHit(name: hit.name, version: hit.version, entry: "\(hit.entry) (reached as \(name))"))
+            }
+        }
+        subject.warninglists = listed.isEmpty ? nil : listed
+        subject.indicatorHits = []
+        guard let matcher, let intel else { return }
+        var hits = matcher.matches(address).map { ($0, "address") }
+        let registryASNs = (subject.registry ?? []).compactMap(\.originASN)
+        for asn in Set(answers.compactMap(\.asn) + registryASNs) {
+            hits += matcher.matches(asn: asn).map { ($0, "asn") }
+        }
+        // A domain indicator holding a name the address was reached as in a capture.
+        for name in subject.reachedAs ?? [] {
+            for id in matcher.matches(domain: name) where !hits.contains(where: { $0.0 == id }) { hits.append((id, "name")) }
+        }
+        let missing = Set(hits.map(\.0)).filter { records[$0] == nil }
+        if !missing.isEmpty {
+            for record in try intel.records(ids: Array(missing)) { records[record.id] = record }
+        }
+        subject.indicatorHits = hits.compactMap { id, how in
+            records[id].map {
+                IndicatorHit(type: $0.indicator.type.rawValue, value: $0.indicator.value, matchedBy: how, provenance: $0.provenance)
+            }
+        }
+        if let count {
+            for h in subject.indicatorHits.indices {
+                subject.indicatorHits[h].validity = try Self.validity(of: subject.indicatorHits[h], count)
+            }
+        }
+    }
+
+    /// Sets the address's observations against the hit's validity windows, when every
+    /// provenance record states one (a window's open end is unbounded; a bare date `until`
+    /// runs to the end of that day, UTC).
+    static func validity(of hit: IndicatorHit, _ count: WindowCounter) throws -> ValidityCheck? {
+        guard !hit.provenance.isEmpty, hit.provenance.allSatisfy({ $0.validFrom != nil || $0.validUntil != nil }) else { return nil }
+        func key(_ text: String?, endOfDay: Bool) -> Int64? {
+            guard let text else { return nil }
+            if text.count == 10, let day = Timestamp.parseISO8601(text + "T00:00:00Z") {
+                return endOfDay ? day.sortKey + 86_400_000_000_000 - 1 : day.sortKey
+            }
+            return Timestamp.parseISO8601(text)?.sortKey
+        }
+        let windows = hit.provenance.map { (from: key($0.validFrom, endOfDay: false) ?? .min, until: key($0.validUntil, endOfDay: true) ?? .max) }
+        let counts = try count(windows)
+        return ValidityCheck(
+            windows: hit.provenance.map { "\($0.validFrom ?? "…") until \($0.validUntil ?? "…") (\($0.source))" },
+            inside: counts.inside, outside: counts.outside, undetermined: counts.undetermined)
+    }
+}

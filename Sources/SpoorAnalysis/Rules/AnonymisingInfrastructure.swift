@@ -1,0 +1,42 @@
+import Foundation
+import SpoorCore
+
+extension RuleID {
+    public static let anonymisingInfrastructure = RuleID("anonymising_infrastructure")
+}
+
+/// `anonymising_infrastructure`: an address used on an account that a database flags (VPN, Tor,
+/// hosting, proxy) or a warninglist holds. It says how the access was made, not who made it.
+public final class AnonymisingInfrastructure: Rule {
+    public static let id = RuleID.anonymisingInfrastructure
+    public static let summary =
+        "An address used on the account belongs to hosting, VPN, Tor or other anonymising infrastructure according to an address database or a warninglist."
+    public let scope = RuleScope.address
+    public var citedRecords = 20
+    public var tunables: [Tunable] {
+        [Tunable("cited_records", .count(citedRecords), "At most this many of the address's dated account records are cited.")]
+    }
+
+    public init() {}
+
+    public func consume(_ context: SubjectContext) throws -> [Finding] {
+        let subject = context.subject
+        guard context.flagged, context.kinds.contains(.access) else { return [] }
+        var reasons: [String] = []
+        for answer in subject.enrichment where !answer.flags.isEmpty {
+            reasons.append("flagged " + answer.flags.joined(separator: ", ") + " by \(answer.source.databaseType) built \(answer.source.buildDate)")
+        }
+        for hit in subject.warninglists ?? [] { reasons.append("listed in the warninglist \(hit.name) (\(hit.entry))") }
+        guard !reasons.isEmpty else { return [] }
+        // Only an address used on an account: its dated account records.
+        let locators = try context.records(.accountAccess, citedRecords)
+        guard !locators.isEmpty else { return [] }
+        return [
+            finding(
+                .medium,
+                "\(subject.ip), used on the account(s) \(subject.accounts.joined(separator: ", ")), is \(reasons.joined(separator: " and ")). "
+                    + "Such addresses are shared by many users: this says how the access was made, not who made it.",
+                addresses: [subject.ip], locators: locators)
+        ]
+    }
+}

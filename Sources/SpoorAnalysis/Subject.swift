@@ -1,0 +1,135 @@
+import Foundation
+import SpoorCore
+import SpoorEnrichment
+import SpoorIntel
+
+/// The unit of attribution: one distinct address, everything the case says about it, and
+/// everything reference data says about it, each answer with its source.
+public struct SubjectIP: Hashable, Sendable, Codable {
+    public var ip: String
+    public var addressClass: AddressClass
+    /// The special-purpose registry block, e.g. `Documentation (TEST-NET-3), RFC 5737`.
+    public var specialPurpose: String?
+    /// First and last time seen, RFC 3339 UTC, over records with a stated zone.
+    public var firstSeen: String?
+    public var lastSeen: String?
+    /// Records whose source gave no zone: their wall-clock range, marked as such.
+    public var zonelessFirst: String?
+    public var zonelessLast: String?
+    /// Stored records naming the address.
+    public var records: Int
+    /// Occurrences, counting `message repeated N times` as N.
+    public var occurrences: Int
+    /// Occurrences per source format and per action.
+    public var bySource: [String: Int]
+    public var byAction: [String: Int]
+    /// Account or user names seen with the address.
+    public var accounts: [String]
+    /// Names the address was reached as in packet captures (DNS answers, TLS server names, HTTP
+    /// hosts), at most 50; nil when no capture named it.
+    public var reachedAs: [String]?
+    public var enrichment: [EnrichmentAnswer]
+    /// What registry data (RPSL, iptoasn) says of the address, one answer per import and its date.
+    public var registry: [RegistryAnswer]?
+    /// Warninglists holding the address: context (cloud, VPN, a platform's own ranges), never a
+    /// reason to drop it. Nil when none does.
+    public var warninglists: [WarninglistHit]?
+    public var indicatorHits: [IndicatorHit]
+
+    /// An address nothing has been said about yet: its class and special-purpose block only.
+    public init(address: IPAddress) {
+        ip = address.description
+        addressClass = address.addressClass
+        specialPurpose = address.specialPurposeBlock.map { "\($0.name), \($0.reference)" }
+        records = 0
+        occurrences = 0
+        bySource = [:]
+        byAction = [:]
+        accounts = []
+        enrichment = []
+        indicatorHits = []
+    }
+}
+
+/// An indicator that covers a subject IP, with who published it.
+public struct IndicatorHit: Hashable, Sendable, Codable {
+    public var type: String
+    public var value: String
+    /// `address` (IP/CIDR contains it) or `asn` (the AS an enrichment database names).
+    public var matchedBy: String
+    public var provenance: [Provenance]
+    /// When every provenance record limits the indicator to a validity window: how the
+    /// address's observations fall against those windows. Nil when a source states no window
+    /// (the indicator holds at any time).
+    public var validity: ValidityCheck?
+
+    public init(type: String, value: String, matchedBy: String, provenance: [Provenance], validity: ValidityCheck? = nil) {
+        self.type = type
+        self.value = value
+        self.matchedBy = matchedBy
+        self.provenance = provenance
+        self.validity = validity
+    }
+}
+
+/// Observations of an address set against an indicator's validity windows.
+public struct ValidityCheck: Hashable, Sendable, Codable {
+    /// The windows, `from … until` as the sources state them.
+    public var windows: [String]
+    /// Observations with a known instant inside any window, and outside all of them.
+    public var inside: Int
+    public var outside: Int
+    /// Observations whose time has no zone (or none at all): they cannot be placed exactly.
+    public var undetermined: Int
+
+    public init(windows: [String], inside: Int, outside: Int, undetermined: Int) {
+        self.windows = windows
+        self.inside = inside
+        self.outside = outside
+        self.undetermined = undetermined
+    }
+
+    /// True when no observation could fall in a window and some fall outside.
+    public var onlyOutside: Bool { inside == 0 && undetermined == 0 && outside > 0 }
+}
+
+/// What `analyze` used and found; stored in the case and cited by reports.
+public struct AnalysisSummary: Hashable, Sendable, Codable {
+    public struct IntelReference: Hashable, Sendable, Codable {
+        public var path: String
+        public var contentHash: String
+        public var indicators: Int
+        public var provenanceRecords: Int
+        public var sources: [String]
+
+        public init(path: String, contentHash: String, indicators: Int, provenanceRecords: Int, sources: [String]) {
+            self.path = path
+            self.contentHash = contentHash
+            self.indicators = indicators
+            self.provenanceRecords = provenanceRecords
+            self.sources = sources
+        }
+    }
+
+    public var databases: [DatabaseIdentity]
+    public var intel: IntelReference?
+    public var subjects: Int
+    public var findings: [Finding]
+    /// The rules that ran, in order, with the settings they ran with. Nil in an analysis made
+    /// before rules stated their settings (they ran with the defaults that are still the defaults).
+    public var rules: [RuleDescription]?
+    /// The settings sessions were grouped by (``Sessioning``); nil in an older analysis, as above.
+    public var sessions: [Tunable]?
+
+    public init(
+        databases: [DatabaseIdentity], intel: IntelReference?, subjects: Int, findings: [Finding], rules: [RuleDescription]?,
+        sessions: [Tunable]?
+    ) {
+        self.databases = databases
+        self.intel = intel
+        self.subjects = subjects
+        self.findings = findings
+        self.rules = rules
+        self.sessions = sessions
+    }
+}
