@@ -15,6 +15,10 @@ public protocol Rule: AnyObject {
     static var id: RuleID { get }
     /// One or two sentences for the annex's methods section: what the rule looks for.
     static var summary: String { get }
+    /// What it reads, in a sentence.
+    static var reads: String { get }
+    /// What its findings do not show, in a sentence: what to check before relying on one.
+    static var doesNotShow: String { get }
     var scope: RuleScope { get }
     /// The settings it runs with, named, each with its value and what it decides.
     var tunables: [Tunable] { get }
@@ -37,7 +41,9 @@ extension Rule {
     public func finishAccount() throws -> [Finding] { [] }
 
     /// The rule as the annex's methods section states it.
-    public var stated: RuleDescription { RuleDescription(id: Self.id, summary: Self.summary, tunables: tunables) }
+    public var stated: RuleDescription {
+        RuleDescription(id: Self.id, summary: Self.summary, reads: Self.reads, doesNotShow: Self.doesNotShow, tunables: tunables)
+    }
 
     /// A finding of this rule, not yet numbered (the analysis numbers them in report order).
     func finding(
@@ -114,7 +120,29 @@ public struct Tunable: Hashable, Sendable, Codable {
 public struct RuleDescription: Hashable, Sendable, Codable {
     public var id: RuleID
     public var summary: String
+    public var reads: String
+    public var doesNotShow: String
     public var tunables: [Tunable]
+
+    public init(id: RuleID, summary: String, reads: String, doesNotShow: String, tunables: [Tunable]) {
+        self.id = id
+        self.summary = summary
+        self.reads = reads
+        self.doesNotShow = doesNotShow
+        self.tunables = tunables
+    }
+
+    private enum CodingKeys: String, CodingKey { case id, summary, reads, doesNotShow, tunables }
+
+    // `reads` and `doesNotShow` came after the first stored descriptions: absent, they are empty.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(RuleID.self, forKey: .id)
+        summary = try c.decode(String.self, forKey: .summary)
+        reads = try c.decodeIfPresent(String.self, forKey: .reads) ?? ""
+        doesNotShow = try c.decodeIfPresent(String.self, forKey: .doesNotShow) ?? ""
+        tunables = try c.decode([Tunable].self, forKey: .tunables)
+    }
 }
 
 /// What an observation brought that its account had not shown before (the sessions pass marks it).

@@ -126,16 +126,9 @@ extension CaseStore {
                 WHERE o.kind = 'access' AND o.time_utc IS NOT NULL AND m.account_key IS NOT NULL
                 ORDER BY m.account_key, \(eventOrder)
                 """)
-        let decoder = JSONDecoder()
         while let row = try rows.next() {
             guard let timeKey: Int64 = row["time_key"] else { continue }
-            let locatorText: String = row["locator"]
-            var locator = try decoder.decode(Locator.self, from: Data(locatorText.utf8))
-            if locator.evidenceSHA256.isEmpty {
-                locator = Locator(
-                    evidenceSHA256: row["evidence_sha256"], path: row["evidence_path"], member: row["evidence_member"],
-                    position: locator.position)
-            }
+            let locator = try StoredEvent.locator(row)
             let novel: String = row["novel"] ?? ""
             let countries: String? = row["subject_countries"]
             let asns: String? = row["subject_asns"]

@@ -57,15 +57,26 @@ public struct StoredEvent: Hashable, Sendable {
         novel = novelText.split(separator: ",").map(String.init)
         count = row["count"] ?? 1
         let fieldText: String = row["fields"] ?? "{}"
-        fields = try JSONDecoder().decode([String: String].self, from: Data(fieldText.utf8))
+        fields = try JSONText.flatStrings(fieldText) ?? JSONDecoder().decode([String: String].self, from: Data(fieldText.utf8))
+        locator = try Self.locator(row)
+    }
+
+    /// The row's locator: its stored position (the common shapes read without a JSON decoder)
+    /// with its evidence item's hash, path and member, or the whole locator when one is stored.
+    static func locator(_ row: Row) throws -> Locator {
         let locatorText: String = row["locator"]
+        if let position = Locator.Position.fromPositionJSON(locatorText) {
+            return Locator(
+                evidenceSHA256: row["evidence_sha256"] ?? "", path: row["evidence_path"] ?? "", member: row["evidence_member"],
+                position: position)
+        }
         var decoded = try JSONDecoder().decode(Locator.self, from: Data(locatorText.utf8))
         if decoded.evidenceSHA256.isEmpty {
             decoded = Locator(
                 evidenceSHA256: row["evidence_sha256"] ?? "", path: row["evidence_path"] ?? "", member: row["evidence_member"],
                 position: decoded.position)
         }
-        locator = decoded
+        return decoded
     }
 
     /// The time for people: UTC when known, else the raw text marked as zone-less.

@@ -88,3 +88,63 @@ extension Locator {
         return "{" + parts.sorted { $0.0 < $1.0 }.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
     }
 }
+
+extension JSONText {
+    /// Reads back a flat object of strings as ``object(_:)`` writes it (`{"a":"x","b":"y"}`), for
+    /// the per-record read path where `JSONDecoder` costs more than the rest of the row. Nil when
+    /// the text has any other shape or any escape: the caller then decodes it in full.
+    public static func flatStrings(_ text: String) -> [String: String]? {
+        var text = text
+        text.makeContiguousUTF8()
+        return text.utf8.withContiguousStorageIfAvailable { bytes -> [String: String]? in
+            let quote = UInt8(ascii: "\""), n = bytes.count
+            guard n >= 2, bytes[0] == UInt8(ascii: "{"), bytes[n - 1] == UInt8(ascii: "}") else { return nil }
+            var result: [String: String] = [:]
+            var i = 1
+            // A string literal without escapes starting at `i` (its opening quote).
+            func string() -> String? {
+                guard i < n, bytes[i] == quote else { return nil }
+                let start = i + 1
+                var j = start
+                while j < n, bytes[j] != quote {
+                    if bytes[j] == UInt8(ascii: "\\") || bytes[j] < 0x20 { return nil }
+                    j += 1
+                }
+                guard j < n else { return nil }
+                i = j + 1
+                return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<j]), as: UTF8.self)
+            }
+            if n == 2 { return result }
+            while true {
+                guard let key = string(), i < n, bytes[i] == UInt8(ascii: ":") else { return nil }
+                i += 1
+                guard let value = string(), i < n else { return nil }
+                result[key] = value
+                if bytes[i] == UInt8(ascii: ",") {
+                    i += 1
+                    continue
+                }
+                return bytes[i] == UInt8(ascii: "}") && i == n - 1 ? result : nil
+            }
+        } ?? nil
+    }
+}
+
+extension Locator.Position {
+    /// Reads back a position as ``Locator/positionJSON`` writes a line, row or packet
+    /// (`{"line":12}`, `{"offset":184,"packet":3}`); nil for anything else (decode it in full).
+    public static func fromPositionJSON(_ text: String) -> Locator.Position? {
+        func number(_ s: Substring) -> Int? { s.utf8.count <= 18 && s.utf8.allSatisfy { $0 >= 48 && $0 <= 57 } ? Int(s) : nil }
+        guard text.hasPrefix("{\""), text.hasSuffix("}") else { return nil }
+        let body = text.dropFirst(2).dropLast()
+        if body.hasPrefix("line\":"), let n = number(body.dropFirst(6)) { return .line(n) }
+        if body.hasPrefix("row\":"), let n = number(body.dropFirst(5)) { return .row(n) }
+        if body.hasPrefix("offset\":"), let comma = body.firstIndex(of: ","),
+            let offset = number(body[body.index(body.startIndex, offsetBy: 8)..<comma]),
+            body[comma...].hasPrefix(",\"packet\":"), let n = number(body[comma...].dropFirst(10))
+        {
+            return .packet(number: n, offset: Int64(offset))
+        }
+        return nil
+    }
+}

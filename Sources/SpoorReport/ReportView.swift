@@ -122,7 +122,9 @@ enum ReportView {
         let rules = document.analysis?.rules ?? RuleRegistry.standard().map(\.stated)
         view["methodRules"] = rules.map { rule -> [String: Any] in
             [
-                "ruleID": rule.id.rawValue, "ruleSummary": rule.summary, "hasRuleTunables": !rule.tunables.isEmpty,
+                "ruleID": rule.id.rawValue, "ruleSummary": rule.summary, "ruleReads": rule.reads, "ruleDoesNotShow": rule.doesNotShow,
+                "hasRuleReads": !rule.reads.isEmpty, "hasRuleDoesNotShow": !rule.doesNotShow.isEmpty,
+                "hasRuleTunables": !rule.tunables.isEmpty,
                 "ruleTunables": rule.tunables.map {
                     ["tunableName": $0.name, "tunableValue": $0.value.description, "tunableMeaning": $0.meaning]
                 },

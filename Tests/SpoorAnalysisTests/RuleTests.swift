@@ -111,6 +111,8 @@ func run(_ rule: any Rule, account: String = "facebook: the exported account", _
     final class EveryAddress: Rule {
         static let id = RuleID("every_address")
         static let summary = "Every address."
+        static let reads = "Addresses."
+        static let doesNotShow = "Anything."
         let scope = RuleScope.address
         var tunables: [Tunable] { [] }
         func consume(_ subject: SubjectContext) throws -> [Finding] {
@@ -148,7 +150,9 @@ func run(_ rule: any Rule, account: String = "facebook: the exported account", _
         #expect(ids.first == .indicatorMatch)
         for rule in rules {
             let stated = rule.stated
-            #expect(stated.summary.first?.isUppercase == true && stated.summary.hasSuffix("."), "\(stated.id)")
+            for sentence in [stated.summary, stated.reads, stated.doesNotShow] {
+                #expect(sentence.first?.isUppercase == true && sentence.hasSuffix("."), "\(stated.id): \(sentence)")
+            }
             for tunable in stated.tunables {
                 #expect(tunable.meaning.first?.isUppercase == true && tunable.meaning.hasSuffix("."), "\(stated.id).\(tunable.name)")
                 #expect(!tunable.name.contains(" "))

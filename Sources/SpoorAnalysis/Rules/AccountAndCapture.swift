@@ -10,6 +10,10 @@ extension RuleID {
 public final class AccountAndCapture: Rule {
     public static let id = RuleID.accountAndCapture
     public static let summary = "The same address appears in the account's records and in captured traffic."
+    public static let reads =
+        "Every public address with the kinds of records naming it: account or server records, and flows or names in captures."
+    public static let doesNotShow =
+        "The same address in both shows one endpoint in both, not one person: a carrier or a shared host can serve many users."
     public let scope = RuleScope.address
     /// Records cited from each side.
     public var citedRecords = 10

@@ -11,6 +11,10 @@ public final class AnonymisingInfrastructure: Rule {
     public static let id = RuleID.anonymisingInfrastructure
     public static let summary =
         "An address used on the account belongs to hosting, VPN, Tor or other anonymising infrastructure according to an address database or a warninglist."
+    public static let reads =
+        "Every address used on an account, with the flags the databases give (VPN, Tor, hosting, proxy) and the warninglists holding it."
+    public static let doesNotShow =
+        "Such an address identifies a service many people share, not its user; database flags and lists are dated and can be out of date."
     public let scope = RuleScope.address
     public var citedRecords = 20
     public var tunables: [Tunable] {

@@ -13,6 +13,10 @@ public final class ChangeAfterLogin: Rule {
     public static let id = RuleID.changeAfterLogin
     public static let summary =
         "A password, e-mail address or two-factor setting was changed, or a new device was added, within the window after a login in the same session."
+    public static let reads =
+        "Each account's dated records in time order, with their sessions: logins and session starts, and password, e-mail, two-factor and device changes."
+    public static let doesNotShow =
+        "The pairing is by time and session only: it does not show that the person who logged in made the change, and a change logged without its address can only be placed by time."
     public let scope = RuleScope.account
     /// Nanoseconds after a login in which a change of the same session is set against it.
     public var window: Int64 = 24 * 3600 * 1_000_000_000

@@ -13,6 +13,10 @@ public final class IndicatorMatch: Rule {
     public static let id = RuleID.indicatorMatch
     public static let summary =
         "An address lies within an address or range in the indicator set, or its network's AS number or a name it was reached as is listed there. The indicator's sources are cited; when every source gives a period of validity and the address was seen only outside it, the finding is kept at a lower severity and says so."
+    public static let reads =
+        "Every distinct address with what attribution found: indicators covering it by address or range, by the AS a database or registry names, or by a name it was reached as."
+    public static let doesNotShow =
+        "A match says that the cited source reported the address, range or network; it does not say who used the address at the time of the records, and a shared range (hosting, a carrier) is weaker evidence than a single address."
     public let scope = RuleScope.address
     /// How many of the address's records the finding cites.
     public var citedRecords = 50

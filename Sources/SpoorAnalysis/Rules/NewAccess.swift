@@ -12,6 +12,10 @@ public final class NewAccess: Rule {
     public static let id = RuleID.newAccess
     public static let summary =
         "After the account's first session, access came from a network, AS or country that the account had not used before."
+    public static let reads =
+        "Each account's dated records in time order, with what each brought that the account had not shown, and the countries and AS numbers the databases give for each address."
+    public static let doesNotShow =
+        "New means new in these records, which may be incomplete or short; travel, a new phone or a VPN also bring new networks and countries."
     public let scope = RuleScope.account
     public var tunables: [Tunable] {
         [Tunable("baseline", .text("first session"), "What the account is compared with: everything it showed from its first session on.")]

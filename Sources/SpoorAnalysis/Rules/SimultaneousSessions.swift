@@ -16,6 +16,10 @@ extension RuleID {
 public final class SimultaneousSessions: Rule {
     public static let id = RuleID.simultaneousSessions
     public static let summary = "Two sessions of the same account overlapped in time from different countries."
+    public static let reads =
+        "Each account's sessions in time order, with the countries the databases give for their addresses."
+    public static let doesNotShow =
+        "Two places at once can be two people, or one person behind a VPN, a relay or a mobile carrier whose addresses geolocate far away."
     public let scope = RuleScope.account
     public var tunables: [Tunable] {
         [Tunable("overlap", .text("any"), "Sessions overlap when the later one starts before the earlier one's last event.")]

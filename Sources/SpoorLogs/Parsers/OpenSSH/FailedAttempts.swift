@@ -46,15 +46,21 @@ struct FailedAttempts {
     static func alone(_ events: [AccessEvent]) -> [AccessEvent] {
         guard let failure = events.lastIndex(where: { $0.rawAction == "PAM authentication failure" }) ?? events.indices.first
         else { return [] }
-        let failureLine = lineNumber(events[failure]).map { "line \($0) (\(events[failure].rawAction ?? ""))" } ?? "the same attempt"
-        return events.indices.map { index in
-            var event = index == failure ? events[index] : supporting(events[index], failureLine: failureLine)
-            if index == failure, events.count > 1 {
-                event.fields["supporting_lines"] = events.indices.filter { $0 != failure }
-                    .compactMap { lineNumber(events[$0]) }.map(String.init).joined(separator: ",")
-            }
-            return event
+        let failed = events[failure]
+        var failureLine = "the same attempt"
+        if let line = lineNumber(failed) { failureLine = "line \(line) (\(failed.rawAction ?? ""))" }
+        // A plain loop: Swift 6.3's optimiser crashed on this function written as a map (release builds).
+        var out: [AccessEvent] = []
+        out.reserveCapacity(events.count)
+        var others: [String] = []
+        for index in events.indices where index != failure {
+            out.append(supporting(events[index], failureLine: failureLine))
+            if let line = lineNumber(events[index]) { others.append(String(line)) }
         }
+        var main = failed
+        if events.count > 1 { main.fields["supporting_lines"] = others.joined(separator: ",") }
+        out.insert(main, at: failure)
+        return out
     }
 
     static func supporting(_ event: AccessEvent, failureLine: String) -> AccessEvent {
