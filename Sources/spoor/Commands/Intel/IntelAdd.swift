@@ -4,49 +4,6 @@ import SpoorCore
 import SpoorIntel
 
 extension Intel {
-    /// Prints indicators with their provenance, as text or JSON (`list` and `search`).
-    static func printRecords(_ records: [IndicatorRecord], json: Bool) throws {
-        if json {
-            print(try JSONOutput.string(records, pretty: true))
-            return
-        }
-        for record in records {
-            print("\(record.indicator.type.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)) \(SafeText.terminal(record.indicator.value))")
-            for p in record.provenance {
-                let window = p.validFrom != nil || p.validUntil != nil ? "valid \(p.validFrom ?? "…") to \(p.validUntil ?? "…")" : nil
-                let parts = [
-                    p.source, p.title, p.reference, p.campaign.map { "campaign \($0)" }, p.firstSeen.map { "first seen \($0)" },
-                    p.lastSeen.map { "last seen \($0)" }, p.confidence.map { "confidence \($0)" }, p.tlp.map { "TLP:\($0.uppercased())" },
-                    p.tags.isEmpty ? nil : "tags " + p.tags.joined(separator: " "), window,
-                ]
-                print("        ← " + SafeText.terminal(parts.compactMap { $0 }.joined(separator: ", ")))
-            }
-        }
-    }
-
-    struct Search: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Find indicators by address, network, AS number, domain or text.",
-            discussion: """
-                An address finds every IP and CIDR indicator containing it; a network finds those inside or around it; \
-                AS64500 finds ASN indicators; a domain finds domain indicators on it or its parents and URLs on it; \
-                anything else is looked for in values, sources, titles, references, campaigns, tags and descriptions. \
-                Exit status 1 when nothing is found.
-                """)
-
-        @Argument(help: "What to look for.") var query: String
-        @Flag(help: "Print JSON instead of text.") var json = false
-        @OptionGroup var intel: IntelStoreOption
-
-        func run() throws {
-            let store = try Intel.open(intel)
-            let records: [IndicatorRecord]
-            do { records = try store.search(IndicatorStore.Query(query)) } catch { throw fail(error) }
-            try Intel.printRecords(records, json: json)
-            if records.isEmpty { throw ExitCode(1) }
-        }
-    }
-
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add one indicator with who reported it.",
@@ -106,37 +63,6 @@ extension Intel {
             do { added = try store.add(indicator, provenance: provenance) } catch { throw fail(error) }
             let how = notes.isEmpty ? "" : " (" + notes.map(\.rawValue).joined(separator: ", ") + ")"
             print("\(indicator.type.rawValue) \(SafeText.terminal(indicator.value))\(how): " + (added ? "added, reported by \(SafeText.terminal(source))" : "already held with this provenance"))
-        }
-    }
-
-    struct Remove: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Remove an indicator, or only what one source said of it.",
-            discussion: "The indicator goes when no provenance is left. The set's version hash changes. Exit status 1 when the store does not hold it.")
-
-        @Argument(help: "The indicator's value, as added or imported.") var value: String
-        @Option(help: "The type, when the value's shape does not say it.") var type: Add.TypeChoice?
-        @Option(help: ArgumentHelp("Remove only this source's provenance records.", valueName: "name")) var source: String?
-        @OptionGroup var intel: IntelStoreOption
-
-        func run() throws {
-            guard case .success(let (indicator, _)) = Indicator.parse(value, type: type.flatMap { IndicatorType(rawValue: $0.rawValue) }) else {
-                Console.error("spoor: error: \(SafeText.terminal(value)): not an indicator value")
-                throw ExitStatus.failure
-            }
-            let store = try Intel.open(intel)
-            let removal: IndicatorStore.Removal?
-            do { removal = try store.remove(indicator, source: source) } catch { throw fail(error) }
-            guard let removal else {
-                Console.error("spoor: \(indicator.type.rawValue) \(SafeText.terminal(indicator.value)) is not in the store")
-                throw ExitCode(1)
-            }
-            print("\(indicator.type.rawValue) \(SafeText.terminal(indicator.value)): \(removal.provenanceRecords) provenance record(s) removed"
-                + (removal.indicatorRemoved ? "; the indicator is gone" : "; other sources' records kept"))
-            if removal.provenanceRecords == 0, let source {
-                Console.error("spoor: no record from \(SafeText.terminal(source)) for this indicator")
-                throw ExitCode(1)
-            }
         }
     }
 }

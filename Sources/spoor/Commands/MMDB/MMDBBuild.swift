@@ -4,10 +4,7 @@ import SpoorCore
 import SpoorEnrichment
 import SpoorIntake
 
-struct MMDB: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "mmdb", abstract: "Build MaxMind-format databases from text sources.", subcommands: [Build.self])
-
+extension MMDB {
     struct Build: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a MaxMind DB file from JSON or CSV.",

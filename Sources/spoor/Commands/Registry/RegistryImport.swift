@@ -4,15 +4,7 @@ import SpoorCore
 import SpoorIntake
 import SpoorIntel
 
-struct Registry: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Keep registry data (who holds a netblock, which AS originates it) in the reference store.",
-        discussion: """
-            Registry data lives in the same store as indicators (--intel-db, $SPOOR_INTEL_DB); 'spoor lookup' and \
-            'spoor analyze' answer from every import, each answer dated "as of" its import.
-            """,
-        subcommands: [Import.self, List.self])
-
+extension Registry {
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import a RIPE-style RPSL dump or an iptoasn-style table.",
@@ -95,22 +87,6 @@ struct Registry: ParsableCommand {
                 throw error
             } catch let error as ValidationError {
                 throw error
-            } catch {
-                throw fail(error)
-            }
-        }
-    }
-
-    struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the registry imports: file, hash, format, as-of date.")
-        @OptionGroup var intel: IntelStoreOption
-
-        func run() throws {
-            let store = try Intel.open(intel)
-            do {
-                for i in try store.registryImports() {
-                    print("\(i.asOf)  \(i.format.padding(toLength: 8, withPad: " ", startingAt: 0)) \(SafeText.terminal(i.fileName))  sha256 \(i.sha256)  (as of: \(i.asOfBasis))")
-                }
             } catch {
                 throw fail(error)
             }

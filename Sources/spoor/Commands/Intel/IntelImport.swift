@@ -5,15 +5,7 @@ import SpoorEnrichment
 import SpoorIntake
 import SpoorIntel
 
-struct Intel: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Manage the indicator store: infrastructure seen in earlier attacks, with who reported it.",
-        subcommands: [Import.self, Export.self, List.self, Search.self, Add.self, Remove.self, Stats.self, Match.self])
-
-    static func open(_ option: IntelStoreOption) throws -> IndicatorStore {
-        do { return try IndicatorStore(path: option.resolved.path) } catch { throw fail(error) }
-    }
-
+extension Intel {
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import indicators from files.",
@@ -182,51 +174,6 @@ struct Intel: ParsableCommand {
             }
             let report = try store.importStated(values, skipped: [], format: "mmdb", fileName: URL(fileURLWithPath: file).lastPathComponent, sha256: sha256)
             return Self.show(report, file: file)
-        }
-    }
-
-    struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List every indicator with its provenance.")
-
-        @Flag(help: "Print JSON instead of text.") var json = false
-        @OptionGroup var intel: IntelStoreOption
-
-        func run() throws {
-            let store = try Intel.open(intel)
-            let records: [IndicatorRecord]
-            do { records = try store.records() } catch { throw fail(error) }
-            try Intel.printRecords(records, json: json)
-        }
-    }
-
-    struct Stats: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Count indicators by type and source, and show the set's version hash.")
-
-        @Flag(help: "Print JSON instead of text.") var json = false
-        @OptionGroup var intel: IntelStoreOption
-
-        func run() throws {
-            let store = try Intel.open(intel)
-            let stats: IntelStatistics
-            do { stats = try store.statistics() } catch { throw fail(error) }
-            if json {
-                print(try JSONOutput.string(stats, pretty: true))
-                return
-            }
-            print("Store:      \(store.path)")
-            print("Indicators: \(stats.indicators)")
-            for (type, n) in stats.indicatorsByType.sorted(by: { $0.key < $1.key }) { print("  \(type): \(n)") }
-            print("Provenance records: \(stats.provenanceRecords) from \(stats.provenanceBySource.count) source(s)")
-            for (source, n) in stats.provenanceBySource.sorted(by: { $0.key < $1.key }) { print("  \(SafeText.terminal(source)): \(n)") }
-            print("Imports:    \(stats.imports)")
-            do {
-                let lists = try store.warninglists()
-                Swift.print("Warninglists: \(lists.count)")
-                for list in lists { print("  \(SafeText.terminal(list.name)) (version \(list.version), \(list.type)): \(list.entries) entries") }
-            } catch {
-                throw fail(error)
-            }
-            print("Version (content SHA-256): \(stats.contentHash)")
         }
     }
 }

@@ -1,0 +1,9 @@
+import ArgumentParser
+import Foundation
+import SpoorCase
+import SpoorCore
+
+struct CaseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "case", abstract: "Create and describe cases.", subcommands: [Init.self, Info.self])
+}
