@@ -98,7 +98,7 @@ let package = Package(
         .target(
             name: "SpoorReport",
             dependencies: [
-                "SpoorCore", "SpoorCase", "SpoorCapture", "SpoorIntel", "SpoorAnalysis",
+                "SpoorCore", "SpoorCase", "SpoorCapture", "SpoorIntel", "SpoorAnalysis", "SpoorIntake", "SpoorLogs",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
