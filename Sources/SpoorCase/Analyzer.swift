@@ -14,9 +14,9 @@ extension CaseStore {
     ///   - mmdbPaths: MaxMind-format databases to enrich from.
     ///   - intel: the indicator store, when there is one.
     ///   - rules: the rules to run, in report order (``RuleRegistry/standard(forgetEvery:)``).
-    ///   - now: when the analysis ran, as it is recorded.
+    ///   - now: when the analysis ran, as it is recorded (default: the case's clock).
     public func analyze(
-        mmdbPaths: [String], intel: IndicatorStore?, rules: [any Rule] = RuleRegistry.standard(), now: Date = Date()
+        mmdbPaths: [String], intel: IndicatorStore?, rules: [any Rule] = RuleRegistry.standard(), now: Date? = nil
     ) throws -> AnalysisSummary {
         var files: [ReferenceFile] = []
         for path in mmdbPaths { files.append(ReferenceFile(path: path, sha256: try FileHasher.sha256(path: path).sha256)) }
@@ -73,7 +73,7 @@ extension CaseStore {
             try db.execute(sql: "DELETE FROM analysis")
             try db.execute(
                 sql: "INSERT INTO analysis (ran_at, document) VALUES (?, ?)",
-                arguments: [ISO8601DateFormatter().string(from: now), String(decoding: try encoder.encode(summary), as: UTF8.self)])
+                arguments: [ISO8601DateFormatter().string(from: now ?? clock.now()), String(decoding: try encoder.encode(summary), as: UTF8.self)])
         }
         return summary
     }

@@ -37,7 +37,7 @@ extension CaseStore {
         defer { capture.close() }
         let result = try database.write { db -> (CaptureAnalyzer.Summary, StoreSink) in
             try Self.deletePrevious(db, evidence)
-            let id = try Self.insertEvidence(db, evidence, format: kind, parser: nil, status: "ingested", detail: nil)
+            let id = try Self.insertEvidence(db, evidence, format: kind, parser: nil, status: "ingested", detail: nil, at: clock.now())
             try db.execute(
                 sql: "UPDATE evidence SET parser = ?, parser_version = ? WHERE id = ?",
                 arguments: ["Packet capture (\(CaptureFile.libraryVersion))", SpoorVersion.current, id])

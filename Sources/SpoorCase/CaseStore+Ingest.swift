@@ -47,13 +47,13 @@ extension CaseStore {
     ///   - format: a parser's format id to use for every file instead of recognising each.
     ///   - replace: read items already in the case again (other options, a newer parser): the
     ///     earlier reading is replaced in one transaction, and the item's notes say so.
-    ///   - now: the time of this ingest, against which record dates are checked.
+    ///   - now: the time of this ingest, against which record dates are checked (default: the case's clock).
     ///   - progress: called after each input with its outcome.
     public func ingest(
         paths: [String], format: String? = nil, options: ParseOptions = ParseOptions(), replace: Bool = false,
-        now: Date = Date(), progress: (IngestOutcome) -> Void = { _ in }
+        now: Date? = nil, progress: (IngestOutcome) -> Void = { _ in }
     ) -> [IngestOutcome] {
-        let context = IngestContext(replace: replace, now: now)
+        let context = IngestContext(replace: replace, now: now ?? clock.now())
         var outcomes: [IngestOutcome] = []
         for found in Intake.collect(paths) {
             switch found {
@@ -182,7 +182,7 @@ extension CaseStore {
             try Self.deletePrevious(db, archive)
             let id = try Self.insertEvidence(
                 db, archive, format: "zip", parser: nil, status: "archive",
-                detail: "\(members) member(s) read" + (refused.isEmpty ? "" : ", \(refused.count) refused"))
+                detail: "\(members) member(s) read" + (refused.isEmpty ? "" : ", \(refused.count) refused"), at: clock.now())
             for member in refused {
                 try db.execute(
                     sql: "INSERT INTO parse_warning (evidence_id, position, message, excerpt) VALUES (?, ?, ?, ?)",
@@ -211,7 +211,7 @@ extension CaseStore {
         }
         try write { db in
             try Self.deletePrevious(db, evidence)
-            _ = try Self.insertEvidence(db, evidence, format: format, parser: nil, status: name, detail: detail)
+            _ = try Self.insertEvidence(db, evidence, format: format, parser: nil, status: name, detail: detail, at: clock.now())
         }
     }
 
@@ -223,7 +223,7 @@ extension CaseStore {
 
     static func insertEvidence(
         _ db: Database, _ evidence: EvidenceItem, format: String?, parser: (any LogParser.Type)?, status: String,
-        detail: String?
+        detail: String?, at time: Date
     ) throws -> Int64 {
         try db.execute(
             sql: """
@@ -234,7 +234,7 @@ extension CaseStore {
                 evidence.path, evidence.member, evidence.size, evidence.sha256,
                 evidence.modified.map { Timestamp.unixSeconds(Int64($0.timeIntervalSince1970)).rfc3339UTC },
                 format, parser.map { "\($0.displayName)" }, parser?.version, status, detail,
-                ISO8601DateFormatter().string(from: Date()),
+                ISO8601DateFormatter().string(from: time),
             ])
         return db.lastInsertedRowID
     }
@@ -249,7 +249,7 @@ extension CaseStore {
             let earlier = try Self.previousReading(db, evidence)
             try Self.deletePrevious(db, evidence)
             let id = try Self.insertEvidence(
-                db, evidence, format: parser.formatID, parser: parser, status: "ingested", detail: nil)
+                db, evidence, format: parser.formatID, parser: parser, status: "ingested", detail: nil, at: clock.now())
             let source = try open()
             let sink = StoreSink(db: db, evidenceID: id)
             let handOff = ParseHandOff.start(parser.init(options: options), source: source, evidence: evidence)

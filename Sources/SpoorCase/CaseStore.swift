@@ -10,6 +10,8 @@ public final class CaseStore: Sendable {
     public static let fileName = "case.sqlite"
 
     public let directory: String
+    /// Where the times the case records come from.
+    public let clock: SpoorClock
     let database: DatabaseQueue
 
     /// Case metadata shown at the top of every report.
@@ -31,7 +33,8 @@ public final class CaseStore: Sendable {
 
     /// Creates a new case folder (or uses an empty existing one).
     /// - Throws: ``CaseError/alreadyExists(path:)`` when the folder already holds a case.
-    public static func create(at directory: String, metadata: Metadata) throws(CaseError) -> CaseStore {
+    /// - Parameter clock: where the times the case records (ingested at, analysed at) come from.
+    public static func create(at directory: String, metadata: Metadata, clock: SpoorClock = .system) throws(CaseError) -> CaseStore {
         let file = (directory as NSString).appendingPathComponent(fileName)
         guard !FileManager.default.fileExists(atPath: file) else { throw .alreadyExists(path: directory) }
         do {
@@ -39,7 +42,7 @@ public final class CaseStore: Sendable {
         } catch {
             throw .storeUnavailable(path: directory, reason: "cannot create the folder: \(error.localizedDescription)")
         }
-        let store = try CaseStore(directory: directory, creating: true)
+        let store = try CaseStore(directory: directory, creating: true, clock: clock)
         try store.write { db in
             let values: [(String, String?)] = [
                 ("title", metadata.title), ("examiner", metadata.examiner), ("organisation", metadata.organisation),
@@ -54,12 +57,13 @@ public final class CaseStore: Sendable {
 
     /// Opens an existing case.
     /// - Throws: ``CaseError/notACase(path:)`` when the folder holds no `case.sqlite`.
-    public convenience init(directory: String) throws(CaseError) {
-        try self.init(directory: directory, creating: false)
+    public convenience init(directory: String, clock: SpoorClock = .system) throws(CaseError) {
+        try self.init(directory: directory, creating: false, clock: clock)
     }
 
-    private init(directory: String, creating: Bool) throws(CaseError) {
+    private init(directory: String, creating: Bool, clock: SpoorClock) throws(CaseError) {
         self.directory = directory
+        self.clock = clock
         let file = (directory as NSString).appendingPathComponent(CaseStore.fileName)
         guard creating || FileManager.default.fileExists(atPath: file) else { throw .notACase(path: directory) }
         do {

@@ -7,11 +7,14 @@ import SpoorCore
 /// provenance record, and the import history. One SQLite file.
 public final class IndicatorStore: Sendable {
     public let path: String
+    /// Where the import times the store records come from.
+    public let clock: SpoorClock
     let database: DatabaseQueue
 
     /// Opens (creating when needed) the store at `path` and brings its schema up to date.
     /// - Throws: ``IntelError/storeUnavailable(path:reason:)``.
-    public init(path: String) throws(IntelError) {
+    public init(path: String, clock: SpoorClock = .system) throws(IntelError) {
+        self.clock = clock
         self.path = path
         do {
             let directory = (path as NSString).deletingLastPathComponent
@@ -121,7 +124,7 @@ public final class IndicatorStore: Sendable {
             try database.write { db in
                 try db.execute(
                     sql: "INSERT INTO import (file_name, file_sha256, format, imported_at) VALUES (?, ?, ?, ?)",
-                    arguments: [fileName, sha256, format, ISO8601DateFormatter().string(from: Date())])
+                    arguments: [fileName, sha256, format, ISO8601DateFormatter().string(from: clock.now())])
                 let importID = db.lastInsertedRowID
                 try body { indicator, provenance in
                     try Self.insert(db, indicator, provenance, importID: importID)

@@ -93,7 +93,7 @@ extension IndicatorStore {
                     INSERT INTO registry_import (file_name, file_sha256, format, as_of, as_of_basis, imported_at)
                     VALUES (?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [fileName, sha256, format.rawValue, asOf, asOfBasis, ISO8601DateFormatter().string(from: Date())])
+                arguments: [fileName, sha256, format.rawValue, asOf, asOfBasis, ISO8601DateFormatter().string(from: clock.now())])
             let importID = db.lastInsertedRowID
             let insert = try db.makeStatement(
                 sql: """

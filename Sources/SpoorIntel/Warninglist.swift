@@ -161,7 +161,7 @@ extension IndicatorStore {
             try db.execute(sql: "DELETE FROM warninglist WHERE name = ?", arguments: [list.name])
             try db.execute(
                 sql: "INSERT INTO warninglist (name, description, version, type, file_sha256, imported_at) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [list.name, list.description, list.version, list.type, sha256, ISO8601DateFormatter().string(from: Date())])
+                arguments: [list.name, list.description, list.version, list.type, sha256, ISO8601DateFormatter().string(from: clock.now())])
             let id = db.lastInsertedRowID
             let insert = try db.makeStatement(sql: "INSERT INTO warninglist_entry (warninglist_id, value) VALUES (?, ?)")
             let bad = Set(unreadable)

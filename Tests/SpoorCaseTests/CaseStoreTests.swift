@@ -1,5 +1,6 @@
 import Foundation
-import SpoorCase
+import GRDB
+@testable import SpoorCase
 import SpoorAnalysis
 import SpoorCore
 import SpoorIntel
@@ -266,5 +267,24 @@ import Testing
         try store.forEachEvent { agents.append($0.userAgent) }
         #expect(agents == ["Mozilla/5.0 (X11; Linux x86_64) Firefox/125.0", "Mozilla/5.0 (X11; Linux x86_64) Firefox/125.0", "curl/8.5.0"])
         #expect(try store.distinctUserAgentCount() == 2)
+    }
+}
+
+/// The times a case records come from its clock, not from the machine's inside the library.
+@Suite struct CaseClockTests {
+    @Test func ingestAndAnalysisTimesComeFromTheCasesClock() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let clock = SpoorClock.fixed(Date(timeIntervalSince1970: 1_704_186_000))
+        let store = try CaseStore.create(
+            at: folder.appendingPathComponent("case").path, metadata: .init(title: "Clock", createdAt: "2024-01-02T09:00:00Z"), clock: clock)
+        let log = try Fixtures.temporaryFile(
+            named: "auth.log", contents: "Mar  3 10:00:00 host sshd[1]: Accepted password for alice from 198.51.100.7 port 50000 ssh2\n")
+        _ = store.ingest(paths: [log], options: ParseOptions(year: 2024))
+        _ = try store.analyze(mmdbPaths: [], intel: nil)
+        let (ingested, ran) = try store.database.read { db in
+            (try String.fetchOne(db, sql: "SELECT ingested_at FROM evidence"), try String.fetchOne(db, sql: "SELECT ran_at FROM analysis"))
+        }
+        #expect(ingested == "2024-01-02T09:00:00Z")
+        #expect(ran == "2024-01-02T09:00:00Z")
     }
 }

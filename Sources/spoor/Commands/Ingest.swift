@@ -100,7 +100,7 @@ struct Ingest: ParsableCommand {
                 throw ExitStatus.failure
             }
         }
-        _ = store.ingest(paths: inputs, format: format, options: options, replace: replace, now: Date()) { outcome in
+        _ = store.ingest(paths: inputs, format: format, options: options, replace: replace) { outcome in
             let name = SafeText.terminal(outcome.path)
             switch outcome.status {
             case .ingested:

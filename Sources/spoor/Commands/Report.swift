@@ -45,10 +45,8 @@ struct Report: ParsableCommand {
         let stamp: String
         if let generatedAt, let utc = Timestamp.parseISO8601(generatedAt)?.rfc3339UTC {
             stamp = utc
-        } else if let epoch = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap({ Int64($0) }) {
-            stamp = Timestamp.unixSeconds(epoch).rfc3339UTC ?? ""
         } else {
-            stamp = Timestamp.unixSeconds(Int64(Date().timeIntervalSince1970)).rfc3339UTC ?? ""
+            stamp = SpoorClock.reproducible().rfc3339()
         }
         do {
             let store = try CaseStore(directory: directory)

@@ -49,10 +49,7 @@ extension Intel {
 
         var exportTime: String {
             if let generatedAt { return Timestamp.parseISO8601(generatedAt)?.rfc3339UTC ?? generatedAt }
-            if let epoch = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(Int64.init) {
-                return Timestamp.unixSeconds(epoch).rfc3339UTC ?? ""
-            }
-            return Timestamp.unixSeconds(Int64(Date().timeIntervalSince1970)).rfc3339UTC ?? ""
+            return SpoorClock.reproducible().rfc3339()
         }
 
         func run() throws {
