@@ -143,6 +143,10 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "SpoorReportTests",
+            dependencies: ["SpoorReport", "SpoorCase", "SpoorAnalysis", "SpoorCore", "SpoorLogs", "SpoorTestSupport"]
+        ),
+        .testTarget(
             name: "SpoorEndToEndTests",
             dependencies: ["SpoorTestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
