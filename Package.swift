@@ -138,7 +138,8 @@ let package = Package(
         .testTarget(
             name: "SpoorCaseTests",
             dependencies: [
-                "SpoorCase", "SpoorReport", "SpoorIntel", "SpoorAnalysis", "SpoorTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+                "SpoorCase", "SpoorReport", "SpoorIntel", "SpoorAnalysis", "SpoorTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

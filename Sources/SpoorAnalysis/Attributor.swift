@@ -133,7 +133,8 @@ public final class Attributor {
         }
         subject.indicatorHits = hits.compactMap { id, how in
             records[id].map {
-                IndicatorHit(type: $0.indicator.type.rawValue, value: $0.indicator.value, matchedBy: how, provenance: $0.provenance)
+                IndicatorHit(
+                    type: $0.indicator.type.rawValue, value: $0.indicator.value, matchedBy: how, provenance: $0.provenance)
             }
         }
         if let count {
@@ -147,7 +148,9 @@ public final class Attributor {
     /// provenance record states one (a window's open end is unbounded; a bare date `until`
     /// runs to the end of that day, UTC).
     static func validity(of hit: IndicatorHit, _ count: WindowCounter) throws -> ValidityCheck? {
-        guard !hit.provenance.isEmpty, hit.provenance.allSatisfy({ $0.validFrom != nil || $0.validUntil != nil }) else { return nil }
+        guard !hit.provenance.isEmpty, hit.provenance.allSatisfy({ $0.validFrom != nil || $0.validUntil != nil }) else {
+            return nil
+        }
         func key(_ text: String?, endOfDay: Bool) -> Int64? {
             guard let text else { return nil }
             if text.count == 10, let day = Timestamp.parseISO8601(text + "T00:00:00Z") {
@@ -155,7 +158,9 @@ public final class Attributor {
             }
             return Timestamp.parseISO8601(text)?.sortKey
         }
-        let windows = hit.provenance.map { (from: key($0.validFrom, endOfDay: false) ?? .min, until: key($0.validUntil, endOfDay: true) ?? .max) }
+        let windows = hit.provenance.map {
+            (from: key($0.validFrom, endOfDay: false) ?? .min, until: key($0.validUntil, endOfDay: true) ?? .max)
+        }
         let counts = try count(windows)
         return ValidityCheck(
             windows: hit.provenance.map { "\($0.validFrom ?? "…") until \($0.validUntil ?? "…") (\($0.source))" },

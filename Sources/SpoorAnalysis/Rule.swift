@@ -213,7 +213,8 @@ public struct SubjectContext {
     public var records: (_ selection: RecordSelection, _ limit: Int) throws -> [Locator]
 
     public init(
-        subject: SubjectIP, kinds: Set<ObservationKind>, records: @escaping (_ selection: RecordSelection, _ limit: Int) throws -> [Locator]
+        subject: SubjectIP, kinds: Set<ObservationKind>,
+        records: @escaping (_ selection: RecordSelection, _ limit: Int) throws -> [Locator]
     ) {
         self.subject = subject
         self.kinds = kinds

@@ -14,8 +14,13 @@ public enum Sessioning {
 
     public static var tunables: [Tunable] {
         [
-            Tunable("gap", .seconds(gap / 1_000_000_000), "An event joins the account's latest session that saw the same address, cookie or device at most this long before; otherwise it opens a new session."),
-            Tunable("network", .text("/\(networkPrefixV4) (IPv4), /\(networkPrefixV6) (IPv6)"), "The network around an address that counts as one when deciding what is new for the account."),
+            Tunable(
+                "gap", .seconds(gap / 1_000_000_000),
+                "An event joins the account's latest session that saw the same address, cookie or device at most this long before; otherwise it opens a new session."
+            ),
+            Tunable(
+                "network", .text("/\(networkPrefixV4) (IPv4), /\(networkPrefixV6) (IPv6)"),
+                "The network around an address that counts as one when deciding what is new for the account."),
         ]
     }
 

@@ -46,7 +46,8 @@ public final class CaptureAnalyzer {
     let onFlow: (Flow) -> Void
     let onName: (NameRecord) -> Void
     var flows: [FlowKey: FlowState] = [:]
-    var lastKey = FlowKey(source: IPAddress(v4: 0), sourcePort: 0, destination: IPAddress(v4: 0), destinationPort: 0, proto: 0, oneWay: false)
+    var lastKey = FlowKey(
+        source: IPAddress(v4: 0), sourcePort: 0, destination: IPAddress(v4: 0), destinationPort: 0, proto: 0, oneWay: false)
     var lastFlow: FlowState?
     var summary = Summary()
     var lastSweep: Int64 = 0
@@ -189,7 +190,8 @@ public final class CaptureAnalyzer {
         }
         lastKey = key
         lastFlow = flow
-        let isOriginator = p.source == flow.originatorAddress && sourcePort == flow.originatorPort
+        let isOriginator =
+            p.source == flow.originatorAddress && sourcePort == flow.originatorPort
             && (p.destination == flow.responderAddress || oneWay)
         let endpoint = isOriginator ? flow.originator : flow.responder
         endpoint.packets += 1
@@ -250,7 +252,8 @@ public final class CaptureAnalyzer {
 
     /// A SYN on a finished flow with a new initial sequence number begins a new flow.
     func startsAgain(_ flow: FlowState, _ p: PacketLayers) -> Bool {
-        let endpoint = p.source == flow.originatorAddress && p.sourcePort == flow.originatorPort ? flow.originator : flow.responder
+        let endpoint =
+            p.source == flow.originatorAddress && p.sourcePort == flow.originatorPort ? flow.originator : flow.responder
         return UInt32(truncatingIfNeeded: endpoint.startSeq) != p.sequence
     }
 
@@ -258,7 +261,9 @@ public final class CaptureAnalyzer {
         a == 53 || b == 53 || a == 5353 || b == 5353 || a == 5355 || b == 5355
     }
 
-    func tcpNames(_ flow: FlowState, isOriginator: Bool, _ p: PacketLayers, _ bytes: UnsafeRawBufferPointer, _ header: PacketHeader) {
+    func tcpNames(
+        _ flow: FlowState, isOriginator: Bool, _ p: PacketLayers, _ bytes: UnsafeRawBufferPointer, _ header: PacketHeader
+    ) {
         let dnsFlow = Self.isDNSPort(flow.originatorPort, flow.responderPort)
         guard isOriginator || dnsFlow else { return }
         let endpoint = isOriginator ? flow.originator : flow.responder
@@ -316,10 +321,12 @@ public final class CaptureAnalyzer {
     func emitName(_ flow: FlowState, _ kind: NameRecord.Kind, _ name: String, _ method: String?, _ header: PacketHeader) {
         flow.addName(name)
         summary.names += 1
-        onName(NameRecord(
-            kind: kind, name: name, address: flow.responderAddress, target: nil, recordType: nil, ttl: nil, query: nil,
-            method: method, packet: header.number, packetOffset: header.offset, time: header.time, flowID: flow.id, client: flow.originatorAddress, clientPort: flow.originatorPort,
-            server: flow.responderAddress, serverPort: flow.responderPort))
+        onName(
+            NameRecord(
+                kind: kind, name: name, address: flow.responderAddress, target: nil, recordType: nil, ttl: nil, query: nil,
+                method: method, packet: header.number, packetOffset: header.offset, time: header.time, flowID: flow.id,
+                client: flow.originatorAddress, clientPort: flow.originatorPort,
+                server: flow.responderAddress, serverPort: flow.responderPort))
     }
 
     func dns(_ message: DNSMessage.Parsed, _ flow: FlowState, _ header: PacketHeader) {
@@ -327,11 +334,13 @@ public final class CaptureAnalyzer {
         guard message.isResponse else { return }
         for answer in message.answers {
             summary.names += 1
-            onName(NameRecord(
-                kind: .dnsAnswer, name: answer.name, address: answer.address, target: answer.target,
-                recordType: DNSMessage.typeName(answer.type), ttl: answer.ttl, query: message.question, method: nil,
-                packet: header.number, packetOffset: header.offset, time: header.time, flowID: flow.id, client: flow.originatorAddress, clientPort: flow.originatorPort,
-                server: flow.responderAddress, serverPort: flow.responderPort))
+            onName(
+                NameRecord(
+                    kind: .dnsAnswer, name: answer.name, address: answer.address, target: answer.target,
+                    recordType: DNSMessage.typeName(answer.type), ttl: answer.ttl, query: message.question, method: nil,
+                    packet: header.number, packetOffset: header.offset, time: header.time, flowID: flow.id,
+                    client: flow.originatorAddress, clientPort: flow.originatorPort,
+                    server: flow.responderAddress, serverPort: flow.responderPort))
         }
     }
 
@@ -429,7 +438,8 @@ extension FragmentReassembler.Datagram {
             let gapEnd = min(end, max(cursor, from))
             if gapEnd > cursor, let source = data.baseAddress {
                 payload.withUnsafeMutableBytes { target in
-                    target.baseAddress!.advanced(by: cursor).copyMemory(from: source.advanced(by: cursor - start), byteCount: gapEnd - cursor)
+                    target.baseAddress!.advanced(by: cursor).copyMemory(
+                        from: source.advanced(by: cursor - start), byteCount: gapEnd - cursor)
                 }
             }
             cursor = max(cursor, min(end, to))

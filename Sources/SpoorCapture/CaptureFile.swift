@@ -31,7 +31,9 @@ public final class CaptureFile {
         guard path != "-", let file = FileHandle(forReadingAtPath: path) else { return false }
         defer { try? file.close() }
         let magic = [UInt8]((try? file.read(upToCount: 4)) ?? Data())
-        let known: [[UInt8]] = [[0xD4, 0xC3, 0xB2, 0xA1], [0xA1, 0xB2, 0xC3, 0xD4], [0x4D, 0x3C, 0xB2, 0xA1], [0xA1, 0xB2, 0x3C, 0x4D]]
+        let known: [[UInt8]] = [
+            [0xD4, 0xC3, 0xB2, 0xA1], [0xA1, 0xB2, 0xC3, 0xD4], [0x4D, 0x3C, 0xB2, 0xA1], [0xA1, 0xB2, 0x3C, 0x4D],
+        ]
         return known.contains(magic)
     }
 
@@ -62,7 +64,8 @@ public final class CaptureFile {
     public func forEachPacket(_ body: (PacketHeader, UnsafeRawBufferPointer) -> Bool) throws(PcapError) {
         guard let handle else { return }
         var number = packetsRead
-        let message = PcapCalls.forEach(handle, classicFile: isClassicPcap && packetsRead == 0) { seconds, nanoseconds, original, offset, bytes in
+        let message = PcapCalls.forEach(handle, classicFile: isClassicPcap && packetsRead == 0) {
+            seconds, nanoseconds, original, offset, bytes in
             number += 1
             let header = PacketHeader(
                 number: number, seconds: seconds, nanoseconds: nanoseconds, originalLength: original, offset: offset)

@@ -205,7 +205,9 @@ public enum Dissector {
             if b[start + 3] == 4 { ipv4(b, offset, end, &inner, depth: 1) } else { ipv6(b, offset, end, &inner, depth: 1) }
         case .greInUDP:
             // RFC 8086: the UDP payload is a GRE header and what it carries.
-            gre(b, start, end, &inner, depth: 1, outer: TunnelLayer(kind: .greInUDP, source: p.source, destination: p.destination))
+            gre(
+                b, start, end, &inner, depth: 1, outer: TunnelLayer(kind: .greInUDP, source: p.source, destination: p.destination)
+            )
         default:
             break
         }
@@ -369,7 +371,10 @@ public enum Dissector {
         }
         var end = n
         if present & 0x02 != 0 {
-            if present & 0x01 != 0 { offset = (offset + 7) & ~7; offset += 8 }  // TSFT, 8-aligned
+            if present & 0x01 != 0 {
+                offset = (offset + 7) & ~7
+                offset += 8
+            }  // TSFT, 8-aligned
             if offset < length, b[offset] & 0x10 != 0 { end -= 4 }  // frame has an FCS
         }
         guard end > length else { return p.problem = .truncated(.wireless) }

@@ -66,7 +66,9 @@ final class FlowState {
     var quic: QUICHelloCollector?
     var quicWatched = false
 
-    init(id: Int, proto: UInt8, source: IPAddress, sourcePort: UInt16, destination: IPAddress, destinationPort: UInt16, time: Int64) {
+    init(
+        id: Int, proto: UInt8, source: IPAddress, sourcePort: UInt16, destination: IPAddress, destinationPort: UInt16, time: Int64
+    ) {
         self.id = id
         self.proto = proto
         originatorAddress = source

@@ -39,7 +39,8 @@ enum DNSMessage {
         for _ in 0..<min(answers, 256) {
             guard let name = readName(b, &offset), b.count - offset >= 10 else { return parsed }
             let type = UInt16(b[offset]) << 8 | UInt16(b[offset + 1])
-            let ttl = UInt32(b[offset + 4]) << 24 | UInt32(b[offset + 5]) << 16 | UInt32(b[offset + 6]) << 8 | UInt32(b[offset + 7])
+            let ttl =
+                UInt32(b[offset + 4]) << 24 | UInt32(b[offset + 5]) << 16 | UInt32(b[offset + 6]) << 8 | UInt32(b[offset + 7])
             let length = Int(b[offset + 8]) << 8 | Int(b[offset + 9])
             offset += 10
             guard b.count - offset >= length else { return parsed }
@@ -48,10 +49,13 @@ enum DNSMessage {
                 let v = UInt32(b[offset]) << 24 | UInt32(b[offset + 1]) << 16 | UInt32(b[offset + 2]) << 8 | UInt32(b[offset + 3])
                 parsed.answers.append(Answer(name: name, type: type, ttl: ttl, address: IPAddress(v4: v)))
             case 28 where length == 16:
-                parsed.answers.append(Answer(name: name, type: type, ttl: ttl, address: IPAddress(v6: Dissector.be128(b, offset))))
+                parsed.answers.append(
+                    Answer(name: name, type: type, ttl: ttl, address: IPAddress(v6: Dissector.be128(b, offset))))
             case 5:
                 var at = offset
-                if let target = readName(b, &at) { parsed.answers.append(Answer(name: name, type: type, ttl: ttl, target: target)) }
+                if let target = readName(b, &at) {
+                    parsed.answers.append(Answer(name: name, type: type, ttl: ttl, target: target))
+                }
             default:
                 break
             }
@@ -235,7 +239,8 @@ enum HTTPRequest {
 
     static func parse(_ b: UnsafeRawBufferPointer) -> Result {
         guard looksLikeRequest(b) || b.count < 4 else { return .notHTTP }
-        let lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+        let lf = UInt8(ascii: "\n")
+        let cr = UInt8(ascii: "\r")
         // The end of the headers: an empty line (CRLF or bare LF).
         var headerLength: Int?
         var i = 0
@@ -259,7 +264,9 @@ enum HTTPRequest {
         var targetStart = methodEnd
         while targetStart < headerLength && b[targetStart] == UInt8(ascii: " ") { targetStart += 1 }
         var targetEnd = targetStart
-        while targetEnd < headerLength && b[targetEnd] != UInt8(ascii: " ") && b[targetEnd] != cr && b[targetEnd] != lf { targetEnd += 1 }
+        while targetEnd < headerLength && b[targetEnd] != UInt8(ascii: " ") && b[targetEnd] != cr && b[targetEnd] != lf {
+            targetEnd += 1
+        }
         guard targetEnd > targetStart else { return .notHTTP }
         let method = String(decoding: UnsafeRawBufferPointer(rebasing: b[0..<methodEnd]), as: UTF8.self)
         var host: String?
@@ -267,7 +274,9 @@ enum HTTPRequest {
             host = hostPart(b, targetStart, targetEnd)
         } else if let authority = schemeEnd(b, targetStart, targetEnd) {
             var end = authority
-            while end < targetEnd && b[end] != UInt8(ascii: "/") && b[end] != UInt8(ascii: "?") && b[end] != UInt8(ascii: "#") { end += 1 }
+            while end < targetEnd && b[end] != UInt8(ascii: "/") && b[end] != UInt8(ascii: "?") && b[end] != UInt8(ascii: "#") {
+                end += 1
+            }
             host = hostPart(b, authority, end)
         }
         if host == nil {
@@ -276,7 +285,8 @@ enum HTTPRequest {
             while line < headerLength && b[line] != lf { line += 1 }
             line += 1
             while line + 5 <= headerLength {
-                if b[line] | 0x20 == UInt8(ascii: "h") && b[line + 1] | 0x20 == UInt8(ascii: "o") && b[line + 2] | 0x20 == UInt8(ascii: "s")
+                if b[line] | 0x20 == UInt8(ascii: "h") && b[line + 1] | 0x20 == UInt8(ascii: "o")
+                    && b[line + 2] | 0x20 == UInt8(ascii: "s")
                     && b[line + 3] | 0x20 == UInt8(ascii: "t") && b[line + 4] == UInt8(ascii: ":")
                 {
                     var start = line + 5

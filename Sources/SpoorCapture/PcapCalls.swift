@@ -1,6 +1,6 @@
 internal import CPcap
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Every raw libpcap call Spoor makes, in one place.

@@ -51,11 +51,17 @@ public enum PcapngReader {
                 // A Section Header: its byte-order magic decides how the section is read.
                 guard let magic = try? file.read(upToCount: 4), magic.count == 4 else { throw fail("truncated section header") }
                 let m = [UInt8](magic)
-                if m == [0x1A, 0x2B, 0x3C, 0x4D] { bigEndian = true } else if m == [0x4D, 0x3C, 0x2B, 0x1A] { bigEndian = false } else {
+                if m == [0x1A, 0x2B, 0x3C, 0x4D] {
+                    bigEndian = true
+                } else if m == [0x4D, 0x3C, 0x2B, 0x1A] {
+                    bigEndian = false
+                } else {
                     throw fail("bad byte-order magic at byte \(offset)")
                 }
                 let length = Int(word(headBytes, 4, bigEndian: bigEndian))
-                guard length >= 28, length % 4 == 0, length <= maximumBlock else { throw fail("bad section header length \(length)") }
+                guard length >= 28, length % 4 == 0, length <= maximumBlock else {
+                    throw fail("bad section header length \(length)")
+                }
                 guard let rest = try? file.read(upToCount: length - 12), rest.count == length - 12 else {
                     throw fail("truncated section header")
                 }
@@ -64,7 +70,9 @@ public enum PcapngReader {
                 continue
             }
             let length = Int(word(headBytes, 4, bigEndian: bigEndian))
-            guard length >= 12, length % 4 == 0, length <= maximumBlock else { throw fail("bad block length \(length) at byte \(offset)") }
+            guard length >= 12, length % 4 == 0, length <= maximumBlock else {
+                throw fail("bad block length \(length) at byte \(offset)")
+            }
             guard let bodyData = try? file.read(upToCount: length - 8), bodyData.count == length - 8 else {
                 throw fail("truncated block at byte \(offset)")
             }
@@ -88,9 +96,10 @@ public enum PcapngReader {
                             interface.unitsPerSecond = units
                         }
                     } else if code == 14, value.count == 8 {
-                        interface.offset = Int64(bitPattern: bigEndian
-                            ? value.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-                            : value.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+                        interface.offset = Int64(
+                            bitPattern: bigEndian
+                                ? value.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                                : value.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
                     }
                 }
                 interfaces.append(interface)
@@ -101,13 +110,16 @@ public enum PcapngReader {
                 var original = 0
                 var dataStart = 0
                 if type == 3 {
-                    guard block.count >= 4, let first = interfaces.first else { throw fail("simple packet block without an interface") }
+                    guard block.count >= 4, let first = interfaces.first else {
+                        throw fail("simple packet block without an interface")
+                    }
                     original = Int(word(block, 0, bigEndian: bigEndian))
                     captured = min(original, block.count - 4, first.snapLength > 0 ? first.snapLength : Int.max)
                     dataStart = 4
                 } else {
                     guard block.count >= 20 else { throw fail("short packet block") }
-                    interfaceID = type == 6 ? Int(word(block, 0, bigEndian: bigEndian)) : Int(half(block, 0, bigEndian: bigEndian))
+                    interfaceID =
+                        type == 6 ? Int(word(block, 0, bigEndian: bigEndian)) : Int(half(block, 0, bigEndian: bigEndian))
                     units = UInt64(word(block, 4, bigEndian: bigEndian)) << 32 | UInt64(word(block, 8, bigEndian: bigEndian))
                     captured = Int(word(block, 12, bigEndian: bigEndian))
                     original = Int(word(block, 16, bigEndian: bigEndian))

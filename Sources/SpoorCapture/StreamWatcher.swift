@@ -143,7 +143,9 @@ final class StreamWatcher {
         while buffer.count - offset >= 2 {
             let length = Int(buffer[offset]) << 8 | Int(buffer[offset + 1])
             guard buffer.count - offset - 2 >= length else { break }
-            if let message = buffer.withUnsafeBytes({ DNSMessage.parse(UnsafeRawBufferPointer(rebasing: $0[(offset + 2)..<(offset + 2 + length)])) }) {
+            if let message = buffer.withUnsafeBytes({
+                DNSMessage.parse(UnsafeRawBufferPointer(rebasing: $0[(offset + 2)..<(offset + 2 + length)]))
+            }) {
                 emit(.dns(message))
             }
             offset += 2 + length

@@ -59,7 +59,8 @@ extension CaseStore {
                 try insert.execute(arguments: [
                     subject.ip, Int(address.family.rawValue), subject.addressClass.rawValue,
                     String(decoding: try encoder.encode(subject), as: UTF8.self), Self.sortKey(address),
-                    list(subject.enrichment.compactMap(\.countryCode)), list(subject.enrichment.compactMap(\.asn)), context.flagged,
+                    list(subject.enrichment.compactMap(\.countryCode)), list(subject.enrichment.compactMap(\.asn)),
+                    context.flagged,
                 ])
                 try run.consume(context)
                 subjectCount += 1
@@ -73,7 +74,10 @@ extension CaseStore {
             try db.execute(sql: "DELETE FROM analysis")
             try db.execute(
                 sql: "INSERT INTO analysis (ran_at, document) VALUES (?, ?)",
-                arguments: [ISO8601DateFormatter().string(from: now ?? clock.now()), String(decoding: try encoder.encode(summary), as: UTF8.self)])
+                arguments: [
+                    ISO8601DateFormatter().string(from: now ?? clock.now()),
+                    String(decoding: try encoder.encode(summary), as: UTF8.self),
+                ])
         }
         return summary
     }
@@ -134,7 +138,8 @@ extension CaseStore {
             let asns: String? = row["subject_asns"]
             let action: String = row["action"] ?? "other"
             let event = AccountEvent(
-                id: row["id"], timeKey: timeKey, timeUTC: row["time_utc"], ip: row["ip"], action: Action(rawValue: action) ?? .other,
+                id: row["id"], timeKey: timeKey, timeUTC: row["time_utc"], ip: row["ip"],
+                action: Action(rawValue: action) ?? .other,
                 session: row["session"], novel: Set(novel.split(separator: ",").compactMap { Novelty(rawValue: String($0)) }),
                 locator: locator, countries: countries.map { $0.split(separator: ",").map(String.init) } ?? [],
                 asns: asns.map { $0.split(separator: ",").compactMap { UInt32($0) } } ?? [])
@@ -199,7 +204,9 @@ extension CaseStore {
             current?.occurrences += occurrences
             current?.bySource[row["format"], default: 0] += occurrences
             current?.byAction[row["action"], default: 0] += occurrences
-            range.include(first: row["first_key"], last: row["last_key"], zonelessFirst: row["zoneless_first"], zonelessLast: row["zoneless_last"])
+            range.include(
+                first: row["first_key"], last: row["last_key"], zonelessFirst: row["zoneless_first"],
+                zonelessLast: row["zoneless_last"])
             let accountList: String = row["accounts"] ?? "[]"
             accounts.formUnion(try decoder.decode([String].self, from: Data(accountList.utf8)))
             let nameList: String = row["names"] ?? "[]"
@@ -254,14 +261,16 @@ extension CaseStore {
         while let row = try rows.next() {
             let position: Int? = row["position"]
             let locatorText: String = row["locator"]
-            var record = SupportingRecord(sha256: row["sha256"], path: row["path"], member: row["member"], kind: kind, position: position)
+            var record = SupportingRecord(
+                sha256: row["sha256"], path: row["path"], member: row["member"], kind: kind, position: position)
             let item = record.sha256 + "\u{0}" + record.path + "\u{0}" + (record.member ?? "")
             // The stored locator is the position only (`{"line":12}`), or a whole locator when
             // the record points into another item; decoded when it says something the columns do not.
             if item != lastItem || position == nil || kind == "json_pointer" || locatorText.contains("\"sha256\"") {
                 var locator = try decoder.decode(Locator.self, from: Data(locatorText.utf8))
                 if locator.evidenceSHA256.isEmpty {
-                    locator = Locator(evidenceSHA256: record.sha256, path: record.path, member: record.member, position: locator.position)
+                    locator = Locator(
+                        evidenceSHA256: record.sha256, path: record.path, member: record.member, position: locator.position)
                 }
                 record = SupportingRecord(locator)
                 if locatorText.contains("\"sha256\"") {

@@ -20,7 +20,8 @@ extension CaseStore {
         var path = evidence.path
         if evidence.member != nil {
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("spoor-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                at: folder, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
             let file = folder.appendingPathComponent("member.\(kind)")
             try Data(try open().readAll()).write(to: file)
             temporary = file
@@ -37,7 +38,8 @@ extension CaseStore {
         defer { capture.close() }
         let result = try database.write { db -> (CaptureAnalyzer.Summary, StoreSink) in
             try Self.deletePrevious(db, evidence)
-            let id = try Self.insertEvidence(db, evidence, format: kind, parser: nil, status: "ingested", detail: nil, at: clock.now())
+            let id = try Self.insertEvidence(
+                db, evidence, format: kind, parser: nil, status: "ingested", detail: nil, at: clock.now())
             try db.execute(
                 sql: "UPDATE evidence SET parser = ?, parser_version = ? WHERE id = ?",
                 arguments: ["Packet capture (\(CaptureFile.libraryVersion))", SpoorVersion.current, id])
@@ -79,8 +81,10 @@ extension CaseStore {
                     throw IntakeError.changedDuringIngest(path: evidence.path, before: evidence.sha256, after: after)
                 }
             }
-            let detail = "link type \(summary.linkType), \(summary.packets) packets, \(summary.flows) flows, \(summary.names) names"
-                + (summary.libpcapRefusal.map { _ in "; read past libpcap's multi-interface limit by Spoor's pcapng reader" } ?? "")
+            let detail =
+                "link type \(summary.linkType), \(summary.packets) packets, \(summary.flows) flows, \(summary.names) names"
+                + (summary.libpcapRefusal.map { _ in "; read past libpcap's multi-interface limit by Spoor's pcapng reader" }
+                    ?? "")
                 + (summary.error.map { "; stopped at packet \(summary.packets + 1): \($0.libpcapMessage)" } ?? "")
             try db.execute(
                 sql: """
@@ -121,7 +125,9 @@ struct CaptureRowEncoder {
         return Timestamp(seconds: seconds, nanoseconds: fraction, zone: .utc, raw: raw, rule: .captureRecord)
     }
 
-    func baseRow(kind: String, time t: Int64, ip: IPAddress?, port: UInt16?, action: String, fields: String, packet: Int, offset: Int64) -> ObservationRow {
+    func baseRow(
+        kind: String, time t: Int64, ip: IPAddress?, port: UInt16?, action: String, fields: String, packet: Int, offset: Int64
+    ) -> ObservationRow {
         let stamp = time(t)
         return ObservationRow(
             kind: kind, format: format, timeKey: stamp.sortKey, timeUTC: stamp.rfc3339UTC, timeRaw: stamp.raw,
@@ -143,12 +149,14 @@ struct CaptureRowEncoder {
             return JSONText.object(pairs: pairs)
         }
         return [
-            baseRow(kind: "flow", time: flow.firstTime, ip: flow.originator, port: flow.originatorPort, action: "flow_originator",
-                    fields: fields(peer: flow.responder, peerPort: flow.responderPort), packet: flow.firstPacket,
-                    offset: flow.firstPacketOffset),
-            baseRow(kind: "flow", time: flow.firstTime, ip: flow.responder, port: flow.responderPort, action: "flow_responder",
-                    fields: fields(peer: flow.originator, peerPort: flow.originatorPort), packet: flow.firstPacket,
-                    offset: flow.firstPacketOffset),
+            baseRow(
+                kind: "flow", time: flow.firstTime, ip: flow.originator, port: flow.originatorPort, action: "flow_originator",
+                fields: fields(peer: flow.responder, peerPort: flow.responderPort), packet: flow.firstPacket,
+                offset: flow.firstPacketOffset),
+            baseRow(
+                kind: "flow", time: flow.firstTime, ip: flow.responder, port: flow.responderPort, action: "flow_responder",
+                fields: fields(peer: flow.originator, peerPort: flow.originatorPort), packet: flow.firstPacket,
+                offset: flow.firstPacketOffset),
         ]
     }
 
@@ -165,8 +173,9 @@ struct CaptureRowEncoder {
         if let ttl = name.ttl { fields["ttl"] = String(ttl) }
         if let method = name.method { fields["method"] = method }
         let port: UInt16? = name.kind == .dnsAnswer ? nil : name.serverPort
-        return baseRow(kind: "name", time: name.time, ip: address, port: port, action: name.kind.rawValue, fields: JSONText.object(fields),
-                       packet: name.packet, offset: name.packetOffset)
+        return baseRow(
+            kind: "name", time: name.time, ip: address, port: port, action: name.kind.rawValue, fields: JSONText.object(fields),
+            packet: name.packet, offset: name.packetOffset)
     }
 
     /// What the reader could not use: libpcap's error (with a hint for the multi-interface
@@ -175,26 +184,33 @@ struct CaptureRowEncoder {
         var warnings: [ParseWarning] = []
         if let refusal = summary.libpcapRefusal, case .readFailed(_, let packet, let message) = refusal {
             let types = summary.otherLinkTypes.sorted().map { CaptureFile.linkTypeName($0) }.joined(separator: ", ")
-            warnings.append(ParseWarning(
-                locator: Locator(evidence: evidence, position: .packet(number: packet, offset: -1)),
-                message: "\(CaptureFile.libraryVersion) stopped here: \(message). This pcapng file mixes interfaces of "
-                    + "different link types or snapshot lengths; Spoor's own pcapng reader read the packets from here on"
-                    + (types.isEmpty ? "" : " (other link types: \(types))")))
+            warnings.append(
+                ParseWarning(
+                    locator: Locator(evidence: evidence, position: .packet(number: packet, offset: -1)),
+                    message: "\(CaptureFile.libraryVersion) stopped here: \(message). This pcapng file mixes interfaces of "
+                        + "different link types or snapshot lengths; Spoor's own pcapng reader read the packets from here on"
+                        + (types.isEmpty ? "" : " (other link types: \(types))")))
         }
         if let error = summary.error {
             let message = "reading stopped: \(error.libpcapMessage); the \(summary.packets) packets before it are analysed"
-            warnings.append(ParseWarning(
-                locator: Locator(evidence: evidence, position: .packet(number: summary.packets + 1, offset: -1)), message: message))
+            warnings.append(
+                ParseWarning(
+                    locator: Locator(evidence: evidence, position: .packet(number: summary.packets + 1, offset: -1)),
+                    message: message))
         }
         for (reason, entry) in summary.undecoded.sorted(by: { $0.value.firstPacket < $1.value.firstPacket }) {
-            warnings.append(ParseWarning(
-                locator: Locator(evidence: evidence, position: .packet(number: entry.firstPacket, offset: -1)),
-                message: "\(entry.count) packet(s) not read to an IP layer: \(reason) (first at this packet)"))
+            warnings.append(
+                ParseWarning(
+                    locator: Locator(evidence: evidence, position: .packet(number: entry.firstPacket, offset: -1)),
+                    message: "\(entry.count) packet(s) not read to an IP layer: \(reason) (first at this packet)"))
         }
         if summary.fragmentsUnfinished > 0 {
-            warnings.append(ParseWarning(
-                locator: Locator(evidence: evidence, position: .packet(number: summary.packets, offset: -1)),
-                message: "\(summary.fragmentsUnfinished) fragmented datagram(s) never completed; their fragments are counted only"))
+            warnings.append(
+                ParseWarning(
+                    locator: Locator(evidence: evidence, position: .packet(number: summary.packets, offset: -1)),
+                    message:
+                        "\(summary.fragmentsUnfinished) fragmented datagram(s) never completed; their fragments are counted only")
+            )
         }
         return warnings
     }

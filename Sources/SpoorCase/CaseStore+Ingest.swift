@@ -145,25 +145,29 @@ extension CaseStore {
         var refused: [RefusedMember] = []
         var outcome = IngestOutcome(path: archive.path, evidence: archive, format: "zip", status: .ingested)
         do {
-            try ArchiveReader.forEachMember(ofZipAt: archive.path, { member in
-                members += 1
-                let evidence = EvidenceItem(
-                    path: archive.path, member: member.path, size: Int64(member.bytes.count), sha256: member.sha256,
-                    modified: member.modified)
-                var memberOutcome = IngestOutcome(path: evidence.displayName, evidence: evidence, status: .ingested)
-                do {
-                    if !context.replace, try isIngested(evidence) {
-                        memberOutcome.status = .alreadyPresent
-                    } else {
-                        try ingest(evidence, head: Array(member.bytes.prefix(FormatSample.size)), format: nil,
-                                   options: options, context: context, outcome: &memberOutcome) { MemoryByteSource(member.bytes) }
+            try ArchiveReader.forEachMember(
+                ofZipAt: archive.path,
+                { member in
+                    members += 1
+                    let evidence = EvidenceItem(
+                        path: archive.path, member: member.path, size: Int64(member.bytes.count), sha256: member.sha256,
+                        modified: member.modified)
+                    var memberOutcome = IngestOutcome(path: evidence.displayName, evidence: evidence, status: .ingested)
+                    do {
+                        if !context.replace, try isIngested(evidence) {
+                            memberOutcome.status = .alreadyPresent
+                        } else {
+                            try ingest(
+                                evidence, head: Array(member.bytes.prefix(FormatSample.size)), format: nil,
+                                options: options, context: context, outcome: &memberOutcome
+                            ) { MemoryByteSource(member.bytes) }
+                        }
+                    } catch let error as CustomStringConvertible & Error {
+                        memberOutcome.status = .failed(error.description)
+                        try? record(evidence, format: memberOutcome.format, status: memberOutcome.status)
                     }
-                } catch let error as CustomStringConvertible & Error {
-                    memberOutcome.status = .failed(error.description)
-                    try? record(evidence, format: memberOutcome.format, status: memberOutcome.status)
-                }
-                report(memberOutcome)
-            }, refused: { refused.append($0) })
+                    report(memberOutcome)
+                }, refused: { refused.append($0) })
             outcome.status = .archive(members: members, refused: refused.count)
             try recordArchive(archive, members: members, refused: refused)
         } catch let error as CustomStringConvertible & Error {
@@ -188,7 +192,8 @@ extension CaseStore {
                     sql: "INSERT INTO parse_warning (evidence_id, position, message, excerpt) VALUES (?, ?, ?, ?)",
                     arguments: [id, "!" + member.path, "member refused: " + member.reason, nil])
             }
-            try db.execute(sql: "UPDATE evidence SET records = ?, warnings = ? WHERE id = ?", arguments: [members, refused.count, id])
+            try db.execute(
+                sql: "UPDATE evidence SET records = ?, warnings = ? WHERE id = ?", arguments: [members, refused.count, id])
         }
     }
 
@@ -312,14 +317,17 @@ extension CaseStore {
 
     /// The earlier reading of the same item, if it was ingested before: when, with which
     /// options, and its notes.
-    static func previousReading(_ db: Database, _ evidence: EvidenceItem) throws -> (at: String, options: String?, history: [String])? {
-        guard let row = try Row.fetchOne(
-            db,
-            sql: """
-                SELECT ingested_at, options, history FROM evidence
-                WHERE sha256 = ? AND path = ? AND ifnull(member, '') = ? AND status = 'ingested'
-                """,
-            arguments: [evidence.sha256, evidence.path, evidence.member ?? ""])
+    static func previousReading(_ db: Database, _ evidence: EvidenceItem) throws -> (
+        at: String, options: String?, history: [String]
+    )? {
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT ingested_at, options, history FROM evidence
+                    WHERE sha256 = ? AND path = ? AND ifnull(member, '') = ? AND status = 'ingested'
+                    """,
+                arguments: [evidence.sha256, evidence.path, evidence.member ?? ""])
         else { return nil }
         let history = (row["history"] as String?).flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
         return (row["ingested_at"], row["options"], history)
@@ -340,7 +348,9 @@ extension CaseStore {
         }
         let (condition, bounds) = datedAfter(Int64(limit.date.timeIntervalSince1970) * 1_000_000_000)
         let arguments = StatementArguments([evidenceID] + bounds)
-        let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM observation WHERE evidence_id = ? AND " + condition, arguments: arguments) ?? 0
+        let count =
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM observation WHERE evidence_id = ? AND " + condition, arguments: arguments) ?? 0
         guard count > 0,
             let latest = try Row.fetchOne(
                 db,
@@ -349,7 +359,8 @@ extension CaseStore {
                 arguments: arguments)
         else { return [] }
         // The store keeps the position only (`{"line":12}`), which the locator decoder reads.
-        let position = (latest["locator"] as String?)
+        let position =
+            (latest["locator"] as String?)
             .flatMap { try? JSONDecoder().decode(Locator.self, from: Data($0.utf8)) }
             .map { " " + Locator(evidence: evidence, position: $0.position).description } ?? ""
         return [
@@ -380,7 +391,10 @@ extension ParseOptions {
     var described: String? {
         var parts: [String] = []
         if let year { parts.append("--year \(year)") }
-        if let mapping { parts.append("--map " + mapping.columns.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")) }
+        if let mapping {
+            parts.append(
+                "--map " + mapping.columns.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))
+        }
         return parts.isEmpty ? nil : parts.joined(separator: " ")
     }
 }

@@ -225,9 +225,11 @@ extension CaseStore {
         flow: (_ path: String, _ member: String?, _ time: Int64) throws -> Void
     ) throws(CaseError) {
         try read { db in
-            let rows = try Row.fetchCursor(db, sql: "SELECT format, time_key FROM observation WHERE time_utc IS NOT NULL AND time_key IS NOT NULL")
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT format, time_key FROM observation WHERE time_utc IS NOT NULL AND time_key IS NOT NULL")
             while let row = try rows.next() { try observation(row[0], row[1]) }
-            let flows = try Row.fetchCursor(db, sql: "SELECT e.path, e.member, f.time_key FROM flow f JOIN evidence e ON e.id = f.evidence_id")
+            let flows = try Row.fetchCursor(
+                db, sql: "SELECT e.path, e.member, f.time_key FROM flow f JOIN evidence e ON e.id = f.evidence_id")
             while let row = try flows.next() { try flow(row[0], row[1], row[2]) }
         }
     }
@@ -300,7 +302,8 @@ extension CaseStore {
             let (condition, bounds) = Self.datedAfter(key)
             return try Int.fetchOne(
                 db,
-                sql: "SELECT count(*) FROM observation WHERE evidence_id IN (SELECT id FROM evidence WHERE sha256 = ?) AND " + condition,
+                sql: "SELECT count(*) FROM observation WHERE evidence_id IN (SELECT id FROM evidence WHERE sha256 = ?) AND "
+                    + condition,
                 arguments: StatementArguments([sha256] + bounds.map { $0 as DatabaseValueConvertible }))
         }
     }
@@ -343,8 +346,9 @@ public struct StoredFlow: Sendable {
 
     /// Where the flow's first packet is: the capture and packet number.
     public var locator: Locator {
-        Locator(evidenceSHA256: evidenceSHA256, path: path, member: member,
-                position: .packet(number: flow.firstPacket, offset: flow.firstPacketOffset))
+        Locator(
+            evidenceSHA256: evidenceSHA256, path: path, member: member,
+            position: .packet(number: flow.firstPacket, offset: flow.firstPacketOffset))
     }
 }
 

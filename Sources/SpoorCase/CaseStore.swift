@@ -22,7 +22,9 @@ public final class CaseStore: Sendable {
         public var reference: String?
         public var createdAt: String
 
-        public init(title: String, examiner: String? = nil, organisation: String? = nil, reference: String? = nil, createdAt: String) {
+        public init(
+            title: String, examiner: String? = nil, organisation: String? = nil, reference: String? = nil, createdAt: String
+        ) {
             self.title = title
             self.examiner = examiner
             self.organisation = organisation
@@ -34,7 +36,9 @@ public final class CaseStore: Sendable {
     /// Creates a new case folder (or uses an empty existing one).
     /// - Throws: ``CaseError/alreadyExists(path:)`` when the folder already holds a case.
     /// - Parameter clock: where the times the case records (ingested at, analysed at) come from.
-    public static func create(at directory: String, metadata: Metadata, clock: SpoorClock = .system) throws(CaseError) -> CaseStore {
+    public static func create(at directory: String, metadata: Metadata, clock: SpoorClock = .system) throws(CaseError)
+        -> CaseStore
+    {
         let file = (directory as NSString).appendingPathComponent(fileName)
         guard !FileManager.default.fileExists(atPath: file) else { throw .alreadyExists(path: directory) }
         do {
@@ -287,7 +291,8 @@ extension CaseStore {
             }
             var generator = SystemRandomNumberGenerator()
             let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-            let hex = bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+            let hex = bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }
+                .joined()
             try db.execute(sql: "INSERT OR REPLACE INTO case_info (key, value) VALUES ('redaction_key', ?)", arguments: [hex])
             return bytes
         }

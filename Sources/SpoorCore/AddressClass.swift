@@ -58,7 +58,10 @@ enum SpecialPurposeRegistry {
 
     static let ranges: [(family: IPAddress.Family, first: UInt128, last: UInt128, prefixLength: Int, index: Int)] =
         blocks.enumerated().map { index, block in
-            (block.network.family, block.network.address.value, block.network.lastAddress.value, block.network.prefixLength, index)
+            (
+                block.network.family, block.network.address.value, block.network.lastAddress.value, block.network.prefixLength,
+                index
+            )
         }
 
     static let outsideGlobalUnicast = SpecialPurposeBlock(

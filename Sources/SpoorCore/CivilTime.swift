@@ -66,8 +66,15 @@ public enum CivilTime {
             if v > 0 { out.append(contentsOf: Array(String(value).utf8)) } else { out.append(contentsOf: tmp) }
         }
         if year < 0 || year > 9999 { out.append(contentsOf: Array(String(year).utf8)) } else { digits(year, 4) }
-        out.append(0x2D); digits(month, 2); out.append(0x2D); digits(day, 2); out.append(0x54)
-        digits(secondOfDay / 3600, 2); out.append(0x3A); digits(secondOfDay / 60 % 60, 2); out.append(0x3A)
+        out.append(0x2D)
+        digits(month, 2)
+        out.append(0x2D)
+        digits(day, 2)
+        out.append(0x54)
+        digits(secondOfDay / 3600, 2)
+        out.append(0x3A)
+        digits(secondOfDay / 60 % 60, 2)
+        out.append(0x3A)
         digits(secondOfDay % 60, 2)
         if nanoseconds > 0 {
             var fraction = Int(nanoseconds)

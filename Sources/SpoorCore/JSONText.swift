@@ -97,7 +97,8 @@ extension JSONText {
         var text = text
         text.makeContiguousUTF8()
         return text.utf8.withContiguousStorageIfAvailable { bytes -> [String: String]? in
-            let quote = UInt8(ascii: "\""), n = bytes.count
+            let quote = UInt8(ascii: "\"")
+            let n = bytes.count
             guard n >= 2, bytes[0] == UInt8(ascii: "{"), bytes[n - 1] == UInt8(ascii: "}") else { return nil }
             var result: [String: String] = [:]
             var i = 1

@@ -51,7 +51,8 @@ public indirect enum JSONValue: Hashable, Sendable {
     /// The value as an integer, whether written as a number or as a string of digits.
     public var int64: Int64? {
         switch self {
-        case .number(let text): return Int64(text) ?? Double(text).flatMap { $0.isFinite ? Int64(exactly: $0.rounded(.towardZero)) : nil }
+        case .number(let text):
+            return Int64(text) ?? Double(text).flatMap { $0.isFinite ? Int64(exactly: $0.rounded(.towardZero)) : nil }
         case .string(let text): return Int64(text.trimming(" "))
         default: return nil
         }
@@ -159,9 +160,15 @@ struct JSONParser {
         case UInt8(ascii: "{"): return try object(depth: depth)
         case UInt8(ascii: "["): return try array(depth: depth)
         case UInt8(ascii: "\""): return .string(try string())
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "t"):
+            try literal("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try literal("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try literal("null")
+            return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
         default: throw fail("unexpected character '\(printable(bytes[index]))'")
         }

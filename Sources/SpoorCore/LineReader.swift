@@ -1,5 +1,3 @@
-
-
 /// Reads a byte source line by line with 1-based line numbers, in constant memory.
 ///
 /// Lines end at `\n`; a trailing `\r` is removed. Bytes that are not UTF-8 become U+FFFD rather
@@ -76,7 +74,8 @@ public struct LineReader {
             return Line(number: number, text: text, truncated: truncated)
         } else if latin1Fallback {
             // Not UTF-8: read as ISO-8859-1, where every byte is the character of that number.
-            return Line(number: number, text: String(String.UnicodeScalarView(slice.map { Unicode.Scalar($0) })), truncated: truncated)
+            return Line(
+                number: number, text: String(String.UnicodeScalarView(slice.map { Unicode.Scalar($0) })), truncated: truncated)
         }
         return Line(number: number, text: String(decoding: slice, as: UTF8.self), truncated: truncated)
     }

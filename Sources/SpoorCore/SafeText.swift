@@ -70,8 +70,11 @@ public enum SafeText {
         // Fast path: nothing to guard, escape or quote (checked on the UTF-8 bytes).
         var plain = true
         for (i, byte) in value.utf8.enumerated() {
-            if byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte < 0x20 || byte == 0x7F || byte == 0xC2 || byte == 0xE2
-                || (i == 0 && (byte == UInt8(ascii: "=") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "@")))
+            if byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte < 0x20 || byte == 0x7F || byte == 0xC2
+                || byte == 0xE2
+                || (i == 0
+                    && (byte == UInt8(ascii: "=") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-")
+                        || byte == UInt8(ascii: "@")))
             {
                 plain = false
                 break

@@ -6,20 +6,21 @@ extension StringProtocol {
         guard let first = pattern.first else { return nil }
         let view = self.utf8
         let count = pattern.count
-        let found: Int? = view.withContiguousStorageIfAvailable { bytes -> Int? in
-            guard bytes.count >= count else { return nil }
-            let last = bytes.count - count
-            var i = backwards ? last : 0
-            while backwards ? i >= 0 : i <= last {
-                if bytes[i] == first {
-                    var j = 1
-                    while j < count && bytes[i + j] == pattern[j] { j += 1 }
-                    if j == count { return i }
+        let found: Int? =
+            view.withContiguousStorageIfAvailable { bytes -> Int? in
+                guard bytes.count >= count else { return nil }
+                let last = bytes.count - count
+                var i = backwards ? last : 0
+                while backwards ? i >= 0 : i <= last {
+                    if bytes[i] == first {
+                        var j = 1
+                        while j < count && bytes[i + j] == pattern[j] { j += 1 }
+                        if j == count { return i }
+                    }
+                    i += backwards ? -1 : 1
                 }
-                i += backwards ? -1 : 1
-            }
-            return nil
-        } ?? slowSearch(Array(view), pattern, backwards: backwards)
+                return nil
+            } ?? slowSearch(Array(view), pattern, backwards: backwards)
         guard let offset = found else { return nil }
         let start = view.index(view.startIndex, offsetBy: offset)
         let end = view.index(start, offsetBy: count)

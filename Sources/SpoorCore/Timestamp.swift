@@ -234,9 +234,10 @@ extension Timestamp {
             if meridiem == "am" && hour == 12 { hour = 0 }
         }
         let (day, month) = dayFirst ? (dateParts[0], dateParts[1]) : (dateParts[1], dateParts[0])
-        guard let local = CivilTime.seconds(
-            year: dateParts[2], month: month, day: day, hour: hour, minute: timeParts[1],
-            second: timeParts.count == 3 ? timeParts[2] : 0)
+        guard
+            let local = CivilTime.seconds(
+                year: dateParts[2], month: month, day: day, hour: hour, minute: timeParts[1],
+                second: timeParts.count == 3 ? timeParts[2] : 0)
         else { return nil }
         let ambiguous = dateParts[0] <= 12 && dateParts[1] <= 12 && dateParts[0] != dateParts[1]
         let order = dayFirst ? "day first" : "month first"

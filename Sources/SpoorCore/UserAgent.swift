@@ -38,13 +38,15 @@ public struct UserAgentSummary: Hashable, Sendable, Codable {
         }
 
         let os: String? =
-            if let v = version(in: ua, after: "Windows NT ") { "Windows " + (windowsNames[v] ?? v) }
-            else if let v = version(in: ua, after: "iPhone OS ") ?? version(in: ua, after: "CPU OS ") { "iOS " + v.replacingAll("_", with: ".") }
-            else if let v = version(in: ua, after: "Android ") { "Android " + v }
-            else if let v = version(in: ua, after: "Mac OS X ") { "macOS " + v.replacingAll("_", with: ".") }
-            else if lower.contains("cros") { "ChromeOS" }
-            else if lower.contains("linux") { "Linux" }
-            else { nil }
+            if let v = version(in: ua, after: "Windows NT ") {
+                "Windows " + (windowsNames[v] ?? v)
+            } else if let v = version(in: ua, after: "iPhone OS ") ?? version(in: ua, after: "CPU OS ") {
+                "iOS " + v.replacingAll("_", with: ".")
+            } else if let v = version(in: ua, after: "Android ") {
+                "Android " + v
+            } else if let v = version(in: ua, after: "Mac OS X ") {
+                "macOS " + v.replacingAll("_", with: ".")
+            } else if lower.contains("cros") { "ChromeOS" } else if lower.contains("linux") { "Linux" } else { nil }
 
         let clients: [(marker: String, name: String)] = [
             ("Instagram ", "Instagram app"), ("FBAV/", "Facebook app"), ("Barcelona ", "Threads app"),
@@ -86,12 +88,13 @@ public struct UserAgentSummary: Hashable, Sendable, Codable {
             let fixed = ["Ios": "iOS", "Mac": "macOS"][name] ?? name
             return fixed + (pairs["os version"].map { " " + $0 } ?? "")
         }
-        let device: DeviceClass = switch pairs["device type"]?.uppercased() {
-        case "MOBILE": .mobile
-        case "TABLET": .tablet
-        case "DESKTOP", "COMPUTER": .desktop
-        default: .unknown
-        }
+        let device: DeviceClass =
+            switch pairs["device type"]?.uppercased() {
+            case "MOBILE": .mobile
+            case "TABLET": .tablet
+            case "DESKTOP", "COMPUTER": .desktop
+            default: .unknown
+            }
         return UserAgentSummary(client: client, os: os, device: device)
     }
 }

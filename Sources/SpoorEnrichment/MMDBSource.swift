@@ -41,7 +41,9 @@ public enum MMDBSource {
         }
         return try pairs.map { key, value, location in
             guard let network = IPNetwork(key) else { throw ReadError(location: location, reason: "'\(key)' is not a network") }
-            guard let record = MMDBValue(json: value) else { throw ReadError(location: location, reason: "a value JSON cannot hold in MMDB") }
+            guard let record = MMDBValue(json: value) else {
+                throw ReadError(location: location, reason: "a value JSON cannot hold in MMDB")
+            }
             return Entry(network: network, value: record, location: location)
         }
     }
@@ -59,7 +61,9 @@ public enum MMDBSource {
             row += 1
             let text = record.trimmedField(networkColumn) ?? ""
             if text.isEmpty { continue }
-            guard let network = IPNetwork(text) else { throw ReadError(location: "row \(row)", reason: "'\(text)' is not a network") }
+            guard let network = IPNetwork(text) else {
+                throw ReadError(location: "row \(row)", reason: "'\(text)' is not a network")
+            }
             var value: [String: MMDBValue] = [:]
             for (column, name) in names.enumerated() where column != networkColumn && !name.isEmpty {
                 let cell = record.trimmedField(column) ?? ""

@@ -250,7 +250,10 @@ public struct MMDBWriter {
             let r = record(right)
             switch recordSize {
             case 24:
-                out += [UInt8(l >> 16 & 0xFF), UInt8(l >> 8 & 0xFF), UInt8(l & 0xFF), UInt8(r >> 16 & 0xFF), UInt8(r >> 8 & 0xFF), UInt8(r & 0xFF)]
+                out += [
+                    UInt8(l >> 16 & 0xFF), UInt8(l >> 8 & 0xFF), UInt8(l & 0xFF), UInt8(r >> 16 & 0xFF), UInt8(r >> 8 & 0xFF),
+                    UInt8(r & 0xFF),
+                ]
             case 28:
                 out += [
                     UInt8(l >> 16 & 0xFF), UInt8(l >> 8 & 0xFF), UInt8(l & 0xFF),

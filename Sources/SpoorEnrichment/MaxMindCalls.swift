@@ -161,7 +161,9 @@ extension MaxMindCalls {
             guard visited.insert(nodeNumber).inserted else { continue }
             var node = MMDB_search_node_s()
             let status = MMDB_read_node(mmdb, nodeNumber, &node)
-            guard status == MMDB_SUCCESS else { throw EnrichmentError.lookupFailed(path: path, address: "node \(nodeNumber)", reason: errorText(status)) }
+            guard status == MMDB_SUCCESS else {
+                throw EnrichmentError.lookupFailed(path: path, address: "node \(nodeNumber)", reason: errorText(status))
+            }
             let children: [(UInt64, UInt8, MMDB_entry_s, UInt128)] = [
                 (node.right_record, node.right_record_type, node.right_record_entry, prefix | (UInt128(1) << (bits - depth - 1))),
                 (node.left_record, node.left_record_type, node.left_record_entry, prefix),
@@ -174,9 +176,13 @@ extension MaxMindCalls {
                     let length = depth + 1
                     let network: IPNetwork?
                     if bits == 128 && length >= 96 && childPrefix >> 32 == 0 {
-                        network = IPNetwork(containing: IPAddress(v4: UInt32(truncatingIfNeeded: childPrefix)), prefixLength: length - 96)
+                        network = IPNetwork(
+                            containing: IPAddress(v4: UInt32(truncatingIfNeeded: childPrefix)), prefixLength: length - 96)
                     } else {
-                        network = IPNetwork(containing: bits == 32 ? IPAddress(v4: UInt32(truncatingIfNeeded: childPrefix)) : IPAddress(v6: childPrefix), prefixLength: length)
+                        network = IPNetwork(
+                            containing: bits == 32
+                                ? IPAddress(v4: UInt32(truncatingIfNeeded: childPrefix)) : IPAddress(v6: childPrefix),
+                            prefixLength: length)
                     }
                     guard let network else { continue }
                     var entry = entry
@@ -187,7 +193,8 @@ extension MaxMindCalls {
                         defer { MMDB_free_entry_data_list(list) }
                         var cursor = list
                         guard listStatus == MMDB_SUCCESS, let value = decode(&cursor) else {
-                            throw EnrichmentError.lookupFailed(path: path, address: network.description, reason: "undecodable data record")
+                            throw EnrichmentError.lookupFailed(
+                                path: path, address: network.description, reason: "undecodable data record")
                         }
                         decoded[offset] = value
                     }

@@ -40,7 +40,9 @@ public final class MaxMindDatabase {
     /// As ``lookup(_:)``, with the record's offset in the data section: the same offset is the
     /// same record, so callers can keep what they derived from it. Decoded records are kept
     /// (up to ``decodedLimit``), as many networks share one.
-    public func lookupRecord(_ address: IPAddress) throws(EnrichmentError) -> (network: IPNetwork, offset: UInt32, value: MMDBValue)? {
+    public func lookupRecord(_ address: IPAddress) throws(EnrichmentError) -> (
+        network: IPNetwork, offset: UInt32, value: MMDBValue
+    )? {
         guard let handle else { throw .closed(path: path) }
         let address = address.normalized
         if address.family == .v6 && metadata.ipVersion == 4 { return nil }

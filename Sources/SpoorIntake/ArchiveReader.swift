@@ -65,19 +65,26 @@ public enum ArchiveReader {
             }
             let declared = entry.uncompressedSize
             if !entry.isCompressed && entry.compressedSize != declared {
-                refused(RefusedMember(
-                    path: name,
-                    reason: "stored member holds \(entry.compressedSize) bytes but declares \(declared) (damaged or crafted)"))
+                refused(
+                    RefusedMember(
+                        path: name,
+                        reason: "stored member holds \(entry.compressedSize) bytes but declares \(declared) (damaged or crafted)")
+                )
                 continue
             }
             if declared > limits.maxMemberSize {
-                refused(RefusedMember(path: name, reason: "declares \(declared) bytes, over the \(limits.maxMemberSize)-byte member limit"))
+                refused(
+                    RefusedMember(
+                        path: name, reason: "declares \(declared) bytes, over the \(limits.maxMemberSize)-byte member limit"))
                 continue
             }
             if declared > 1 << 20, declared / max(entry.compressedSize, 1) > limits.maxRatio {
-                refused(RefusedMember(
-                    path: name,
-                    reason: "compression ratio \(declared / max(entry.compressedSize, 1)):1 is over \(limits.maxRatio):1 (zip bomb?)"))
+                refused(
+                    RefusedMember(
+                        path: name,
+                        reason:
+                            "compression ratio \(declared / max(entry.compressedSize, 1)):1 is over \(limits.maxRatio):1 (zip bomb?)"
+                    ))
                 continue
             }
             if total + declared > limits.maxTotal {

@@ -110,7 +110,8 @@ public enum IntakeError: Error, Hashable, CustomStringConvertible {
         case .cannotOpen(let path, let reason): return "\(path): cannot open: \(reason)"
         case .readFailed(let path, let reason): return "\(path): read failed: \(reason)"
         case .changedDuringIngest(let path, let before, let after):
-            return "\(path): changed while being read (SHA-256 \(before.prefix(12))… before, \(after.prefix(12))… after); not ingested"
+            return
+                "\(path): changed while being read (SHA-256 \(before.prefix(12))… before, \(after.prefix(12))… after); not ingested"
         }
     }
 }

@@ -39,7 +39,8 @@ public struct CoverageIndex: Sendable {
         var six: [(UInt128, UInt128)] = []
         for network in networks {
             if network.family == .v4 {
-                four.append((UInt32(truncatingIfNeeded: network.address.value), UInt32(truncatingIfNeeded: network.lastAddress.value)))
+                four.append(
+                    (UInt32(truncatingIfNeeded: network.address.value), UInt32(truncatingIfNeeded: network.lastAddress.value)))
             } else {
                 six.append((network.address.value, network.lastAddress.value))
             }
@@ -214,7 +215,8 @@ extension IndicatorStore {
     /// otherwise compiled from the indicators and stored (when the store is writable).
     public func coverage() throws(IntelError) -> CoverageIndex {
         do {
-            if let data = try database.read({ db in try Data.fetchOne(db, sql: "SELECT data FROM coverage_snapshot WHERE id = 1") }),
+            if let data = try database.read({ db in try Data.fetchOne(db, sql: "SELECT data FROM coverage_snapshot WHERE id = 1")
+                }),
                 let index = CoverageIndex(serialized: data)
             {
                 return index
@@ -228,7 +230,8 @@ extension IndicatorStore {
             }
             let index = CoverageIndex(networks)
             try? database.write { db in
-                try db.execute(sql: "INSERT OR REPLACE INTO coverage_snapshot (id, data) VALUES (1, ?)", arguments: [index.serialized])
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO coverage_snapshot (id, data) VALUES (1, ?)", arguments: [index.serialized])
             }
             return index
         } catch {

@@ -88,7 +88,11 @@ public struct Indicator: Hashable, Sendable, Codable {
             return .success((Indicator(type: .cidr, canonicalValue: parsed.network.description), notes))
         case .asn:
             var digits = Substring(text.uppercased())
-            if digits.hasPrefix("ASN") { digits = digits.dropFirst(3) } else if digits.hasPrefix("AS") { digits = digits.dropFirst(2) }
+            if digits.hasPrefix("ASN") {
+                digits = digits.dropFirst(3)
+            } else if digits.hasPrefix("AS") {
+                digits = digits.dropFirst(2)
+            }
             digits = digits.drop { $0 == " " || $0 == ":" }
             guard let n = UInt32(digits) else { return .failure(.invalid(type, raw)) }
             return .success((Indicator(type: .asn, canonicalValue: "AS\(n)"), notes))
@@ -220,4 +224,3 @@ public enum IndicatorError: Error, Hashable, CustomStringConvertible {
         }
     }
 }
-

@@ -50,12 +50,16 @@ public enum IndicatorExporter {
         bytes[6] = (bytes[6] & 0x0F) | 0x40
         bytes[8] = (bytes[8] & 0x3F) | 0x80
         let hex = bytes.map { String(format: "%02x", $0) }.joined()
-        let parts = [hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4), hex.dropFirst(20)]
+        let parts = [
+            hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4),
+            hex.dropFirst(20),
+        ]
         return parts.joined(separator: "-")
     }
 
     static func json(_ object: Any) throws -> String {
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
+        let data = try JSONSerialization.data(
+            withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 
@@ -131,7 +135,10 @@ public enum IndicatorExporter {
                 let validFrom = stixTime(p.validFrom) ?? stixTime(p.firstSeen) ?? stixTime(p.published) ?? now
                 var object: [String: Any] = [
                     "type": "indicator", "spec_version": "2.1",
-                    "id": "indicator--" + uuid("\(record.indicator.type.rawValue) \(record.indicator.value) \(p.source) \(p.reference ?? "") \(p.firstSeen ?? "")"),
+                    "id": "indicator--"
+                        + uuid(
+                            "\(record.indicator.type.rawValue) \(record.indicator.value) \(p.source) \(p.reference ?? "") \(p.firstSeen ?? "")"
+                        ),
                     "created": now, "modified": now, "created_by_ref": identityID,
                     "name": "\(record.indicator.type.rawValue) \(record.indicator.value)" + (p.title.map { " (\($0))" } ?? ""),
                     "pattern": stixPattern(record.indicator), "pattern_type": "stix", "valid_from": validFrom,
@@ -154,29 +161,36 @@ public enum IndicatorExporter {
                             "definition_type": "tlp", "name": "TLP:" + colour.uppercased(), "definition": ["tlp": colour],
                         ]
                         if colour != name {
-                            description.append("TLP:\(name.uppercased()) at the source (marked TLP:\(colour.uppercased()), the nearest STIX 2.1 marking).")
+                            description.append(
+                                "TLP:\(name.uppercased()) at the source (marked TLP:\(colour.uppercased()), the nearest STIX 2.1 marking)."
+                            )
                         }
                     } else {
                         description.append("TLP:\(name.uppercased()) at the source (no STIX 2.1 marking for it).")
                     }
-                    if !labels.contains(where: { tlpName($0) == name && $0.lowercased().hasPrefix("tlp:") }) { labels.append("tlp:" + name) }
+                    if !labels.contains(where: { tlpName($0) == name && $0.lowercased().hasPrefix("tlp:") }) {
+                        labels.append("tlp:" + name)
+                    }
                     object["description"] = description.joined(separator: " ")
                 }
                 if !labels.isEmpty { object["labels"] = labels }
                 if let reference = p.reference {
                     object["external_references"] = [
                         reference.hasPrefix("http://") || reference.hasPrefix("https://")
-                            ? ["source_name": p.source, "url": reference] : ["source_name": p.source, "description": reference],
+                            ? ["source_name": p.source, "url": reference] : ["source_name": p.source, "description": reference]
                     ]
                 }
                 objects.append(object)
             }
         }
-        let ordered = identities.keys.sorted().compactMap { identities[$0] } + markings.keys.sorted().compactMap { markings[$0] } + objects.sorted {
-            ($0["id"] as? String ?? "") < ($1["id"] as? String ?? "")
-        }
+        let ordered =
+            identities.keys.sorted().compactMap { identities[$0] } + markings.keys.sorted().compactMap { markings[$0] }
+            + objects.sorted {
+                ($0["id"] as? String ?? "") < ($1["id"] as? String ?? "")
+            }
         let bundle: [String: Any] = [
-            "type": "bundle", "id": "bundle--" + uuid("bundle " + ordered.compactMap { $0["id"] as? String }.joined(separator: ",")),
+            "type": "bundle",
+            "id": "bundle--" + uuid("bundle " + ordered.compactMap { $0["id"] as? String }.joined(separator: ",")),
             "objects": ordered,
         ]
         return try json(bundle)
@@ -194,7 +208,9 @@ public enum IndicatorExporter {
 
     /// One MISP event holding every indicator; provenance as attribute comments and tags.
     /// - Parameter organisation: who shares the event (MISP's `Orgc`): the examiner's organisation.
-    public static func mispEvent(_ records: [IndicatorRecord], generatedAt: String, title: String, organisation: String) throws -> [String: Any] {
+    public static func mispEvent(_ records: [IndicatorRecord], generatedAt: String, title: String, organisation: String) throws
+        -> [String: Any]
+    {
         let date = String(generatedAt.prefix(10))
         let epoch = Timestamp.parseISO8601(generatedAt).map { String($0.seconds) } ?? "0"
         var attributes: [[String: Any]] = []
@@ -206,8 +222,11 @@ public enum IndicatorExporter {
                 if let reference = p.reference { comment.append(reference) }
                 if let campaign = p.campaign { comment.append("campaign: \(campaign)") }
                 var attribute: [String: Any] = [
-                    "uuid": uuid("misp \(record.indicator.type.rawValue) \(record.indicator.value) \(p.source) \(p.reference ?? "") \(p.firstSeen ?? "")"),
-                    "type": type, "category": category, "value": value, "to_ids": true, "comment": comment.joined(separator: " — "),
+                    "uuid": uuid(
+                        "misp \(record.indicator.type.rawValue) \(record.indicator.value) \(p.source) \(p.reference ?? "") \(p.firstSeen ?? "")"
+                    ),
+                    "type": type, "category": category, "value": value, "to_ids": true,
+                    "comment": comment.joined(separator: " — "),
                     "timestamp": epoch, "distribution": "5", "deleted": false, "disable_correlation": false,
                 ]
                 if let first = p.firstSeen { attribute["first_seen"] = stixTime(first) ?? first }
@@ -224,7 +243,7 @@ public enum IndicatorExporter {
                 "info": title, "date": date, "timestamp": epoch, "publish_timestamp": epoch, "published": true,
                 "analysis": "2", "threat_level_id": "2", "distribution": "3",
                 "Orgc": ["name": organisation], "Attribute": attributes,
-            ] as [String: Any],
+            ] as [String: Any]
         ]
     }
 
@@ -240,7 +259,7 @@ public enum IndicatorExporter {
             id: [
                 "info": title, "date": body["date"] ?? "", "timestamp": body["timestamp"] ?? "0", "analysis": "2",
                 "threat_level_id": "2", "Orgc": ["name": organisation], "Tag": [] as [Any],
-            ] as [String: Any],
+            ] as [String: Any]
         ]
         try json(manifest).write(to: folder.appendingPathComponent("manifest.json"), atomically: true, encoding: .utf8)
         var hashes = ""
@@ -262,8 +281,10 @@ public enum IndicatorExporter {
         for record in records {
             for p in record.provenance {
                 let values: [String?] = [
-                    record.indicator.value, record.indicator.type.rawValue, p.source, p.title, p.reference, p.published, p.firstSeen,
-                    p.lastSeen, p.confidence.map(String.init), p.tlp, p.tags.isEmpty ? nil : p.tags.joined(separator: ";"), p.campaign,
+                    record.indicator.value, record.indicator.type.rawValue, p.source, p.title, p.reference, p.published,
+                    p.firstSeen,
+                    p.lastSeen, p.confidence.map(String.init), p.tlp, p.tags.isEmpty ? nil : p.tags.joined(separator: ";"),
+                    p.campaign,
                     p.description, p.validFrom, p.validUntil,
                 ]
                 out += values.map { SafeText.csvField($0 ?? "") }.joined(separator: ",") + "\n"
@@ -291,7 +312,9 @@ public enum IndicatorExporter {
         }
         guard !counts.isEmpty else { return "" }
         if counts.count == 1, unmarked == 0, let only = counts.keys.first { return "\(comment) TLP:\(only.uppercased())\n" }
-        let parts = counts.sorted { $0.key < $1.key }.map { "TLP:\($0.key.uppercased()) (\($0.value))" } + (unmarked > 0 ? ["no TLP (\(unmarked))"] : [])
+        let parts =
+            counts.sorted { $0.key < $1.key }.map { "TLP:\($0.key.uppercased()) (\($0.value))" }
+            + (unmarked > 0 ? ["no TLP (\(unmarked))"] : [])
         return "\(comment) values under different TLPs: \(parts.joined(separator: ", ")); export with --tlp to separate them\n"
     }
 
@@ -317,11 +340,13 @@ public enum IndicatorExporter {
             let tlps = Set(record.provenance.compactMap { $0.tlp.map(tlpName) })
             let order = ["red", "amber+strict", "amber", "green", "clear", "white"]
             let strictest = tlps.sorted { (order.firstIndex(of: $0) ?? -1, $0) < (order.firstIndex(of: $1) ?? -1, $1) }.first
-            let desc = [strictest.map { "TLP:\($0.uppercased())" }, p?.title ?? p?.description].compactMap { $0 }.joined(separator: " ")
-            out += [
-                clean(record.indicator.value), type, clean(sources.joined(separator: "; ")),
-                clean(desc), clean(p?.reference.flatMap { $0.hasPrefix("http") ? $0 : nil }),
-            ].joined(separator: "\t") + "\n"
+            let desc = [strictest.map { "TLP:\($0.uppercased())" }, p?.title ?? p?.description].compactMap { $0 }.joined(
+                separator: " ")
+            out +=
+                [
+                    clean(record.indicator.value), type, clean(sources.joined(separator: "; ")),
+                    clean(desc), clean(p?.reference.flatMap { $0.hasPrefix("http") ? $0 : nil }),
+                ].joined(separator: "\t") + "\n"
         }
         return out
     }

@@ -62,7 +62,9 @@ extension IndicatorStore {
                 if host == name || host.hasSuffix("." + name) { ids.insert(record.0) }
             }
         case .text(let text):
-            let pattern = "%" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            let pattern =
+                "%"
+                + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
                 .replacingOccurrences(of: "_", with: "\\_") + "%"
             do {
                 let found = try database.read { db in
@@ -115,9 +117,10 @@ extension IndicatorStore {
     public func remove(_ indicator: Indicator, source: String?) throws(IntelError) -> Removal? {
         do {
             return try database.write { db -> Removal? in
-                guard let id = try Int64.fetchOne(
-                    db, sql: "SELECT id FROM indicator WHERE type = ? AND value = ?",
-                    arguments: [indicator.type.rawValue, indicator.value])
+                guard
+                    let id = try Int64.fetchOne(
+                        db, sql: "SELECT id FROM indicator WHERE type = ? AND value = ?",
+                        arguments: [indicator.type.rawValue, indicator.value])
                 else { return nil }
                 if let source {
                     try db.execute(sql: "DELETE FROM provenance WHERE indicator_id = ? AND source = ?", arguments: [id, source])
@@ -125,7 +128,8 @@ extension IndicatorStore {
                     try db.execute(sql: "DELETE FROM provenance WHERE indicator_id = ?", arguments: [id])
                 }
                 let removed = db.changesCount
-                let left = try Int.fetchOne(db, sql: "SELECT count(*) FROM provenance WHERE indicator_id = ?", arguments: [id]) ?? 0
+                let left =
+                    try Int.fetchOne(db, sql: "SELECT count(*) FROM provenance WHERE indicator_id = ?", arguments: [id]) ?? 0
                 if left == 0 { try db.execute(sql: "DELETE FROM indicator WHERE id = ?", arguments: [id]) }
                 return Removal(provenanceRecords: removed, indicatorRemoved: left == 0)
             }

@@ -97,9 +97,10 @@ public final class IndicatorStore: Sendable {
         try db.execute(
             sql: "INSERT OR IGNORE INTO indicator (type, value) VALUES (?, ?)",
             arguments: [indicator.type.rawValue, indicator.value])
-        guard let id = try Int64.fetchOne(
-            db, sql: "SELECT id FROM indicator WHERE type = ? AND value = ?",
-            arguments: [indicator.type.rawValue, indicator.value])
+        guard
+            let id = try Int64.fetchOne(
+                db, sql: "SELECT id FROM indicator WHERE type = ? AND value = ?",
+                arguments: [indicator.type.rawValue, indicator.value])
         else { return false }
         let tags = String(decoding: try JSONEncoder().encode(p.tags), as: UTF8.self)
         try db.execute(

@@ -120,7 +120,9 @@ public enum RPSLReader {
             object.first = network.address
             object.last = network.lastAddress
         case .autNum:
-            guard let asn = parseASN(key) else { return .failure(RegistryReadError(line: line, reason: "aut-num '\(key)' is not an AS number")) }
+            guard let asn = parseASN(key) else {
+                return .failure(RegistryReadError(line: line, reason: "aut-num '\(key)' is not an AS number"))
+            }
             object.asn = asn
         case .organisation, .asnRange:
             break
@@ -161,7 +163,9 @@ public enum IPToASNReader {
         let fields = line.split(separator: "\t", maxSplits: 4, omittingEmptySubsequences: false).map(String.init)
         guard fields.count >= 3, let first = IPAddress(fields[0].trimming(" ")), let last = IPAddress(fields[1].trimming(" ")),
             first.family == last.family, first <= last, let asn = UInt32(fields[2].trimming(" "))
-        else { return .failure(RegistryReadError(line: number, reason: "not 'start<TAB>end<TAB>AS<TAB>country<TAB>description'")) }
+        else {
+            return .failure(RegistryReadError(line: number, reason: "not 'start<TAB>end<TAB>AS<TAB>country<TAB>description'"))
+        }
         var object = RegistryObject(kind: .asnRange, key: "\(fields[0]) - \(fields[1])", line: number)
         object.first = first
         object.last = last

@@ -189,9 +189,11 @@ extension IndicatorStore {
                 answer.originASN = route?.asn ?? (netblock?.kind == .asnRange && netblock?.asn != 0 ? netblock?.asn : nil)
                 if let asn = answer.originASN {
                     let autNum = try String.fetchOne(
-                        db, sql: "SELECT document FROM registry_object WHERE import_id = ? AND kind = 'aut-num' AND asn = ? LIMIT 1",
+                        db,
+                        sql: "SELECT document FROM registry_object WHERE import_id = ? AND kind = 'aut-num' AND asn = ? LIMIT 1",
                         arguments: [source.id, Int64(asn)])
-                    answer.originName = try autNum.map { try decoder.decode(RegistryObject.self, from: Data($0.utf8)).name } ?? nil
+                    answer.originName =
+                        try autNum.map { try decoder.decode(RegistryObject.self, from: Data($0.utf8)).name } ?? nil
                     if answer.originName == nil, netblock?.kind == .asnRange { answer.originName = netblock?.name }
                 }
                 answers.append(answer)
@@ -206,7 +208,8 @@ extension IndicatorStore {
     public func setRegistrySHA256(_ sha256: String, forLatestNamed name: String) throws {
         try database.write { db in
             try db.execute(
-                sql: "UPDATE registry_import SET file_sha256 = ? WHERE id = (SELECT max(id) FROM registry_import WHERE file_name = ?)",
+                sql:
+                    "UPDATE registry_import SET file_sha256 = ? WHERE id = (SELECT max(id) FROM registry_import WHERE file_name = ?)",
                 arguments: [sha256, name])
         }
     }

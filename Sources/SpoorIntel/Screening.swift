@@ -17,7 +17,9 @@ package enum LineScreen {
         // Bare dotted quads are collected in batches and looked up together (their memory
         // reads overlap); any other line is scanned for addresses anywhere, on its own.
         let batch = 32
-        let quads = (UnsafeMutablePointer<UInt32>.allocate(capacity: batch), UnsafeMutablePointer<UInt64>.allocate(capacity: batch))
+        let quads = (
+            UnsafeMutablePointer<UInt32>.allocate(capacity: batch), UnsafeMutablePointer<UInt64>.allocate(capacity: batch)
+        )
         let spans = UnsafeMutablePointer<(Int, Int)>.allocate(capacity: batch)
         defer {
             quads.0.deallocate()
@@ -58,7 +60,8 @@ package enum LineScreen {
 
     /// Counts lines and matching lines in `base[0..<end]`, the two halves (split at a
     /// newline) on two threads when the text is large enough to be worth it.
-    package static func countInParallel(_ base: UnsafeMutablePointer<UInt8>, _ end: Int, _ coverage: CoverageIndex) -> (Int, Int) {
+    package static func countInParallel(_ base: UnsafeMutablePointer<UInt8>, _ end: Int, _ coverage: CoverageIndex) -> (Int, Int)
+    {
         var split = end
         if end >= 1 << 16, let newline = memchr(base + end / 2, 0x0A, end - end / 2) {
             split = newline.assumingMemoryBound(to: UInt8.self) - base + 1
@@ -83,7 +86,9 @@ extension AddressScanner {
     /// Reads a line from `p` (before `end`) that is exactly a dotted quad with an optional CR,
     /// in one pass: returns the address and the newline's position. Any other line gives nil
     /// and the position of its newline (`end` when there is none yet).
-    @inline(__always) package static func quadLine(_ p: UnsafeMutablePointer<UInt8>, _ end: UnsafeMutablePointer<UInt8>) -> (UInt32?, Int) {
+    @inline(__always) package static func quadLine(_ p: UnsafeMutablePointer<UInt8>, _ end: UnsafeMutablePointer<UInt8>) -> (
+        UInt32?, Int
+    ) {
         var q = p
         var value: UInt32 = 0
         var octet: UInt32 = 0
@@ -118,7 +123,9 @@ extension AddressScanner {
     }
 
     /// The first address in the line that an IP or CIDR indicator covers.
-    @inline(__always) package static func firstCovered(in line: UnsafeBufferPointer<UInt8>, _ coverage: CoverageIndex) -> IPAddress? {
+    @inline(__always) package static func firstCovered(in line: UnsafeBufferPointer<UInt8>, _ coverage: CoverageIndex)
+        -> IPAddress?
+    {
         // Most lines are one dotted quad: read it directly before the general scan.
         if let v4 = dottedQuad(line) { return coverage.covers(v4: v4) ? IPAddress(v4: v4) : nil }
         var hit: IPAddress?

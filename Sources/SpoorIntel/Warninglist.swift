@@ -87,7 +87,8 @@ public struct WarninglistMatcher: Sendable {
         var hostnames: [String: [Int]] = [:]
         for (index, list) in stored.enumerated() {
             if list.type == "cidr" {
-                let warninglist = Warninglist(name: list.name, description: nil, version: list.version, type: list.type, entries: list.entries)
+                let warninglist = Warninglist(
+                    name: list.name, description: nil, version: list.version, type: list.type, entries: list.entries)
                 for network in warninglist.networks.networks {
                     let id = Int64(compiled.count)
                     compiled.append((id, Indicator(type: .cidr, canonicalValue: network.description)))
@@ -160,8 +161,12 @@ extension IndicatorStore {
         try database.write { db in
             try db.execute(sql: "DELETE FROM warninglist WHERE name = ?", arguments: [list.name])
             try db.execute(
-                sql: "INSERT INTO warninglist (name, description, version, type, file_sha256, imported_at) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [list.name, list.description, list.version, list.type, sha256, ISO8601DateFormatter().string(from: clock.now())])
+                sql:
+                    "INSERT INTO warninglist (name, description, version, type, file_sha256, imported_at) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    list.name, list.description, list.version, list.type, sha256,
+                    ISO8601DateFormatter().string(from: clock.now()),
+                ])
             let id = db.lastInsertedRowID
             let insert = try db.makeStatement(sql: "INSERT INTO warninglist_entry (warninglist_id, value) VALUES (?, ?)")
             let bad = Set(unreadable)

@@ -107,7 +107,9 @@ public struct FieldMapping: Sendable, Hashable {
             guard kv.count == 2, !kv[1].isEmpty else { throw .malformed(trimmed) }
             switch kv[0] {
             case "time_format":
-                guard ["auto", "unix_seconds", "unix_ms", "day_first", "month_first"].contains(kv[1]) else { throw .malformed(trimmed) }
+                guard ["auto", "unix_seconds", "unix_ms", "day_first", "month_first"].contains(kv[1]) else {
+                    throw .malformed(trimmed)
+                }
                 timeFormat = kv[1]
             case "zone":
                 guard kv[1].lowercased() == "utc" else { throw .malformed(trimmed) }
@@ -126,13 +128,14 @@ public struct FieldMapping: Sendable, Hashable {
 
     /// Reads a time as the mapping says.
     public func time(_ text: String) -> Timestamp? {
-        let stamp: Timestamp? = switch timeFormat {
-        case "unix_seconds": Int64(text).map { Timestamp.unixSeconds($0, raw: text) }
-        case "unix_ms": Int64(text).map { Timestamp.unixMilliseconds($0, raw: text) }
-        case "day_first": Timestamp.parseCultureDate(text, dayFirst: true)
-        case "month_first": Timestamp.parseCultureDate(text, dayFirst: false)
-        default: Timestamp.parse(text)
-        }
+        let stamp: Timestamp? =
+            switch timeFormat {
+            case "unix_seconds": Int64(text).map { Timestamp.unixSeconds($0, raw: text) }
+            case "unix_ms": Int64(text).map { Timestamp.unixMilliseconds($0, raw: text) }
+            case "day_first": Timestamp.parseCultureDate(text, dayFirst: true)
+            case "month_first": Timestamp.parseCultureDate(text, dayFirst: false)
+            default: Timestamp.parse(text)
+            }
         return zoneLessIsUTC ? stamp?.assumingUTC(because: "the mapping says this source writes UTC") : stamp
     }
 }
@@ -145,7 +148,8 @@ public enum MappingError: Error, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .malformed(let part): return "mapping '\(part)' is not name=column (or a known time_format/zone)"
-        case .unknownField(let name): return "mapping names an unknown field '\(name)'; known: \(FieldMapping.names.joined(separator: ", "))"
+        case .unknownField(let name):
+            return "mapping names an unknown field '\(name)'; known: \(FieldMapping.names.joined(separator: ", "))"
         case .missingTime: return "the mapping must say which column holds the time (time=…)"
         }
     }

@@ -56,7 +56,8 @@ public enum Annex {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let templates = try options.templates ?? ReportTemplates.bundled()
         var document = try FindingsDocument.build(from: store, generatedAt: options.generatedAt)
-        let redaction = options.redact ? try Redaction(key: try store.redactionKey(), store: store, findings: document.findings) : nil
+        let redaction =
+            options.redact ? try Redaction(key: try store.redactionKey(), store: store, findings: document.findings) : nil
         let named = Set(document.findings.flatMap { $0.addresses.map(\.description) })
         if let redaction { document = redaction.document(document) }
         let renderer = try PDFRenderer.resolve(options.pdf)
@@ -124,7 +125,9 @@ public enum Annex {
         }
         flowFile.write(bytes: flows.bytes)
         try finish(&flowFile, "flows.csv")
-        try put("indicators.stix.json", Data(try IndicatorExporter.stix(matchedIndicators(overview.indicators), generatedAt: options.generatedAt).utf8))
+        try put(
+            "indicators.stix.json",
+            Data(try IndicatorExporter.stix(matchedIndicators(overview.indicators), generatedAt: options.generatedAt).utf8))
 
         var printed: PDFRenderer.Renderer? = nil
         var pdfMissing: String? = options.pdf == .auto && renderer == nil ? "neither weasyprint nor chromium is installed" : nil
@@ -135,7 +138,8 @@ public enum Annex {
             // files and the manifest (which says why there is no PDF) are still written.
             let epoch = Timestamp.parseISO8601(options.generatedAt)?.date.map { Int64($0.timeIntervalSince1970) } ?? 0
             do {
-                printed = try PDFRenderer.render(htmlPath: path("report.html"), pdfPath: pdfPath, renderer: renderer, epoch: epoch)
+                printed = try PDFRenderer.render(
+                    htmlPath: path("report.html"), pdfPath: pdfPath, renderer: renderer, epoch: epoch)
                 let bytes = try Data(contentsOf: URL(fileURLWithPath: pdfPath))
                 files.append(Manifest.File(name: pdfName, bytes: bytes.count, sha256: sha256Hex(bytes)))
                 paths.append(pdfPath)
@@ -174,7 +178,9 @@ public enum Annex {
             else { continue }
             records.append(IndicatorRecord(id: Int64(records.count + 1), indicator: indicator, provenance: hit.provenance))
         }
-        return records.sorted { ($0.indicator.type.rawValue, $0.indicator.value) < ($1.indicator.type.rawValue, $1.indicator.value) }
+        return records.sorted {
+            ($0.indicator.type.rawValue, $0.indicator.value) < ($1.indicator.type.rawValue, $1.indicator.value)
+        }
     }
 }
 
@@ -244,13 +250,17 @@ public struct Manifest: Codable, Sendable, Hashable {
             caseReference: document.case.reference,
             files: files.sorted { $0.name < $1.name },
             evidence: document.evidence.map {
-                Evidence(path: $0.path, member: $0.member, bytes: $0.size, sha256: $0.sha256, format: $0.format, parser: $0.parser, records: $0.records, status: $0.status)
+                Evidence(
+                    path: $0.path, member: $0.member, bytes: $0.size, sha256: $0.sha256, format: $0.format, parser: $0.parser,
+                    records: $0.records, status: $0.status)
             },
             databases: (document.analysis?.databases ?? []).map {
                 Database(fileName: $0.fileName, databaseType: $0.databaseType, buildDate: $0.buildDate, sha256: $0.sha256)
             },
             indicatorSet: document.analysis?.intel.map {
-                IndicatorSet(contentHash: $0.contentHash, indicators: $0.indicators, provenanceRecords: $0.provenanceRecords, sources: $0.sources)
+                IndicatorSet(
+                    contentHash: $0.contentHash, indicators: $0.indicators, provenanceRecords: $0.provenanceRecords,
+                    sources: $0.sources)
             })
     }
 
@@ -372,7 +382,9 @@ public enum SigningKeys {
     static func readKey(_ path: String, what: String) throws -> Data {
         let text = try String(contentsOfFile: path, encoding: .utf8).trimming(" \t\r\n")
         guard let bytes = unhex(text), bytes.count == 32 else {
-            throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "\(path): not a Spoor \(what) (64 hex digits)"])
+            throw CocoaError(
+                .fileReadCorruptFile,
+                userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "\(path): not a Spoor \(what) (64 hex digits)"])
         }
         return bytes
     }

@@ -33,7 +33,10 @@ public enum AnnexVerifier {
         public var templates: ReportTemplates
         public var templatesGiven: Bool
 
-        public init(mmdb: [String], year: Int?, intel: @escaping () throws -> IndicatorStore, templates: ReportTemplates, templatesGiven: Bool) {
+        public init(
+            mmdb: [String], year: Int?, intel: @escaping () throws -> IndicatorStore, templates: ReportTemplates,
+            templatesGiven: Bool
+        ) {
             self.mmdb = mmdb
             self.year = year
             self.intel = intel
@@ -68,7 +71,9 @@ public enum AnnexVerifier {
         func ok(_ text: String) { report(Line(outcome: .ok, text: text)) }
         func bad(_ text: String) { report(Line(outcome: .differs, text: text)) }
         let manifestPath = (directory as NSString).appendingPathComponent(Annex.manifestName)
-        guard let manifestBytes = FileManager.default.contents(atPath: manifestPath) else { throw .noManifest(path: manifestPath) }
+        guard let manifestBytes = FileManager.default.contents(atPath: manifestPath) else {
+            throw .noManifest(path: manifestPath)
+        }
         let manifest: Manifest
         do { manifest = try Manifest.decode(manifestBytes) } catch {
             throw .unreadableManifest(path: manifestPath, reason: String(describing: error))
@@ -81,10 +86,15 @@ public enum AnnexVerifier {
                 continue
             }
             let digest = Digest.sha256(bytes)
-            if digest == file.sha256 { ok("\(file.name) SHA-256 \(digest)") } else { bad("\(file.name): SHA-256 is \(digest), the manifest says \(file.sha256)") }
+            if digest == file.sha256 {
+                ok("\(file.name) SHA-256 \(digest)")
+            } else {
+                bad("\(file.name): SHA-256 is \(digest), the manifest says \(file.sha256)")
+            }
         }
         let listed = Set(manifest.files.map(\.name) + [Annex.manifestName, Annex.signatureName])
-        for name in ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted() where !listed.contains(name) {
+        for name in ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
+        where !listed.contains(name) {
             bad("\(name): in the folder but not in the manifest")
         }
         // Signature.
@@ -102,7 +112,9 @@ public enum AnnexVerifier {
                         bad("signature: valid, but by another key (fingerprint \(signature.keyFingerprint)) than \(publicKey)")
                     }
                 } else {
-                    ok("signature: Ed25519, valid, key fingerprint \(signature.keyFingerprint) (give --public-key to require a key)")
+                    ok(
+                        "signature: Ed25519, valid, key fingerprint \(signature.keyFingerprint) (give --public-key to require a key)"
+                    )
                 }
             } else {
                 bad("\(Annex.signatureName): not a valid signature of manifest.json")
@@ -114,7 +126,8 @@ public enum AnnexVerifier {
         }
         // Evidence: the files under the paths given, as ingest finds them.
         if !evidence.isEmpty {
-            let known = Dictionary(manifest.evidence.filter { $0.member == nil }.map { ($0.sha256, $0) }, uniquingKeysWith: { a, _ in a })
+            let known = Dictionary(
+                manifest.evidence.filter { $0.member == nil }.map { ($0.sha256, $0) }, uniquingKeysWith: { a, _ in a })
             var matched: Set<String> = []
             for found in Intake.collect(evidence) {
                 let candidate: Intake.Candidate
@@ -140,17 +153,23 @@ public enum AnnexVerifier {
                 bad("evidence \(item.path) (SHA-256 \(item.sha256)): not among the files given")
             }
         }
-        if let rerun { compare(directory, manifest, evidence: evidence, rerun, ok: ok, bad: bad, note: { report(Line(outcome: .ok, text: $0)) }) }
+        if let rerun {
+            compare(
+                directory, manifest, evidence: evidence, rerun, ok: ok, bad: bad, note: { report(Line(outcome: .ok, text: $0)) })
+        }
     }
 
     /// Ingests the evidence into a fresh case, analyses it with the reference data given, writes
     /// an annex at the manifest's time, and compares.
     static func compare(
-        _ directory: String, _ manifest: Manifest, evidence: [String], _ rerun: Rerun, ok: (String) -> Void, bad: (String) -> Void,
+        _ directory: String, _ manifest: Manifest, evidence: [String], _ rerun: Rerun, ok: (String) -> Void,
+        bad: (String) -> Void,
         note: (String) -> Void
     ) {
         if manifest.redacted == true {
-            bad("re-run: this is a redacted annex; its pseudonyms are keyed to the case, so only the unredacted annex can be re-run")
+            bad(
+                "re-run: this is a redacted annex; its pseudonyms are keyed to the case, so only the unredacted annex can be re-run"
+            )
             return
         }
         let findingsPath = (directory as NSString).appendingPathComponent("findings.json")
@@ -171,7 +190,9 @@ public enum AnnexVerifier {
             // Reference data first: a different database or indicator set explains everything else.
             let used = Set(summary.databases.map(\.sha256))
             for database in manifest.databases where !used.contains(database.sha256) {
-                bad("reference data: \(database.databaseType) built \(database.buildDate) (SHA-256 \(database.sha256)) was not given with --mmdb")
+                bad(
+                    "reference data: \(database.databaseType) built \(database.buildDate) (SHA-256 \(database.sha256)) was not given with --mmdb"
+                )
             }
             if let set = manifest.indicatorSet, let now = summary.intel, now.contentHash != set.contentHash {
                 bad("reference data: the indicator store's version is \(now.contentHash), the annex used \(set.contentHash)")
@@ -180,8 +201,9 @@ public enum AnnexVerifier {
             // The same words and printer as the annex, where this machine has them.
             let set = rerun.templates
             if let used = manifest.templates, used.sha256 != set.sha256 {
-                bad("report templates: the annex used the \(used.language) set \(used.sha256), the re-run \(set.language) \(set.sha256)"
-                    + (rerun.templatesGiven ? "" : " (give the annex's set with --templates)"))
+                bad(
+                    "report templates: the annex used the \(used.language) set \(used.sha256), the re-run \(set.language) \(set.sha256)"
+                        + (rerun.templatesGiven ? "" : " (give the annex's set with --templates)"))
             }
             var pdf = PDFRenderer.Choice.none
             var skip: Set<String> = []
@@ -202,19 +224,27 @@ public enum AnnexVerifier {
             if let printer = manifest.renderer, let now = written.renderer, now.version != printer.version {
                 bad("re-run: report.pdf printed by \(now.name) \(now.version); the annex by \(printer.name) \(printer.version)")
             }
-            let rerunManifest = try Manifest.decode(Data(contentsOf: URL(fileURLWithPath: (again as NSString).appendingPathComponent(Annex.manifestName))))
+            let rerunManifest = try Manifest.decode(
+                Data(contentsOf: URL(fileURLWithPath: (again as NSString).appendingPathComponent(Annex.manifestName))))
             let now = Dictionary(uniqueKeysWithValues: rerunManifest.files.map { ($0.name, $0.sha256) })
             for file in manifest.files where !skip.contains(file.name) {
-                if now[file.name] == file.sha256 { ok("re-run: \(file.name) identical") } else { bad("re-run: \(file.name) differs") }
+                if now[file.name] == file.sha256 {
+                    ok("re-run: \(file.name) identical")
+                } else {
+                    bad("re-run: \(file.name) differs")
+                }
             }
-            let redone = try FindingsDocument.decode(Data(contentsOf: URL(fileURLWithPath: (again as NSString).appendingPathComponent("findings.json"))))
+            let redone = try FindingsDocument.decode(
+                Data(contentsOf: URL(fileURLWithPath: (again as NSString).appendingPathComponent("findings.json"))))
             let before = Dictionary(original.findings.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
             let after = Dictionary(redone.findings.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
             for id in Set(before.keys).union(after.keys).sorted() {
                 switch (before[id], after[id]) {
                 case (let b?, let a?) where b == a: continue
                 case (let b?, let a?):
-                    bad("re-run: finding \(id) differs: was \"\(SafeText.excerpt(b.statement, limit: 160))\", now \"\(SafeText.excerpt(a.statement, limit: 160))\"")
+                    bad(
+                        "re-run: finding \(id) differs: was \"\(SafeText.excerpt(b.statement, limit: 160))\", now \"\(SafeText.excerpt(a.statement, limit: 160))\""
+                    )
                 case (.some, nil): bad("re-run: finding \(id) is no longer made")
                 case (nil, let a?): bad("re-run: a new finding \(id): \(SafeText.excerpt(a.statement, limit: 160))")
                 default: continue

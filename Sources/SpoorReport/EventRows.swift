@@ -37,7 +37,9 @@ public enum SubjectRows {
     public static var header: String { columns.joined(separator: ",") + "\n" }
 
     public static func csvLine(_ s: SubjectIP) -> String {
-        func counts(_ map: [String: Int]) -> String { map.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
+        func counts(_ map: [String: Int]) -> String {
+            map.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        }
         let networks = s.enrichment.map { "\($0.summary) (\($0.source.databaseType) \($0.source.buildDate))" }
         let holders = (s.registry ?? []).compactMap { answer in
             (answer.holder ?? answer.netblock?.name).map { "\($0) (\(answer.source.fileName) as of \(answer.source.asOf))" }
@@ -47,7 +49,8 @@ public enum SubjectRows {
             s.zonelessLast ?? "", String(s.records), String(s.occurrences), counts(s.bySource), counts(s.byAction),
             s.accounts.joined(separator: "; "), (s.reachedAs ?? []).joined(separator: "; "), networks.joined(separator: "; "),
             holders.joined(separator: "; "), (s.warninglists ?? []).map { "\($0.name): \($0.entry)" }.joined(separator: "; "),
-            s.indicatorHits.map { "\($0.type) \($0.value) (\($0.provenance.map(\.source).joined(separator: ", ")))" }.joined(separator: "; "),
+            s.indicatorHits.map { "\($0.type) \($0.value) (\($0.provenance.map(\.source).joined(separator: ", ")))" }.joined(
+                separator: "; "),
         ]
         return values.map { SafeText.csvField($0) }.joined(separator: ",") + "\n"
     }

@@ -53,7 +53,9 @@ public struct FindingsDocument: Codable, Sendable {
         let text = String(decoding: try header.encoded(), as: UTF8.self)
         // Quotes inside values are escaped, so this text can only be the key.
         guard let key = text.range(of: "\"subjects\" : [", options: .backwards) else {
-            throw CocoaError(.coderInvalidValue, userInfo: [NSLocalizedDescriptionKey: "findings.json: no subjects key in the encoder's output"])
+            throw CocoaError(
+                .coderInvalidValue,
+                userInfo: [NSLocalizedDescriptionKey: "findings.json: no subjects key in the encoder's output"])
         }
         return String(text[..<key.upperBound])
     }

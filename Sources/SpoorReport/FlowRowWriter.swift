@@ -89,7 +89,9 @@ public struct FlowRowWriter {
 
     static let jsonKeys: [[UInt8]] = FlowRowWriter.columns.map { Array((JSONText.quote($0) + ":").utf8) }
     /// Whether each column's JSON value is written bare (numbers, the names array) or quoted.
-    static let bare: [Bool] = (0..<FlowRowWriter.columns.count).map { [2, 4, 7, 8, 9, 11, 13, 14, 15, 16, 18, 19, 24, 25].contains($0) }
+    static let bare: [Bool] = (0..<FlowRowWriter.columns.count).map {
+        [2, 4, 7, 8, 9, 11, 13, 14, 15, 16, 18, 19, 24, 25].contains($0)
+    }
 
     private mutating func separator(_ index: Int) {
         if index > 0 { bytes.append(UInt8(ascii: ",")) }
@@ -136,9 +138,12 @@ public struct FlowRowWriter {
             bytes.append(UInt8(ascii: "0") + UInt8(value))
             return
         }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var digits:
+            (
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
+            ) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         var v = value
         var count = 0
         withUnsafeMutableBytes(of: &digits) { buffer in

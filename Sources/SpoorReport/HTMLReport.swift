@@ -16,7 +16,8 @@ public enum HTMLReport {
         // redaction leaves as they are.
         let timeline = try Timeline.build(
             store: store, findings: document.findings, captureName: { name in redaction?.path(name) ?? name })
-        let view = try ReportView.build(document, overview: overview, store: store, timeline: timeline, pdfRequested: pdf, redaction: redaction)
+        let view = try ReportView.build(
+            document, overview: overview, store: store, timeline: timeline, pdfRequested: pdf, redaction: redaction)
         return templates.render(view)
     }
 }

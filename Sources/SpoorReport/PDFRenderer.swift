@@ -35,7 +35,8 @@ public enum PDFRenderer {
                 "\(PDFRenderer.name(program)) exited with status \(status) while printing report.pdf"
                     + (output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
                         ? "" : ": \(output.trimmingCharacters(in: .whitespacesAndNewlines))")
-            case .timedOut(let program, let seconds): "\(PDFRenderer.name(program)) did not finish printing report.pdf within \(seconds) s"
+            case .timedOut(let program, let seconds):
+                "\(PDFRenderer.name(program)) did not finish printing report.pdf within \(seconds) s"
             }
         }
     }
@@ -72,7 +73,8 @@ public enum PDFRenderer {
         let html = URL(fileURLWithPath: htmlPath).standardizedFileURL
         if renderer.name == "weasyprint" {
             // --base-url keeps relative references (there are none) inside the annex folder.
-            _ = try run(renderer.path, ["--quiet", "--base-url", html.deletingLastPathComponent().path, html.path, pdfPath], environment)
+            _ = try run(
+                renderer.path, ["--quiet", "--base-url", html.deletingLastPathComponent().path, html.path, pdfPath], environment)
             let version = (try? run(renderer.path, ["--version"], environment)) ?? ""
             return Renderer(name: "weasyprint", version: versionNumber(version), reproducible: true)
         }
@@ -96,7 +98,9 @@ public enum PDFRenderer {
     /// `--version` output can be preceded by warnings.
     static func versionNumber(_ text: String) -> String {
         for word in text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }) {
-            if word.contains("."), word.first?.isNumber == true, word.allSatisfy({ $0.isNumber || $0 == "." }) { return String(word) }
+            if word.contains("."), word.first?.isNumber == true, word.allSatisfy({ $0.isNumber || $0 == "." }) {
+                return String(word)
+            }
         }
         return "unknown"
     }
@@ -120,7 +124,8 @@ public enum PDFRenderer {
     /// its child when Spoor itself ran inside `unshare -n`.
     @discardableResult
     static func run(_ program: String, _ arguments: [String], _ environment: [String: String]) throws -> String {
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("spoor-render-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).log")
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "spoor-render-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).log")
         defer { try? FileManager.default.removeItem(at: log) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -145,7 +150,8 @@ public enum PDFRenderer {
             let done = waitpid(pid, &status, WNOHANG)
             if done == pid { break }
             if done < 0 && errno != EINTR {
-                throw RenderError.failed(program: program, status: -1, output: "lost track of the process: \(String(cString: strerror(errno)))")
+                throw RenderError.failed(
+                    program: program, status: -1, output: "lost track of the process: \(String(cString: strerror(errno)))")
             }
             if Date() > deadline {
                 kill(pid, SIGKILL)
@@ -159,7 +165,8 @@ public enum PDFRenderer {
         let exited = status & 0x7F == 0
         let code = (status >> 8) & 0xFF
         guard exited && code == 0 else {
-            throw RenderError.failed(program: program, status: exited ? code : 128 + (status & 0x7F), output: String(text.suffix(400)))
+            throw RenderError.failed(
+                program: program, status: exited ? code : 128 + (status & 0x7F), output: String(text.suffix(400)))
         }
         return text
     }

@@ -63,7 +63,9 @@ enum ReportView {
         view["findingsOmitted"] = document.findings.count - shown.count
         view["hasFindingsOmitted"] = shown.count < document.findings.count
         view["hasFindings"] = !document.findings.isEmpty
-        view["rulesUsed"] = Array(Set(document.findings.map(\.rule))).sorted().map { ["ruleName": $0.rawValue, ruleFlag($0): true] }
+        view["rulesUsed"] = Array(Set(document.findings.map(\.rule))).sorted().map {
+            ["ruleName": $0.rawValue, ruleFlag($0): true]
+        }
 
         // Timeline.
         let svg = timeline.svg()
@@ -107,7 +109,8 @@ enum ReportView {
             row["evidenceDetail"] = item.detail.map { SafeText.excerpt($0, limit: 300) }
             var notes = item.notes ?? []
             if let generated = generatedAt, let late = try store.recordsDated(after: generated, sha256: item.sha256), late > 0 {
-                notes.append("\(late) record(s) are dated after this annex was written (\(generatedText)), which cannot be right as read.")
+                notes.append(
+                    "\(late) record(s) are dated after this annex was written (\(generatedText)), which cannot be right as read.")
             }
             row["evidenceNotes"] = notes.map { ["noteText": redaction?.text($0) ?? $0] }
             let warnings = (item.warnings > 0 ? try store.warnings(sha256: item.sha256) : []).map { redaction?.text($0) ?? $0 }
@@ -122,7 +125,8 @@ enum ReportView {
         let rules = document.analysis?.rules ?? RuleRegistry.standard().map(\.stated)
         view["methodRules"] = rules.map { rule -> [String: Any] in
             [
-                "ruleID": rule.id.rawValue, "ruleSummary": rule.summary, "ruleReads": rule.reads, "ruleDoesNotShow": rule.doesNotShow,
+                "ruleID": rule.id.rawValue, "ruleSummary": rule.summary, "ruleReads": rule.reads,
+                "ruleDoesNotShow": rule.doesNotShow,
                 "hasRuleReads": !rule.reads.isEmpty, "hasRuleDoesNotShow": !rule.doesNotShow.isEmpty,
                 "hasRuleTunables": !rule.tunables.isEmpty,
                 "ruleTunables": rule.tunables.map {
@@ -136,13 +140,15 @@ enum ReportView {
         // Reference data: what the analysis read, each by hash.
         if let analysis = document.analysis {
             view["databases"] = analysis.databases.map {
-                ["dbType": $0.databaseType, "dbBuilt": $0.buildDate, "dbFile": $0.fileName, "dbSHA256": $0.sha256] as [String: Any]
+                ["dbType": $0.databaseType, "dbBuilt": $0.buildDate, "dbFile": $0.fileName, "dbSHA256": $0.sha256]
+                    as [String: Any]
             }
             if let intel = analysis.intel {
-                view["indicatorSet"] = [
-                    "setHash": intel.contentHash, "setIndicators": intel.indicators, "setRecords": intel.provenanceRecords,
-                    "setSources": intel.sources.map { ["setSource": $0] },
-                ] as [String: Any]
+                view["indicatorSet"] =
+                    [
+                        "setHash": intel.contentHash, "setIndicators": intel.indicators, "setRecords": intel.provenanceRecords,
+                        "setSources": intel.sources.map { ["setSource": $0] },
+                    ] as [String: Any]
             }
         }
         let registries = overview.registries
@@ -200,11 +206,17 @@ enum ReportView {
         var view: [String: Any] = [
             "ip": s.ip, "anchor": "ip-" + s.ip.map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined(),
             "addressClass": s.addressClass.rawValue, "occurrences": s.occurrences, "records": s.records,
-            "seenRanges": [s.firstSeen.map { "\($0) – \(s.lastSeen ?? "")" }, s.zonelessFirst.map { "\($0) – \(s.zonelessLast ?? "")" }]
-                .compactMap { $0.map { ["seenRange": $0] } },
+            "seenRanges": [
+                s.firstSeen.map { "\($0) – \(s.lastSeen ?? "")" }, s.zonelessFirst.map { "\($0) – \(s.zonelessLast ?? "")" },
+            ]
+            .compactMap { $0.map { ["seenRange": $0] } },
             "hasZoneless": s.zonelessFirst != nil,
-            "sources": s.bySource.sorted { $0.key < $1.key }.map { ["sourceName": $0.key, "sourceCount": $0.value] as [String: Any] },
-            "actions": s.byAction.sorted { $0.key < $1.key }.map { ["actionName": $0.key, "actionCount": $0.value] as [String: Any] },
+            "sources": s.bySource.sorted { $0.key < $1.key }.map {
+                ["sourceName": $0.key, "sourceCount": $0.value] as [String: Any]
+            },
+            "actions": s.byAction.sorted { $0.key < $1.key }.map {
+                ["actionName": $0.key, "actionCount": $0.value] as [String: Any]
+            },
             "accounts": s.accounts.map { ["accountName": SafeText.excerpt($0, limit: 80)] },
             "reachedAs": (s.reachedAs ?? []).map { ["reachedName": SafeText.excerpt($0, limit: 120)] },
             "hasIndicatorHits": !s.indicatorHits.isEmpty,
@@ -220,12 +232,16 @@ enum ReportView {
         }
         view["registry"] = (s.registry ?? []).map { r -> [String: Any] in
             [
-                "registrySummary": SafeText.excerpt(r.summary, limit: 300), "registryFrom": SafeText.excerpt(r.source.fileName, limit: 80),
+                "registrySummary": SafeText.excerpt(r.summary, limit: 300),
+                "registryFrom": SafeText.excerpt(r.source.fileName, limit: 80),
                 "registryDate": r.source.asOf, "registryHashShort": String(r.source.sha256.prefix(16)),
             ]
         }
         view["warninglistHits"] = (s.warninglists ?? []).map { w -> [String: Any] in
-            ["hitList": SafeText.excerpt(w.name, limit: 120), "hitListVersion": w.version, "hitEntry": SafeText.excerpt(w.entry, limit: 120)]
+            [
+                "hitList": SafeText.excerpt(w.name, limit: 120), "hitListVersion": w.version,
+                "hitEntry": SafeText.excerpt(w.entry, limit: 120),
+            ]
         }
         view["indicatorHits"] = s.indicatorHits.map { hit -> [String: Any] in
             var h: [String: Any] = [
@@ -247,10 +263,11 @@ enum ReportView {
                 },
             ]
             if let check = hit.validity {
-                h["validityCheck"] = [
-                    "inside": check.inside, "outside": check.outside, "undetermined": check.undetermined,
-                    "hasUndetermined": check.undetermined > 0, "onlyOutside": check.onlyOutside,
-                ] as [String: Any]
+                h["validityCheck"] =
+                    [
+                        "inside": check.inside, "outside": check.outside, "undetermined": check.undetermined,
+                        "hasUndetermined": check.undetermined > 0, "onlyOutside": check.onlyOutside,
+                    ] as [String: Any]
             }
             return h
         }

@@ -28,8 +28,10 @@ struct SubjectWriter {
         file.write((written == 0 ? "\n" : ",\n") + "    {\n      \"subject\" : ")
         // Indented to its place in the file (blank lines, which the encoder writes inside empty
         // lists, stay blank).
-        file.write(body.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
-            .map { $0.offset == 0 || $0.element.isEmpty ? String($0.element) : "      " + $0.element }.joined(separator: "\n"))
+        file.write(
+            body.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+                .map { $0.offset == 0 || $0.element.isEmpty ? String($0.element) : "      " + $0.element }.joined(separator: "\n")
+        )
         file.write(",\n      \"supporting_records\" : [")
         written += 1
         var group: (item: String, pointers: Bool, positions: Bool, sha256: String)? = nil
@@ -103,9 +105,13 @@ struct SubjectOverview {
             ]
         }
         for w in shown.warninglists ?? [] {
-            warninglists[w.name + "\u{0}" + w.version] = ["listName": SafeText.excerpt(w.name, limit: 160), "listVersion": w.version]
+            warninglists[w.name + "\u{0}" + w.version] = [
+                "listName": SafeText.excerpt(w.name, limit: 160), "listVersion": w.version,
+            ]
         }
-        for hit in shown.indicatorHits where indicators[hit.type + " " + hit.value] == nil { indicators[hit.type + " " + hit.value] = hit }
+        for hit in shown.indicatorHits where indicators[hit.type + " " + hit.value] == nil {
+            indicators[hit.type + " " + hit.value] = hit
+        }
         if named.contains(original.ip) || !original.indicatorHits.isEmpty || original.warninglists != nil {
             if mustShow.count < Self.mustShowLimit { mustShow.append((count, original)) }
             return

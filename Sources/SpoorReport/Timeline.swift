@@ -96,7 +96,9 @@ struct Timeline {
     /// The picture; empty when nothing could be placed.
     func svg() -> String {
         guard !rows.isEmpty else { return "" }
-        let L = Self.labelWidth, W = Self.plotWidth, H = Self.rowHeight
+        let L = Self.labelWidth
+        let W = Self.plotWidth
+        let H = Self.rowHeight
         let top = Self.markerBand
         let width = L + W + 16
         let height = top + rows.count * H + Self.axisBand
@@ -104,19 +106,22 @@ struct Timeline {
         let peak = rows.flatMap(\.bins).max() ?? 1
         func x(_ time: Int64) -> Int { L + Int((Double(time - start) / Double(end - start)) * Double(W)) }
 
-        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"timeline\" viewBox=\"0 0 \(width) \(height)\" role=\"img\">\n"
+        var out =
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"timeline\" viewBox=\"0 0 \(width) \(height)\" role=\"img\">\n"
         out += "<style>text{font:11px sans-serif;fill:#333}.lab{font:11px monospace}.mk{fill:#b00020;font-weight:bold}</style>\n"
         for (index, row) in rows.enumerated() {
             let y = top + index * H
             let fill = index % 2 == 0 ? "#f6f6f6" : "#ffffff"
             out += "<rect x=\"\(L)\" y=\"\(y)\" width=\"\(W)\" height=\"\(H)\" fill=\"\(fill)\"/>"
-            out += "<text class=\"lab\" x=\"\(L - 6)\" y=\"\(y + H / 2 + 4)\" text-anchor=\"end\">\(SafeText.html(SafeText.excerpt(row.label, limit: 28)))</text>\n"
+            out +=
+                "<text class=\"lab\" x=\"\(L - 6)\" y=\"\(y + H / 2 + 4)\" text-anchor=\"end\">\(SafeText.html(SafeText.excerpt(row.label, limit: 28)))</text>\n"
             for (bin, count) in row.bins.enumerated() where count > 0 {
                 // Bar height grows with the logarithm of the count, so one record stays visible
                 // beside a burst of thousands.
                 let scale = log2(Double(count) + 1) / log2(Double(peak) + 1)
                 let barHeight = max(3, Int(scale * Double(H - 6)))
-                out += "<rect x=\(q(L + bin * binWidth)) y=\(q(y + H - 3 - barHeight)) width=\(q(binWidth - 1)) height=\(q(barHeight)) fill=\"#3a6ea5\"><title>\(count)</title></rect>"
+                out +=
+                    "<rect x=\(q(L + bin * binWidth)) y=\(q(y + H - 3 - barHeight)) width=\(q(binWidth - 1)) height=\(q(barHeight)) fill=\"#3a6ea5\"><title>\(count)</title></rect>"
             }
             out += "\n"
         }
@@ -139,7 +144,8 @@ struct Timeline {
         var clusters: [(x: Int, lastX: Int, ids: [String])] = []
         for marker in markers {
             let mx = x(marker.time)
-            out += "<line x1=\(q(mx)) y1=\(q(top - 2)) x2=\(q(mx)) y2=\(q(bottom)) stroke=\"#b00020\" stroke-width=\"1.5\" stroke-dasharray=\"3 2\"/>"
+            out +=
+                "<line x1=\(q(mx)) y1=\(q(top - 2)) x2=\(q(mx)) y2=\(q(bottom)) stroke=\"#b00020\" stroke-width=\"1.5\" stroke-dasharray=\"3 2\"/>"
             if let last = clusters.last, mx - last.x < 8 * (last.ids.joined(separator: " ").count + 1) {
                 clusters[clusters.count - 1].ids.append(marker.findingID)
                 clusters[clusters.count - 1].lastX = mx
@@ -153,7 +159,8 @@ struct Timeline {
             let level = index % 2
             // A label that would run past the plot's end ends at the cluster's last line instead.
             let nearEnd = cluster.x + 7 * text.count > L + W
-            out += "<text class=\"mk\" x=\(q(nearEnd ? cluster.lastX : cluster.x + 2)) y=\(q(top - 6 - level * 13)) text-anchor=\"\(nearEnd ? "end" : "start")\">\(text)</text>\n"
+            out +=
+                "<text class=\"mk\" x=\(q(nearEnd ? cluster.lastX : cluster.x + 2)) y=\(q(top - 6 - level * 13)) text-anchor=\"\(nearEnd ? "end" : "start")\">\(text)</text>\n"
         }
         out += "</svg>"
         return out

@@ -6,7 +6,8 @@ import SpoorCore
 struct Spoor: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spoor",
-        abstract: "Find out which addresses touched an account or a network, who holds them, and whether they were seen in earlier attacks.",
+        abstract:
+            "Find out which addresses touched an account or a network, who holds them, and whether they were seen in earlier attacks.",
         discussion: """
             Spoor reads the evidence a victim can hand over ('spoor formats' lists what it reads) \
             and answers, with evidence a court can check, which addresses were involved, when, and \
@@ -29,7 +30,8 @@ struct Spoor: ParsableCommand {
             """,
         version: SpoorVersion.current,
         subcommands: [
-            CaseCommand.self, Ingest.self, Events.self, Analyze.self, Report.self, Verify.self, Keygen.self, Lookup.self, Intel.self,
+            CaseCommand.self, Ingest.self, Events.self, Analyze.self, Report.self, Verify.self, Keygen.self, Lookup.self,
+            Intel.self,
             Flows.self, Registry.self, MMDB.self, Formats.self,
         ]
     )
@@ -57,7 +59,8 @@ struct IntelStoreOption: ParsableArguments {
         if let path { return (path, true) }
         let environment = ProcessInfo.processInfo.environment
         if let path = environment["SPOOR_INTEL_DB"], !path.isEmpty { return (path, true) }
-        let dataHome = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+        let dataHome =
+            environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (NSHomeDirectory() as NSString).appendingPathComponent(".local/share")
         return ((dataHome as NSString).appendingPathComponent("spoor/intel.sqlite"), false)
     }
@@ -80,7 +83,8 @@ func fail(_ error: any Error) -> ExitCode {
 enum JSONOutput {
     static func encoder(pretty: Bool = false, snakeCase: Bool = true) -> JSONEncoder {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting =
+            pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         if snakeCase { encoder.keyEncodingStrategy = .convertToSnakeCase }
         return encoder
     }

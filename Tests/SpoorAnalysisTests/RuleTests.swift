@@ -16,7 +16,8 @@ struct Events {
         let utc = Timestamp(sortKey: key, zone: .utc).rfc3339UTC
         return AccountEvent(
             id: next, timeKey: key, timeUTC: utc, ip: ip, action: action, session: session, novel: novel,
-            locator: Locator(evidenceSHA256: String(repeating: "0", count: 64), path: "export.json", member: nil, position: .line(Int(next))),
+            locator: Locator(
+                evidenceSHA256: String(repeating: "0", count: 64), path: "export.json", member: nil, position: .line(Int(next))),
             countries: countries, asns: [])
     }
 }
@@ -40,8 +41,10 @@ func run(_ rule: any Rule, account: String = "facebook: the exported account", _
         }
         let found = try run(SimultaneousSessions(forgetEvery: forgetEvery), events)
         #expect(found.count == 1)
-        #expect(found.first?.statement.hasPrefix(
-            "On facebook: the exported account, session S1 from 198.51.100.20 (NL) and session S2 from 203.0.113.80 (BR) were active at the same time (from 2024-01-01T00:10:00Z).") == true)
+        #expect(
+            found.first?.statement.hasPrefix(
+                "On facebook: the exported account, session S1 from 198.51.100.20 (NL) and session S2 from 203.0.113.80 (BR) were active at the same time (from 2024-01-01T00:10:00Z)."
+            ) == true)
         #expect(found.first?.locators.map(\.line) == [1, 2])
         #expect(found.first?.id == "F1")
     }
@@ -133,7 +136,8 @@ func run(_ rule: any Rule, account: String = "facebook: the exported account", _
         for account in ["a", "b"] {
             try runner.consume(e.make(0, .login, session: "S1", ip: "192.0.2.1", countries: ["DE"]), account: account)
             try runner.consume(e.make(1, .passwordChange, session: "S1", ip: "192.0.2.1", countries: ["DE"]), account: account)
-            try runner.consume(e.make(90, .login, session: "S2", ip: "198.51.100.1", countries: ["FR"], novel: [.network]), account: account)
+            try runner.consume(
+                e.make(90, .login, session: "S2", ip: "198.51.100.1", countries: ["FR"], novel: [.network]), account: account)
         }
         let found = try runner.findings()
         #expect(found.map(\.id) == (1...7).map { "F\($0)" })
@@ -154,7 +158,8 @@ func run(_ rule: any Rule, account: String = "facebook: the exported account", _
                 #expect(sentence.first?.isUppercase == true && sentence.hasSuffix("."), "\(stated.id): \(sentence)")
             }
             for tunable in stated.tunables {
-                #expect(tunable.meaning.first?.isUppercase == true && tunable.meaning.hasSuffix("."), "\(stated.id).\(tunable.name)")
+                #expect(
+                    tunable.meaning.first?.isUppercase == true && tunable.meaning.hasSuffix("."), "\(stated.id).\(tunable.name)")
                 #expect(!tunable.name.contains(" "))
             }
         }

@@ -10,9 +10,18 @@ import Testing
         var bytes: [UInt8] = []
         func le32(_ v: UInt32) { bytes += withUnsafeBytes(of: v.littleEndian, Array.init) }
         func le16(_ v: UInt16) { bytes += withUnsafeBytes(of: v.littleEndian, Array.init) }
-        le32(0xA1B2_C3D4); le16(2); le16(4); le32(0); le32(0); le32(65535); le32(101)  // LINKTYPE_RAW
+        le32(0xA1B2_C3D4)
+        le16(2)
+        le16(4)
+        le32(0)
+        le32(0)
+        le32(65535)
+        le32(101)  // LINKTYPE_RAW
         for (i, payload) in [[0x45, 0x00, 0x00, 0x14], [0x60, 0x00, 0x00, 0x00, 0x00, 0x00]].enumerated() {
-            le32(1_700_000_000 + UInt32(i)); le32(250_000); le32(UInt32(payload.count)); le32(UInt32(payload.count))
+            le32(1_700_000_000 + UInt32(i))
+            le32(250_000)
+            le32(UInt32(payload.count))
+            le32(UInt32(payload.count))
             bytes += payload.map(UInt8.init)
         }
         let url = try Fixtures.temporaryDirectory().appendingPathComponent("tiny.pcap")
@@ -76,11 +85,12 @@ struct CorruptCaptureConformanceTests {
             } catch {
                 outcome = "open: " + error.libpcapMessage
             }
-            let matches = switch stage {
-            case "open": outcome == "open: " + expected
-            case "read": outcome == "read: " + expected && packets == before
-            default: outcome == "none" && packets == before
-            }
+            let matches =
+                switch stage {
+                case "open": outcome == "open: " + expected
+                case "read": outcome == "read: " + expected && packets == before
+                default: outcome == "none" && packets == before
+                }
             #expect(matches, "\(file): \(outcome) after \(packets) packets; expected \(stage): \(expected)")
             if matches { agree += 1 }
         }
@@ -179,7 +189,8 @@ struct CommunityIDConformanceTests {
         var agree = 0
         var total = 0
         for name in ["tcp", "udp", "icmp6"] {
-            let text = try String(contentsOf: folder.appendingPathComponent("zeek-communityid-\(name).pcap.community-id.txt"), encoding: .utf8)
+            let text = try String(
+                contentsOf: folder.appendingPathComponent("zeek-communityid-\(name).pcap.community-id.txt"), encoding: .utf8)
             for line in text.split(separator: "\n") where line.hasPrefix("[orig_h=") {
                 func value(_ key: String) -> String {
                     let start = line.range(of: key + "=")!.upperBound

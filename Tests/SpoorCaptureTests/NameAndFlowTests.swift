@@ -9,7 +9,9 @@ import Testing
     static let response: [UInt8] = {
         var m: [UInt8] = [0x12, 0x34, 0x81, 0x80, 0, 1, 0, 2, 0, 0, 0, 0]
         m += [3] + Array("WWW".utf8) + [7] + Array("example".utf8) + [3] + Array("org".utf8) + [0, 0, 1, 0, 1]
-        m += [0xC0, 12, 0, 5, 0, 1, 0, 0, 0, 60, 0, 18] + [4] + Array("edge".utf8) + [7] + Array("example".utf8) + [3] + Array("net".utf8) + [0]
+        m +=
+            [0xC0, 12, 0, 5, 0, 1, 0, 0, 0, 60, 0, 18] + [4] + Array("edge".utf8) + [7] + Array("example".utf8) + [3]
+            + Array("net".utf8) + [0]
         m += [0xC0, 45, 0, 1, 0, 1, 0, 0, 1, 44, 0, 4, 198, 51, 100, 7]
         return m
     }()
@@ -66,7 +68,9 @@ import Testing
         #expect(Array(hello.prefix(40)).withUnsafeBytes { TLSClientHello.parse($0) } == .needMore)
         // The same handshake carried by two records.
         let handshake = Array(hello.dropFirst(5))
-        let split = [0x16, 3, 1] + Self.be16(20) + handshake.prefix(20) + [0x16, 3, 1] + Self.be16(handshake.count - 20) + handshake.dropFirst(20)
+        let split =
+            [0x16, 3, 1] + Self.be16(20) + handshake.prefix(20) + [0x16, 3, 1] + Self.be16(handshake.count - 20)
+            + handshake.dropFirst(20)
         #expect(split.withUnsafeBytes { TLSClientHello.parse($0) } == .serverName("mail.example.org"))
         #expect([0x17, 3, 3, 0, 1, 0].withUnsafeBytes { TLSClientHello.parse($0) } == .notClientHello)
     }
@@ -75,7 +79,9 @@ import Testing
         let hello = Self.clientHello("chat.example.net")
         let watcher = StreamWatcher(purpose: .client)
         var names: [String?] = []
-        let first = Array(hello.prefix(30)), second = Array(hello[30..<60]), third = Array(hello.dropFirst(60))
+        let first = Array(hello.prefix(30))
+        let second = Array(hello[30..<60])
+        let third = Array(hello.dropFirst(60))
         for (seq, part) in [(1, first), (61, third), (1, first), (31, second)] {
             part.withUnsafeBytes { bytes in
                 watcher.segment(at: Int64(seq), bytes) { if case .serverName(let n) = $0 { names.append(n) } }
@@ -111,7 +117,8 @@ import Testing
 @Suite struct CaptureAnalyzerTests {
     /// Writes a little-endian microsecond pcap of raw IPv4 packets (LINKTYPE_RAW).
     static func pcap(_ packets: [(seconds: UInt32, bytes: [UInt8])]) throws -> String {
-        var data: [UInt8] = [0xD4, 0xC3, 0xB2, 0xA1, 2, 0, 4, 0] + [UInt8](repeating: 0, count: 8) + [0xFF, 0xFF, 0, 0, 101, 0, 0, 0]
+        var data: [UInt8] =
+            [0xD4, 0xC3, 0xB2, 0xA1, 2, 0, 4, 0] + [UInt8](repeating: 0, count: 8) + [0xFF, 0xFF, 0, 0, 101, 0, 0, 0]
         for packet in packets {
             for v in [packet.seconds, 0, UInt32(packet.bytes.count), UInt32(packet.bytes.count)] {
                 data += [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24)]
@@ -123,13 +130,19 @@ import Testing
         return url.path
     }
 
-    static func ipv4(_ src: [UInt8], _ dst: [UInt8], proto: UInt8, id: UInt16 = 1, fragment: UInt16 = 0, _ payload: [UInt8]) -> [UInt8] {
+    static func ipv4(_ src: [UInt8], _ dst: [UInt8], proto: UInt8, id: UInt16 = 1, fragment: UInt16 = 0, _ payload: [UInt8])
+        -> [UInt8]
+    {
         let total = 20 + payload.count
-        return [0x45, 0, UInt8(total >> 8), UInt8(total & 0xFF), UInt8(id >> 8), UInt8(id & 0xFF), UInt8(fragment >> 8), UInt8(fragment & 0xFF), 64, proto, 0, 0]
+        return [
+            0x45, 0, UInt8(total >> 8), UInt8(total & 0xFF), UInt8(id >> 8), UInt8(id & 0xFF), UInt8(fragment >> 8),
+            UInt8(fragment & 0xFF), 64, proto, 0, 0,
+        ]
             + src + dst + payload
     }
 
-    static func tcp(_ sport: UInt16, _ dport: UInt16, seq: UInt32, ack: UInt32, flags: UInt8, _ payload: [UInt8] = []) -> [UInt8] {
+    static func tcp(_ sport: UInt16, _ dport: UInt16, seq: UInt32, ack: UInt32, flags: UInt8, _ payload: [UInt8] = []) -> [UInt8]
+    {
         func b32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
         return [UInt8(sport >> 8), UInt8(sport & 0xFF), UInt8(dport >> 8), UInt8(dport & 0xFF)] + b32(seq) + b32(ack)
             + [0x50, flags, 0xFF, 0xFF, 0, 0, 0, 0] + payload
@@ -138,12 +151,14 @@ import Testing
     static func run(_ path: String) throws -> ([Flow], [NameRecord], CaptureAnalyzer.Summary) {
         var flows: [Flow] = []
         var names: [NameRecord] = []
-        let summary = CaptureAnalyzer(onFlow: { flows.append($0) }, onName: { names.append($0) }).analyze(try CaptureFile(path: path))
+        let summary = CaptureAnalyzer(onFlow: { flows.append($0) }, onName: { names.append($0) }).analyze(
+            try CaptureFile(path: path))
         return (flows, names, summary)
     }
 
     @Test func aTLSConnectionIsOneSFFlowWithItsServerName() throws {
-        let c: [UInt8] = [192, 0, 2, 10], s: [UInt8] = [203, 0, 113, 45]
+        let c: [UInt8] = [192, 0, 2, 10]
+        let s: [UInt8] = [203, 0, 113, 45]
         let hello = TLSAndHTTPTests.clientHello("mail.example.org")
         let path = try Self.pcap([
             (100, Self.ipv4(c, s, proto: 6, Self.tcp(50000, 443, seq: 1000, ack: 0, flags: 0x02))),
@@ -168,7 +183,8 @@ import Testing
     }
 
     @Test func aReplySeenFirstFromAServerPortIsTurnedRoundAndFragmentsAreReassembled() throws {
-        let c: [UInt8] = [192, 0, 2, 10], s: [UInt8] = [198, 51, 100, 53]
+        let c: [UInt8] = [192, 0, 2, 10]
+        let s: [UInt8] = [198, 51, 100, 53]
         // A DNS answer from port 53 (no query seen), then a UDP datagram in two fragments.
         let answer = Array(DNSMessageTests.response)
         let udp: [UInt8] = [0, 53, 0xC3, 0x50, UInt8((answer.count + 8) >> 8), UInt8((answer.count + 8) & 0xFF), 0, 0] + answer
@@ -192,7 +208,8 @@ import Testing
     }
 
     @Test func aDamagedCaptureKeepsThePacketsBeforeTheDamage() throws {
-        let c: [UInt8] = [192, 0, 2, 10], s: [UInt8] = [203, 0, 113, 45]
+        let c: [UInt8] = [192, 0, 2, 10]
+        let s: [UInt8] = [203, 0, 113, 45]
         let path = try Self.pcap([(1, Self.ipv4(c, s, proto: 6, Self.tcp(40000, 22, seq: 1, ack: 0, flags: 0x02)))])
         defer { try? FileManager.default.removeItem(atPath: path) }
         // A record header that claims more bytes than the snapshot length allows.
@@ -212,7 +229,9 @@ import Testing
 struct FlowDocumentTests {
     @Test func jsonDocumentDecodesToTheSameFlow() throws {
         var checked = 0
-        for file in ["zeek-gre-sample.pcap", "zeek-gtp1_gn_normal_incl_fragmentation.pcap", "zeek-q-in-q.pcap", "zeek-tls13-ech.pcap"] {
+        for file in [
+            "zeek-gre-sample.pcap", "zeek-gtp1_gn_normal_incl_fragmentation.pcap", "zeek-q-in-q.pcap", "zeek-tls13-ech.pcap",
+        ] {
             let path = (Fixtures.sharedTestdata ?? URL(fileURLWithPath: "/")).appendingPathComponent("pcap/\(file)").path
             var flows: [Flow] = []
             _ = CaptureAnalyzer(onFlow: { flows.append($0) }, onName: { _ in }).analyze(try CaptureFile(path: path))
@@ -238,12 +257,15 @@ struct FlowDocumentTests {
     static func le32(_ v: UInt32) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24)] }
 
     static func file(truncated: Bool = false) throws -> String {
-        let c: [UInt8] = [192, 0, 2, 10], s: [UInt8] = [203, 0, 113, 45]
+        let c: [UInt8] = [192, 0, 2, 10]
+        let s: [UInt8] = [203, 0, 113, 45]
         let syn = CaptureAnalyzerTests.ipv4(c, s, proto: 6, CaptureAnalyzerTests.tcp(40000, 443, seq: 1, ack: 0, flags: 0x02))
         let synAck = CaptureAnalyzerTests.ipv4(s, c, proto: 6, CaptureAnalyzerTests.tcp(443, 40000, seq: 9, ack: 2, flags: 0x12))
         let ethernet: [UInt8] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00]
         func packet(_ interface: UInt32, _ second: UInt32, _ data: [UInt8]) -> [UInt8] {
-            block(6, le32(interface) + le32(0) + le32(second * 1_000_000) + le32(UInt32(data.count)) + le32(UInt32(data.count)) + data)
+            block(
+                6,
+                le32(interface) + le32(0) + le32(second * 1_000_000) + le32(UInt32(data.count)) + le32(UInt32(data.count)) + data)
         }
         var bytes = block(0x0A0D_0D0A, [0x4D, 0x3C, 0x2B, 0x1A, 1, 0, 0, 0] + [UInt8](repeating: 0xFF, count: 8))
         bytes += block(1, [1, 0, 0, 0] + le32(65535))  // Ethernet

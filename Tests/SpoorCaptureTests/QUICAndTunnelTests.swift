@@ -69,7 +69,8 @@ import Testing
             #expect(parent.services.contains(service))
         }
         let answers = Dictionary(
-            result.names.filter { $0.kind == .dnsAnswer }.map { ($0.name, $0.address?.description ?? "") }, uniquingKeysWith: { a, _ in a })
+            result.names.filter { $0.kind == .dnsAnswer }.map { ($0.name, $0.address?.description ?? "") },
+            uniquingKeysWith: { a, _ in a })
         #expect(answers["teredo.example.net"] == "2001:db8:2::80")
         #expect(answers["ayiya.example.net"] == "203.0.113.31")
         #expect(answers["gre.example.net"] == "203.0.113.32")
@@ -104,7 +105,9 @@ import Testing
         if let shared = Fixtures.sharedTestdata?.appendingPathComponent("pcap"),
             let files = try? FileManager.default.contentsOfDirectory(atPath: shared.path)
         {
-            paths += files.filter { $0.hasSuffix(".pcap") || $0.hasSuffix(".pcapng") }.sorted().map { shared.appendingPathComponent($0).path }
+            paths += files.filter { $0.hasSuffix(".pcap") || $0.hasSuffix(".pcapng") }.sorted().map {
+                shared.appendingPathComponent($0).path
+            }
         }
         return paths
     }

@@ -112,7 +112,9 @@ struct ZeekConformanceTests {
             let ours = try Self.analyze(capture).flows
             for row in try Self.zeekLog(log) {
                 let context = "\(capture) \(row["id.resp_h"] ?? "") \(row["id.resp_p"] ?? "")"
-                let flow = ours.first { $0.responder.description == row["id.resp_h"] && String($0.responderPort) == row["id.resp_p"] }
+                let flow = ours.first {
+                    $0.responder.description == row["id.resp_h"] && String($0.responderPort) == row["id.resp_p"]
+                }
                 tally.check("history", flow?.history ?? "missing", row["history"] ?? "", context)
             }
         }
@@ -144,7 +146,10 @@ struct ZeekConformanceTests {
             for row in try Self.zeekLog(log) {
                 let key = Self.tuple(row)
                 let zeekHost = (row["host"] ?? "-") == "-" ? "-" : (HTTPHost.strip(row["host"] ?? "-"))
-                let index = names.indices.first { !used.contains($0) && "\(names[$0].client) \(names[$0].clientPort) \(names[$0].server) \(names[$0].serverPort)" == key }
+                let index = names.indices.first {
+                    !used.contains($0)
+                        && "\(names[$0].client) \(names[$0].clientPort) \(names[$0].server) \(names[$0].serverPort)" == key
+                }
                 if let index { used.insert(index) }
                 tally.check("host", index.map { names[$0].name } ?? "-", zeekHost, "\(capture) \(key)")
             }
@@ -161,9 +166,12 @@ struct ZeekConformanceTests {
             for row in try Self.zeekLog(log) where (row["rcode_name"] ?? "-") != "-" {
                 let key = Self.tuple(row)
                 let query = row["query"] ?? "-"
-                let zeekAnswers = (row["answers"] ?? "-") == "-" ? [] : (row["answers"] ?? "").split(separator: ",").map(String.init)
+                let zeekAnswers =
+                    (row["answers"] ?? "-") == "-" ? [] : (row["answers"] ?? "").split(separator: ",").map(String.init)
                 let zeekAddresses = Set(zeekAnswers.filter { IPAddress($0) != nil })
-                let ours = answers.filter { $0.query == query && "\($0.client) \($0.clientPort) \($0.server) \($0.serverPort)" == key }
+                let ours = answers.filter {
+                    $0.query == query && "\($0.client) \($0.clientPort) \($0.server) \($0.serverPort)" == key
+                }
                 let ourAddresses = Set(ours.compactMap { $0.address?.description })
                 let ourTargets = Set(ours.compactMap { $0.target })
                 let agrees = ourAddresses == zeekAddresses && ourTargets.isSubset(of: Set(zeekAnswers))

@@ -12,13 +12,15 @@ import Testing
 @Suite struct CaseStoreTests {
     func newCase() throws -> CaseStore {
         let dir = try Fixtures.temporaryDirectory().appendingPathComponent("case").path
-        return try CaseStore.create(at: dir, metadata: .init(title: "Test case", examiner: "E. Xaminer", createdAt: "2024-01-01T00:00:00Z"))
+        return try CaseStore.create(
+            at: dir, metadata: .init(title: "Test case", examiner: "E. Xaminer", createdAt: "2024-01-01T00:00:00Z"))
     }
 
     func evidenceFolder() throws -> String {
         let folder = try Fixtures.temporaryDirectory()
         for fixture in ["openssh/auth-bsd-newyear.log", "web/access-combined.log"] {
-            try Data(try Fixtures.bytes(fixture)).write(to: folder.appendingPathComponent(URL(fileURLWithPath: fixture).lastPathComponent))
+            try Data(try Fixtures.bytes(fixture)).write(
+                to: folder.appendingPathComponent(URL(fileURLWithPath: fixture).lastPathComponent))
         }
         try Data("no format here\n".utf8).write(to: folder.appendingPathComponent("notes.txt"))
         return folder.path
@@ -26,7 +28,9 @@ import Testing
 
     @Test func refusesToCreateACaseTwiceOrOpenAFolderWithoutOne() throws {
         let store = try newCase()
-        #expect(throws: CaseError.self) { _ = try CaseStore.create(at: store.directory, metadata: .init(title: "x", createdAt: "")) }
+        #expect(throws: CaseError.self) {
+            _ = try CaseStore.create(at: store.directory, metadata: .init(title: "x", createdAt: ""))
+        }
         let empty = try Fixtures.temporaryDirectory().path
         #expect(throws: CaseError.self) { _ = try CaseStore(directory: empty) }
         #expect(try store.metadata().examiner == "E. Xaminer")
@@ -114,7 +118,9 @@ import Testing
         _ = store.ingest(paths: [try evidenceFolder()], options: ParseOptions(year: 2023))
         let intel = try IndicatorStore(path: try Fixtures.temporaryDirectory().appendingPathComponent("i.sqlite").path)
         func add(_ value: String, _ source: String, from: String?, until: String?) throws {
-            try intel.add(try Indicator.parse(value, type: nil).get().0, provenance: Provenance(source: source, validFrom: from, validUntil: until))
+            try intel.add(
+                try Indicator.parse(value, type: nil).get().0,
+                provenance: Provenance(source: source, validFrom: from, validUntil: until))
         }
         // 198.51.100.7 is seen on 2024-05-17 (UTC) in the web log; 203.0.113.9 only in a log without a zone.
         try add("198.51.100.7", "Early Lab", from: "2024-01-01", until: "2024-05-16")
@@ -128,7 +134,9 @@ import Testing
         #expect(day.inside == web.occurrences, "a bare until-date runs to the end of that day")
         let webFinding = try #require(summary.findings.first { $0.addresses.map(\.description) == ["198.51.100.7"] })
         #expect(webFinding.severity == .high, "one hit inside its window keeps the finding high")
-        #expect(webFinding.statement.contains("(valid 2024-01-01 until 2024-05-16 (Early Lab): 0 occurrence(s) inside, \(web.occurrences) outside)"))
+        #expect(
+            webFinding.statement.contains(
+                "(valid 2024-01-01 until 2024-05-16 (Early Lab): 0 occurrence(s) inside, \(web.occurrences) outside)"))
         let zoneless = try #require(try store.subjects().first { $0.ip == "203.0.113.9" }?.indicatorHits.first?.validity)
         #expect(zoneless.undetermined > 0 && !zoneless.onlyOutside, "times without a zone cannot be ruled out")
         // Only outside every window: still a finding, at medium.
@@ -141,13 +149,15 @@ import Testing
     func enrichesOncePerAddressAndMatchesASNIndicators() throws {
         let store = try newCase()
         // Addresses of the MaxMind test database; written at test time, never committed.
-        let log = "2024-07-09T15:00:00Z gw sshd[1]: Failed password for root from 1.128.0.1 port 4000 ssh2\n"
+        let log =
+            "2024-07-09T15:00:00Z gw sshd[1]: Failed password for root from 1.128.0.1 port 4000 ssh2\n"
             + "2024-07-09T15:00:05Z gw sshd[1]: Failed password for root from 1.128.0.1 port 4000 ssh2\n"
         let path = try Fixtures.temporaryFile(named: "auth.log", contents: log)
         _ = store.ingest(paths: [path])
         let intel = try IndicatorStore(path: try Fixtures.temporaryDirectory().appendingPathComponent("i.sqlite").path)
         try intel.add(try Indicator.parse("AS1221", type: nil).get().0, provenance: Provenance(source: "Test"))
-        let mmdb = (Fixtures.sharedTestdata ?? URL(fileURLWithPath: "/")).appendingPathComponent("mmdb/GeoLite2-ASN-Test.mmdb").path
+        let mmdb = (Fixtures.sharedTestdata ?? URL(fileURLWithPath: "/")).appendingPathComponent("mmdb/GeoLite2-ASN-Test.mmdb")
+            .path
         let summary = try store.analyze(mmdbPaths: [mmdb], intel: intel)
         let subject = try #require(try store.subjects().first)
         #expect(subject.enrichment.count == 1)
@@ -160,18 +170,23 @@ import Testing
 
     @Test func writesAReportWhoseTextCannotInjectMarkup() throws {
         let store = try newCase()
-        let hostile = "2024-07-09T15:00:00Z gw sshd[1]: Failed password for <script>alert(1)</script> from 192.0.2.66 port 4000 ssh2\n"
+        let hostile =
+            "2024-07-09T15:00:00Z gw sshd[1]: Failed password for <script>alert(1)</script> from 192.0.2.66 port 4000 ssh2\n"
         _ = store.ingest(paths: [try Fixtures.temporaryFile(named: "auth.log", contents: hostile)])
         _ = try store.analyze(mmdbPaths: [], intel: nil)
         let out = try Fixtures.temporaryDirectory().path
         let written = try Annex.write(store: store, to: out, options: .init(generatedAt: "2024-07-10T00:00:00Z")).paths
-        #expect(written.map { URL(fileURLWithPath: $0).lastPathComponent } == [
-            "findings.json", "subjects.csv", "report.html", "events.csv", "flows.csv", "indicators.stix.json", "manifest.json",
-        ])
+        #expect(
+            written.map { URL(fileURLWithPath: $0).lastPathComponent } == [
+                "findings.json", "subjects.csv", "report.html", "events.csv", "flows.csv", "indicators.stix.json",
+                "manifest.json",
+            ])
         let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
         #expect(!html.contains("<script>"))
         #expect(html.contains("&lt;script&gt;"))
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/findings.json"))) as? [String: Any]
+        let json =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/findings.json")))
+            as? [String: Any]
         #expect(json?["schema"] as? String == "spoor-findings/1")
         let subjects = json?["subjects"] as? [[String: Any]]
         let records = subjects?.first?["supporting_records"] as? [[String: Any]]
@@ -205,9 +220,11 @@ import Testing
         let url = try Fixtures.temporaryDirectory().appendingPathComponent("received.zip")
         try zip.write(to: url)
         let outcomes = store.ingest(paths: [url.path])
-        #expect(outcomes.map(\.path).map { URL(fileURLWithPath: $0).lastPathComponent } == [
-            "received.zip!server/auth.log", "access.log", "received.zip!notes.txt", "received.zip",
-        ].map { URL(fileURLWithPath: $0).lastPathComponent })
+        #expect(
+            outcomes.map(\.path).map { URL(fileURLWithPath: $0).lastPathComponent }
+                == [
+                    "received.zip!server/auth.log", "access.log", "received.zip!notes.txt", "received.zip",
+                ].map { URL(fileURLWithPath: $0).lastPathComponent })
         #expect(outcomes.last?.status == .archive(members: 3, refused: 1))
         #expect(outcomes.last?.refusedMembers.first?.contains("../escape.log") == true)
 
@@ -231,20 +248,24 @@ import Testing
 
     @Test func groupsEachAccountsEventsIntoSessionsAndMarksWhatIsNew() throws {
         let store = try newCase()
-        let log = [
-            "2024-07-09T10:00:00Z gw sshd[1]: Accepted password for alice from 192.0.2.10 port 4000 ssh2",
-            "2024-07-09T10:10:00Z gw sshd[2]: Accepted password for alice from 192.0.2.10 port 4001 ssh2",
-            "2024-07-09T10:12:00Z gw sshd[3]: Accepted password for alice from 192.0.2.11 port 4002 ssh2",
-            "2024-07-09T12:00:00Z gw sshd[4]: Accepted password for alice from 192.0.2.10 port 4003 ssh2",
-            "2024-07-09T12:05:00Z gw sshd[5]: Accepted password for alice from 2001:db8:1::1 port 4004 ssh2",
-            "2024-07-09T12:06:00Z gw sshd[6]: Accepted password for bob from 192.0.2.10 port 4005 ssh2",
-        ].joined(separator: "\n") + "\n"
+        let log =
+            [
+                "2024-07-09T10:00:00Z gw sshd[1]: Accepted password for alice from 192.0.2.10 port 4000 ssh2",
+                "2024-07-09T10:10:00Z gw sshd[2]: Accepted password for alice from 192.0.2.10 port 4001 ssh2",
+                "2024-07-09T10:12:00Z gw sshd[3]: Accepted password for alice from 192.0.2.11 port 4002 ssh2",
+                "2024-07-09T12:00:00Z gw sshd[4]: Accepted password for alice from 192.0.2.10 port 4003 ssh2",
+                "2024-07-09T12:05:00Z gw sshd[5]: Accepted password for alice from 2001:db8:1::1 port 4004 ssh2",
+                "2024-07-09T12:06:00Z gw sshd[6]: Accepted password for bob from 192.0.2.10 port 4005 ssh2",
+            ].joined(separator: "\n") + "\n"
         _ = store.ingest(paths: [try Fixtures.temporaryFile(named: "auth.log", contents: log)])
         _ = try store.analyze(mmdbPaths: [], intel: nil)
         var events: [StoredEvent] = []
         try store.forEachEvent { events.append($0) }
         #expect(events.map(\.session) == ["S1", "S1", "S2", "S3", "S4", "S1"])
-        #expect(events.map { $0.novel.joined(separator: ",") } == ["address,network", "", "address", "", "address,network", "address,network"])
+        #expect(
+            events.map { $0.novel.joined(separator: ",") } == [
+                "address,network", "", "address", "", "address,network", "address,network",
+            ])
         #expect(events.first?.accountKey == "openssh: alice")
     }
 
@@ -258,14 +279,21 @@ import Testing
 
     @Test func storesEachDistinctUserAgentOnceAndReadsItBackOnEveryEvent() throws {
         let store = try newCase()
-        _ = store.ingest(paths: [try Fixtures.temporaryFile(named: "access.log", contents: [
-            "192.0.2.1 - - [17/May/2024:10:05:03 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"Mozilla/5.0 (X11; Linux x86_64) Firefox/125.0\"",
-            "192.0.2.2 - - [17/May/2024:10:05:04 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"Mozilla/5.0 (X11; Linux x86_64) Firefox/125.0\"",
-            "192.0.2.3 - - [17/May/2024:10:05:05 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"curl/8.5.0\"",
-        ].joined(separator: "\n") + "\n")])
+        _ = store.ingest(paths: [
+            try Fixtures.temporaryFile(
+                named: "access.log",
+                contents: [
+                    "192.0.2.1 - - [17/May/2024:10:05:03 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"Mozilla/5.0 (X11; Linux x86_64) Firefox/125.0\"",
+                    "192.0.2.2 - - [17/May/2024:10:05:04 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"Mozilla/5.0 (X11; Linux x86_64) Firefox/125.0\"",
+                    "192.0.2.3 - - [17/May/2024:10:05:05 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"curl/8.5.0\"",
+                ].joined(separator: "\n") + "\n")
+        ])
         var agents: [String?] = []
         try store.forEachEvent { agents.append($0.userAgent) }
-        #expect(agents == ["Mozilla/5.0 (X11; Linux x86_64) Firefox/125.0", "Mozilla/5.0 (X11; Linux x86_64) Firefox/125.0", "curl/8.5.0"])
+        #expect(
+            agents == [
+                "Mozilla/5.0 (X11; Linux x86_64) Firefox/125.0", "Mozilla/5.0 (X11; Linux x86_64) Firefox/125.0", "curl/8.5.0",
+            ])
         #expect(try store.distinctUserAgentCount() == 2)
     }
 }
@@ -276,13 +304,18 @@ import Testing
         let folder = try Fixtures.temporaryDirectory()
         let clock = SpoorClock.fixed(Date(timeIntervalSince1970: 1_704_186_000))
         let store = try CaseStore.create(
-            at: folder.appendingPathComponent("case").path, metadata: .init(title: "Clock", createdAt: "2024-01-02T09:00:00Z"), clock: clock)
+            at: folder.appendingPathComponent("case").path, metadata: .init(title: "Clock", createdAt: "2024-01-02T09:00:00Z"),
+            clock: clock)
         let log = try Fixtures.temporaryFile(
-            named: "auth.log", contents: "Mar  3 10:00:00 host sshd[1]: Accepted password for alice from 198.51.100.7 port 50000 ssh2\n")
+            named: "auth.log",
+            contents: "Mar  3 10:00:00 host sshd[1]: Accepted password for alice from 198.51.100.7 port 50000 ssh2\n")
         _ = store.ingest(paths: [log], options: ParseOptions(year: 2024))
         _ = try store.analyze(mmdbPaths: [], intel: nil)
         let (ingested, ran) = try store.database.read { db in
-            (try String.fetchOne(db, sql: "SELECT ingested_at FROM evidence"), try String.fetchOne(db, sql: "SELECT ran_at FROM analysis"))
+            (
+                try String.fetchOne(db, sql: "SELECT ingested_at FROM evidence"),
+                try String.fetchOne(db, sql: "SELECT ran_at FROM analysis")
+            )
         }
         #expect(ingested == "2024-01-02T09:00:00Z")
         #expect(ran == "2024-01-02T09:00:00Z")

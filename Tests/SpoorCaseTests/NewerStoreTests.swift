@@ -28,7 +28,8 @@ import Testing
         #expect {
             try open()
         } throws: { error in
-            changes(error) == ["v99 from the future"] && "\(error)".contains("newer Spoor") && "\(error)".contains("Nothing was changed")
+            changes(error) == ["v99 from the future"] && "\(error)".contains("newer Spoor")
+                && "\(error)".contains("Nothing was changed")
         }
         #expect(try digest(file) == before)
     }

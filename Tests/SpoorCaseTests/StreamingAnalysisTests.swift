@@ -43,7 +43,8 @@ import Testing
             rows: ["198.51.100.0/24,64500,NL,false", "203.0.113.0/24,64511,BR,true", "192.0.2.0/24,64496,DE,false"], in: folder)
         let csv = try Fixtures.temporaryFile(named: "accounts.csv", contents: history())
         let store = try CaseStore.create(
-            at: folder.appendingPathComponent("case").path, metadata: .init(title: "Streaming", createdAt: "2024-01-01T00:00:00Z"))
+            at: folder.appendingPathComponent("case").path, metadata: .init(title: "Streaming", createdAt: "2024-01-01T00:00:00Z")
+        )
         let mapping = try FieldMapping(parsing: "time=When,ip=From,account=Who,action=What")
         let outcomes = store.ingest(paths: [csv], format: "csv", options: ParseOptions(mapping: mapping))
         #expect(outcomes.first?.observations == 126)
@@ -52,8 +53,12 @@ import Testing
 
     static func marks(_ store: CaseStore) throws -> [String] {
         try store.database.read { db in
-            try Row.fetchAll(db, sql: "SELECT observation_id, account_key, session, novel FROM observation_mark ORDER BY observation_id")
-                .map { "\($0["observation_id"] as Int64) \($0["account_key"] as String) \($0["session"] as String) \($0["novel"] as String)" }
+            try Row.fetchAll(
+                db, sql: "SELECT observation_id, account_key, session, novel FROM observation_mark ORDER BY observation_id"
+            )
+            .map {
+                "\($0["observation_id"] as Int64) \($0["account_key"] as String) \($0["session"] as String) \($0["novel"] as String)"
+            }
         }
     }
 
@@ -62,18 +67,27 @@ import Testing
         let rules = Set(summary.findings.map(\.rule))
         #expect(rules.isSuperset(of: [.changeAfterLogin, .newAccess, .simultaneousSessions, .anonymisingInfrastructure]))
         let changes = summary.findings.filter { $0.rule == .changeAfterLogin }.map(\.statement)
-        #expect(changes.count == 2, "alice's password change and bob's second session's change; not the change 25 hours after the first login")
+        #expect(
+            changes.count == 2,
+            "alice's password change and bob's second session's change; not the change 25 hours after the first login")
         #expect(changes.contains { $0.contains("login from 203.0.113.80") && $0.contains("e-mail change") })
-        #expect(summary.findings.contains {
-            $0.rule == .simultaneousSessions && $0.statement.contains("198.51.100.20 (NL)") && $0.statement.contains("203.0.113.80 (BR)")
-        })
+        #expect(
+            summary.findings.contains {
+                $0.rule == .simultaneousSessions && $0.statement.contains("198.51.100.20 (NL)")
+                    && $0.statement.contains("203.0.113.80 (BR)")
+            })
 
         // Novelty: each account's first record of each address, and no other, is marked.
         let before = try Self.marks(store)
         let (marked, pairs) = try store.database.read { db in
             (
-                try Int.fetchOne(db, sql: "SELECT count(*) FROM observation_mark WHERE ',' || novel || ',' LIKE '%,address,%'") ?? 0,
-                try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT DISTINCT m.account_key, o.ip FROM observation o JOIN observation_mark m ON m.observation_id = o.id WHERE o.ip IS NOT NULL)") ?? 0
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM observation_mark WHERE ',' || novel || ',' LIKE '%,address,%'")
+                    ?? 0,
+                try Int.fetchOne(
+                    db,
+                    sql:
+                        "SELECT count(*) FROM (SELECT DISTINCT m.account_key, o.ip FROM observation o JOIN observation_mark m ON m.observation_id = o.id WHERE o.ip IS NOT NULL)"
+                ) ?? 0
             )
         }
         #expect(marked == pairs && pairs == 45)
@@ -107,7 +121,9 @@ import Testing
         // 130 addresses that fail to log in, the n-th n times; one of them also logs in.
         var log = ""
         for n in 1...130 {
-            for _ in 0..<n { log += "2024-07-09T15:00:00Z gw sshd[1]: Failed password for root from 198.51.100.\(n) port 4000 ssh2\n" }
+            for _ in 0..<n {
+                log += "2024-07-09T15:00:00Z gw sshd[1]: Failed password for root from 198.51.100.\(n) port 4000 ssh2\n"
+            }
         }
         log += "2024-07-09T16:00:00Z gw sshd[2]: Accepted password for root from 198.51.100.3 port 4001 ssh2\n"
         let store = try CaseStore.create(
@@ -120,7 +136,9 @@ import Testing
         let shown = overview.detailed.map(\.ip)
         #expect(overview.count == 130 && shown.count == 101 && overview.omitted == 29)
         #expect(shown.contains("198.51.100.3"), "an address a finding names is always shown")
-        #expect(shown.filter { $0 != "198.51.100.3" } == (31...130).map { "198.51.100.\($0)" }, "then the most frequent, in address order")
+        #expect(
+            shown.filter { $0 != "198.51.100.3" } == (31...130).map { "198.51.100.\($0)" },
+            "then the most frequent, in address order")
 
         let out = folder.appendingPathComponent("annex").path
         _ = try Annex.write(store: store, to: out, options: .init(generatedAt: "2024-07-10T00:00:00Z"))

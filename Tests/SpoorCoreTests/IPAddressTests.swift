@@ -4,7 +4,7 @@ import SpoorCore
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The C library's own reading and printing, as an independent oracle.
@@ -47,7 +47,9 @@ let sparseUInt128 = Gen.int(in: 0...0xffff).array(of: 8).map { groups in
         #expect(IPAddress("192.0.2.1")?.family == .v4)
     }
 
-    @Test(arguments: ["192.0.2", "192.0.2.256", "192.0.2.1.5", "010.0.0.1", "192.0.2.-1", "192..2.1", " 192.0.2.1", "", "1.2.3.4/24"])
+    @Test(arguments: [
+        "192.0.2", "192.0.2.256", "192.0.2.1.5", "010.0.0.1", "192.0.2.-1", "192..2.1", " 192.0.2.1", "", "1.2.3.4/24",
+    ])
     func rejectsMalformedIPv4(_ text: String) {
         #expect(IPAddress(text) == nil)
     }

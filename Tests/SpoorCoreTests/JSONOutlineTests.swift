@@ -3,7 +3,8 @@ import Testing
 
 @Suite struct JSONOutlineTests {
     @Test func readsTheTopLevelKeysWhereverTheySit() throws {
-        let text = #"{"list": ["a", {"name": "inner"}, "b\"]"], "n": 1.5e3, "ok": true, "none": null, "name": "x", "type": "cidr"}"#
+        let text =
+            #"{"list": ["a", {"name": "inner"}, "b\"]"], "n": 1.5e3, "ok": true, "none": null, "name": "x", "type": "cidr"}"#
         let outline = try #require(JSONOutline.read(Array(text.utf8)))
         #expect(outline.members.map(\.key) == ["list", "n", "ok", "none", "name", "type"])
         #expect(outline["list"] == .array && outline["n"] == .number && outline["ok"] == .bool && outline["none"] == .null)

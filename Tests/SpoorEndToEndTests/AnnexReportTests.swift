@@ -5,12 +5,15 @@ import Testing
 /// The annex's page: its sections, timeline, PDF with page numbers, translated templates,
 /// redaction for sharing, and hostile strings carried from evidence to every output.
 @Suite struct AnnexReportTests {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
     static let englishTemplates = repository.appendingPathComponent("Sources/SpoorReport/Templates/en")
 
     /// The account holder (`jane.doe@newsroom.example`) logs in from home (192.0.2.10); later an
     /// address from an indicator's range logs in and changes the password.
-    func takeover(title: String = "Takeover of J. Doe", extraLines: String = "") throws -> (folder: URL, caseDir: String, evidence: String) {
+    func takeover(title: String = "Takeover of J. Doe", extraLines: String = "") throws -> (
+        folder: URL, caseDir: String, evidence: String
+    ) {
         let folder = try Fixtures.temporaryDirectory()
         let evidence = folder.appendingPathComponent("evidence")
         try FileManager.default.createDirectory(at: evidence, withIntermediateDirectories: true)
@@ -27,7 +30,11 @@ import Testing
         let store = folder.appendingPathComponent("intel.sqlite").path
         #expect(try runSpoor(["case", "init", caseDir, "--title", title, "--reference", "REF-7"]).status == 0)
         #expect(try runSpoor(["ingest", caseDir, evidence.path]).status == 0)
-        #expect(try runSpoor(["intel", "add", "203.0.113.0/24", "--source", "Example Lab", "--reference", "https://example.org/r", "--intel-db", store]).status == 0)
+        #expect(
+            try runSpoor([
+                "intel", "add", "203.0.113.0/24", "--source", "Example Lab", "--reference", "https://example.org/r", "--intel-db",
+                store,
+            ]).status == 0)
         #expect(try runSpoor(["analyze", caseDir, "--intel-db", store]).status == 0)
         return (folder, caseDir, evidence.path)
     }
@@ -37,20 +44,29 @@ import Testing
     @Test func thePageHasEverySectionTheTimelineAndAPrintedCopyWithPageNumbers() throws {
         let (folder, caseDir, _) = try takeover()
         let annex = folder.appendingPathComponent("annex").path
-        let made = try runSpoor(["report", caseDir, "--out", annex, "--generated-at", "2024-08-01T00:00:00Z", "--pdf", "weasyprint"])
+        let made = try runSpoor([
+            "report", caseDir, "--out", annex, "--generated-at", "2024-08-01T00:00:00Z", "--pdf", "weasyprint",
+        ])
         #expect(made.status == 0, "\(made.stderr)")
         let html = try read(annex + "/report.html")
-        for id in ["summary", "timeline", "findings", "addresses", "evidence", "reference-data", "methodology", "limitations", "glossary", "checking"] {
+        for id in [
+            "summary", "timeline", "findings", "addresses", "evidence", "reference-data", "methodology", "limitations",
+            "glossary", "checking",
+        ] {
             #expect(html.contains("id=\"\(id)\""), "section \(id)")
         }
         #expect(html.contains("carrier-grade NAT") || html.contains("Carrier-grade NAT"))
         // The indicator set is identified by its version hash, which the manifest also holds.
-        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: annex + "/manifest.json"))) as? [String: Any])
+        let manifest = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: annex + "/manifest.json")))
+                as? [String: Any])
         let setHash = try #require((manifest["indicator_set"] as? [String: Any])?["content_hash"] as? String)
         #expect(html.contains(setHash))
         // The timeline: an SVG with the ssh records' row, and a marker for each finding.
         #expect(html.contains("<svg") && html.contains(">openssh<"))
-        let findings = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: annex + "/findings.json"))) as? [String: Any])
+        let findings = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: annex + "/findings.json")))
+                as? [String: Any])
         let ids = try #require(findings["findings"] as? [[String: Any]]).compactMap { $0["id"] as? String }
         #expect(ids.count >= 2, "the indicator match and the new network after the baseline session")
         let markers = html.components(separatedBy: "class=\"mk\"").dropFirst().joined()
@@ -84,22 +100,32 @@ import Testing
         #expect(manifest.contains("\"language\" : \"fr\""))
 
         // A template that does not parse is named, and no annex is claimed.
-        try "{{#findings}} unclosed".write(to: french.appendingPathComponent("finding.mustache"), atomically: true, encoding: .utf8)
-        let broken = try runSpoor(["report", caseDir, "--out", folder.appendingPathComponent("annex2").path, "--templates", french.path])
+        try "{{#findings}} unclosed".write(
+            to: french.appendingPathComponent("finding.mustache"), atomically: true, encoding: .utf8)
+        let broken = try runSpoor([
+            "report", caseDir, "--out", folder.appendingPathComponent("annex2").path, "--templates", french.path,
+        ])
         #expect(broken.status != 0)
         #expect(broken.stderr.contains("finding.mustache") && broken.stderr.contains("does not parse"))
         // A partial deleted from the copy is named too (Mustache would render it as nothing).
         try FileManager.default.removeItem(at: french.appendingPathComponent("finding.mustache"))
-        let partial = try runSpoor(["report", caseDir, "--out", folder.appendingPathComponent("annex4").path, "--templates", french.path])
+        let partial = try runSpoor([
+            "report", caseDir, "--out", folder.appendingPathComponent("annex4").path, "--templates", french.path,
+        ])
         #expect(partial.status != 0 && partial.stderr.contains("report.mustache includes finding"))
-        let missing = try runSpoor(["report", caseDir, "--out", folder.appendingPathComponent("annex3").path, "--templates", folder.appendingPathComponent("nowhere").path])
+        let missing = try runSpoor([
+            "report", caseDir, "--out", folder.appendingPathComponent("annex3").path, "--templates",
+            folder.appendingPathComponent("nowhere").path,
+        ])
         #expect(missing.status != 0 && missing.stderr.contains("no such template folder"))
     }
 
     @Test func aRedactedAnnexKeepsTheAttackerAndHidesTheAccountHolder() throws {
         let (folder, caseDir, evidence) = try takeover()
         let annex = folder.appendingPathComponent("shared").path
-        let made = try runSpoor(["report", caseDir, "--out", annex, "--redact", "--pdf", "none", "--generated-at", "2024-08-01T00:00:00Z"])
+        let made = try runSpoor([
+            "report", caseDir, "--out", annex, "--redact", "--pdf", "none", "--generated-at", "2024-08-01T00:00:00Z",
+        ])
         #expect(made.status == 0, "\(made.stderr)")
         let names = try FileManager.default.contentsOfDirectory(atPath: annex)
         var all = ""
@@ -114,7 +140,10 @@ import Testing
         #expect(html.contains("Redacted copy"))
         // Stable: the same case gives the same pseudonyms.
         let again = folder.appendingPathComponent("shared2").path
-        #expect(try runSpoor(["report", caseDir, "--out", again, "--redact", "--pdf", "none", "--generated-at", "2024-08-01T00:00:00Z"]).status == 0)
+        #expect(
+            try runSpoor([
+                "report", caseDir, "--out", again, "--redact", "--pdf", "none", "--generated-at", "2024-08-01T00:00:00Z",
+            ]).status == 0)
         #expect(try read(annex + "/findings.json") == read(again + "/findings.json"))
         // The manifest says so, and a redacted annex is not re-run from evidence.
         #expect(try read(annex + "/manifest.json").contains("\"redacted\" : true"))
@@ -130,9 +159,10 @@ import Testing
         let payloads = [
             "<script>alert(1)</script>", "{{caseTitle}}", "=cmd|'/C_calc'!A0", "\u{1B}]0;owned\u{07}x", "</style><img/src=x>",
         ]
-        let lines = payloads.enumerated().map { index, user in
-            "2024-07-09T16:0\(index):00Z web sshd[2\(index)]: Accepted password for \(user) from 203.0.113.\(70 + index) port 4100 ssh2"
-        }.joined(separator: "\n") + "\n"
+        let lines =
+            payloads.enumerated().map { index, user in
+                "2024-07-09T16:0\(index):00Z web sshd[2\(index)]: Accepted password for \(user) from 203.0.113.\(70 + index) port 4100 ssh2"
+            }.joined(separator: "\n") + "\n"
         let (folder, caseDir, _) = try takeover(title: "T\"}body{background:url(http://198.51.100.9/x)}\\", extraLines: lines)
         let annex = folder.appendingPathComponent("annex").path
         let made = try runSpoor(["report", caseDir, "--out", annex, "--pdf", "weasyprint"])

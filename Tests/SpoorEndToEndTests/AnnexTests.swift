@@ -19,9 +19,14 @@ import Testing
         try log.write(to: evidence.appendingPathComponent("auth.log"), atomically: true, encoding: .utf8)
         let caseDir = folder.appendingPathComponent("case").path
         let store = folder.appendingPathComponent("intel.sqlite").path
-        #expect(try runSpoor(["case", "init", caseDir, "--title", "Takeover <b>test</b>", "--examiner", "E. Xaminer"]).status == 0)
+        #expect(
+            try runSpoor(["case", "init", caseDir, "--title", "Takeover <b>test</b>", "--examiner", "E. Xaminer"]).status == 0)
         #expect(try runSpoor(["ingest", caseDir, evidence.path]).status == 0)
-        #expect(try runSpoor(["intel", "add", "203.0.113.0/24", "--source", "Example Lab", "--reference", "https://example.org/r", "--intel-db", store]).status == 0)
+        #expect(
+            try runSpoor([
+                "intel", "add", "203.0.113.0/24", "--source", "Example Lab", "--reference", "https://example.org/r", "--intel-db",
+                store,
+            ]).status == 0)
         #expect(try runSpoor(["analyze", caseDir, "--intel-db", store]).status == 0)
         return (folder, caseDir, store, evidence.path)
     }
@@ -31,17 +36,26 @@ import Testing
         let first = folder.appendingPathComponent("annex1").path
         let second = folder.appendingPathComponent("annex2").path
         // The PDF too: WeasyPrint is told the annex's time, so it prints the same bytes.
-        #expect(try runSpoor(["report", caseDir, "--out", first, "--generated-at", "2024-08-01T00:00:00Z", "--pdf", "weasyprint"]).status == 0)
-        let epoch = try runSpoor(["report", caseDir, "--out", second, "--pdf", "weasyprint"], environment: ["SOURCE_DATE_EPOCH": "1722470400"])
+        #expect(
+            try runSpoor(["report", caseDir, "--out", first, "--generated-at", "2024-08-01T00:00:00Z", "--pdf", "weasyprint"])
+                .status == 0)
+        let epoch = try runSpoor(
+            ["report", caseDir, "--out", second, "--pdf", "weasyprint"], environment: ["SOURCE_DATE_EPOCH": "1722470400"])
         #expect(epoch.status == 0)
         let names = try FileManager.default.contentsOfDirectory(atPath: first).sorted()
-        #expect(names == ["events.csv", "findings.json", "flows.csv", "indicators.stix.json", "manifest.json", "report.html", "report.pdf", "subjects.csv"])
+        #expect(
+            names == [
+                "events.csv", "findings.json", "flows.csv", "indicators.stix.json", "manifest.json", "report.html", "report.pdf",
+                "subjects.csv",
+            ])
         for name in names {
             let a = try Data(contentsOf: URL(fileURLWithPath: first + "/" + name))
             let b = try Data(contentsOf: URL(fileURLWithPath: second + "/" + name))
             #expect(a == b, "\(name) is byte-identical")
         }
-        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: first + "/manifest.json"))) as? [String: Any])
+        let manifest = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: first + "/manifest.json")))
+                as? [String: Any])
         #expect(manifest["schema"] as? String == "spoor-manifest/1")
         let files = try #require(manifest["files"] as? [[String: Any]])
         #expect(files.count == 7)
@@ -71,7 +85,9 @@ import Testing
         #expect((attrs[.posixPermissions] as? NSNumber)?.intValue == 0o600, "the private key is readable by its owner only")
         #expect(try runSpoor(["keygen", key]).status != 0, "an existing key is never overwritten")
         let annex = folder.appendingPathComponent("annex").path
-        #expect(try runSpoor(["report", caseDir, "--out", annex, "--sign", key, "--generated-at", "2024-08-01T00:00:00Z"]).status == 0)
+        #expect(
+            try runSpoor(["report", caseDir, "--out", annex, "--sign", key, "--generated-at", "2024-08-01T00:00:00Z"]).status == 0
+        )
         let verified = try runSpoor(["verify", annex, "--public-key", key + ".pub"])
         #expect(verified.status == 0)
         #expect(verified.stdout.contains("ok       signature: Ed25519 by the key in"))
@@ -82,7 +98,8 @@ import Testing
         #expect(wrongKey.status == 1 && wrongKey.stdout.contains("by another key"))
         // A changed file, and an added one, are named.
         let html = annex + "/report.html"
-        try (try String(contentsOfFile: html, encoding: .utf8) + "<!-- edited -->").write(toFile: html, atomically: true, encoding: .utf8)
+        try (try String(contentsOfFile: html, encoding: .utf8) + "<!-- edited -->").write(
+            toFile: html, atomically: true, encoding: .utf8)
         try "x".write(toFile: annex + "/extra.txt", atomically: true, encoding: .utf8)
         let tampered = try runSpoor(["verify", annex])
         #expect(tampered.status == 1)
@@ -91,7 +108,8 @@ import Testing
         // A manifest edited to match the change breaks the signature.
         let manifestPath = annex + "/manifest.json"
         let manifest = try String(contentsOfFile: manifestPath, encoding: .utf8)
-        try manifest.replacingOccurrences(of: "Takeover", with: "Takeoever").write(toFile: manifestPath, atomically: true, encoding: .utf8)
+        try manifest.replacingOccurrences(of: "Takeover", with: "Takeoever").write(
+            toFile: manifestPath, atomically: true, encoding: .utf8)
         #expect(try runSpoor(["verify", annex]).stdout.contains("DIFFERS  manifest.sig: not a valid signature of manifest.json"))
     }
 
@@ -111,7 +129,8 @@ import Testing
         #expect(changed.stdout.contains("re-run: finding F1 differs"))
         // Evidence that is not the evidence.
         let forged = folder.appendingPathComponent("forged.log").path
-        try "2024-07-09T15:00:00Z gw sshd[1]: Accepted password for editor from 198.51.100.1 port 1 ssh2\n".write(toFile: forged, atomically: true, encoding: .utf8)
+        try "2024-07-09T15:00:00Z gw sshd[1]: Accepted password for editor from 198.51.100.1 port 1 ssh2\n".write(
+            toFile: forged, atomically: true, encoding: .utf8)
         let wrong = try runSpoor(["verify", annex, "--evidence", forged])
         #expect(wrong.status == 1)
         #expect(wrong.stdout.contains("is not in the manifest"))
@@ -126,6 +145,7 @@ import Testing
         process.standardOutput = pipe
         try process.run()
         process.waitUntilExit()
-        return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: " ").first.map(String.init) ?? ""
+        return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: " ").first.map(
+            String.init) ?? ""
     }
 }

@@ -36,7 +36,9 @@ import Testing
         let out = work.appendingPathComponent("report").path
         let report = try spoor("report", caseDir, "--out", out, "--generated-at", "2024-06-01T00:00:00Z")
         #expect(report.status == 0, "\(report.stderr)")
-        let findings = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/findings.json"))) as? [String: Any]
+        let findings =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/findings.json")))
+            as? [String: Any]
         #expect(findings?["generated_at"] as? String == "2024-06-01T00:00:00Z")
         #expect((findings?["findings"] as? [Any])?.isEmpty == false)
         #expect(FileManager.default.fileExists(atPath: out + "/report.html"))
@@ -48,9 +50,12 @@ import Testing
         let a = work.appendingPathComponent("a").path
         let b = work.appendingPathComponent("b").path
         _ = try spoor("report", caseDir, "--out", a, "--generated-at", "2024-06-01T00:00:00Z")
-        _ = try runSpoor(["report", caseDir, "--out", b], environment: environment.merging(["SOURCE_DATE_EPOCH": "1717200000"]) { $1 })
+        _ = try runSpoor(
+            ["report", caseDir, "--out", b], environment: environment.merging(["SOURCE_DATE_EPOCH": "1717200000"]) { $1 })
         for file in ["findings.json", "report.html"] {
-            #expect(try Data(contentsOf: URL(fileURLWithPath: "\(a)/\(file)")) == Data(contentsOf: URL(fileURLWithPath: "\(b)/\(file)")), "\(file)")
+            #expect(
+                try Data(contentsOf: URL(fileURLWithPath: "\(a)/\(file)"))
+                    == Data(contentsOf: URL(fileURLWithPath: "\(b)/\(file)")), "\(file)")
         }
     }
 
@@ -148,14 +153,16 @@ import Testing
 @Suite(.enabled(if: Fixtures.sharedTestdata != nil, "../shared/testdata is absent"))
 struct CaptureCommandLineTests {
     @Test func ingestedCaptureGivesFlowsAndNamesWithTheirPackets() throws {
-        let capture = (Fixtures.sharedTestdata ?? URL(fileURLWithPath: "/")).appendingPathComponent("pcap/zeek-tls13-ech.pcap").path
+        let capture = (Fixtures.sharedTestdata ?? URL(fileURLWithPath: "/")).appendingPathComponent("pcap/zeek-tls13-ech.pcap")
+            .path
         let caseDir = try Fixtures.temporaryDirectory().appendingPathComponent("case").path
         #expect(try runSpoor(["case", "init", caseDir]).status == 0)
         #expect(try runSpoor(["ingest", caseDir, capture]).status == 0)
         let flows = try runSpoor(["flows", caseDir, "--format", "csv"])
         let rows = flows.stdout.split(separator: "\n")
         #expect(rows.count == 4, "a header and three flows")
-        #expect(rows.contains { $0.contains(",162.159.138.85,443,tcp,") && $0.contains(",SF,") && $0.contains("cloudflare-ech.com") })
+        #expect(
+            rows.contains { $0.contains(",162.159.138.85,443,tcp,") && $0.contains(",SF,") && $0.contains("cloudflare-ech.com") })
         let events = try runSpoor(["events", caseDir, "--format", "jsonl"]).stdout
         #expect(events.contains("\"tls_sni\""))
         #expect(events.contains("\"packet\":4"))
@@ -178,7 +185,8 @@ struct CaptureCommandLineTests {
         // warninglist naming it is shown as context for the address.
         let store = try Fixtures.temporaryDirectory().appendingPathComponent("i.sqlite").path
         let list = try Fixtures.temporaryFile(
-            named: "list.json", contents: #"{"name":"Example CDN names","version":1,"type":"hostname","list":["CLOUDFLARE-ECH.com."]}"#)
+            named: "list.json",
+            contents: #"{"name":"Example CDN names","version":1,"type":"hostname","list":["CLOUDFLARE-ECH.com."]}"#)
         #expect(try runSpoor(["intel", "import", list, "--intel-db", store]).status == 0)
         #expect(try runSpoor(["analyze", caseDir, "--intel-db", store]).status == 0)
         let out = try Fixtures.temporaryDirectory().appendingPathComponent("report").path
@@ -194,7 +202,9 @@ struct CaptureCommandLineTests {
     @Test func importedRegistryDataNamesTheHolderInLookupAndAnalysis() throws {
         let folder = try Fixtures.temporaryDirectory()
         let store = folder.appendingPathComponent("intel.sqlite").path
-        let imported = try runSpoor(["registry", "import", Fixtures.path("registry/ripe-style.db"), "--as-of", "2024-01-01", "--intel-db", store])
+        let imported = try runSpoor([
+            "registry", "import", Fixtures.path("registry/ripe-style.db"), "--as-of", "2024-01-01", "--intel-db", store,
+        ])
         #expect(imported.status == 3, "one unreadable object in the fixture")
         #expect(imported.stdout.contains("1 × person skipped (personal data, not kept)"))
         let lookup = try runSpoor(["lookup", "198.51.100.7", "--json", "--intel-db", store])
@@ -207,14 +217,16 @@ struct CaptureCommandLineTests {
         // A case whose log names that address: the subject carries the registry answer.
         let caseDir = folder.appendingPathComponent("case").path
         let log = folder.appendingPathComponent("auth.log")
-        try "Mar  3 10:00:00 host sshd[1]: Accepted password for alice from 198.51.100.7 port 50000 ssh2\n".write(to: log, atomically: true, encoding: .utf8)
+        try "Mar  3 10:00:00 host sshd[1]: Accepted password for alice from 198.51.100.7 port 50000 ssh2\n".write(
+            to: log, atomically: true, encoding: .utf8)
         #expect(try runSpoor(["case", "init", caseDir]).status == 0)
         #expect(try runSpoor(["ingest", caseDir, log.path, "--year", "2024"]).status == 0)
         #expect(try runSpoor(["analyze", caseDir, "--intel-db", store]).status == 0)
         let out = folder.appendingPathComponent("report").path
         #expect(try runSpoor(["report", caseDir, "--out", out]).status == 0)
         let findings = try String(contentsOfFile: out + "/findings.json", encoding: .utf8)
-        #expect(findings.contains("\"holder\" : \"Example Hosting Ltd\"") || findings.contains("\"holder\":\"Example Hosting Ltd\""))
+        #expect(
+            findings.contains("\"holder\" : \"Example Hosting Ltd\"") || findings.contains("\"holder\":\"Example Hosting Ltd\""))
     }
 }
 
@@ -223,21 +235,27 @@ struct CaptureCommandLineTests {
     @Test func csvBecomesADatabaseThatLookupAnswersFrom() throws {
         let folder = try Fixtures.temporaryDirectory()
         let csv = folder.appendingPathComponent("asn.csv")
-        try "network,autonomous_system_number,autonomous_system_organization,extra.nested\n198.51.100.0/24,64500,Example AS,yes\n2001:db8::/32,64501,Example Six,\n"
+        try
+            "network,autonomous_system_number,autonomous_system_organization,extra.nested\n198.51.100.0/24,64500,Example AS,yes\n2001:db8::/32,64501,Example Six,\n"
             .write(to: csv, atomically: true, encoding: .utf8)
         let mmdb = folder.appendingPathComponent("asn.mmdb").path
-        let built = try runSpoor(["mmdb", "build", csv.path, "--out", mmdb, "--type", "Example-ASN", "--build-date", "2024-01-01"])
+        let built = try runSpoor([
+            "mmdb", "build", csv.path, "--out", mmdb, "--type", "Example-ASN", "--build-date", "2024-01-01",
+        ])
         #expect(built.status == 0)
         #expect(built.stdout.contains("Example-ASN, 2 networks"))
-        let lookup = try runSpoor(["lookup", "--mmdb", mmdb, "--json", "--intel-db", folder.appendingPathComponent("i.sqlite").path],
-                                  input: "198.51.100.9\n2001:db8::5\n")
+        let lookup = try runSpoor(
+            ["lookup", "--mmdb", mmdb, "--json", "--intel-db", folder.appendingPathComponent("i.sqlite").path],
+            input: "198.51.100.9\n2001:db8::5\n")
         let lines = lookup.stdout.split(separator: "\n")
         #expect(lines.count == 2)
         #expect(lines[0].contains("\"asn\":64500") && lines[0].contains("\"build_date\":\"2024-01-01\""))
         #expect(lines[1].contains("\"asn\":64501"))
         let bad = folder.appendingPathComponent("bad.csv")
         try "network,asn\nnot-a-network,1\n".write(to: bad, atomically: true, encoding: .utf8)
-        let refused = try runSpoor(["mmdb", "build", bad.path, "--out", folder.appendingPathComponent("bad.mmdb").path, "--type", "X"])
+        let refused = try runSpoor([
+            "mmdb", "build", bad.path, "--out", folder.appendingPathComponent("bad.mmdb").path, "--type", "X",
+        ])
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("row 1: 'not-a-network' is not a network"))
     }
@@ -250,8 +268,11 @@ struct CaptureCommandLineTests {
         let store = folder.appendingPathComponent("intel.sqlite").path
         let list = folder.appendingPathComponent("list.txt")
         try "198.51.100.0/24\n2001:db8:5::/48\n".write(to: list, atomically: true, encoding: .utf8)
-        #expect(try runSpoor(["intel", "import", list.path, "--format", "text", "--source", "Example Lab", "--intel-db", store]).status == 0)
-        let text = "login from 198.51.100.7 port 22\nnothing here 10.0.0.1\n[2001:db8:5::17]:443 ok\n::ffff:198.51.100.9\n203.0.113.1\n"
+        #expect(
+            try runSpoor(["intel", "import", list.path, "--format", "text", "--source", "Example Lab", "--intel-db", store])
+                .status == 0)
+        let text =
+            "login from 198.51.100.7 port 22\nnothing here 10.0.0.1\n[2001:db8:5::17]:443 ok\n::ffff:198.51.100.9\n203.0.113.1\n"
         let matched = try runSpoor(["intel", "match", "--intel-db", store], input: text)
         #expect(matched.status == 0)
         let lines = matched.stdout.split(separator: "\n")
@@ -280,18 +301,27 @@ struct CaptureCommandLineTests {
         let store = try Fixtures.temporaryDirectory().appendingPathComponent("intel.sqlite").path
         let added = try runSpoor([
             "intel", "add", "198.51.100[.]0/24", "--source", "Example Lab", "--reference", "https://example.org/r1",
-            "--tlp", "AMBER", "--tag", "apt", "--campaign", "Operation Example", "--valid-from", "2024-01-01", "--intel-db", store,
+            "--tlp", "AMBER", "--tag", "apt", "--campaign", "Operation Example", "--valid-from", "2024-01-01", "--intel-db",
+            store,
         ])
         #expect(added.status == 0)
         #expect(added.stdout == "cidr 198.51.100.0/24 (defanged notation undone): added, reported by Example Lab\n")
-        #expect(try runSpoor(["intel", "add", "198.51.100.0/24", "--source", "Example Lab", "--reference", "https://example.org/r1", "--intel-db", store])
+        #expect(
+            try runSpoor([
+                "intel", "add", "198.51.100.0/24", "--source", "Example Lab", "--reference", "https://example.org/r1",
+                "--intel-db", store,
+            ])
             .stdout.contains("already held with this provenance"))
-        let refused = try runSpoor(["intel", "add", "198.51.100.0/24", "--source", "X", "--confidence", "120", "--intel-db", store])
+        let refused = try runSpoor([
+            "intel", "add", "198.51.100.0/24", "--source", "X", "--confidence", "120", "--intel-db", store,
+        ])
         #expect(refused.status != 0 && refused.stderr.contains("--confidence must be 0 to 100"))
         let found = try runSpoor(["intel", "search", "198.51.100.77", "--intel-db", store])
         #expect(found.status == 0)
         #expect(found.stdout.contains("cidr    198.51.100.0/24"))
-        #expect(found.stdout.contains("Example Lab, https://example.org/r1, campaign Operation Example, TLP:AMBER, tags apt, valid 2024-01-01 to …"))
+        #expect(
+            found.stdout.contains(
+                "Example Lab, https://example.org/r1, campaign Operation Example, TLP:AMBER, tags apt, valid 2024-01-01 to …"))
         #expect(try runSpoor(["intel", "search", "192.0.2.1", "--intel-db", store]).status == 1)
         let wrongSource = try runSpoor(["intel", "remove", "198.51.100.0/24", "--source", "Nobody", "--intel-db", store])
         #expect(wrongSource.status == 1)
@@ -303,25 +333,42 @@ struct CaptureCommandLineTests {
     @Test func importsMISPFeedFoldersAndMaxMindDBsBackFromExports() throws {
         let folder = try Fixtures.temporaryDirectory()
         let store = folder.appendingPathComponent("a.sqlite").path
-        for args in [["198.51.100.0/24", "--source", "Example Lab", "--reference", "https://example.org/r1"], ["2001:db8:5::/48", "--source", "Other Lab"], ["evil.example", "--source", "Other Lab"]] {
+        for args in [
+            ["198.51.100.0/24", "--source", "Example Lab", "--reference", "https://example.org/r1"],
+            ["2001:db8:5::/48", "--source", "Other Lab"], ["evil.example", "--source", "Other Lab"],
+        ] {
             #expect(try runSpoor(["intel", "add"] + args + ["--intel-db", store]).status == 0)
         }
         let feed = folder.appendingPathComponent("feed").path
         let mmdb = folder.appendingPathComponent("x.mmdb").path
-        #expect(try runSpoor(["intel", "export", "--format", "misp-feed", "--out", feed, "--generated-at", "2024-05-01T00:00:00Z", "--organisation", "Example Helpline", "--intel-db", store]).status == 0)
-        #expect(try runSpoor(["intel", "export", "--format", "mmdb", "--out", mmdb, "--generated-at", "2024-05-01T00:00:00Z", "--intel-db", store]).status == 0)
+        #expect(
+            try runSpoor([
+                "intel", "export", "--format", "misp-feed", "--out", feed, "--generated-at", "2024-05-01T00:00:00Z",
+                "--organisation", "Example Helpline", "--intel-db", store,
+            ]).status == 0)
+        #expect(
+            try runSpoor([
+                "intel", "export", "--format", "mmdb", "--out", mmdb, "--generated-at", "2024-05-01T00:00:00Z", "--intel-db",
+                store,
+            ]).status == 0)
         let other = folder.appendingPathComponent("b.sqlite").path
         let fromFeed = try runSpoor(["intel", "import", feed, "--intel-db", other])
         #expect(fromFeed.status == 0)
         #expect(fromFeed.stdout.contains("(misp-feed): 1 event(s)"))
-        #expect(fromFeed.stdout.contains("(misp): 3 added (1 cidr, 1 domain, 1 ipv6)") || fromFeed.stdout.contains("(misp): 3 added (2 cidr, 1 domain)"))
+        #expect(
+            fromFeed.stdout.contains("(misp): 3 added (1 cidr, 1 domain, 1 ipv6)")
+                || fromFeed.stdout.contains("(misp): 3 added (2 cidr, 1 domain)"))
         let fromMMDB = try runSpoor(["intel", "import", mmdb, "--intel-db", other])
         #expect(fromMMDB.status == 0)
         #expect(fromMMDB.stdout.contains("(mmdb): 2 added (2 cidr)"), "the two networks, with their own sources")
         let listed = try runSpoor(["intel", "search", "198.51.100.1", "--intel-db", other])
         #expect(listed.stdout.contains("← Example Lab, https://example.org/r1"), "provenance read back from the MaxMind DB")
         // A manifest naming a missing event is reported, not silently passed over.
-        try FileManager.default.removeItem(atPath: feed + "/" + (try FileManager.default.contentsOfDirectory(atPath: feed).first { $0.hasSuffix(".json") && $0 != "manifest.json" } ?? ""))
+        try FileManager.default.removeItem(
+            atPath: feed + "/"
+                + (try FileManager.default.contentsOfDirectory(atPath: feed).first {
+                    $0.hasSuffix(".json") && $0 != "manifest.json"
+                } ?? ""))
         let broken = try runSpoor(["intel", "import", feed, "--intel-db", other])
         #expect(broken.status == 3)
         #expect(broken.stdout.contains("listed in manifest.json but not in the folder"))
@@ -351,7 +398,8 @@ struct CaptureCommandLineTests {
     static func values(_ store: String) throws -> Set<String> {
         let listed = try runSpoor(["intel", "list", "--json", "--intel-db", store]).stdout
         let records = try JSONSerialization.jsonObject(with: Data(listed.utf8)) as? [[String: Any]] ?? []
-        return Set(records.compactMap { ($0["indicator"] as? [String: Any]).flatMap { "\($0["type"] ?? "") \($0["value"] ?? "")" } })
+        return Set(
+            records.compactMap { ($0["indicator"] as? [String: Any]).flatMap { "\($0["type"] ?? "") \($0["value"] ?? "")" } })
     }
 
     @Test func everyFormatRoundTripsAndTheSTIXBundleIsValid() throws {
@@ -359,15 +407,15 @@ struct CaptureCommandLineTests {
         let store = folder.appendingPathComponent("intel.sqlite").path
         let csv = folder.appendingPathComponent("in.csv")
         try """
-            value,type,source,reference,first_seen,confidence,tlp,tags,campaign
-            203.0.113.0/24,cidr,Example Lab,https://lab.example/r1,2023-09-14,80,green,c2;vpn,ExampleSpy
-            198.51.100.200,ipv4,Example Lab,https://lab.example/r1,2023-09-14,60,amber,c2,
-            2001:db8:5::17,ipv6,Example Helpline,case 117,2023-11-02,50,,,
-            bad.example.net,domain,Example Helpline,case 117,2023-11-02,50,,,
-            http://bad.example.net/login,url,Example Helpline,case 117,2023-11-02,50,,,
-            AS64511,asn,Example Lab,https://lab.example/r1,2023-09-14,70,,,
+        value,type,source,reference,first_seen,confidence,tlp,tags,campaign
+        203.0.113.0/24,cidr,Example Lab,https://lab.example/r1,2023-09-14,80,green,c2;vpn,ExampleSpy
+        198.51.100.200,ipv4,Example Lab,https://lab.example/r1,2023-09-14,60,amber,c2,
+        2001:db8:5::17,ipv6,Example Helpline,case 117,2023-11-02,50,,,
+        bad.example.net,domain,Example Helpline,case 117,2023-11-02,50,,,
+        http://bad.example.net/login,url,Example Helpline,case 117,2023-11-02,50,,,
+        AS64511,asn,Example Lab,https://lab.example/r1,2023-09-14,70,,,
 
-            """.write(to: csv, atomically: true, encoding: .utf8)
+        """.write(to: csv, atomically: true, encoding: .utf8)
         #expect(try runSpoor(["intel", "import", csv.path, "--intel-db", store]).status == 0)
         let original = try Self.values(store)
         #expect(original.count == 6)
@@ -375,7 +423,10 @@ struct CaptureCommandLineTests {
             // The validator reads files named *.json only.
             let out = folder.appendingPathComponent("export.\(format)" + (format == "stix" ? ".json" : "")).path
             let exported = try runSpoor(
-                ["intel", "export", "--format", format, "--out", out, "--generated-at", "2024-06-01T00:00:00Z", "--intel-db", store]
+                [
+                    "intel", "export", "--format", format, "--out", out, "--generated-at", "2024-06-01T00:00:00Z", "--intel-db",
+                    store,
+                ]
                     + (format == "misp" ? ["--organisation", "Example Helpline"] : []))
             #expect(exported.status == 0, "\(format): \(exported.stderr)")
             let second = folder.appendingPathComponent("from-\(format).sqlite").path
@@ -387,11 +438,17 @@ struct CaptureCommandLineTests {
         // Filters: only the Example Lab statements marked TLP green.
         let green = try runSpoor(["intel", "export", "--format", "text", "--tlp", "green", "--intel-db", store]).stdout
         #expect(green == "# TLP:GREEN\n203.0.113.0/24\n")
-        let since = try runSpoor(["intel", "export", "--format", "text", "--since", "2023-10-01", "--type", "domain", "--intel-db", store]).stdout
+        let since = try runSpoor([
+            "intel", "export", "--format", "text", "--since", "2023-10-01", "--type", "domain", "--intel-db", store,
+        ]).stdout
         #expect(since == "bad.example.net\n")
         // Reproducible.
-        let a = try runSpoor(["intel", "export", "--format", "stix", "--generated-at", "2024-06-01T00:00:00Z", "--intel-db", store]).stdout
-        let b = try runSpoor(["intel", "export", "--format", "stix", "--generated-at", "2024-06-01T00:00:00Z", "--intel-db", store]).stdout
+        let a = try runSpoor([
+            "intel", "export", "--format", "stix", "--generated-at", "2024-06-01T00:00:00Z", "--intel-db", store,
+        ]).stdout
+        let b = try runSpoor([
+            "intel", "export", "--format", "stix", "--generated-at", "2024-06-01T00:00:00Z", "--intel-db", store,
+        ]).stdout
         #expect(a == b && a.contains("\"pattern\" : \"[autonomous-system:number = 64511]\""))
         // The OASIS validator.
         let bundle = folder.appendingPathComponent("export.stix.json").path
@@ -407,16 +464,27 @@ struct CaptureCommandLineTests {
             process.waitUntilExit()
             #expect(process.terminationStatus == 0 && output.contains("STIX JSON: Valid"), "\(output.suffix(600))")
         } else {
-            #expect(ProcessInfo.processInfo.environment["CI"] == nil, "CI must run the STIX validator (Scripts/setup installs it)")
+            #expect(
+                ProcessInfo.processInfo.environment["CI"] == nil, "CI must run the STIX validator (Scripts/setup installs it)")
         }
         // MMDB export: the networks answer with their sources.
         let mmdb = folder.appendingPathComponent("indicators.mmdb").path
-        #expect(try runSpoor(["intel", "export", "--format", "mmdb", "--out", mmdb, "--generated-at", "2024-06-01T00:00:00Z", "--intel-db", store]).status == 0)
-        let looked = try runSpoor(["lookup", "203.0.113.9", "--mmdb", mmdb, "--json", "--intel-db", folder.appendingPathComponent("none.sqlite").path]).stdout
+        #expect(
+            try runSpoor([
+                "intel", "export", "--format", "mmdb", "--out", mmdb, "--generated-at", "2024-06-01T00:00:00Z", "--intel-db",
+                store,
+            ]).status == 0)
+        let looked = try runSpoor([
+            "lookup", "203.0.113.9", "--mmdb", mmdb, "--json", "--intel-db", folder.appendingPathComponent("none.sqlite").path,
+        ]).stdout
         #expect(looked.contains("Spoor-Indicators"))
         // A MISP feed folder.
         let feed = folder.appendingPathComponent("feed").path
-        #expect(try runSpoor(["intel", "export", "--format", "misp-feed", "--out", feed, "--organisation", "Example Helpline", "--intel-db", store]).status == 0)
+        #expect(
+            try runSpoor([
+                "intel", "export", "--format", "misp-feed", "--out", feed, "--organisation", "Example Helpline", "--intel-db",
+                store,
+            ]).status == 0)
         let files = try FileManager.default.contentsOfDirectory(atPath: feed)
         #expect(files.contains("manifest.json") && files.contains("hashes.csv") && files.count == 3)
     }
@@ -431,27 +499,38 @@ struct CaptureCommandLineTests {
         try "network,autonomous_system_number,autonomous_system_organization\n198.51.100.0/24,64500,Example AS\n"
             .write(to: csv, atomically: true, encoding: .utf8)
         let mmdb = folder.appendingPathComponent("asn.mmdb").path
-        #expect(try runSpoor(["mmdb", "build", csv.path, "--out", mmdb, "--type", "Example-ASN", "--build-date", "2024-01-01"]).status == 0)
+        #expect(
+            try runSpoor(["mmdb", "build", csv.path, "--out", mmdb, "--type", "Example-ASN", "--build-date", "2024-01-01"]).status
+                == 0)
         let store = folder.appendingPathComponent("intel.sqlite").path
-        #expect(try runSpoor(["registry", "import", Fixtures.path("registry/ripe-style.db"), "--as-of", "2024-01-01", "--intel-db", store]).status == 3)
+        #expect(
+            try runSpoor([
+                "registry", "import", Fixtures.path("registry/ripe-style.db"), "--as-of", "2024-01-01", "--intel-db", store,
+            ]).status == 3)
         #expect(try runSpoor(["intel", "add", "AS64500", "--source", "Lab A", "--intel-db", store]).status == 0)
-        #expect(try runSpoor(["intel", "add", "198.51.100.7", "--source", "Lab B", "--first-seen", "2024-03-01", "--intel-db", store]).status == 0)
+        #expect(
+            try runSpoor(["intel", "add", "198.51.100.7", "--source", "Lab B", "--first-seen", "2024-03-01", "--intel-db", store])
+                .status == 0)
         let caseDir = folder.appendingPathComponent("case").path
         let log = folder.appendingPathComponent("auth.log")
-        try "Mar  3 10:00:00 host sshd[1]: Accepted password for alice from 198.51.100.7 port 50000 ssh2\n".write(to: log, atomically: true, encoding: .utf8)
+        try "Mar  3 10:00:00 host sshd[1]: Accepted password for alice from 198.51.100.7 port 50000 ssh2\n".write(
+            to: log, atomically: true, encoding: .utf8)
         #expect(try runSpoor(["case", "init", caseDir]).status == 0)
         #expect(try runSpoor(["ingest", caseDir, log.path, "--year", "2024"]).status == 0)
         #expect(try runSpoor(["analyze", caseDir, "--mmdb", mmdb, "--intel-db", store]).status == 0)
         let out = folder.appendingPathComponent("report").path
         #expect(try runSpoor(["report", caseDir, "--out", out]).status == 0)
-        let findings = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/findings.json"))) as? [String: Any]
+        let findings =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/findings.json")))
+            as? [String: Any]
         let subject = try #require(((findings?["subjects"] as? [[String: Any]])?.first)?["subject"] as? [String: Any])
         let looked = try runSpoor(["lookup", "198.51.100.7", "--mmdb", mmdb, "--json", "--intel-db", store])
         #expect(looked.status == 0)
         let answer = try #require(try JSONSerialization.jsonObject(with: Data(looked.stdout.utf8)) as? [String: Any])
 
         func hits(_ list: Any?) -> [String] {
-            ((list as? [[String: Any]]) ?? []).map { "\($0["type"] ?? "") \($0["value"] ?? "") by \($0["matched_by"] ?? "")" }.sorted()
+            ((list as? [[String: Any]]) ?? []).map { "\($0["type"] ?? "") \($0["value"] ?? "") by \($0["matched_by"] ?? "")" }
+                .sorted()
         }
         #expect(hits(subject["indicator_hits"]) == ["asn AS64500 by asn", "ipv4 198.51.100.7 by address"])
         #expect(hits(answer["indicators"]) == hits(subject["indicator_hits"]))

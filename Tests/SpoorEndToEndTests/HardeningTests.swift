@@ -31,9 +31,17 @@ import Testing
         }
         _ = try run(["case", "init", caseDir, "--title", "Offline"])
         _ = try run(["ingest", caseDir, evidence, "--year", "2023"])
-        _ = try run(["intel", "import", Self.samples.appendingPathComponent("indicators.stix.json").path, Self.samples.appendingPathComponent("indicators.csv").path])
-        _ = try run(["mmdb", "build", Self.samples.appendingPathComponent("reference/asn.csv").path, "--out", mmdb, "--type", "Sample-ASN", "--build-date", "2024-01-01"])
-        _ = try run(["registry", "import", Self.samples.appendingPathComponent("reference/registry.db").path, "--as-of", "2024-01-01"])
+        _ = try run([
+            "intel", "import", Self.samples.appendingPathComponent("indicators.stix.json").path,
+            Self.samples.appendingPathComponent("indicators.csv").path,
+        ])
+        _ = try run([
+            "mmdb", "build", Self.samples.appendingPathComponent("reference/asn.csv").path, "--out", mmdb, "--type", "Sample-ASN",
+            "--build-date", "2024-01-01",
+        ])
+        _ = try run([
+            "registry", "import", Self.samples.appendingPathComponent("reference/registry.db").path, "--as-of", "2024-01-01",
+        ])
         _ = try run(["analyze", caseDir, "--mmdb", mmdb])
         _ = try run(["report", caseDir, "--out", annex, "--pdf", "weasyprint", "--generated-at", "2024-01-02T09:00:00Z"])
         let verified = try run(["verify", annex, "--evidence", evidence, "--rerun", "--mmdb", mmdb, "--year", "2023"])
@@ -52,9 +60,12 @@ import Testing
             var text = ""
             text.reserveCapacity(lines * 100)
             for line in 0..<lines {
-                let second = line % 60, minute = (line / 60) % 60, hour = (line / 3600) % 24
+                let second = line % 60
+                let minute = (line / 60) % 60
+                let hour = (line / 3600) % 24
                 let host = 1 + (line * 7 + file) % 250
-                text += "2024-03-0\(1 + file % 9)T\(hour < 10 ? "0" : "")\(hour):\(minute < 10 ? "0" : "")\(minute):\(second < 10 ? "0" : "")\(second)Z web sshd[\(1000 + line)]: Failed password for user\(line % 13) from 198.51.100.\(host) port \(20000 + line % 40000) ssh2\n"
+                text +=
+                    "2024-03-0\(1 + file % 9)T\(hour < 10 ? "0" : "")\(hour):\(minute < 10 ? "0" : "")\(minute):\(second < 10 ? "0" : "")\(second)Z web sshd[\(1000 + line)]: Failed password for user\(line % 13) from 198.51.100.\(host) port \(20000 + line % 40000) ssh2\n"
             }
             try text.write(to: evidence.appendingPathComponent("auth-\(file).log"), atomically: true, encoding: .utf8)
         }
@@ -78,7 +89,10 @@ import Testing
         let pipe = Pipe()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA integrity_check').fetchone()[0])", caseDir + "/case.sqlite"]
+        process.arguments = [
+            "-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA integrity_check').fetchone()[0])",
+            caseDir + "/case.sqlite",
+        ]
         process.standardOutput = pipe
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()

@@ -130,7 +130,10 @@ import Testing
             }
             var section = ""
             for (index, line) in lines.enumerated() {
-                if let header = line.firstMatch(of: /^([A-Z]+):/) { section = String(header.1); continue }
+                if let header = line.firstMatch(of: /^([A-Z]+):/) {
+                    section = String(header.1)
+                    continue
+                }
                 guard ["OPTIONS", "ARGUMENTS", "SUBCOMMANDS"].contains(section),
                     line.hasPrefix("  "), !line.hasPrefix("   ")
                 else { continue }

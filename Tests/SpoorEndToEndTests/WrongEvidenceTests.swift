@@ -40,7 +40,9 @@ import Testing
         // MISP writes its keys sorted: the entries come first, name and type after them, so a
         // large list holds neither in its first 64 KiB. About 1.5 MB, like public-dns-v4.
         var entries: [String] = []
-        for a in 0..<256 { for b in stride(from: 0, to: 256, by: 1) where entries.count < 60_000 { entries.append("\"198.18.\(a).\(b)/32\"") } }
+        for a in 0..<256 {
+            for b in stride(from: 0, to: 256, by: 1) where entries.count < 60_000 { entries.append("\"198.18.\(a).\(b)/32\"") }
+        }
         entries.append("\"dns.example\"")
         let list = """
             {
@@ -57,7 +59,9 @@ import Testing
         let path = try write("list.json", list)
         #expect(list.utf8.count > 1_000_000)
         let imported = try spoor(["intel", "import", path])
-        #expect(imported.stdout.contains("(warninglist): Synthetic public resolvers version 20240101, cidr, 60000 entries"), "\(imported.stdout.prefix(300))")
+        #expect(
+            imported.stdout.contains("(warninglist): Synthetic public resolvers version 20240101, cidr, 60000 entries"),
+            "\(imported.stdout.prefix(300))")
         #expect(!imported.stdout.contains("not a valid domain"))
         #expect(try indicatorCount() == "Indicators: 0", "a warninglist adds no indicator")
     }
@@ -99,17 +103,21 @@ import Testing
         for minute in 0..<20 {
             for (n, net) in ["192.0.2", "198.51.100", "203.0.113"].enumerated() {
                 let ip = "\(net).\(minute + 1)"
-                lines.append("\(ip) - - [01/Mar/2024:10:\(String(format: "%02d", minute)):0\(n) +0000] \"GET /news/ HTTP/1.1\" 200 512 \"-\" \"Mozilla/5.0\"")
+                lines.append(
+                    "\(ip) - - [01/Mar/2024:10:\(String(format: "%02d", minute)):0\(n) +0000] \"GET /news/ HTTP/1.1\" 200 512 \"-\" \"Mozilla/5.0\""
+                )
             }
         }
         let log = try write("access.log", lines.joined(separator: "\n") + "\n")
-        let mmdb = try Fixtures.testGeoDatabase(rows: ["192.0.2.0/24,64496,NL,false", "198.51.100.0/24,64500,BR,false", "203.0.113.0/24,64511,KE,false"], in: work)
+        let mmdb = try Fixtures.testGeoDatabase(
+            rows: ["192.0.2.0/24,64496,NL,false", "198.51.100.0/24,64500,BR,false", "203.0.113.0/24,64511,KE,false"], in: work)
         let caseDir = work.appendingPathComponent("case").path
         #expect(try spoor(["case", "init", caseDir]).status == 0)
         #expect(try spoor(["ingest", caseDir, log]).status == 0)
         #expect(try spoor(["analyze", caseDir, "--mmdb", mmdb, "--no-intel"]).status == 0)
         let annex = work.appendingPathComponent("annex").path
-        #expect(try spoor(["report", caseDir, "--out", annex, "--pdf", "none", "--generated-at", "2024-04-01T00:00:00Z"]).status == 0)
+        #expect(
+            try spoor(["report", caseDir, "--out", annex, "--pdf", "none", "--generated-at", "2024-04-01T00:00:00Z"]).status == 0)
         let rules = Set(try findings(annex).compactMap { $0["rule"] as? String })
         #expect(rules.isDisjoint(with: ["simultaneous_sessions", "new_access", "change_after_login"]), "\(rules)")
         let events = try spoor(["events", caseDir, "--format", "jsonl"]).stdout.split(separator: "\n")
@@ -132,10 +140,13 @@ import Testing
         let csv = try write("history.csv", history)
         let caseDir = work.appendingPathComponent("case").path
         #expect(try spoor(["case", "init", caseDir]).status == 0)
-        #expect(try spoor(["ingest", caseDir, csv, "--format", "csv", "--map", "time=When,ip=From,account=Who,action=What"]).status == 0)
+        #expect(
+            try spoor(["ingest", caseDir, csv, "--format", "csv", "--map", "time=When,ip=From,account=Who,action=What"]).status
+                == 0)
         #expect(try spoor(["analyze", caseDir, "--no-intel"]).status == 0)
         let annex = work.appendingPathComponent("annex").path
-        #expect(try spoor(["report", caseDir, "--out", annex, "--pdf", "none", "--generated-at", "2024-04-01T00:00:00Z"]).status == 0)
+        #expect(
+            try spoor(["report", caseDir, "--out", annex, "--pdf", "none", "--generated-at", "2024-04-01T00:00:00Z"]).status == 0)
         let changes = try findings(annex).filter { $0["rule"] as? String == "change_after_login" }
         // The password change 560 minutes after the login, from another address in another
         // session, is not paired with it; the addressless e-mail change 10 minutes after a
@@ -166,7 +177,10 @@ import Testing
         #expect((webmaster["fields"] as? [String: String])?["supporting_lines"] == "2,5")
         let supporting = events.filter { ($0["fields"] as? [String: String])?["failure_line"] != nil }
         #expect(supporting.count == 3, "Invalid user and PAM lines of attempts that had a Failed line")
-        #expect(events.contains { $0["ip"] as? String == "198.51.100.61" && $0["raw_action"] as? String == "Did not receive identification string" })
+        #expect(
+            events.contains {
+                $0["ip"] as? String == "198.51.100.61" && $0["raw_action"] as? String == "Did not receive identification string"
+            })
     }
 
     // 4. A year Spoor inferred is stated; dates that cannot be right are flagged; re-reading works.
@@ -175,7 +189,8 @@ import Testing
         let log = work.appendingPathComponent("auth.log")
         try FileManager.default.copyItem(atPath: Fixtures.path("openssh/auth-attempts.log"), toPath: log.path)
         // A copy dated far ahead: the year taken from it puts the attack after the ingest.
-        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(400 * 86_400)], ofItemAtPath: log.path)
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date().addingTimeInterval(400 * 86_400)], ofItemAtPath: log.path)
         let caseDir = work.appendingPathComponent("case").path
         #expect(try spoor(["case", "init", caseDir]).status == 0)
         let first = try spoor(["ingest", caseDir, log.path])
@@ -199,9 +214,12 @@ import Testing
         #expect(try spoor(["case", "init", other]).status == 0)
         _ = try spoor(["ingest", other, log.path])
         let annex = work.appendingPathComponent("annex").path
-        #expect(try spoor(["report", other, "--out", annex, "--pdf", "none", "--generated-at", "2024-04-01T00:00:00Z"]).status == 0)
+        #expect(
+            try spoor(["report", other, "--out", annex, "--pdf", "none", "--generated-at", "2024-04-01T00:00:00Z"]).status == 0)
         let html = try String(contentsOfFile: annex + "/report.html", encoding: .utf8)
-        #expect(html.contains("<strong>note:</strong> The log&#39;s dates have no year;") || html.contains("<strong>note:</strong> The log's dates have no year;"))
+        #expect(
+            html.contains("<strong>note:</strong> The log&#39;s dates have no year;")
+                || html.contains("<strong>note:</strong> The log's dates have no year;"))
         #expect(html.contains("record(s) are dated after this annex was written (2024-04-01T00:00:00Z)"))
     }
 
@@ -234,10 +252,12 @@ import Testing
     // 7. Sharing keeps provenance and invents none.
 
     @Test func exportsKeepTheTLPAndNameTheSharerAndAnUnnamedPublisherIsSaidToBeUnnamed() throws {
-        let csv = try write("lab.csv", "value,source,tlp\n203.0.113.0/24,Example Lab,amber\n198.51.100.9,Example Lab,amber+strict\n")
+        let csv = try write(
+            "lab.csv", "value,source,tlp\n203.0.113.0/24,Example Lab,amber\n198.51.100.9,Example Lab,amber+strict\n")
         #expect(try spoor(["intel", "import", csv]).status == 0)
         let stix = try spoor(["intel", "export", "--format", "stix", "--generated-at", "2024-06-01T00:00:00Z"]).stdout
-        let objects = try #require((try JSONSerialization.jsonObject(with: Data(stix.utf8)) as? [String: Any])?["objects"] as? [[String: Any]])
+        let objects = try #require(
+            (try JSONSerialization.jsonObject(with: Data(stix.utf8)) as? [String: Any])?["objects"] as? [[String: Any]])
         let amber = "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"
         let red = "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed"
         let markings = objects.filter { $0["type"] as? String == "marking-definition" }
@@ -267,7 +287,8 @@ import Testing
         #expect(imported.stdout.contains("publisher not stated in the file"), "\(imported.stdout)")
         let caseDir = work.appendingPathComponent("case").path
         #expect(try spoor(["case", "init", caseDir]).status == 0)
-        let access = try write("access.log", "203.0.113.77 - - [01/Mar/2024:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"x\"\n")
+        let access = try write(
+            "access.log", "203.0.113.77 - - [01/Mar/2024:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"x\"\n")
         _ = try spoor(["ingest", caseDir, access])
         let analyze = try spoor(["analyze", caseDir])
         #expect(analyze.stdout.contains("reported by a publisher not named at import (ips.txt:1)"), "\(analyze.stdout)")
@@ -278,11 +299,17 @@ import Testing
 
     @Test func aRedactedAnnexDoesNotCarryTheCaseTitleOrReference() throws {
         let caseDir = work.appendingPathComponent("case").path
-        #expect(try spoor(["case", "init", caseDir, "--title", "Takeover of Jane Roe's account", "--reference", "HL-ROE-7", "--examiner", "B. Analyst"]).status == 0)
+        #expect(
+            try spoor([
+                "case", "init", caseDir, "--title", "Takeover of Jane Roe's account", "--reference", "HL-ROE-7", "--examiner",
+                "B. Analyst",
+            ]).status == 0)
         _ = try spoor(["ingest", caseDir, Fixtures.path("web/access-combined.log")])
         #expect(try spoor(["analyze", caseDir, "--no-intel"]).status == 0)
         let annex = work.appendingPathComponent("shared").path
-        #expect(try spoor(["report", caseDir, "--out", annex, "--redact", "--pdf", "none", "--generated-at", "2024-04-01T00:00:00Z"]).status == 0)
+        #expect(
+            try spoor(["report", caseDir, "--out", annex, "--redact", "--pdf", "none", "--generated-at", "2024-04-01T00:00:00Z"])
+                .status == 0)
         for file in try FileManager.default.contentsOfDirectory(atPath: annex) {
             let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: annex + "/" + file)), as: UTF8.self)
             #expect(!text.contains("Roe") && !text.contains("HL-ROE-7"), "\(file)")
@@ -295,7 +322,11 @@ import Testing
 
     @Test func warningsNameTheArchiveMemberAndAnalysisRunsWithoutAnIndicatorStore() throws {
         let zip = work.appendingPathComponent("export.zip")
-        try ZipBuilder([.init("logs/access.log", text: "198.51.100.7 - - [01/Mar/2024:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"x\"\nnot a log line\n")]).write(to: zip)
+        try ZipBuilder([
+            .init(
+                "logs/access.log",
+                text: "198.51.100.7 - - [01/Mar/2024:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"x\"\nnot a log line\n")
+        ]).write(to: zip)
         let caseDir = work.appendingPathComponent("case").path
         #expect(try spoor(["case", "init", caseDir]).status == 0)
         let ingest = try spoor(["ingest", caseDir, zip.path])
@@ -305,7 +336,10 @@ import Testing
         #expect(analyze.status == 0, "\(analyze.stderr)")
         #expect(analyze.stderr.contains("No indicator store at") && analyze.stderr.contains("no indicators were loaded"))
 
-        let ual = try write("ual.csv", "CreationDate,UserIds,Operations,AuditData\n2024-03-01T10:00:00Z,alice@example.org,Set-Mailbox,\"{\"\"ClientIP\"\":\"\"203.0.113.8\"\",\"\"Operation\"\":\"\"Set-Mailbox\"\"}\"\n")
+        let ual = try write(
+            "ual.csv",
+            "CreationDate,UserIds,Operations,AuditData\n2024-03-01T10:00:00Z,alice@example.org,Set-Mailbox,\"{\"\"ClientIP\"\":\"\"203.0.113.8\"\",\"\"Operation\"\":\"\"Set-Mailbox\"\"}\"\n"
+        )
         #expect(try spoor(["ingest", caseDir, ual]).status == 0)
         let table = try spoor(["events", caseDir]).stdout
         #expect(table.contains("other: Set-Mailbox"), "\(table)")

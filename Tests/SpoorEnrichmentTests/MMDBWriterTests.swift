@@ -84,9 +84,11 @@ import Testing
     @Test func mmdblookupReadsAWrittenFile() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/mmdblookup") else { return }
         var writer = MMDBWriter(databaseType: "GeoLite2-ASN", ipVersion: 6, buildEpoch: 1_700_000_000)
-        try writer.insert(Self.net("192.0.2.0/24"), .map([
-            "autonomous_system_number": .unsigned(64500), "autonomous_system_organization": .string("Example AS"),
-        ]))
+        try writer.insert(
+            Self.net("192.0.2.0/24"),
+            .map([
+                "autonomous_system_number": .unsigned(64500), "autonomous_system_organization": .string("Example AS"),
+            ]))
         let path = try Self.write(&writer)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/mmdblookup")
@@ -119,8 +121,10 @@ struct MMDBWriterConformanceTests {
             let name = String(source.dropLast(5))
             let original = try MaxMindDatabase(path: Self.folder.appendingPathComponent(name + ".mmdb").path)
             defer { original.close() }
-            let json = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.folder.appendingPathComponent("source-data/" + source)))
-            var writer = MMDBWriter(databaseType: original.metadata.databaseType, ipVersion: 6, buildEpoch: original.metadata.buildEpoch)
+            let json = try JSONSerialization.jsonObject(
+                with: Data(contentsOf: Self.folder.appendingPathComponent("source-data/" + source)))
+            var writer = MMDBWriter(
+                databaseType: original.metadata.databaseType, ipVersion: 6, buildEpoch: original.metadata.buildEpoch)
             for entry in (json as? [[String: Any]]) ?? [] {
                 for (network, record) in entry {
                     guard let prefix = IPNetwork(network), let value = MMDBValue(json: record) else {
@@ -137,7 +141,8 @@ struct MMDBWriterConformanceTests {
         let text = try String(contentsOf: Self.folder.appendingPathComponent("oracles/mmdblookup.jsonl"), encoding: .utf8)
         for line in text.split(separator: "\n") {
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] ?? [:]
-            guard let db = object["db"] as? String, let database = rebuilt[db], let ip = (object["ip"] as? String).flatMap({ IPAddress($0) })
+            guard let db = object["db"] as? String, let database = rebuilt[db],
+                let ip = (object["ip"] as? String).flatMap({ IPAddress($0) })
             else { continue }
             total += 1
             let result = try database.lookup(ip)
@@ -158,9 +163,15 @@ struct MMDBWriterConformanceTests {
             let theirs = try MaxMindConformanceTests.normalised(record)
             if ours == theirs { agree += 1 } else { Issue.record("\(db) \(ip): record differs") }
             let prefix = ip.normalized.family == .v4 ? result.network.prefixLength + 96 : result.network.prefixLength
-            if prefix == object["prefix_length"] as? Int { prefixesAgree += 1 } else if ProcessInfo.processInfo.environment["SPOOR_DEBUG_PREFIX"] != nil { print("prefix \(db) \(ip): ours \(prefix) oracle \(object["prefix_length"] ?? "-")") }
+            if prefix == object["prefix_length"] as? Int {
+                prefixesAgree += 1
+            } else if ProcessInfo.processInfo.environment["SPOOR_DEBUG_PREFIX"] != nil {
+                print("prefix \(db) \(ip): ours \(prefix) oracle \(object["prefix_length"] ?? "-")")
+            }
         }
-        print("MMDB writer conformance: \(agree) of \(total) oracle lookups agree on databases rebuilt from their sources (\(prefixesAgree) with the same prefix length; \(excluded) empty fills of upstream's writer not in the sources)")
+        print(
+            "MMDB writer conformance: \(agree) of \(total) oracle lookups agree on databases rebuilt from their sources (\(prefixesAgree) with the same prefix length; \(excluded) empty fills of upstream's writer not in the sources)"
+        )
         #expect(total > 100)
         #expect(agree == total)
     }

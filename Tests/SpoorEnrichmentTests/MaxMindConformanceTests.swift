@@ -60,7 +60,8 @@ struct MaxMindConformanceTests {
                 continue
             }
             // mmdblookup reports IPv4 prefixes in the IPv6 tree (96 + n).
-            let ours = address.normalized.family == .v4 && database.metadata.ipVersion == 6
+            let ours =
+                address.normalized.family == .v4 && database.metadata.ipVersion == 6
                 ? result.network.prefixLength + 96 : result.network.prefixLength
             let same = try Self.normalised(result.value.jsonObject) == Self.normalised(expectedRecord)
             #expect(ours == expectedPrefix, "\(line.db) \(line.ip) prefix")

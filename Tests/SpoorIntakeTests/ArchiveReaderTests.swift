@@ -10,7 +10,8 @@ import ZIPFoundation
         try zip.write(to: url)
         var members: [ArchiveMember] = []
         var refused: [RefusedMember] = []
-        try ArchiveReader.forEachMember(ofZipAt: url.path, limits: limits, { members.append($0) }, refused: { refused.append($0) })
+        try ArchiveReader.forEachMember(
+            ofZipAt: url.path, limits: limits, { members.append($0) }, refused: { refused.append($0) })
         return (members, refused)
     }
 
@@ -22,19 +23,21 @@ import ZIPFoundation
     }
 
     @Test func refusesTraversalNamesAndReadsTheRest() throws {
-        let (members, refused) = try read(ZipBuilder([
-            .init("../../etc/cron.d/evil", text: "x"), .init("/abs/path", text: "y"), .init("ok/file.txt", text: "z"),
-            .init("dir/../../up.txt", text: "w"),
-        ]))
+        let (members, refused) = try read(
+            ZipBuilder([
+                .init("../../etc/cron.d/evil", text: "x"), .init("/abs/path", text: "y"), .init("ok/file.txt", text: "z"),
+                .init("dir/../../up.txt", text: "w"),
+            ]))
         #expect(members.map(\.path) == ["ok/file.txt"])
         #expect(refused.map(\.path) == ["../../etc/cron.d/evil", "/abs/path", "dir/../../up.txt"])
         #expect(refused.first?.reason.contains("traversal") == true)
     }
 
     @Test func refusesMembersThatHoldMoreThanTheyDeclare() throws {
-        let (members, refused) = try read(ZipBuilder([
-            .init("liar.txt", Array(repeating: 0x41, count: 5000), declaredSize: 10), .init("fine.txt", text: "ok"),
-        ]))
+        let (members, refused) = try read(
+            ZipBuilder([
+                .init("liar.txt", Array(repeating: 0x41, count: 5000), declaredSize: 10), .init("fine.txt", text: "ok"),
+            ]))
         #expect(members.map(\.path) == ["fine.txt"])
         #expect(refused.first?.reason.contains("declares 10") == true)
     }
@@ -44,11 +47,13 @@ import ZIPFoundation
         let url = folder.appendingPathComponent("bomb.zip")
         let archive = try Archive(url: url, accessMode: .create)
         let zeros = Data(count: 4 << 20)
-        try archive.addEntry(with: "zeros.bin", type: .file, uncompressedSize: Int64(zeros.count), compressionMethod: .deflate) { position, size in
+        try archive.addEntry(with: "zeros.bin", type: .file, uncompressedSize: Int64(zeros.count), compressionMethod: .deflate) {
+            position, size in
             zeros.subdata(in: Int(position)..<Int(position) + size)
         }
         let small = Data("hello\n".utf8)
-        try archive.addEntry(with: "small.txt", type: .file, uncompressedSize: Int64(small.count), compressionMethod: .deflate) { position, size in
+        try archive.addEntry(with: "small.txt", type: .file, uncompressedSize: Int64(small.count), compressionMethod: .deflate) {
+            position, size in
             small.subdata(in: Int(position)..<Int(position) + size)
         }
         var members: [ArchiveMember] = []

@@ -13,7 +13,8 @@ import Testing
         let networks = zip(Gen.uint32(), Gen.int(in: 8...32)).array(of: 0...30)
         await propertyCheck(count: 300, input: networks, Gen.uint32().array(of: 1...20)) { specs, probes in
             let nets = specs.compactMap { bits, length in
-                IPNetwork(containing: IPAddress(v4: 0xC633_0000 ^ (bits & 0x00FF_FFFF) ^ (bits & 0x0100_0000)), prefixLength: length)
+                IPNetwork(
+                    containing: IPAddress(v4: 0xC633_0000 ^ (bits & 0x00FF_FFFF) ^ (bits & 0x0100_0000)), prefixLength: length)
             }
             let index = CoverageIndex(nets)
             // Probes near the networks' edges, and anywhere.
@@ -25,7 +26,9 @@ import Testing
             }
             var results = [UInt64](repeating: 9, count: addresses.count)
             addresses.withUnsafeBufferPointer { a in
-                results.withUnsafeMutableBufferPointer { r in index.covers(v4: a.baseAddress!, count: a.count, results: r.baseAddress!) }
+                results.withUnsafeMutableBufferPointer { r in
+                    index.covers(v4: a.baseAddress!, count: a.count, results: r.baseAddress!)
+                }
             }
             for (k, q) in addresses.enumerated() {
                 let address = IPAddress(v4: q)
@@ -38,7 +41,8 @@ import Testing
     }
 
     @Test func coversIPv6AndMappedAddresses() throws {
-        let index = CoverageIndex(["2001:db8::/32", "2001:db8:1::/48", "198.51.100.0/24", "0.0.0.0/32"].compactMap { IPNetwork($0) })
+        let index = CoverageIndex(
+            ["2001:db8::/32", "2001:db8:1::/48", "198.51.100.0/24", "0.0.0.0/32"].compactMap { IPNetwork($0) })
         #expect(index.covers(try #require(IPAddress("2001:db8:ffff::1"))))
         #expect(!index.covers(try #require(IPAddress("2001:db9::1"))))
         #expect(index.covers(try #require(IPAddress("::ffff:198.51.100.9"))))
@@ -64,7 +68,8 @@ import Testing
 
     func add(_ store: IndicatorStore, _ value: String, source: String, campaign: String? = nil) throws {
         let indicator = try Indicator.parse(value, type: nil).get().0
-        try store.add(indicator, provenance: Provenance(source: source, reference: "https://example.org/\(source)", campaign: campaign))
+        try store.add(
+            indicator, provenance: Provenance(source: source, reference: "https://example.org/\(source)", campaign: campaign))
     }
 
     @Test func theStoredSnapshotFollowsEveryChange() throws {

@@ -6,8 +6,13 @@ import Testing
 
 @Suite struct STIXPatternTests {
     @Test func readsComparisonsWrittenAnyWay() {
-        #expect(STIXPattern.comparisons("[ipv4-addr:value='192.0.2.1']") == [.init(path: "ipv4-addr:value", op: "=", value: "192.0.2.1")])
-        let compound = STIXPattern.comparisons("[domain-name:value = 'a.example' OR ipv4-addr:value ISSUBSET '198.51.100.0/24'] AND [autonomous-system:number = 64500]")
+        #expect(
+            STIXPattern.comparisons("[ipv4-addr:value='192.0.2.1']") == [
+                .init(path: "ipv4-addr:value", op: "=", value: "192.0.2.1")
+            ])
+        let compound = STIXPattern.comparisons(
+            "[domain-name:value = 'a.example' OR ipv4-addr:value ISSUBSET '198.51.100.0/24'] AND [autonomous-system:number = 64500]"
+        )
         #expect(compound.map(\.value) == ["a.example", "198.51.100.0/24", "64500"])
         #expect(compound.map(\.op) == ["=", "ISSUBSET", "="])
         #expect(STIXPattern.comparisons("[url:value = 'http://x.example/it\\'s']").first?.value == "http://x.example/it's")
@@ -46,7 +51,9 @@ struct ExchangeConformanceTests {
     static func importFile(_ relative: String, _ format: IndicatorFormat) throws -> (ImportReport, IndicatorStore) {
         let store = try IndicatorStore(path: try Fixtures.temporaryDirectory().appendingPathComponent("intel.sqlite").path)
         let url = root.appendingPathComponent(relative)
-        #expect(IndicatorFormat.detect(fileName: url.lastPathComponent, head: Array(try Data(contentsOf: url).prefix(4096))) == format)
+        #expect(
+            IndicatorFormat.detect(fileName: url.lastPathComponent, head: Array(try Data(contentsOf: url).prefix(4096))) == format
+        )
         let report = try store.importIndicators(
             MemoryByteSource([UInt8](try Data(contentsOf: url))), format: format, fileName: url.lastPathComponent, sha256: "t",
             defaultSource: nil)
@@ -58,8 +65,9 @@ struct ExchangeConformanceTests {
     }
 
     static func sidecar(_ relative: String) throws -> Set<String> {
-        Set(try String(contentsOf: root.appendingPathComponent(relative), encoding: .utf8).split(whereSeparator: \.isNewline)
-            .map { $0.trimming(" \t\r") }.filter { !$0.isEmpty })
+        Set(
+            try String(contentsOf: root.appendingPathComponent(relative), encoding: .utf8).split(whereSeparator: \.isNewline)
+                .map { $0.trimming(" \t\r") }.filter { !$0.isEmpty })
     }
 
     @Test func stixBundlesImportWithTheDocumentedCounts() throws {
@@ -84,7 +92,9 @@ struct ExchangeConformanceTests {
         // 40 IPv4 and 25 domain comparisons: one domain value is malformed upstream ('domain autuo.xicp.net').
         #expect(ivy.addedTotal + ivy.alreadyPresent + ivy.skipped.count == 65)
         #expect(ivy.skipped.count == 1 && ivy.skipped[0].reason.contains("domain autuo.xicp.net"))
-        print("STIX conformance: ResidentBat 24 IPv4, EagleMsgSpy 13 IPv4 + 13 domains, NoviSpy 7 IPv4, APT1 4 CIDR + 3 domains, Poison Ivy 65 comparisons")
+        print(
+            "STIX conformance: ResidentBat 24 IPv4, EagleMsgSpy 13 IPv4 + 13 domains, NoviSpy 7 IPv4, APT1 4 CIDR + 3 domains, Poison Ivy 65 comparisons"
+        )
     }
 
     @Test func mispJSONAndCSVOfTheSameEventGiveTheSameIndicators() throws {

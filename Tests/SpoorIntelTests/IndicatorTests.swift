@@ -49,9 +49,10 @@ import Testing
 
 @Suite struct IndicatorMatcherTests {
     func matcher(_ values: [String]) -> IndicatorMatcher {
-        IndicatorMatcher(values.enumerated().compactMap { i, v in
-            (try? Indicator.parse(v, type: nil).get()).map { (Int64(i), $0.0) }
-        })
+        IndicatorMatcher(
+            values.enumerated().compactMap { i, v in
+                (try? Indicator.parse(v, type: nil).get()).map { (Int64(i), $0.0) }
+            })
     }
 
     @Test func returnsEveryContainingNetworkNotOnlyTheMostSpecific() throws {
@@ -59,7 +60,8 @@ import Testing
         #expect(Set(m.matches(try #require(IPAddress("203.0.113.7")))) == [0, 1, 2, 3, 5])
         #expect(Set(m.matches(try #require(IPAddress("203.0.113.200")))) == [0, 3])
         #expect(m.matches(try #require(IPAddress("192.0.2.1"))).isEmpty)
-        #expect(Set(m.matches(try #require(IPAddress("::ffff:203.0.113.7")))) == [0, 1, 2, 3, 5], "mapped addresses match as IPv4")
+        #expect(
+            Set(m.matches(try #require(IPAddress("::ffff:203.0.113.7")))) == [0, 1, 2, 3, 5], "mapped addresses match as IPv4")
     }
 
     @Test func matchesIPv6NetworksApartFromIPv4() throws {
@@ -85,9 +87,10 @@ import Testing
             let nets = specs.compactMap { host, length in
                 IPNetwork(containing: IPAddress(v4: 0xC633_6400 | UInt32(host)), prefixLength: length)
             }
-            let m = IndicatorMatcher(nets.enumerated().map { i, n in
-                (Int64(i), try! Indicator.parse(n.description, type: .cidr).get().0)
-            })
+            let m = IndicatorMatcher(
+                nets.enumerated().map { i, n in
+                    (Int64(i), try! Indicator.parse(n.description, type: .cidr).get().0)
+                })
             let address = IPAddress(v4: 0xC633_6400 | UInt32(probe))
             let expected = Set(nets.indices.filter { nets[$0].contains(address) }.map(Int64.init))
             #expect(Set(m.matches(address)) == expected)

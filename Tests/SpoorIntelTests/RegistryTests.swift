@@ -12,7 +12,9 @@ func ip(_ text: String) -> IPAddress { IPAddress(text) ?? IPAddress(v4: 0) }
         try IndicatorStore(path: try Fixtures.temporaryDirectory().appendingPathComponent("intel.sqlite").path)
     }
 
-    static func importFixture(_ store: IndicatorStore, _ name: String, _ format: RegistryFormat, asOf: String) throws -> RegistryImportReport {
+    static func importFixture(_ store: IndicatorStore, _ name: String, _ format: RegistryFormat, asOf: String) throws
+        -> RegistryImportReport
+    {
         try store.importRegistry(
             MemoryByteSource(try Fixtures.bytes("registry/\(name)")), format: format, fileName: name, sha256: "test",
             asOf: asOf, asOfBasis: "given")
@@ -57,7 +59,10 @@ func ip(_ text: String) -> IPAddress { IPAddress(text) ?? IPAddress(v4: 0) }
         let outer = try #require(try store.registryAnswers(for: ip("198.51.100.7")).first)
         #expect(outer.netblock?.name == "EXAMPLE-NET")
         #expect(outer.holder == "Example Hosting Ltd", "the org's name")
-        #expect(outer.summary == "198.51.100.0 - 198.51.100.255 EXAMPLE-NET (Example Hosting Ltd), route 198.51.100.0/24 AS64500 EXAMPLE-AS, as of 2024-01-01")
+        #expect(
+            outer.summary
+                == "198.51.100.0 - 198.51.100.255 EXAMPLE-NET (Example Hosting Ltd), route 198.51.100.0/24 AS64500 EXAMPLE-AS, as of 2024-01-01"
+        )
         let v6 = try #require(try store.registryAnswers(for: ip("2001:db8:4400::1")).first)
         #expect(v6.netblock?.kind == .inet6num && v6.originASN == 64500)
         let mapped = try store.registryAnswers(for: ip("::ffff:198.51.100.7"))

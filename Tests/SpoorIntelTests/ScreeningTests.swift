@@ -10,7 +10,10 @@ import Testing
     func addresses(_ text: String) -> [String] {
         var found: [String] = []
         Array(text.utf8).withUnsafeBufferPointer { line in
-            AddressScanner.forEachAddress(in: line) { found.append($0.description); return true }
+            AddressScanner.forEachAddress(in: line) {
+                found.append($0.description)
+                return true
+            }
         }
         return found
     }
@@ -26,11 +29,16 @@ import Testing
         func quad(_ text: String) -> UInt32? { Array(text.utf8).withUnsafeBufferPointer { AddressScanner.dottedQuad($0) } }
         #expect(quad("203.0.113.45") == 0xCB00_712D)
         #expect(quad("203.0.113.45\r") == 0xCB00_712D)
-        for other in ["203.0.113", "203.0.113.256", "203.0.113.45 ", "1.2.3.4.5", ".1.2.3", "1..2.3"] { #expect(quad(other) == nil, "\(other)") }
+        for other in ["203.0.113", "203.0.113.256", "203.0.113.45 ", "1.2.3.4.5", ".1.2.3", "1..2.3"] {
+            #expect(quad(other) == nil, "\(other)")
+        }
     }
 
     @Test func screensLinesBareQuadsAndTextAlikeAndCountsThemInParallelTheSame() {
-        var lines = ["198.51.100.1", "203.0.113.9", "sshd: Failed password from 203.0.113.10 port 1", "2001:db8:5::1", "2001:db8:6::1", "no address"]
+        var lines = [
+            "198.51.100.1", "203.0.113.9", "sshd: Failed password from 203.0.113.10 port 1", "2001:db8:5::1", "2001:db8:6::1",
+            "no address",
+        ]
         for i in 0..<5000 { lines.append(i % 7 == 0 ? "203.0.113.\(i % 250)" : "198.51.100.\(i % 250)") }
         let text = Array((lines.joined(separator: "\n") + "\n").utf8)
         let expected = lines.filter { line in
@@ -39,7 +47,9 @@ import Testing
         var bytes = text
         let (count, matched): (Int, [String]) = bytes.withUnsafeMutableBufferPointer { buffer in
             var matched: [String] = []
-            let count = LineScreen.screen(buffer.baseAddress!, 0, buffer.count, coverage) { matched.append(String(decoding: $0, as: UTF8.self)) }
+            let count = LineScreen.screen(buffer.baseAddress!, 0, buffer.count, coverage) {
+                matched.append(String(decoding: $0, as: UTF8.self))
+            }
             return (count, matched)
         }
         #expect(count == lines.count)

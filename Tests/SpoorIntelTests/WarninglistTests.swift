@@ -6,7 +6,8 @@ import Testing
 
 @Suite struct WarninglistTests {
     @Test func readsListsNormalisesEntriesAndAnswersWithTheEntry() throws {
-        let json = #"{"name":"Example cloud","version":20240101,"type":"cidr","matching_attributes":["ip-src"],"list":["192.0.2.0/24","FE80::/10","198.51.100.7","not an address"]}"#
+        let json =
+            #"{"name":"Example cloud","version":20240101,"type":"cidr","matching_attributes":["ip-src"],"list":["192.0.2.0/24","FE80::/10","198.51.100.7","not an address"]}"#
         let list = try Warninglist.read(json: Data(json.utf8))
         #expect(list.version == "20240101")
         #expect(list.networks.networks.map(\.description) == ["192.0.2.0/24", "fe80::/10", "198.51.100.7/32"])
@@ -15,12 +16,15 @@ import Testing
         let (kept, unreadable) = try store.importWarninglist(list, sha256: "test")
         #expect(kept == 3 && unreadable == ["not an address"])
         let matcher = try store.warninglistMatcher()
-        #expect(matcher.hits(ip("192.0.2.9")) == [WarninglistHit(name: "Example cloud", version: "20240101", entry: "192.0.2.0/24")])
+        #expect(
+            matcher.hits(ip("192.0.2.9")) == [WarninglistHit(name: "Example cloud", version: "20240101", entry: "192.0.2.0/24")])
         #expect(matcher.hits(ip("FE80::1")).first?.entry == "fe80::/10")
         #expect(matcher.hits(ip("::ffff:198.51.100.7")).count == 1, "IPv4-mapped addresses match IPv4 entries")
         #expect(matcher.hits(ip("203.0.113.1")).isEmpty)
         // A newer version replaces the list.
-        _ = try store.importWarninglist(Warninglist(name: "Example cloud", description: nil, version: "2", type: "cidr", entries: ["203.0.113.0/24"]), sha256: "t2")
+        _ = try store.importWarninglist(
+            Warninglist(name: "Example cloud", description: nil, version: "2", type: "cidr", entries: ["203.0.113.0/24"]),
+            sha256: "t2")
         let replaced = try store.warninglistMatcher()
         #expect(replaced.hits(ip("192.0.2.9")).isEmpty && replaced.hits(ip("203.0.113.1")).first?.version == "2")
     }
@@ -54,7 +58,11 @@ struct WarninglistConformanceTests {
             total += 1
             let expected = Set(columns[1] == "-" ? [] : columns[1].split(separator: ",").map(String.init))
             let ours = Set(matcher.hits(address).compactMap { folderOfName[$0.name] })
-            if ours == expected { agree += 1 } else { Issue.record("\(columns[0]): spoor \(ours.sorted()), grepcidr \(expected.sorted())") }
+            if ours == expected {
+                agree += 1
+            } else {
+                Issue.record("\(columns[0]): spoor \(ours.sorted()), grepcidr \(expected.sorted())")
+            }
         }
         print("warninglist conformance: \(agree) of \(total) probes match the lists grepcidr gives")
         #expect(total == 76 && agree == total)
@@ -70,7 +78,8 @@ struct WarninglistConformanceTests {
         for id in 0..<2000 {
             let length = [8, 16, 20, 24, 28, 32].randomElement(using: &generator)!
             // The network containing a random address: host bits cleared.
-            let network = IPNetwork(containing: IPAddress(v4: UInt32.random(in: 0...UInt32.max, using: &generator)), prefixLength: length)!
+            let network = IPNetwork(
+                containing: IPAddress(v4: UInt32.random(in: 0...UInt32.max, using: &generator)), prefixLength: length)!
             entries.append((Int64(id), Indicator(type: .cidr, canonicalValue: network.description)))
         }
         let matcher = IndicatorMatcher(entries)

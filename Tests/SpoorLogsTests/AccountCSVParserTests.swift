@@ -7,7 +7,8 @@ import Testing
     let folder = "apple/Apple ID account and device information/"
 
     @Test func readsSignOnsAfterAPreambleWithLeadingSpaceHeadersAndNA() throws {
-        let (sink, summary) = try parse(AppleAccountParser(options: ParseOptions()), fixture: folder + "Apple ID SignOn Information.csv")
+        let (sink, summary) = try parse(
+            AppleAccountParser(options: ParseOptions()), fixture: folder + "Apple ID SignOn Information.csv")
         #expect(summary.records == 3)
         #expect(summary.malformed == 1)
         let first = try #require(sink.events.first)
@@ -21,7 +22,8 @@ import Testing
     }
 
     @Test func readsDevicesAndTheirLastHeartbeatAddress() throws {
-        let (sink, _) = try parse(AppleAccountParser(options: ParseOptions()), fixture: folder + "Apple ID Device Information.csv")
+        let (sink, _) = try parse(
+            AppleAccountParser(options: ParseOptions()), fixture: folder + "Apple ID Device Information.csv")
         #expect(sink.events.map(\.action) == [.deviceAdded, .sessionActive])
         #expect(sink.events[1].ip?.description == "2001:db8:5::17")
         #expect(sink.events[0].fields["device"] == "Ada's iPhone")
@@ -38,7 +40,9 @@ import Testing
         #expect(sink.events[2].ip == nil)
         #expect(sink.events[3].ip == nil, "literal null is no address")
         #expect(sink.events[0].locator.line == 2)
-        #expect(ParserRegistry.recognize(FormatSample(path: "logs.csv", head: try Fixtures.bytes("proton/logs.csv"))) == ProtonLogsParser.self)
+        #expect(
+            ParserRegistry.recognize(FormatSample(path: "logs.csv", head: try Fixtures.bytes("proton/logs.csv")))
+                == ProtonLogsParser.self)
     }
 }
 

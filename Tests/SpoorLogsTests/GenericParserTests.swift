@@ -6,7 +6,8 @@ import Testing
 @Suite struct GenericParserTests {
     @Test func readsAnyCSVThroughAMapping() throws {
         let mapping = try FieldMapping(parsing: "time=When,ip=From,account=Who,action=What,user_agent=Browser")
-        let (sink, summary) = try parse(GenericCSVParser(options: ParseOptions(mapping: mapping)), fixture: "generic/vpn-portal.csv")
+        let (sink, summary) = try parse(
+            GenericCSVParser(options: ParseOptions(mapping: mapping)), fixture: "generic/vpn-portal.csv")
         #expect(summary.malformed == 1)
         #expect(sink.events.map(\.action) == [.login, .twoFactorChange])
         #expect(sink.events[0].ip?.description == "203.0.113.45")
@@ -16,8 +17,10 @@ import Testing
     }
 
     @Test func readsJSONLinesWithDottedKeysAndReportsBrokenLines() throws {
-        let mapping = try FieldMapping(parsing: "time=ts\nip=client.ip\nport=client.port\naccount=user.name\naction=event\ntime_format=unix_seconds")
-        let (sink, summary) = try parse(GenericJSONLinesParser(options: ParseOptions(mapping: mapping)), fixture: "generic/events.jsonl")
+        let mapping = try FieldMapping(
+            parsing: "time=ts\nip=client.ip\nport=client.port\naccount=user.name\naction=event\ntime_format=unix_seconds")
+        let (sink, summary) = try parse(
+            GenericJSONLinesParser(options: ParseOptions(mapping: mapping)), fixture: "generic/events.jsonl")
         #expect(sink.events.map(\.action) == [.login, .passwordChange])
         #expect(sink.events[0].ip?.description == "2001:db8::45")
         #expect(sink.events[0].port == 443)

@@ -42,7 +42,8 @@ import Testing
     }
 
     @Test func isRecognisedFromTheHeaderWhateverTheLocalisedFileName() throws {
-        let name = "Takeout/Activit\u{00E9} du journal des acc\u{00E8}s/Activit\u{00E9}s\u{00A0}_ liste des services Google auxquels vos.csv"
+        let name =
+            "Takeout/Activit\u{00E9} du journal des acc\u{00E8}s/Activit\u{00E9}s\u{00A0}_ liste des services Google auxquels vos.csv"
         let sample = FormatSample(path: name, head: try Fixtures.bytes("google/activities-16col.csv"))
         #expect(ParserRegistry.recognize(sample) == GoogleAccessLogParser.self)
     }
@@ -63,7 +64,9 @@ import Testing
         let (sink, _) = try parse(GoogleDevicesParser(options: ParseOptions()), fixture: "google/devices-2021.csv")
         #expect(sink.events.map(\.action) == [.deviceAdded, .sessionActive])
         #expect(sink.events.first?.fields["device"] == "Apple iPhone14,2")
-        let sample = FormatSample(path: "Takeout/Access Log Activity/Devices - A list of devices (i.e. Nest, Pixel, iPh.csv", head: try Fixtures.bytes("google/devices-2021.csv"))
+        let sample = FormatSample(
+            path: "Takeout/Access Log Activity/Devices - A list of devices (i.e. Nest, Pixel, iPh.csv",
+            head: try Fixtures.bytes("google/devices-2021.csv"))
         #expect(ParserRegistry.recognize(sample) == GoogleDevicesParser.self)
     }
 }

@@ -21,7 +21,8 @@ import Testing
     }
 
     @Test func isRecognisedByNameAndTable() throws {
-        let sample = FormatSample(path: "Takeout/Compte Google/ada.example.SubscriberInfo.html", head: try Fixtures.bytes(fixture))
+        let sample = FormatSample(
+            path: "Takeout/Compte Google/ada.example.SubscriberInfo.html", head: try Fixtures.bytes(fixture))
         #expect(ParserRegistry.recognize(sample) == GoogleSubscriberInfoParser.self)
     }
 }

@@ -5,7 +5,8 @@ import Testing
 
 @Suite struct EntraSignInParserTests {
     @Test func readsThePortalExportDespiteItsHeaderDefects() throws {
-        let (sink, summary) = try parse(EntraSignInParser(options: ParseOptions()), fixture: "microsoft/entra-InteractiveSignIns_2024-01-01.csv")
+        let (sink, summary) = try parse(
+            EntraSignInParser(options: ParseOptions()), fixture: "microsoft/entra-InteractiveSignIns_2024-01-01.csv")
         #expect(summary.malformed == 0)
         #expect(sink.events.map(\.action) == [.loginFailed, .login])
         let failed = try #require(sink.events.first)
@@ -14,7 +15,9 @@ import Testing
         #expect(failed.fields["failure_reason"] == "Invalid username or password.")
         #expect(failed.fields["asn"] == "64500", "the double-spaced header is found")
         #expect(sink.events[1].fields["ip_seen_by_resource"] == "198.51.100.99", "both addresses kept")
-        let sample = FormatSample(path: "InteractiveSignIns_2024-01-01.csv", head: try Fixtures.bytes("microsoft/entra-InteractiveSignIns_2024-01-01.csv"))
+        let sample = FormatSample(
+            path: "InteractiveSignIns_2024-01-01.csv",
+            head: try Fixtures.bytes("microsoft/entra-InteractiveSignIns_2024-01-01.csv"))
         #expect(ParserRegistry.recognize(sample) == EntraSignInParser.self)
     }
 
@@ -57,7 +60,8 @@ import Testing
     @Test func flagsAnExportOfExactlyFiftyThousandRows() throws {
         var text = "CreationDate,UserIds,Operations,AuditData\n"
         for i in 0..<50_000 {
-            text += "2024-01-01T00:00:00Z,a@example.org,UserLoggedIn,\"{\"\"Operation\"\":\"\"UserLoggedIn\"\",\"\"ClientIP\"\":\"\"192.0.2.\(i % 250)\"\"}\"\n"
+            text +=
+                "2024-01-01T00:00:00Z,a@example.org,UserLoggedIn,\"{\"\"Operation\"\":\"\"UserLoggedIn\"\",\"\"ClientIP\"\":\"\"192.0.2.\(i % 250)\"\"}\"\n"
         }
         let evidence = EvidenceItem(path: "/tmp/ual.csv", size: Int64(text.utf8.count), sha256: "x")
         let sink = CollectingSink()

@@ -55,12 +55,14 @@ import Testing
         #expect(active.ip?.description == "203.0.113.45")
         #expect(active.time?.rfc3339UTC == "2024-01-01T03:00:00Z")
         #expect(active.locator.position == .jsonPointer("/sessions/list/0"))
-        #expect(sink.events.filter { $0.fields["list"] == "web_sessions" }.count == 3, "the bare web session has only last_active")
+        #expect(
+            sink.events.filter { $0.fields["list"] == "web_sessions" }.count == 3, "the bare web session has only last_active")
         #expect(sink.events.last?.ip?.description == "203.0.113.46")
     }
 
     @Test func saysWhenTheExportHasNoSessions() throws {
-        let (sink, summary) = try parse(TelegramExportParser(options: ParseOptions()), fixture: "telegram/result-without-sessions.json")
+        let (sink, summary) = try parse(
+            TelegramExportParser(options: ParseOptions()), fixture: "telegram/result-without-sessions.json")
         #expect(sink.events.isEmpty)
         #expect(summary.malformed == 0)
         #expect(sink.warnings.first?.message.contains("Active sessions") == true)

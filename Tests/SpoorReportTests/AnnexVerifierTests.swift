@@ -36,7 +36,8 @@ func check(_ annex: String, evidence: [String] = [], rerun: AnnexVerifier.Rerun?
     @Test func anAnnexAsWrittenAgreesAndReRunsToTheSameFiles() throws {
         let (annex, log) = try writtenAnnex()
         let rerun = AnnexVerifier.Rerun(
-            mmdb: [], year: 2024, intel: { throw CocoaError(.fileNoSuchFile) }, templates: try ReportTemplates.bundled(), templatesGiven: false)
+            mmdb: [], year: 2024, intel: { throw CocoaError(.fileNoSuchFile) }, templates: try ReportTemplates.bundled(),
+            templatesGiven: false)
         let lines = try check(annex, evidence: [log], rerun: rerun)
         #expect(!lines.contains { $0.outcome == .differs }, "\(lines.filter { $0.outcome == .differs })")
         #expect(lines.contains { $0.text == "re-run: findings.json identical" })
@@ -47,13 +48,15 @@ func check(_ annex: String, evidence: [String] = [], rerun: AnnexVerifier.Rerun?
     @Test func aChangedFileAnExtraFileAndUnknownEvidenceAreNamed() throws {
         let (annex, _) = try writtenAnnex()
         let subjects = annex + "/subjects.csv"
-        try (String(contentsOfFile: subjects, encoding: .utf8) + "203.0.113.66,global\n").write(toFile: subjects, atomically: true, encoding: .utf8)
+        try (String(contentsOfFile: subjects, encoding: .utf8) + "203.0.113.66,global\n").write(
+            toFile: subjects, atomically: true, encoding: .utf8)
         try "x".write(toFile: annex + "/notes.txt", atomically: true, encoding: .utf8)
         let other = try Fixtures.temporaryFile(named: "other.log", contents: "nothing\n")
         let differs = try check(annex, evidence: [other]).filter { $0.outcome == .differs }.map(\.text)
         #expect(differs.contains { $0.hasPrefix("subjects.csv: SHA-256 is ") })
         #expect(differs.contains("notes.txt: in the folder but not in the manifest"))
-        #expect(differs.contains { $0.hasPrefix("evidence ") && $0.hasSuffix("is not in the manifest") && $0.contains("other.log") })
+        #expect(
+            differs.contains { $0.hasPrefix("evidence ") && $0.hasSuffix("is not in the manifest") && $0.contains("other.log") })
         #expect(differs.contains { $0.contains("auth.log") && $0.hasSuffix("not among the files given") })
     }
 
@@ -76,7 +79,8 @@ func check(_ annex: String, evidence: [String] = [], rerun: AnnexVerifier.Rerun?
             let stated = rule.stated
             #expect(html.contains("<li><code>\(stated.id.rawValue)</code>:"), "\(stated.id)")
             for tunable in stated.tunables {
-                #expect(html.contains("<code>\(tunable.name)</code> = \(tunable.value.description):"), "\(stated.id).\(tunable.name)")
+                #expect(
+                    html.contains("<code>\(tunable.name)</code> = \(tunable.value.description):"), "\(stated.id).\(tunable.name)")
             }
         }
         #expect(html.contains("<code>window</code> = 24 hours:"))

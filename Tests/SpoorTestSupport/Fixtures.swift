@@ -89,7 +89,9 @@ public func runSpoor(_ arguments: [String], environment: [String: String] = [:],
 
 /// The same with bytes on standard input (a capture, for instance). Small inputs only: the
 /// bytes are written before the output is read.
-public func runSpoor(_ arguments: [String], environment: [String: String] = [:], inputBytes: Data?, wrapper: [String] = []) throws -> ProcessResult {
+public func runSpoor(_ arguments: [String], environment: [String: String] = [:], inputBytes: Data?, wrapper: [String] = []) throws
+    -> ProcessResult
+{
     let process = Process()
     if let program = wrapper.first {
         // Run through another program (`unshare -n --`), which then runs spoor.

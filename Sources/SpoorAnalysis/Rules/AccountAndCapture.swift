@@ -18,7 +18,11 @@ public final class AccountAndCapture: Rule {
     /// Records cited from each side.
     public var citedRecords = 10
     public var tunables: [Tunable] {
-        [Tunable("cited_records", .count(citedRecords), "At most this many records are cited from each side, the records and the traffic.")]
+        [
+            Tunable(
+                "cited_records", .count(citedRecords),
+                "At most this many records are cited from each side, the records and the traffic.")
+        ]
     }
 
     public init() {}

@@ -28,7 +28,9 @@ public final class AnonymisingInfrastructure: Rule {
         guard context.flagged, context.kinds.contains(.access) else { return [] }
         var reasons: [String] = []
         for answer in subject.enrichment where !answer.flags.isEmpty {
-            reasons.append("flagged " + answer.flags.joined(separator: ", ") + " by \(answer.source.databaseType) built \(answer.source.buildDate)")
+            reasons.append(
+                "flagged " + answer.flags.joined(separator: ", ")
+                    + " by \(answer.source.databaseType) built \(answer.source.buildDate)")
         }
         for hit in subject.warninglists ?? [] { reasons.append("listed in the warninglist \(hit.name) (\(hit.entry))") }
         guard !reasons.isEmpty else { return [] }

@@ -24,8 +24,13 @@ public final class ChangeAfterLogin: Rule {
     public var unplacedWindow: Int64 = Sessioning.gap
     public var tunables: [Tunable] {
         [
-            Tunable("window", .seconds(window / 1_000_000_000), "A change is set against a login of its own session at most this long before it."),
-            Tunable("unplaced_window", .seconds(unplacedWindow / 1_000_000_000), "A change record that names no address cannot be placed in a session; it is set against the account's latest login only when that login is at most this long before it, at medium severity."),
+            Tunable(
+                "window", .seconds(window / 1_000_000_000),
+                "A change is set against a login of its own session at most this long before it."),
+            Tunable(
+                "unplaced_window", .seconds(unplacedWindow / 1_000_000_000),
+                "A change record that names no address cannot be placed in a session; it is set against the account's latest login only when that login is at most this long before it, at medium severity."
+            ),
         ]
     }
 
@@ -85,13 +90,15 @@ public final class ChangeAfterLogin: Rule {
 
     public func finishAccount() throws -> [Finding] {
         order.compactMap { key in
-            guard let (login, changes, byTime) = groups[key], let change = changes.first(where: { $0.ip != nil }) ?? changes.first,
+            guard let (login, changes, byTime) = groups[key],
+                let change = changes.first(where: { $0.ip != nil }) ?? changes.first,
                 let what = Self.changes[change.action]
             else { return nil }
             let minutes = (change.timeKey - login.timeKey) / 60_000_000_000
             let changeFrom = change.ip.map { " from \($0)" } ?? ""
             let records = changes.count > 1 ? " (recorded in \(changes.count) places)" : ""
-            let placed = byTime
+            let placed =
+                byTime
                 ? " The change record names no address, so it is set against the latest login before it, not tied to that session."
                 : " Both are in the same session."
             return finding(

@@ -20,7 +20,9 @@ public final class IndicatorMatch: Rule {
     public let scope = RuleScope.address
     /// How many of the address's records the finding cites.
     public var citedRecords = 50
-    public var tunables: [Tunable] { [Tunable("cited_records", .count(citedRecords), "At most this many of the address's records are cited.")] }
+    public var tunables: [Tunable] {
+        [Tunable("cited_records", .count(citedRecords), "At most this many of the address's records are cited.")]
+    }
 
     public init() {}
 
@@ -35,7 +37,8 @@ public final class IndicatorMatch: Rule {
             let how = hit.matchedBy == "asn" ? "its network \(hit.value)" : "\(hit.type) indicator \(hit.value)"
             var text = "\(how), reported by \(sources.joined(separator: "; "))"
             if let check = hit.validity {
-                text += " (valid \(check.windows.joined(separator: "; ")): \(check.inside) occurrence(s) inside, \(check.outside) outside"
+                text +=
+                    " (valid \(check.windows.joined(separator: "; ")): \(check.inside) occurrence(s) inside, \(check.outside) outside"
                     + (check.undetermined > 0 ? ", \(check.undetermined) without a time zone" : "") + ")"
             }
             return text
@@ -44,7 +47,9 @@ public final class IndicatorMatch: Rule {
         let period = [subject.firstSeen, subject.lastSeen].compactMap { $0 }
         var statement = "\(subject.ip) appears \(subject.occurrences) time(s) in the evidence (\(sources))"
         if let names = subject.reachedAs, !names.isEmpty {
-            statement += ", reached as \(names.prefix(5).joined(separator: ", "))" + (names.count > 5 ? " and \(names.count - 5) more name(s)" : "")
+            statement +=
+                ", reached as \(names.prefix(5).joined(separator: ", "))"
+                + (names.count > 5 ? " and \(names.count - 5) more name(s)" : "")
         }
         if period.count == 2 { statement += " between \(period[0]) and \(period[1])" }
         if let first = subject.zonelessFirst, let last = subject.zonelessLast {
@@ -54,17 +59,20 @@ public final class IndicatorMatch: Rule {
         var holders: [String] = []
         for answer in subject.enrichment {
             guard let asn = answer.asn else { continue }
-            holders.append("AS\(asn)" + (answer.asOrganization.map { " \($0)" } ?? "")
-                + " per \(answer.source.databaseType) built \(answer.source.buildDate)")
+            holders.append(
+                "AS\(asn)" + (answer.asOrganization.map { " \($0)" } ?? "")
+                    + " per \(answer.source.databaseType) built \(answer.source.buildDate)")
         }
         for answer in subject.registry ?? [] {
             guard let holder = answer.holder ?? answer.netblock?.name else { continue }
-            holders.append("\(holder)" + (answer.netblock.map { " (\($0.key))" } ?? "")
-                + " per registry data \(answer.source.fileName) as of \(answer.source.asOf)")
+            holders.append(
+                "\(holder)" + (answer.netblock.map { " (\($0.key))" } ?? "")
+                    + " per registry data \(answer.source.fileName) as of \(answer.source.asOf)")
         }
         if !holders.isEmpty { statement += "; held by " + holders.joined(separator: "; ") + "," }
         if let lists = subject.warninglists, !lists.isEmpty {
-            statement += " in warninglist(s) " + lists.map { "\($0.name) (\($0.entry))" }.joined(separator: ", ")
+            statement +=
+                " in warninglist(s) " + lists.map { "\($0.name) (\($0.entry))" }.joined(separator: ", ")
                 + " (shared or benign infrastructure: context, not exoneration),"
         }
         statement += " and matches " + cited.joined(separator: "; and ") + "."

@@ -18,7 +18,11 @@ public final class NewAccess: Rule {
         "New means new in these records, which may be incomplete or short; travel, a new phone or a VPN also bring new networks and countries."
     public let scope = RuleScope.account
     public var tunables: [Tunable] {
-        [Tunable("baseline", .text("first session"), "What the account is compared with: everything it showed from its first session on.")]
+        [
+            Tunable(
+                "baseline", .text("first session"),
+                "What the account is compared with: everything it showed from its first session on.")
+        ]
     }
 
     static let accessActions: Set<Action> = [.login, .sessionStart, .sessionActive]
@@ -53,13 +57,16 @@ public final class NewAccess: Rule {
             let newASNs = eventASNs.subtracting(asns)
             if !asns.isEmpty, !newASNs.isEmpty { new.append(newASNs.sorted().map { "AS\($0)" }.joined(separator: ", ")) }
             let newCountries = eventCountries.subtracting(countries)
-            if !countries.isEmpty, !newCountries.isEmpty { new.append("country " + newCountries.sorted().joined(separator: ", ")) }
+            if !countries.isEmpty, !newCountries.isEmpty {
+                new.append("country " + newCountries.sorted().joined(separator: ", "))
+            }
             if !new.isEmpty {
                 reported.insert(ip)
-                found.append(finding(
-                    .medium,
-                    "On \(account), \(event.action.rawValue.replacingOccurrences(of: "_", with: " ")) from \(ip) at \(event.shownTime): new for the account in these records: \(new.joined(separator: ", ")).",
-                    addresses: [ip], locators: [event.locator]))
+                found.append(
+                    finding(
+                        .medium,
+                        "On \(account), \(event.action.rawValue.replacingOccurrences(of: "_", with: " ")) from \(ip) at \(event.shownTime): new for the account in these records: \(new.joined(separator: ", ")).",
+                        addresses: [ip], locators: [event.locator]))
             }
         }
         asns.formUnion(eventASNs)

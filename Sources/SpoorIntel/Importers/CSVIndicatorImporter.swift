@@ -24,7 +24,10 @@ public enum IndicatorFormat: String, Sendable, CaseIterable {
         let firstLine = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
         let compact = text.filter { !$0.isWhitespace }
         if compact.hasPrefix("{") || compact.hasPrefix("[") || compact.hasPrefix("\u{FEFF}{") {
-            if compact.contains("\"type\":\"bundle\"") || compact.contains("\"spec_version\"") || compact.contains("\"pattern\"") { return .stix }
+            if compact.contains("\"type\":\"bundle\"") || compact.contains("\"spec_version\"") || compact.contains("\"pattern\"")
+            {
+                return .stix
+            }
             if compact.contains("\"Event\"") || compact.contains("\"response\"") { return .misp }
             if let outline {
                 if outline["objects"] == .array && outline["type"] == .string { return .stix }
@@ -34,7 +37,9 @@ public enum IndicatorFormat: String, Sendable, CaseIterable {
         }
         if firstLine.hasPrefix("#fields") && firstLine.contains("indicator") { return .zeek }
         let lower = firstLine.lowercased()
-        if lower.contains("event_id") && lower.contains("category") && lower.contains("type") && lower.contains("value") { return .misp }
+        if lower.contains("event_id") && lower.contains("category") && lower.contains("type") && lower.contains("value") {
+            return .misp
+        }
         let header = CSVHeader(firstLine.split(separator: ",").map(String.init))
         if header.column(CSVIndicatorImporter.valueAliases) != nil && firstLine.contains(",") { return .csv }
         if fileName.lowercased().hasSuffix(".csv") { return .csv }
@@ -69,7 +74,8 @@ public struct ImportReport: Hashable, Sendable, Codable {
     public var addedTotal: Int { added.values.reduce(0, +) }
 
     /// The note counting values whose publisher neither the file nor `--source` named.
-    public static let unstatedSourceNote = "publisher not stated in the file: kept as \"\(Provenance.unstatedSource)\" (name it with --source)"
+    public static let unstatedSourceNote =
+        "publisher not stated in the file: kept as \"\(Provenance.unstatedSource)\" (name it with --source)"
 }
 
 enum CSVIndicatorImporter {
@@ -95,13 +101,17 @@ extension IndicatorStore {
     /// - Throws: ``IntelError`` when the file cannot be read or has no value column; a bad row
     ///   is listed in the report, not thrown.
     /// Reads one stated value into the store through `add`, noting in the report what it became.
-    static func accept(_ value: StatedValue, into report: inout ImportReport, _ add: (Indicator, Provenance) throws -> Bool) throws {
+    static func accept(_ value: StatedValue, into report: inout ImportReport, _ add: (Indicator, Provenance) throws -> Bool)
+        throws
+    {
         switch Indicator.parse(value.raw, type: value.type) {
         case .failure(let error):
             report.skipped.append(.init(location: value.location, reason: error.description))
         case .success(let (indicator, notes)):
             for note in notes { report.notes[note.rawValue, default: 0] += 1 }
-            if value.provenance.source == Provenance.unstatedSource { report.notes[ImportReport.unstatedSourceNote, default: 0] += 1 }
+            if value.provenance.source == Provenance.unstatedSource {
+                report.notes[ImportReport.unstatedSourceNote, default: 0] += 1
+            }
             if try add(indicator, value.provenance) {
                 report.added[indicator.type.rawValue, default: 0] += 1
             } else {
@@ -155,11 +165,14 @@ extension IndicatorStore {
                 try acceptAll(try STIXImporter.read(Data(try source.readAll()), fileName: fileName, defaultSource: defaultSource))
             case .misp:
                 let bytes = try source.readAll()
-                let first = bytes.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 && $0 != 0xEF && $0 != 0xBB && $0 != 0xBF }
+                let first = bytes.first {
+                    $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 && $0 != 0xEF && $0 != 0xBB && $0 != 0xBF
+                }
                 if first == UInt8(ascii: "{") || first == UInt8(ascii: "[") {
                     try acceptAll(try MISPImporter.readJSON(Data(bytes), fileName: fileName, defaultSource: defaultSource))
                 } else {
-                    try acceptAll(try MISPImporter.readCSV(MemoryByteSource(bytes), fileName: fileName, defaultSource: defaultSource))
+                    try acceptAll(
+                        try MISPImporter.readCSV(MemoryByteSource(bytes), fileName: fileName, defaultSource: defaultSource))
                 }
             case .zeek:
                 try acceptAll(try ZeekIntelImporter.read(source, fileName: fileName, defaultSource: defaultSource))
@@ -226,14 +239,17 @@ extension IndicatorStore {
                     if let text = field(columns.confidence) {
                         guard let n = Int(text), (0...100).contains(n) else {
                             report.skipped.append(
-                                .init(location: location, reason: "confidence must be 0–100, not '\(SafeText.excerpt(text, limit: 20))'"))
+                                .init(
+                                    location: location,
+                                    reason: "confidence must be 0–100, not '\(SafeText.excerpt(text, limit: 20))'"))
                             continue
                         }
                         confidence = n
                     }
                     var dates: [String?] = []
                     var badDate: String? = nil
-                    for column in [columns.firstSeen, columns.lastSeen, columns.published, columns.validFrom, columns.validUntil] {
+                    for column in [columns.firstSeen, columns.lastSeen, columns.published, columns.validFrom, columns.validUntil]
+                    {
                         guard let text = field(column) else {
                             dates.append(nil)
                             continue
@@ -245,13 +261,15 @@ extension IndicatorStore {
                         dates.append(normalised)
                     }
                     if let badDate {
-                        report.skipped.append(.init(location: location, reason: "unreadable date '\(SafeText.excerpt(badDate, limit: 40))'"))
+                        report.skipped.append(
+                            .init(location: location, reason: "unreadable date '\(SafeText.excerpt(badDate, limit: 40))'"))
                         continue
                     }
-                    let tags = field(columns.tags).map {
-                        $0.split(whereSeparator: { $0 == ";" || $0 == "," || $0 == "|" })
-                            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-                    } ?? []
+                    let tags =
+                        field(columns.tags).map {
+                            $0.split(whereSeparator: { $0 == ";" || $0 == "," || $0 == "|" })
+                                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                        } ?? []
                     let provenance = Provenance(
                         source: field(columns.source) ?? fallbackSource, title: field(columns.title),
                         reference: field(columns.reference), published: dates[2], firstSeen: dates[0], lastSeen: dates[1],
@@ -262,7 +280,9 @@ extension IndicatorStore {
                 }
             }
             let readable = report.addedTotal + report.alreadyPresent
-            if refuseMostlyUnreadable, format == .list || format == .csv, report.skipped.count >= 3, report.skipped.count > readable {
+            if refuseMostlyUnreadable, format == .list || format == .csv, report.skipped.count >= 3,
+                report.skipped.count > readable
+            {
                 // Thrown inside the transaction: nothing of the file is kept.
                 throw IntelError.mostlyUnreadable(
                     path: fileName, format: format.rawValue, unreadable: report.skipped.count, readable: readable)
@@ -287,4 +307,3 @@ public enum IndicatorDate {
         return utc
     }
 }
-

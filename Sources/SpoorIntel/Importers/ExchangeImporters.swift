@@ -61,7 +61,8 @@ enum STIXImporter {
             let location = "\(fileName) \(id)"
             let patternType = object["pattern_type"] as? String ?? "stix"
             guard patternType == "stix" else {
-                read.skipped.append(.init(location: location, reason: "pattern type '\(SafeText.excerpt(patternType, limit: 30))' is not STIX"))
+                read.skipped.append(
+                    .init(location: location, reason: "pattern type '\(SafeText.excerpt(patternType, limit: 30))' is not STIX"))
                 continue
             }
             guard let pattern = object["pattern"] as? String else {
@@ -76,9 +77,11 @@ enum STIXImporter {
             if pattern.contains(" AND ") { read.notes["comparisons of an AND pattern imported one by one", default: 0] += 1 }
             let report = reports[id]?.first
             let creator = (object["created_by_ref"] as? String).flatMap { byID[$0]?["name"] as? String }
-            let external = ((object["external_references"] as? [[String: Any]]) ?? [])
+            let external =
+                ((object["external_references"] as? [[String: Any]]) ?? [])
                 + ((report?["external_references"] as? [[String: Any]]) ?? [])
-            let reference = external.compactMap { $0["url"] as? String }.first
+            let reference =
+                external.compactMap { $0["url"] as? String }.first
                 ?? external.compactMap { ref -> String? in
                     guard let name = ref["source_name"] as? String, let eid = ref["external_id"] as? String else { return nil }
                     return "\(name) \(eid)"
@@ -112,7 +115,8 @@ enum STIXImporter {
                 validUntil: (object["valid_until"] as? String).flatMap(IndicatorDate.normalise), origin: location)
             for comparison in comparisons {
                 guard comparison.op == "=" || comparison.op == "ISSUBSET" else {
-                    read.skipped.append(.init(location: location, reason: "operator \(comparison.op) on \(comparison.path) is not an equality"))
+                    read.skipped.append(
+                        .init(location: location, reason: "operator \(comparison.op) on \(comparison.path) is not an equality"))
                     continue
                 }
                 let type: IndicatorType?
@@ -235,19 +239,26 @@ enum MISPImporter {
         var events: [[String: Any]] = []
         if let object = root as? [String: Any] {
             if let event = object["Event"] as? [String: Any] { events = [event] }
-            if let response = object["response"] as? [[String: Any]] { events += response.compactMap { $0["Event"] as? [String: Any] } }
+            if let response = object["response"] as? [[String: Any]] {
+                events += response.compactMap { $0["Event"] as? [String: Any] }
+            }
         } else if let array = root as? [[String: Any]] {
             events = array.compactMap { $0["Event"] as? [String: Any] }
         }
-        guard !events.isEmpty else { throw IntelError.cannotRead(path: fileName, reason: "no MISP event (expected Event or response[].Event)") }
+        guard !events.isEmpty else {
+            throw IntelError.cannotRead(path: fileName, reason: "no MISP event (expected Event or response[].Event)")
+        }
         var read = ExchangeRead()
         for event in events {
             let tags = ((event["Tag"] as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String }
-            let organisation = ((event["Orgc"] as? [String: Any])?["name"] as? String) ?? ((event["Org"] as? [String: Any])?["name"] as? String)
+            let organisation =
+                ((event["Orgc"] as? [String: Any])?["name"] as? String) ?? ((event["Org"] as? [String: Any])?["name"] as? String)
             let date = (event["date"] as? String).flatMap(IndicatorDate.normalise)
             let eventID = (event["uuid"] as? String) ?? (event["id"] as? String) ?? "event"
             var attributes = (event["Attribute"] as? [[String: Any]]) ?? []
-            for object in (event["Object"] as? [[String: Any]]) ?? [] { attributes += (object["Attribute"] as? [[String: Any]]) ?? [] }
+            for object in (event["Object"] as? [[String: Any]]) ?? [] {
+                attributes += (object["Attribute"] as? [[String: Any]]) ?? []
+            }
             for attribute in attributes {
                 let type = attribute["type"] as? String ?? "?"
                 let value = attribute["value"] as? String ?? ""
@@ -265,7 +276,8 @@ enum MISPImporter {
                     firstSeen: (attribute["first_seen"] as? String).flatMap(IndicatorDate.normalise) ?? date,
                     lastSeen: (attribute["last_seen"] as? String).flatMap(IndicatorDate.normalise), confidence: nil,
                     tlp: attributeTags.first { $0.lowercased().hasPrefix("tlp:") }.map { IndicatorExporter.tlpName($0) },
-                    tags: attributeTags.filter { !$0.lowercased().hasPrefix("tlp:") }, campaign: nil, description: (attribute["comment"] as? String).flatMap { $0.isEmpty ? nil : $0 },
+                    tags: attributeTags.filter { !$0.lowercased().hasPrefix("tlp:") }, campaign: nil,
+                    description: (attribute["comment"] as? String).flatMap { $0.isEmpty ? nil : $0 },
                     validFrom: nil, validUntil: nil, origin: location)
                 for (raw, indicatorType) in stated {
                     read.values.append(StatedValue(raw: raw, type: indicatorType, provenance: provenance, location: location))
@@ -330,12 +342,15 @@ enum ZeekIntelImporter {
             if line.text.hasPrefix("#") || line.text.trimming(" \t").isEmpty { continue }
             let values = line.text.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             func field(_ name: String) -> String? {
-                guard let i = fields.firstIndex(of: name), i < values.count, values[i] != "-", !values[i].isEmpty else { return nil }
+                guard let i = fields.firstIndex(of: name), i < values.count, values[i] != "-", !values[i].isEmpty else {
+                    return nil
+                }
                 return values[i]
             }
             let location = "\(fileName):\(line.number)"
             guard let value = field("indicator"), let type = field("indicator_type") else {
-                read.skipped.append(.init(location: location, reason: "no indicator or indicator_type (is there a #fields line?)"))
+                read.skipped.append(
+                    .init(location: location, reason: "no indicator or indicator_type (is there a #fields line?)"))
                 continue
             }
             let indicatorType: IndicatorType?
@@ -348,7 +363,8 @@ enum ZeekIntelImporter {
                 continue
             }
             let provenance = Provenance(
-                source: field("meta.source") ?? defaultSource ?? Provenance.unstatedSource, title: nil, reference: field("meta.url"),
+                source: field("meta.source") ?? defaultSource ?? Provenance.unstatedSource, title: nil,
+                reference: field("meta.url"),
                 published: nil, firstSeen: nil, lastSeen: nil, confidence: nil, tlp: nil, tags: [], campaign: nil,
                 description: field("meta.desc"), validFrom: nil, validUntil: nil, origin: location)
             read.values.append(StatedValue(raw: value, type: indicatorType, provenance: provenance, location: location))

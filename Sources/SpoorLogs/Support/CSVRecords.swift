@@ -26,9 +26,11 @@ struct CSVRecords {
             skipped += 1
             if skipped == 20 { break }
         }
-        sink.warn(ParseWarning(
-            locator: Locator(evidence: evidence, position: .row(0)),
-            message: skipped == 0 ? "empty file: no header row" : "no header row with the expected columns in the first \(skipped) rows"))
+        sink.warn(
+            ParseWarning(
+                locator: Locator(evidence: evidence, position: .row(0)),
+                message: skipped == 0
+                    ? "empty file: no header row" : "no header row with the expected columns in the first \(skipped) rows"))
         return nil
     }
 

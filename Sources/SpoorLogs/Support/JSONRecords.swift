@@ -15,9 +15,10 @@ enum JSONRecords {
         } catch {
             summary.records += 1
             summary.malformed += 1
-            sink.warn(ParseWarning(
-                locator: Locator(evidence: evidence, position: .line(error.line)),
-                message: "not valid JSON at column \(error.column): \(error.message)"))
+            sink.warn(
+                ParseWarning(
+                    locator: Locator(evidence: evidence, position: .line(error.line)),
+                    message: "not valid JSON at column \(error.column): \(error.message)"))
             return nil
         }
     }

@@ -30,7 +30,9 @@ struct Events: ParsableCommand {
         var output = BufferedOutput()
         switch format {
         case .table:
-            output.write(pad("TIME (UTC)", 32) + pad("IP", 40) + pad("PORT", 6) + pad("ACTION", 26) + pad("ACCOUNT", 16) + pad("NEW", 10) + "WHERE\n")
+            output.write(
+                pad("TIME (UTC)", 32) + pad("IP", 40) + pad("PORT", 6) + pad("ACTION", 26) + pad("ACCOUNT", 16) + pad("NEW", 10)
+                    + "WHERE\n")
         case .csv:
             output.write(Events.csvColumns.joined(separator: ",") + "\n")
         case .jsonl:

@@ -52,7 +52,9 @@ struct Flows: ParsableCommand {
                 rows.bytes.removeAll(keepingCapacity: true)
             }
         }
-        if source == "-" || !FileManager.default.fileExists(atPath: (source as NSString).appendingPathComponent(CaseStore.fileName)) {
+        if source == "-"
+            || !FileManager.default.fileExists(atPath: (source as NSString).appendingPathComponent(CaseStore.fileName))
+        {
             try readCapture { emit($0) }
         } else {
             let store: CaseStore
@@ -76,7 +78,8 @@ struct Flows: ParsableCommand {
         let analyzer = CaptureAnalyzer(
             onFlow: { emit(StoredFlow(flow: $0, evidenceSHA256: "", path: path, member: nil)) }, onName: { _ in })
         let summary = analyzer.analyze(capture)
-        let line = "\(SafeText.terminal(source)): link type \(summary.linkType), \(summary.packets) packets, \(summary.flows) flows, \(summary.names) names"
+        let line =
+            "\(SafeText.terminal(source)): link type \(summary.linkType), \(summary.packets) packets, \(summary.flows) flows, \(summary.names) names"
         if summaryOnly { print(line) } else { Console.error(line) }
         if let refusal = summary.libpcapRefusal {
             Console.error("spoor: note: \(SafeText.terminal(refusal.description)); Spoor's own pcapng reader read the rest")

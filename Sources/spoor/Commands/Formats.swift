@@ -12,6 +12,8 @@ struct Formats: ParsableCommand {
             print("\(parser.formatID)  —  \(parser.displayName) (parser v\(parser.version))")
             print("    reads: \(parser.reads)")
         }
-        print("Archives: zip (also zips inside zips), read in place. Packet captures (pcap, pcapng, any link type libpcap reads): flows, DNS answers, TLS server names and HTTP hosts; see 'spoor flows'.")
+        print(
+            "Archives: zip (also zips inside zips), read in place. Packet captures (pcap, pcapng, any link type libpcap reads): flows, DNS answers, TLS server names and HTTP hosts; see 'spoor flows'."
+        )
     }
 }

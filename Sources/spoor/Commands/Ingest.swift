@@ -7,7 +7,8 @@ import SpoorLogs
 struct Ingest: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Add evidence files or folders to a case.",
-        usage: "spoor ingest <case-dir> <path> ... [--format <name>] [--year <yyyy>]\n[--map <pairs>] [--map-file <file>] [--replace]",
+        usage:
+            "spoor ingest <case-dir> <path> ... [--format <name>] [--year <yyyy>]\n[--map <pairs>] [--map-file <file>] [--replace]",
         discussion: """
             Each file is hashed (SHA-256) before it is read, recognised by its content, and stored with every \
             record it holds, each pointing back to its line. Evidence is opened read-only and never changed. \
@@ -26,14 +27,20 @@ struct Ingest: ParsableCommand {
 
     @Argument(help: ArgumentHelp("The case folder.", valueName: "case-dir")) var directory: String
     @Argument(help: ArgumentHelp("Evidence files or folders.", valueName: "path")) var paths: [String]
-    @Option(help: ArgumentHelp("Read every file as this format instead of recognising it (see 'spoor formats').", valueName: "name"))
+    @Option(
+        help: ArgumentHelp("Read every file as this format instead of recognising it (see 'spoor formats').", valueName: "name"))
     var format: String?
-    @Option(help: ArgumentHelp("The year of the first line, for logs whose dates have no year (BSD syslog). Default: inferred from the file's modification time.", valueName: "yyyy"))
+    @Option(
+        help: ArgumentHelp(
+            "The year of the first line, for logs whose dates have no year (BSD syslog). Default: inferred from the file's modification time.",
+            valueName: "yyyy"))
     var year: Int?
-    @Option(help: ArgumentHelp(
-        "For --format csv or jsonl: which columns (or dotted keys) hold what, e.g. 'time=Login Time,ip=Source IP,account=User'.",
-        discussion: "Fields: time (required), ip, port, account, action, user_agent. Options: time_format=auto|unix_seconds|unix_ms|day_first|month_first, zone=utc.",
-        valueName: "pairs"))
+    @Option(
+        help: ArgumentHelp(
+            "For --format csv or jsonl: which columns (or dotted keys) hold what, e.g. 'time=Login Time,ip=Source IP,account=User'.",
+            discussion:
+                "Fields: time (required), ip, port, account, action, user_agent. Options: time_format=auto|unix_seconds|unix_ms|day_first|month_first, zone=utc.",
+            valueName: "pairs"))
     var map: String?
     @Option(help: ArgumentHelp("The same mapping read from a file, one name=column per line.", valueName: "file"))
     var mapFile: String?
@@ -43,7 +50,9 @@ struct Ingest: ParsableCommand {
     /// The mapping given with --map or --map-file, read and checked.
     func mapping() throws -> FieldMapping? {
         let text: String
-        if let map { text = map } else if let mapFile {
+        if let map {
+            text = map
+        } else if let mapFile {
             guard let contents = try? String(contentsOfFile: mapFile, encoding: .utf8) else {
                 throw ValidationError("cannot read the mapping file \(mapFile)")
             }
@@ -78,7 +87,8 @@ struct Ingest: ParsableCommand {
     func validate() throws {
         if paths.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be given once") }
         if let format, ParserRegistry.parser(named: format) == nil {
-            throw ValidationError("unknown format '\(format)'; known: \(ParserRegistry.all.map { $0.formatID }.joined(separator: ", "))")
+            throw ValidationError(
+                "unknown format '\(format)'; known: \(ParserRegistry.all.map { $0.formatID }.joined(separator: ", "))")
         }
         if let year, !(1970...2100).contains(year) { throw ValidationError("--year must be between 1970 and 2100") }
         if map != nil && mapFile != nil { throw ValidationError("give --map or --map-file, not both") }
@@ -96,7 +106,8 @@ struct Ingest: ParsableCommand {
         var inputs = paths
         if let index = inputs.firstIndex(of: "-") {
             do { inputs[index] = try keepStandardInput() } catch {
-                Console.error("spoor: error: cannot keep standard input in the case: \(SafeText.terminal(String(describing: error)))")
+                Console.error(
+                    "spoor: error: cannot keep standard input in the case: \(SafeText.terminal(String(describing: error)))")
                 throw ExitStatus.failure
             }
         }
@@ -107,10 +118,16 @@ struct Ingest: ParsableCommand {
                 counts.ingested += 1
                 counts.observations += outcome.observations
                 counts.malformed += outcome.summary.malformed
-                Console.error("ingested  \(name): \(outcome.format ?? "?"), \(outcome.observations) observations from \(outcome.summary.records) records" + (outcome.summary.malformed > 0 ? ", \(outcome.summary.malformed) unreadable" : ""))
+                Console.error(
+                    "ingested  \(name): \(outcome.format ?? "?"), \(outcome.observations) observations from \(outcome.summary.records) records"
+                        + (outcome.summary.malformed > 0 ? ", \(outcome.summary.malformed) unreadable" : ""))
                 for note in outcome.notes { Console.error("  note: \(SafeText.terminal(note))") }
-                for warning in outcome.warnings.prefix(10) { Console.error("  warning: \(SafeText.terminal(warning.description))") }
-                if outcome.warningCount > 10 { Console.error("  … \(outcome.warningCount - 10) more warnings stored in the case") }
+                for warning in outcome.warnings.prefix(10) {
+                    Console.error("  warning: \(SafeText.terminal(warning.description))")
+                }
+                if outcome.warningCount > 10 {
+                    Console.error("  … \(outcome.warningCount - 10) more warnings stored in the case")
+                }
             case .alreadyPresent:
                 counts.present += 1
                 Console.error("skipped   \(name): already in the case (--replace reads it again)")
@@ -128,8 +145,10 @@ struct Ingest: ParsableCommand {
             }
         }
         Console.error(
-            "Summary: \(counts.ingested) ingested" + (counts.archives > 0 ? " (from files and \(counts.archives) archive(s))" : "")
-                + ", \(counts.present) already present, \(counts.unsupported) not read, \(counts.failed) failed; \(counts.observations) observations, \(counts.malformed) unreadable records.")
+            "Summary: \(counts.ingested) ingested"
+                + (counts.archives > 0 ? " (from files and \(counts.archives) archive(s))" : "")
+                + ", \(counts.present) already present, \(counts.unsupported) not read, \(counts.failed) failed; \(counts.observations) observations, \(counts.malformed) unreadable records."
+        )
         if counts.failed + counts.unsupported > 0 { throw ExitStatus.someInputsFailed }
         if counts.malformed > 0 { throw ExitStatus.someRecordsUnreadable }
     }

@@ -10,7 +10,9 @@ import SpoorReport
 struct Keygen: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Make an Ed25519 key pair for signing annexes.",
-        discussion: "Writes the private key (readable by you only) and KEY.pub beside it. Publish the public key or its fingerprint, so that others can check your signature.")
+        discussion:
+            "Writes the private key (readable by you only) and KEY.pub beside it. Publish the public key or its fingerprint, so that others can check your signature."
+    )
 
     @Argument(help: ArgumentHelp("Where to write the private key.", valueName: "key-file")) var path: String
 
@@ -21,7 +23,9 @@ struct Keygen: ParsableCommand {
             print("public key:  \(SafeText.terminal(publicPath))")
             print("fingerprint: \(fingerprint)")
         } catch {
-            Console.error("spoor: error: \(SafeText.terminal(path)): cannot write a new key there (\(SafeText.terminal(error.localizedDescription)))")
+            Console.error(
+                "spoor: error: \(SafeText.terminal(path)): cannot write a new key there (\(SafeText.terminal(error.localizedDescription)))"
+            )
             throw ExitStatus.failure
         }
     }

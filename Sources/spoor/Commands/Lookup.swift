@@ -99,8 +99,9 @@ struct Lookup: ParsableCommand {
             } catch {
                 throw fail(error)
             }
-            print("\(inputs.count) addresses, \(answered) answered, \(String(format: "%.3f", seconds)) s looking up"
-                + "; the enrichment alone, again with fresh databases: \(String(format: "%.3f", enrichment)) s")
+            print(
+                "\(inputs.count) addresses, \(answered) answered, \(String(format: "%.3f", seconds)) s looking up"
+                    + "; the enrichment alone, again with fresh databases: \(String(format: "%.3f", enrichment)) s")
         }
         if unreadable { throw ExitStatus.someRecordsUnreadable }
     }
@@ -128,7 +129,9 @@ struct Lookup: ParsableCommand {
             let how = hit.matchedBy == "asn" ? " (by the AS a database or registry names)" : ""
             print("  INDICATOR   \(hit.type) \(SafeText.terminal(hit.value))\(how)")
             for p in hit.provenance {
-                print("              ← " + SafeText.terminal([p.source, p.reference, p.firstSeen].compactMap { $0 }.joined(separator: ", ")))
+                print(
+                    "              ← "
+                        + SafeText.terminal([p.source, p.reference, p.firstSeen].compactMap { $0 }.joined(separator: ", ")))
             }
         }
         if let error = a.error { print("  error: \(SafeText.terminal(error))") }

@@ -10,7 +10,8 @@ extension PDFRenderer.Choice: ExpressibleByArgument {}
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the evidence annex of an analysed case into a folder.",
-        usage: "spoor report <case-dir> --out <dir> [--generated-at <time>] [--sign <key-file>]\n[--pdf <renderer>] [--redact] [--templates <dir>]",
+        usage:
+            "spoor report <case-dir> --out <dir> [--generated-at <time>] [--sign <key-file>]\n[--pdf <renderer>] [--redact] [--templates <dir>]",
         discussion: """
             The folder gets report.html, findings.json, events.csv, flows.csv, subjects.csv, indicators.stix.json \
             (the indicators the evidence matched, with provenance) and manifest.json (the SHA-256 of each of those files \
@@ -29,7 +30,10 @@ struct Report: ParsableCommand {
     var generatedAt: String?
     @Option(help: ArgumentHelp("Sign the manifest with this private key (from 'spoor keygen').", valueName: "key-file"))
     var sign: String?
-    @Option(help: ArgumentHelp("Print report.pdf with: auto (weasyprint, else chromium, else none), weasyprint, chromium or none.", valueName: "renderer"))
+    @Option(
+        help: ArgumentHelp(
+            "Print report.pdf with: auto (weasyprint, else chromium, else none), weasyprint, chromium or none.",
+            valueName: "renderer"))
     var pdf: PDFRenderer.Choice = .auto
     @Flag(help: "Replace the account holder's identifiers and private content with stable pseudonyms.") var redact = false
     @Option(help: ArgumentHelp("A folder of report templates (a translated copy of Spoor's own).", valueName: "dir"))

@@ -10,7 +10,8 @@ import SpoorReport
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check an annex: file hashes, signature, and, given the evidence, the analysis itself.",
-        usage: "spoor verify <annex-dir> [--public-key <file>] [--evidence <path> ...]\nspoor verify <annex-dir> --evidence <path> ... --rerun [--mmdb <file> ...] [--year <year>]\n       [--intel-db <path>] [--templates <dir>]",
+        usage:
+            "spoor verify <annex-dir> [--public-key <file>] [--evidence <path> ...]\nspoor verify <annex-dir> --evidence <path> ... --rerun [--mmdb <file> ...] [--year <year>]\n       [--intel-db <path>] [--templates <dir>]",
         discussion: """
             Every file manifest.json lists must be present with its SHA-256; files it does not list are named. \
             manifest.sig, when present, must be a valid Ed25519 signature of manifest.json (with --public-key, \
@@ -42,7 +43,9 @@ struct Verify: ParsableCommand {
         var rerunInputs: AnnexVerifier.Rerun? = nil
         if rerun {
             let set: ReportTemplates
-            do { set = try templates.map { try ReportTemplates(folder: $0) } ?? ReportTemplates.bundled() } catch { throw fail(error) }
+            do { set = try templates.map { try ReportTemplates(folder: $0) } ?? ReportTemplates.bundled() } catch {
+                throw fail(error)
+            }
             let store = intel
             rerunInputs = AnnexVerifier.Rerun(
                 mmdb: mmdb, year: year, intel: { try IndicatorStore(path: store.resolved.path) }, templates: set,
@@ -63,7 +66,9 @@ struct Verify: ParsableCommand {
             throw fail(error)
         }
         if problems == 0 {
-            print("The annex agrees with its manifest\(evidence.isEmpty ? "" : " and the evidence")\(rerun ? ", and the analysis re-ran to the same result" : "").")
+            print(
+                "The annex agrees with its manifest\(evidence.isEmpty ? "" : " and the evidence")\(rerun ? ", and the analysis re-ran to the same result" : "")."
+            )
         } else {
             print("\(problems) difference(s).")
             throw ExitCode(1)

@@ -58,24 +58,33 @@ public struct AppleAccountParser: LogParser {
                     let (addr, raw) = address(ip)
                     var fields: [String: String] = [:]
                     if let app = rows.value(record, application) { fields["application"] = app }
-                    try sink.accept(.access(AccessEvent(
-                        format: Self.formatID, time: t, action: .login, rawAction: "Apple ID sign-on", ip: addr, ipRaw: raw,
-                        fields: fields, locator: locator)))
+                    try sink.accept(
+                        .access(
+                            AccessEvent(
+                                format: Self.formatID, time: t, action: .login, rawAction: "Apple ID sign-on", ip: addr,
+                                ipRaw: raw,
+                                fields: fields, locator: locator)))
                     emitted += 1
                 }
             } else {
                 var fields: [String: String] = [:]
                 if let name = rows.value(record, deviceName) { fields["device"] = name }
                 if let t = time(added) {
-                    try sink.accept(.access(AccessEvent(
-                        format: Self.formatID, time: t, action: .deviceAdded, rawAction: "device added", fields: fields, locator: locator)))
+                    try sink.accept(
+                        .access(
+                            AccessEvent(
+                                format: Self.formatID, time: t, action: .deviceAdded, rawAction: "device added", fields: fields,
+                                locator: locator)))
                     emitted += 1
                 }
                 if let t = time(beat) {
                     let (addr, raw) = address(beatIP)
-                    try sink.accept(.access(AccessEvent(
-                        format: Self.formatID, time: t, action: .sessionActive, rawAction: "device last heartbeat", ip: addr,
-                        ipRaw: raw, fields: fields, locator: locator)))
+                    try sink.accept(
+                        .access(
+                            AccessEvent(
+                                format: Self.formatID, time: t, action: .sessionActive, rawAction: "device last heartbeat",
+                                ip: addr,
+                                ipRaw: raw, fields: fields, locator: locator)))
                     emitted += 1
                 }
             }

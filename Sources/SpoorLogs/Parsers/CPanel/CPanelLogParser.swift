@@ -16,7 +16,8 @@ public struct CPanelLogParser: LogParser {
         guard !lines.isEmpty else { return 0 }
         let hits = lines.filter { line in
             (line.contains(" LOGIN ") && (line.contains("FAILED") || line.contains("SUCCESS")))
-                || (line.hasPrefix("[") && line.contains("] info [") && (line.contains(" NEW ") || line.contains(" PURGE ") || line.contains(" EXPIRED ")))
+                || (line.hasPrefix("[") && line.contains("] info [")
+                    && (line.contains(" NEW ") || line.contains(" PURGE ") || line.contains(" EXPIRED ")))
         }.count
         guard hits * 2 >= lines.count else { return 0 }
         return sample.fileName.contains("login_log") || sample.fileName.contains("session_log") ? 95 : 80
@@ -33,7 +34,8 @@ public struct CPanelLogParser: LogParser {
                 try sink.accept(.access(event))
             } else {
                 summary.malformed += 1
-                sink.warn(ParseWarning(locator: locator, message: "not a cPanel login_log or session_log line", excerpt: line.text))
+                sink.warn(
+                    ParseWarning(locator: locator, message: "not a cPanel login_log or session_log line", excerpt: line.text))
             }
         }
         return summary
@@ -45,7 +47,9 @@ public struct CPanelLogParser: LogParser {
             let time = Timestamp.parseISO8601(String(line[line.index(after: line.startIndex)..<close]))
         else { return nil }
         var rest = line[line.index(after: close)...].drop { $0 == " " }
-        guard let level = rest.takeToken(), !level.isEmpty, rest.first == "[", let daemonEnd = rest.firstIndex(of: "]") else { return nil }
+        guard let level = rest.takeToken(), !level.isEmpty, rest.first == "[", let daemonEnd = rest.firstIndex(of: "]") else {
+            return nil
+        }
         let daemon = String(rest[rest.index(after: rest.startIndex)..<daemonEnd])
         rest = rest[rest.index(after: daemonEnd)...].drop { $0 == " " }
         guard let ipText = rest.takeToken() else { return nil }

@@ -10,7 +10,8 @@ public struct FacebookParser: LogParser {
     public static let accountScope = AccountScope.exportedAccount
     public static let displayName = "Facebook Download Your Information (security and login JSON)"
     public static let version = "1"
-    public static let reads = "security_and_login_information/*.json: account_activity, logins_and_logouts, where_you're_logged_in, ip_address_activity, login_protection_data, recognized_devices, record_details, mobile_devices (and their 2018–2020 names)"
+    public static let reads =
+        "security_and_login_information/*.json: account_activity, logins_and_logouts, where_you're_logged_in, ip_address_activity, login_protection_data, recognized_devices, record_details, mobile_devices (and their 2018–2020 names)"
 
     /// Root keys this parser reads, each with its pre-2021 form.
     static let roots = [
@@ -38,12 +39,15 @@ public struct FacebookParser: LogParser {
 
     public func parse(_ source: any ByteSource, evidence: EvidenceItem, into sink: any ObservationSink) throws -> ParseSummary {
         var summary = ParseSummary()
-        guard let raw = try JSONRecords.document(source, evidence: evidence, sink: sink, summary: &summary) else { return summary }
+        guard let raw = try JSONRecords.document(source, evidence: evidence, sink: sink, summary: &summary) else {
+            return summary
+        }
         let document = raw.mappingStrings(MetaText.repair)
         guard let members = document.members else {
             summary.records += 1
             summary.malformed += 1
-            sink.warn(ParseWarning(locator: Locator(evidence: evidence, position: .jsonPointer("")), message: "expected a JSON object"))
+            sink.warn(
+                ParseWarning(locator: Locator(evidence: evidence, position: .jsonPointer("")), message: "expected a JSON object"))
             return summary
         }
         for (key, value) in members {
@@ -54,9 +58,10 @@ public struct FacebookParser: LogParser {
             }
             guard let records = value.array else {
                 summary.malformed += 1
-                sink.warn(ParseWarning(
-                    locator: Locator(evidence: evidence, position: .jsonPointer("/" + JSONValue.pointerToken(key))),
-                    message: "expected a list under '\(key)'"))
+                sink.warn(
+                    ParseWarning(
+                        locator: Locator(evidence: evidence, position: .jsonPointer("/" + JSONValue.pointerToken(key))),
+                        message: "expected a list under '\(key)'"))
                 continue
             }
             for (index, record) in records.enumerated() {
@@ -94,11 +99,16 @@ public struct FacebookParser: LogParser {
     }
 
     static func events(root: String, record: JSONValue, locator: Locator) -> [AccessEvent] {
-        func event(_ action: Action, _ raw: String?, time: JSONValue?, ipField: JSONValue?, fields: [String: String]) -> AccessEvent? {
+        func event(_ action: Action, _ raw: String?, time: JSONValue?, ipField: JSONValue?, fields: [String: String])
+            -> AccessEvent?
+        {
             guard let time = JSONRecords.unixTime(time) else { return nil }
             let (ip, ipRaw, embeddedPort) = JSONRecords.address(ipField)
             var all = fields
-            for key in ["city", "region", "country", "site_name", "site", "datr_cookie", "device", "location", "app", "session_type", "name"] {
+            for key in [
+                "city", "region", "country", "site_name", "site", "datr_cookie", "device", "location", "app", "session_type",
+                "name",
+            ] {
                 if let value = record[key]?.scalarText, !value.isEmpty, all[key] == nil { all[key] = value }
             }
             return AccessEvent(
@@ -109,29 +119,44 @@ public struct FacebookParser: LogParser {
         let actionText = record["action"]?.string
         switch root {
         case "account_activity", "account_accesses":
-            let e = event(action(actionText, default: .other), actionText, time: record["timestamp"], ipField: record["ip_address"], fields: [:])
+            let e = event(
+                action(actionText, default: .other), actionText, time: record["timestamp"], ipField: record["ip_address"],
+                fields: [:])
             return e.map { [$0] } ?? []
         case "used_ip_address":
-            let e = event(action(actionText, default: .login), actionText ?? "IP address used", time: record["timestamp"],
-                          ipField: record["ip"] ?? record["ip_address"], fields: [:])
+            let e = event(
+                action(actionText, default: .login), actionText ?? "IP address used", time: record["timestamp"],
+                ipField: record["ip"] ?? record["ip_address"], fields: [:])
             return e.map { [$0] } ?? []
         case "active_sessions":
             return [
-                event(.sessionStart, "session created", time: record["created_timestamp"], ipField: record["ip_address"], fields: [:]),
-                event(.sessionActive, "session updated", time: record["updated_timestamp"], ipField: record["ip_address"], fields: [:]),
+                event(
+                    .sessionStart, "session created", time: record["created_timestamp"], ipField: record["ip_address"],
+                    fields: [:]),
+                event(
+                    .sessionActive, "session updated", time: record["updated_timestamp"], ipField: record["ip_address"],
+                    fields: [:]),
             ].compactMap { $0 }
         case "recognized_devices":
             return [
-                event(.deviceAdded, "device recognised", time: record["created_timestamp"], ipField: record["ip_address"], fields: [:]),
-                event(.sessionActive, "device last used", time: record["updated_timestamp"], ipField: record["ip_address"], fields: [:]),
+                event(
+                    .deviceAdded, "device recognised", time: record["created_timestamp"], ipField: record["ip_address"],
+                    fields: [:]),
+                event(
+                    .sessionActive, "device last used", time: record["updated_timestamp"], ipField: record["ip_address"],
+                    fields: [:]),
             ].compactMap { $0 }
         case "login_protection_data":
             let session = record["session"]
             let name = record["name"]?.string ?? ""
             let ipField = session?["ip_address"] ?? embeddedAddress(name).map { JSONValue.string($0) }
             return [
-                event(.sessionStart, "login protection: session created", time: session?["created_timestamp"], ipField: ipField, fields: [:]),
-                event(.sessionActive, "login protection: session updated", time: session?["updated_timestamp"], ipField: ipField, fields: [:]),
+                event(
+                    .sessionStart, "login protection: session created", time: session?["created_timestamp"], ipField: ipField,
+                    fields: [:]),
+                event(
+                    .sessionActive, "login protection: session updated", time: session?["updated_timestamp"], ipField: ipField,
+                    fields: [:]),
             ].compactMap { $0 }
         case "admin_records":
             let session = record["session"]
@@ -144,8 +169,9 @@ public struct FacebookParser: LogParser {
             }
             if let ua = session?["user_agent"]?.string { fields["session_user_agent"] = ua }
             if let datr = session?["datr_cookie"]?.string, !datr.isEmpty { fields["datr_cookie"] = datr }
-            var e = event(kind, eventText, time: session?["created_timestamp"] ?? record["timestamp"],
-                          ipField: session?["ip_address"], fields: fields)
+            var e = event(
+                kind, eventText, time: session?["created_timestamp"] ?? record["timestamp"],
+                ipField: session?["ip_address"], fields: fields)
             if e?.userAgent == nil { e?.userAgent = session?["user_agent"]?.string }
             return e.map { [$0] } ?? []
         case "devices":

@@ -24,9 +24,10 @@ public struct GenericCSVParser: LogParser {
         for (field, name) in mapping.columns {
             guard let column = rows.header.column([name]) else {
                 summary.malformed += 1
-                sink.warn(ParseWarning(
-                    locator: Locator(evidence: evidence, position: .row(0)),
-                    message: "the header has no column '\(name)' (mapped to \(field))"))
+                sink.warn(
+                    ParseWarning(
+                        locator: Locator(evidence: evidence, position: .row(0)),
+                        message: "the header has no column '\(name)' (mapped to \(field))"))
                 if field == "time" { return summary }
                 continue
             }
@@ -103,11 +104,13 @@ enum GenericEvent {
             sink.warn(ParseWarning(locator: locator, message: "address not readable", excerpt: ipText))
         }
         let actionText = value("action")
-        try sink.accept(.access(AccessEvent(
-            format: format, time: time, action: ActionWords.action(actionText, default: .other), rawAction: actionText,
-            ip: endpoint?.address, ipRaw: endpoint?.address.description == ipText ? nil : ipText,
-            port: value("port").flatMap { UInt16($0) } ?? endpoint?.port, account: value("account"),
-            userAgent: value("user_agent"), locator: locator)))
+        try sink.accept(
+            .access(
+                AccessEvent(
+                    format: format, time: time, action: ActionWords.action(actionText, default: .other), rawAction: actionText,
+                    ip: endpoint?.address, ipRaw: endpoint?.address.description == ipText ? nil : ipText,
+                    port: value("port").flatMap { UInt16($0) } ?? endpoint?.port, account: value("account"),
+                    userAgent: value("user_agent"), locator: locator)))
         return true
     }
 }
@@ -117,7 +120,8 @@ public enum GenericParseError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .noMapping(let format): return "--format \(format) needs a field mapping: --map time=<column>,ip=<column>,… or --map-file FILE"
+        case .noMapping(let format):
+            return "--format \(format) needs a field mapping: --map time=<column>,ip=<column>,… or --map-file FILE"
         }
     }
 }

@@ -9,7 +9,8 @@ public struct GoogleAccessLogParser: LogParser {
     public static let accountScope = AccountScope.exportedAccount
     public static let displayName = "Google Takeout Access Log Activity (CSV)"
     public static let version = "1"
-    public static let reads = "Takeout/Access Log Activity/Activities - ….csv (any language), and law-enforcement preservation CSVs with the same columns"
+    public static let reads =
+        "Takeout/Access Log Activity/Activities - ….csv (any language), and law-enforcement preservation CSVs with the same columns"
 
     static let timestamp = ["Activity Timestamp", "Timestamp"]
     static let ip = ["IP Address"]
@@ -20,8 +21,10 @@ public struct GoogleAccessLogParser: LogParser {
     static let product = ["Product Name"]
     static let subProduct = ["Sub-Product Name"]
     static let gaia = ["Gaia ID", "GAIA ID"]
-    static let place = [("country", ["Activity Country", "Country Code"]), ("region", ["Activity Region"]),
-                        ("city", ["Activity City", "City"]), ("gmail_access_channel", ["Gmail Access Channel"])]
+    static let place = [
+        ("country", ["Activity Country", "Country Code"]), ("region", ["Activity Region"]),
+        ("city", ["Activity City", "City"]), ("gmail_access_channel", ["Gmail Access Channel"]),
+    ]
 
     public init(options: ParseOptions) {}
 
@@ -37,9 +40,10 @@ public struct GoogleAccessLogParser: LogParser {
         guard var rows = try CSVRecords(source, evidence: evidence, sink: sink) else { return summary }
         if rows.header.column(Self.timestamp) == nil || rows.header.column(Self.ip) == nil {
             summary.malformed += 1
-            sink.warn(ParseWarning(
-                locator: Locator(evidence: evidence, position: .row(0)),
-                message: "header lacks 'Activity Timestamp' or 'IP Address'; no row can be read"))
+            sink.warn(
+                ParseWarning(
+                    locator: Locator(evidence: evidence, position: .row(0)),
+                    message: "header lacks 'Activity Timestamp' or 'IP Address'; no row can be read"))
             return summary
         }
         let h = rows.header
@@ -47,7 +51,8 @@ public struct GoogleAccessLogParser: LogParser {
             timestamp: h.column(Self.timestamp), ip: h.column(Self.ip), type: h.column(Self.activityType),
             product: h.column(Self.product), subProduct: h.column(Self.subProduct), gaia: h.column(Self.gaia),
             proxied: h.column(Self.proxied), nonRoutable: h.column(Self.nonRoutable), userAgent: h.column(Self.userAgent),
-            place: Self.place.map { ($0.0, h.column($0.1)) })
+            place: Self.place.map { ($0.0, h.column($0.1)) }
+        )
         while let (record, locator) = try rows.next() {
             summary.records += 1
             if record.malformed {
@@ -55,7 +60,9 @@ public struct GoogleAccessLogParser: LogParser {
             }
             guard let timeText = rows.value(record, c.timestamp), let time = Timestamp.parseISO8601(timeText) else {
                 summary.malformed += 1
-                sink.warn(ParseWarning(locator: locator, message: "no readable Activity Timestamp", excerpt: rows.value(record, c.timestamp)))
+                sink.warn(
+                    ParseWarning(
+                        locator: locator, message: "no readable Activity Timestamp", excerpt: rows.value(record, c.timestamp)))
                 continue
             }
             let ipText = rows.value(record, c.ip)

@@ -32,13 +32,16 @@ public struct GoogleDevicesParser: LogParser {
             marketing: h.column(["Marketing Name"]), os: h.column(["OS"]), osVersion: h.column(["OS Version"]),
             given: h.column(["User Given Name"]), first: h.column(["First Activity Timestamp"]),
             last: h.column(["Last Activity Timestamp"]), location: h.column(["Device Last Location"]),
-            country: h.column(["Country"]))
+            country: h.column(["Country"])
+        )
         while let (record, locator) = try rows.next() {
             summary.records += 1
             var fields: [String: String] = [:]
-            for (key, column) in [("device_type", columns.type), ("brand", columns.brand), ("model", columns.model),
-                                  ("marketing_name", columns.marketing), ("os", columns.os), ("os_version", columns.osVersion),
-                                  ("device_name", columns.given), ("country", columns.country)] {
+            for (key, column) in [
+                ("device_type", columns.type), ("brand", columns.brand), ("model", columns.model),
+                ("marketing_name", columns.marketing), ("os", columns.os), ("os_version", columns.osVersion),
+                ("device_name", columns.given), ("country", columns.country),
+            ] {
                 if let v = rows.value(record, column) { fields[key] = v }
             }
             var lastText = rows.value(record, columns.last)
@@ -56,15 +59,19 @@ public struct GoogleDevicesParser: LogParser {
             fields["device"] = name.isEmpty ? nil : name
             var emitted = 0
             if let text = rows.value(record, columns.first), let time = Timestamp.parseISO8601(text) {
-                try sink.accept(.access(AccessEvent(
-                    format: Self.formatID, time: time, action: .deviceAdded, rawAction: "first activity", fields: fields,
-                    locator: locator)))
+                try sink.accept(
+                    .access(
+                        AccessEvent(
+                            format: Self.formatID, time: time, action: .deviceAdded, rawAction: "first activity", fields: fields,
+                            locator: locator)))
                 emitted += 1
             }
             if let text = lastText, let time = Timestamp.parseISO8601(text) {
-                try sink.accept(.access(AccessEvent(
-                    format: Self.formatID, time: time, action: .sessionActive, rawAction: "last activity", fields: fields,
-                    locator: locator)))
+                try sink.accept(
+                    .access(
+                        AccessEvent(
+                            format: Self.formatID, time: time, action: .sessionActive, rawAction: "last activity", fields: fields,
+                            locator: locator)))
                 emitted += 1
             }
             if emitted == 0 {

@@ -10,14 +10,16 @@ public struct GoogleSubscriberInfoParser: LogParser {
     public static let accountScope = AccountScope.exportedAccount
     public static let displayName = "Google SubscriberInfo.html (IP ACTIVITY table)"
     public static let version = "1"
-    public static let reads = "Takeout/Google Account/<login>.SubscriberInfo.html and law-enforcement returns with an IP ACTIVITY table"
+    public static let reads =
+        "Takeout/Google Account/<login>.SubscriberInfo.html and law-enforcement returns with an IP ACTIVITY table"
 
     public init(options: ParseOptions) {}
 
     public static func recognize(_ sample: FormatSample) -> Int {
         let head = String(decoding: sample.head, as: UTF8.self)
         guard head.utf8Range(of: "IP ACTIVITY") != nil || head.utf8Range(of: "IP Activity") != nil else { return 0 }
-        return sample.fileName.hasSuffix(".SubscriberInfo.html") ? 95 : (head.contains("<table") || head.contains("<TABLE") ? 70 : 0)
+        return sample.fileName.hasSuffix(".SubscriberInfo.html")
+            ? 95 : (head.contains("<table") || head.contains("<TABLE") ? 70 : 0)
     }
 
     public func parse(_ source: any ByteSource, evidence: EvidenceItem, into sink: any ObservationSink) throws -> ParseSummary {
@@ -25,15 +27,19 @@ public struct GoogleSubscriberInfoParser: LogParser {
         let html = String(decoding: try source.readAll(limit: 256 << 20), as: UTF8.self)
         let start = html.utf8Range(of: "IP ACTIVITY") ?? html.utf8Range(of: "IP Activity")
         guard let start else {
-            sink.warn(ParseWarning(locator: Locator(evidence: evidence, position: .line(1)), message: "no IP ACTIVITY table in this file"))
+            sink.warn(
+                ParseWarning(
+                    locator: Locator(evidence: evidence, position: .line(1)), message: "no IP ACTIVITY table in this file"))
             return summary
         }
-        let rows = HTMLTable.rows(in: html[start.upperBound...], lineOffset: html[..<start.upperBound].utf8.filter { $0 == 0x0A }.count)
+        let rows = HTMLTable.rows(
+            in: html[start.upperBound...], lineOffset: html[..<start.upperBound].utf8.filter { $0 == 0x0A }.count)
         guard let header = rows.first else { return summary }
         let columns = CSVHeader(header.cells)
         let (timeColumn, ipColumn, typeColumn, agentColumn) = (
             columns.column(["Timestamp", "Time"]), columns.column(["IP Address"]), columns.column(["Activity Type"]),
-            columns.column(["Raw User Agents", "User Agent"]))
+            columns.column(["Raw User Agents", "User Agent"])
+        )
         for row in rows.dropFirst() {
             summary.records += 1
             let locator = Locator(evidence: evidence, position: .line(row.line))
@@ -43,16 +49,22 @@ public struct GoogleSubscriberInfoParser: LogParser {
             }
             guard let text = cell(timeColumn), let time = Timestamp.parseISO8601(text) else {
                 summary.malformed += 1
-                sink.warn(ParseWarning(locator: locator, message: "IP ACTIVITY row without a readable Timestamp", excerpt: cell(timeColumn)))
+                sink.warn(
+                    ParseWarning(
+                        locator: locator, message: "IP ACTIVITY row without a readable Timestamp", excerpt: cell(timeColumn)))
                 continue
             }
             let ipText = cell(ipColumn)
             let endpoint = ipText.flatMap { IPAddress.parseEndpoint($0) }
             let type = cell(typeColumn)
-            try sink.accept(.access(AccessEvent(
-                format: Self.formatID, time: time, action: ActionWords.action(type, default: .sessionActive), rawAction: type,
-                ip: endpoint?.address, ipRaw: endpoint?.address.description == ipText ? nil : ipText, port: endpoint?.port,
-                userAgent: cell(agentColumn), locator: locator)))
+            try sink.accept(
+                .access(
+                    AccessEvent(
+                        format: Self.formatID, time: time, action: ActionWords.action(type, default: .sessionActive),
+                        rawAction: type,
+                        ip: endpoint?.address, ipRaw: endpoint?.address.description == ipText ? nil : ipText,
+                        port: endpoint?.port,
+                        userAgent: cell(agentColumn), locator: locator)))
         }
         return summary
     }
@@ -121,4 +133,3 @@ enum HTMLTable {
         return text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
     }
 }
-

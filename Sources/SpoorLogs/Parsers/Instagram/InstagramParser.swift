@@ -10,7 +10,8 @@ public struct InstagramParser: LogParser {
     public static let accountScope = AccountScope.exportedAccount
     public static let displayName = "Instagram Download Your Information (login activity JSON)"
     public static let version = "1"
-    public static let reads = "login_and_account_creation/ or login_and_profile_creation/ {login_activity, logout_activity, password_change_activity, signup_details}.json, devices.json, pre-2021 account_history.json"
+    public static let reads =
+        "login_and_account_creation/ or login_and_profile_creation/ {login_activity, logout_activity, password_change_activity, signup_details}.json, devices.json, pre-2021 account_history.json"
 
     static let roots: [(key: String, action: Action)] = [
         ("account_history_login_history", .login), ("account_history_logout_history", .logout),
@@ -23,7 +24,9 @@ public struct InstagramParser: LogParser {
     ]
 
     /// Label aliases, lower-cased, after the mojibake repair.
-    static let ipLabels: Set<String> = ["ip address", "ip-adresse", "ip adresi", "ip 주소", "adresse ip", "dirección ip", "indirizzo ip", "endereço ip"]
+    static let ipLabels: Set<String> = [
+        "ip address", "ip-adresse", "ip adresi", "ip 주소", "adresse ip", "dirección ip", "indirizzo ip", "endereço ip",
+    ]
     static let timeLabels: Set<String> = ["time", "zeit", "zaman", "시간", "heure", "hora", "ora", "last login"]
     static let userAgentLabels: Set<String> = ["user agent", "kullanıcı aracısı", "사용자 에이전트", "agent utilisateur"]
     static let cookieLabels: Set<String> = ["cookie name", "çerez adı"]
@@ -39,7 +42,9 @@ public struct InstagramParser: LogParser {
 
     public func parse(_ source: any ByteSource, evidence: EvidenceItem, into sink: any ObservationSink) throws -> ParseSummary {
         var summary = ParseSummary()
-        guard let raw = try JSONRecords.document(source, evidence: evidence, sink: sink, summary: &summary) else { return summary }
+        guard let raw = try JSONRecords.document(source, evidence: evidence, sink: sink, summary: &summary) else {
+            return summary
+        }
         let document = raw.mappingStrings(MetaText.repair)
         for (key, action) in Self.roots + Self.legacyRoots {
             guard let value = document[key] else { continue }
@@ -49,7 +54,8 @@ public struct InstagramParser: LogParser {
                 summary.records += 1
                 let pointer = value.array == nil ? "/\(key)" : "/\(key)/\(index)"
                 let locator = Locator(evidence: evidence, position: .jsonPointer(pointer))
-                let event = record["string_map_data"] != nil
+                let event =
+                    record["string_map_data"] != nil
                     ? Self.event(stringMap: record, action: action, locator: locator)
                     : Self.event(legacy: record, action: action, locator: locator)
                 guard let event else {
@@ -80,7 +86,9 @@ public struct InstagramParser: LogParser {
                 time = stamp
             } else if name == "port" {
                 port = JSONRecords.port(.string(value))
-            } else if userAgentLabels.contains(name) || value.hasPrefix("Mozilla/") || value.hasPrefix("Instagram ") || value.hasPrefix("Barcelona ") {
+            } else if userAgentLabels.contains(name) || value.hasPrefix("Mozilla/") || value.hasPrefix("Instagram ")
+                || value.hasPrefix("Barcelona ")
+            {
                 userAgent = value.isEmpty ? nil : value
             } else if cookieLabels.contains(name) {
                 fields["cookie"] = value

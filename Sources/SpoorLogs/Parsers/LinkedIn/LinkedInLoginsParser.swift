@@ -23,7 +23,8 @@ public struct LinkedInLoginsParser: LogParser {
         guard var rows = try CSVRecords(source, evidence: evidence, sink: sink) else { return summary }
         let (date, ip, agent, type) = (
             rows.header.column(["Login Date"]), rows.header.column(["IP Address"]), rows.header.column(["User Agent"]),
-            rows.header.column(["Login Type"]))
+            rows.header.column(["Login Type"])
+        )
         while let (record, locator) = try rows.next() {
             summary.records += 1
             guard let text = rows.value(record, date), let time = Timestamp.parse(text) ?? Timestamp.parseISO8601(text) else {
@@ -34,10 +35,12 @@ public struct LinkedInLoginsParser: LogParser {
             let ipText = rows.value(record, ip)
             let endpoint = ipText.flatMap { IPAddress.parseEndpoint($0) }
             let loginType = rows.value(record, type)
-            try sink.accept(.access(AccessEvent(
-                format: Self.formatID, time: time, action: .login, rawAction: loginType ?? "login", ip: endpoint?.address,
-                ipRaw: endpoint?.address.description == ipText ? nil : ipText, userAgent: rows.value(record, agent),
-                locator: locator)))
+            try sink.accept(
+                .access(
+                    AccessEvent(
+                        format: Self.formatID, time: time, action: .login, rawAction: loginType ?? "login", ip: endpoint?.address,
+                        ipRaw: endpoint?.address.description == ipText ? nil : ipText, userAgent: rows.value(record, agent),
+                        locator: locator)))
         }
         return summary
     }

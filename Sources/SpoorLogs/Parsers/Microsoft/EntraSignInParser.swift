@@ -10,7 +10,8 @@ public struct EntraSignInParser: LogParser {
     public static let accountScope = AccountScope.namedAccounts
     public static let displayName = "Microsoft Entra ID sign-in log (CSV)"
     public static let version = "1"
-    public static let reads = "InteractiveSignIns_*.csv, NonInteractiveSignIns_*.csv and older CreatedDateTime/UserPrincipalName CSVs"
+    public static let reads =
+        "InteractiveSignIns_*.csv, NonInteractiveSignIns_*.csv and older CreatedDateTime/UserPrincipalName CSVs"
 
     static let date = ["Date (UTC)", "CreatedDateTime", "Date"]
     static let ip = ["IP address", "IPAddress"]
@@ -43,7 +44,8 @@ public struct EntraSignInParser: LogParser {
         guard var rows = try CSVRecords(source, evidence: evidence, sink: sink) else { return summary }
         let h = rows.header
         let (dateColumn, ipColumn, userColumn, statusColumn, agentColumn) = (
-            h.column(Self.date), h.column(Self.ip), h.column(Self.user), h.column(Self.status), h.column(Self.agent))
+            h.column(Self.date), h.column(Self.ip), h.column(Self.user), h.column(Self.status), h.column(Self.agent)
+        )
         let extras = Self.extra.map { ($0.0, h.column($0.1)) }
         while let (record, locator) = try rows.next() {
             summary.records += 1
@@ -51,7 +53,8 @@ public struct EntraSignInParser: LogParser {
                 let time = Timestamp.parseISO8601(text) ?? Timestamp.parseCultureDate(text, dayFirst: false)
             else {
                 summary.malformed += 1
-                sink.warn(ParseWarning(locator: locator, message: "no readable sign-in date", excerpt: rows.value(record, dateColumn)))
+                sink.warn(
+                    ParseWarning(locator: locator, message: "no readable sign-in date", excerpt: rows.value(record, dateColumn)))
                 continue
             }
             let ipText = rows.value(record, ipColumn)
@@ -59,16 +62,20 @@ public struct EntraSignInParser: LogParser {
             var fields: [String: String] = [:]
             for (key, column) in extras { if let v = rows.value(record, column) { fields[key] = v } }
             let status = rows.value(record, statusColumn)
-            let action: Action = switch status?.lowercased() {
-            case "success": .login
-            case "failure": .loginFailed
-            default: fields["error_code"].map { $0 == "0" ? Action.login : .loginFailed } ?? .other
-            }
-            try sink.accept(.access(AccessEvent(
-                format: Self.formatID, time: time, action: action, rawAction: status.map { "sign-in \($0)" } ?? "sign-in",
-                ip: endpoint?.address, ipRaw: endpoint?.address.description == ipText ? nil : ipText, port: endpoint?.port,
-                account: rows.value(record, userColumn), userAgent: rows.value(record, agentColumn), fields: fields,
-                locator: locator)))
+            let action: Action =
+                switch status?.lowercased() {
+                case "success": .login
+                case "failure": .loginFailed
+                default: fields["error_code"].map { $0 == "0" ? Action.login : .loginFailed } ?? .other
+                }
+            try sink.accept(
+                .access(
+                    AccessEvent(
+                        format: Self.formatID, time: time, action: action, rawAction: status.map { "sign-in \($0)" } ?? "sign-in",
+                        ip: endpoint?.address, ipRaw: endpoint?.address.description == ipText ? nil : ipText,
+                        port: endpoint?.port,
+                        account: rows.value(record, userColumn), userAgent: rows.value(record, agentColumn), fields: fields,
+                        locator: locator)))
         }
         return summary
     }

@@ -40,7 +40,8 @@ public struct UnifiedAuditLogParser: LogParser {
         let h = rows.header
         let (auditColumn, dateColumn, operationColumn, userColumn) = (
             h.column(["AuditData"]), h.column(["CreationDate"]), h.column(["Operation", "Operations"]),
-            h.column(["UserId", "UserIds"]))
+            h.column(["UserId", "UserIds"])
+        )
         var dataRows = 0
         var lastLocator: Locator? = nil
         while let (record, locator) = try rows.next() {
@@ -58,7 +59,9 @@ public struct UnifiedAuditLogParser: LogParser {
             let creation = audit?["CreationTime"]?.string.flatMap(Timestamp.parseISO8601)?
                 .assumingUTC(because: "Microsoft's audit schema gives CreationTime in UTC")
             let cell = rows.value(record, dateColumn)
-            guard let time = creation ?? cell.flatMap({ Timestamp.parseISO8601($0) ?? Timestamp.parseCultureDate($0, dayFirst: false) })
+            guard
+                let time = creation
+                    ?? cell.flatMap({ Timestamp.parseISO8601($0) ?? Timestamp.parseCultureDate($0, dayFirst: false) })
             else {
                 summary.malformed += 1
                 sink.warn(ParseWarning(locator: locator, message: "no readable CreationTime or CreationDate", excerpt: cell))
@@ -81,16 +84,22 @@ public struct UnifiedAuditLogParser: LogParser {
             }
             var action = Self.operations[operation.lowercased()] ?? .other
             if action == .login, fields["resultstatus"]?.lowercased() == "failed" { action = .loginFailed }
-            try sink.accept(.access(AccessEvent(
-                format: Self.formatID, time: time, action: action, rawAction: operation.isEmpty ? nil : operation,
-                ip: endpoint?.address, ipRaw: endpoint?.address.description == ipText ? nil : ipText, port: endpoint?.port,
-                account: audit?["UserId"]?.string ?? rows.value(record, userColumn), userAgent: userAgent, fields: fields,
-                locator: locator)))
+            try sink.accept(
+                .access(
+                    AccessEvent(
+                        format: Self.formatID, time: time, action: action, rawAction: operation.isEmpty ? nil : operation,
+                        ip: endpoint?.address, ipRaw: endpoint?.address.description == ipText ? nil : ipText,
+                        port: endpoint?.port,
+                        account: audit?["UserId"]?.string ?? rows.value(record, userColumn), userAgent: userAgent, fields: fields,
+                        locator: locator)))
         }
         if dataRows == Self.truncationLimit, let lastLocator {
-            sink.warn(ParseWarning(
-                locator: lastLocator,
-                message: "exactly \(Self.truncationLimit) rows: the portal stops exports there, so this export is probably truncated"))
+            sink.warn(
+                ParseWarning(
+                    locator: lastLocator,
+                    message:
+                        "exactly \(Self.truncationLimit) rows: the portal stops exports there, so this export is probably truncated"
+                ))
         }
         return summary
     }

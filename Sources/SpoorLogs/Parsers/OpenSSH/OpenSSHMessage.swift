@@ -43,7 +43,8 @@ enum OpenSSHMessage {
         if let rest = message.dropPrefix("pam_unix(sshd:auth): authentication failure;") {
             let values = keyValues(rest)
             guard let host = values["rhost"] else { return nil }
-            var event = make(.loginFailed, "PAM authentication failure", user: values["user"].map { Substring($0) }, endpoint: nil, context)
+            var event = make(
+                .loginFailed, "PAM authentication failure", user: values["user"].map { Substring($0) }, endpoint: nil, context)
             setAddress(&event, Substring(host))
             return event
         }

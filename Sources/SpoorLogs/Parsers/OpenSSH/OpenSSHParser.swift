@@ -70,7 +70,8 @@ public struct OpenSSHParser: LogParser {
                 let modified = evidence.modified.flatMap { Timestamp.unixSeconds(Int64($0.timeIntervalSince1970)).rfc3339UTC }
                 summary.notes.append(
                     "The log's dates have no year; \(year) was taken for its first line from "
-                        + (modified.map { "the file's modification time (\($0))" } ?? "nothing (the file has no modification time)")
+                        + (modified.map { "the file's modification time (\($0))" }
+                            ?? "nothing (the file has no modification time)")
                         + ", which a copy may have changed. If that is wrong, read it again with --replace --year YYYY.")
             }
             // RFC 3339 lines need no year; the reader is only kept once a BSD date created it.

@@ -43,10 +43,12 @@ public struct ProtonLogsParser: LogParser {
             if hasIP && endpoint == nil {
                 sink.warn(ParseWarning(locator: locator, message: "IP not readable", excerpt: ipText))
             }
-            try sink.accept(.access(AccessEvent(
-                format: Self.formatID, time: time, action: Self.action(description), rawAction: description,
-                ip: endpoint?.address, ipRaw: hasIP && endpoint?.address.description != ipText ? ipText : nil,
-                locator: locator)))
+            try sink.accept(
+                .access(
+                    AccessEvent(
+                        format: Self.formatID, time: time, action: Self.action(description), rawAction: description,
+                        ip: endpoint?.address, ipRaw: hasIP && endpoint?.address.description != ipText ? ipText : nil,
+                        locator: locator)))
         }
         return summary
     }

@@ -24,7 +24,9 @@ public struct TelegramExportParser: LogParser {
 
     public func parse(_ source: any ByteSource, evidence: EvidenceItem, into sink: any ObservationSink) throws -> ParseSummary {
         var summary = ParseSummary()
-        guard let document = try JSONRecords.document(source, evidence: evidence, sink: sink, summary: &summary) else { return summary }
+        guard let document = try JSONRecords.document(source, evidence: evidence, sink: sink, summary: &summary) else {
+            return summary
+        }
         var foundList = false
         for key in ["sessions", "web_sessions"] {
             guard let list = document[key]?["list"]?.array else { continue }
@@ -34,8 +36,10 @@ public struct TelegramExportParser: LogParser {
                 let locator = Locator(evidence: evidence, position: .jsonPointer("/\(key)/list/\(index)"))
                 let (ip, raw, _) = JSONRecords.address(session["last_ip"])
                 var fields: [String: String] = ["list": key]
-                for name in ["last_country", "last_region", "application_name", "application_version", "device_model",
-                             "platform", "system_version", "browser", "bot_username", "domain_name", "created", "last_active"] {
+                for name in [
+                    "last_country", "last_region", "application_name", "application_version", "device_model",
+                    "platform", "system_version", "browser", "bot_username", "domain_name", "created", "last_active",
+                ] {
                     if let value = session[name]?.scalarText { fields[name] = value }
                 }
                 let label = key == "sessions" ? "session" : "web session"
@@ -43,15 +47,20 @@ public struct TelegramExportParser: LogParser {
                 if let created = JSONRecords.unixTime(session["created_unixtime"]) {
                     any = true
                     // The address Telegram gives is the session's last one, not the one it was created from.
-                    try sink.accept(.access(AccessEvent(
-                        format: Self.formatID, time: created, action: .sessionStart, rawAction: "\(label) created",
-                        fields: fields.merging(["last_ip": session["last_ip"]?.scalarText ?? ""]) { a, _ in a }, locator: locator)))
+                    try sink.accept(
+                        .access(
+                            AccessEvent(
+                                format: Self.formatID, time: created, action: .sessionStart, rawAction: "\(label) created",
+                                fields: fields.merging(["last_ip": session["last_ip"]?.scalarText ?? ""]) { a, _ in a },
+                                locator: locator)))
                 }
                 if let active = JSONRecords.unixTime(session["last_active_unixtime"]) {
                     any = true
-                    try sink.accept(.access(AccessEvent(
-                        format: Self.formatID, time: active, action: .sessionActive, rawAction: "\(label) last active",
-                        ip: ip, ipRaw: raw, fields: fields, locator: locator)))
+                    try sink.accept(
+                        .access(
+                            AccessEvent(
+                                format: Self.formatID, time: active, action: .sessionActive, rawAction: "\(label) last active",
+                                ip: ip, ipRaw: raw, fields: fields, locator: locator)))
                 }
                 if !any {
                     summary.malformed += 1
@@ -60,9 +69,10 @@ public struct TelegramExportParser: LogParser {
             }
         }
         if !foundList {
-            sink.warn(ParseWarning(
-                locator: Locator(evidence: evidence, position: .jsonPointer("")),
-                message: "this export has no sessions: re-export with \"Active sessions\" ticked under Other"))
+            sink.warn(
+                ParseWarning(
+                    locator: Locator(evidence: evidence, position: .jsonPointer("")),
+                    message: "this export has no sessions: re-export with \"Active sessions\" ticked under Other"))
         }
         return summary
     }

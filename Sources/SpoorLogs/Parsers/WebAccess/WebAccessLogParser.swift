@@ -67,7 +67,8 @@ public struct WebAccessLogParser: LogParser {
             let event = AccessEvent(
                 format: Self.formatID, time: record.time, action: .request,
                 rawAction: requestParts.count >= 2 ? "\(requestParts[0]) \(requestParts[1])" : String(record.request),
-                ip: endpoint?.address, ipRaw: endpoint == nil || endpoint?.address.description != String(record.client) ? String(record.client) : nil,
+                ip: endpoint?.address,
+                ipRaw: endpoint == nil || endpoint?.address.description != String(record.client) ? String(record.client) : nil,
                 port: endpoint?.port,
                 account: record.user == "-" ? nil : String(record.user), userAgent: userAgent,
                 fields: fields, locator: locator)
@@ -94,7 +95,9 @@ struct AccessLogLine {
         var rest = Substring(text)
         guard let client = rest.takeToken(), let ident = rest.takeToken() else { return nil }
         // The user field may itself be `-` or a name; it ends at ` [`.
-        guard let bracket = rest.utf8Range(of: " [") ?? (rest.first == "[" ? rest.startIndex..<rest.index(after: rest.startIndex) : nil)
+        guard
+            let bracket = rest.utf8Range(of: " [")
+                ?? (rest.first == "[" ? rest.startIndex..<rest.index(after: rest.startIndex) : nil)
         else { return nil }
         let user = rest.first == "[" ? Substring("-") : rest[..<bracket.lowerBound]
         rest = rest[bracket.upperBound...]

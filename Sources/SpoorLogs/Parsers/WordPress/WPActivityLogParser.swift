@@ -44,7 +44,8 @@ public struct WPActivityLogParser: LogParser {
         let h = rows.header
         var columns = (
             id: h.column(Self.idNames) ?? 0, date: h.column(Self.dateNames), user: h.column(Self.userNames),
-            ip: h.column(Self.ipNames), message: h.column(Self.messageNames), site: h.column(Self.siteNames))
+            ip: h.column(Self.ipNames), message: h.column(Self.messageNames), site: h.column(Self.siteNames)
+        )
         var first = true
         while let (record, locator) = try rows.next() {
             summary.records += 1
@@ -70,10 +71,12 @@ public struct WPActivityLogParser: LogParser {
             var fields: [String: String] = ["event_code": String(code)]
             if let message = cell(columns.message) { fields["message"] = message }
             if let site = cell(columns.site) { fields["site"] = site }
-            try sink.accept(.access(AccessEvent(
-                format: Self.formatID, time: time, action: Self.codes[code] ?? .other, rawAction: "event \(code)",
-                ip: endpoint?.address, ipRaw: endpoint?.address.description == ipText ? nil : ipText,
-                account: cell(columns.user), fields: fields, locator: locator)))
+            try sink.accept(
+                .access(
+                    AccessEvent(
+                        format: Self.formatID, time: time, action: Self.codes[code] ?? .other, rawAction: "event \(code)",
+                        ip: endpoint?.address, ipRaw: endpoint?.address.description == ipText ? nil : ipText,
+                        account: cell(columns.user), fields: fields, locator: locator)))
         }
         return summary
     }

@@ -23,12 +23,16 @@ public struct XArchiveParser: LogParser {
         var summary = ParseSummary()
         // `window.YTD.ip_audit.part0 = [ … ]`: the document starts at the first `[` (on the first
         // line, so the line numbers of any error stay true).
-        guard let document = try JSONRecords.document(source, evidence: evidence, sink: sink, summary: &summary, dropPrefix: { bytes in
-            if let open = bytes.firstIndex(of: UInt8(ascii: "[")) { bytes = bytes[open...] }
-            while let last = bytes.last, last == UInt8(ascii: ";") || last == 0x0A || last == 0x0D || last == 0x20 {
-                bytes = bytes.dropLast()
-            }
-        }) else { return summary }
+        guard
+            let document = try JSONRecords.document(
+                source, evidence: evidence, sink: sink, summary: &summary,
+                dropPrefix: { bytes in
+                    if let open = bytes.firstIndex(of: UInt8(ascii: "[")) { bytes = bytes[open...] }
+                    while let last = bytes.last, last == UInt8(ascii: ";") || last == 0x0A || last == 0x0D || last == 0x20 {
+                        bytes = bytes.dropLast()
+                    }
+                })
+        else { return summary }
         guard let records = document.array else {
             summary.malformed += 1
             sink.warn(ParseWarning(locator: Locator(evidence: evidence, position: .jsonPointer("")), message: "expected a list"))
@@ -46,15 +50,19 @@ public struct XArchiveParser: LogParser {
                 let (ip, raw, _) = JSONRecords.address(audit["loginIp"])
                 var fields: [String: String] = [:]
                 if let id = audit["accountId"]?.scalarText { fields["account_id"] = id }
-                try sink.accept(.access(AccessEvent(
-                    format: Self.formatID, time: time, action: .sessionActive, rawAction: "ip audit", ip: ip, ipRaw: raw,
-                    port: JSONRecords.port(audit["loginPortNumber"]), account: audit["accountId"]?.scalarText,
-                    fields: fields, locator: locator)))
+                try sink.accept(
+                    .access(
+                        AccessEvent(
+                            format: Self.formatID, time: time, action: .sessionActive, rawAction: "ip audit", ip: ip, ipRaw: raw,
+                            port: JSONRecords.port(audit["loginPortNumber"]), account: audit["accountId"]?.scalarText,
+                            fields: fields, locator: locator)))
             } else if let creation = wrapper["accountCreationIp"] {
                 let (ip, raw, _) = JSONRecords.address(creation["userCreationIp"])
-                try sink.accept(.access(AccessEvent(
-                    format: Self.formatID, time: nil, action: .accountCreated, rawAction: "account creation IP", ip: ip,
-                    ipRaw: raw, account: creation["accountId"]?.scalarText, locator: locator)))
+                try sink.accept(
+                    .access(
+                        AccessEvent(
+                            format: Self.formatID, time: nil, action: .accountCreated, rawAction: "account creation IP", ip: ip,
+                            ipRaw: raw, account: creation["accountId"]?.scalarText, locator: locator)))
             } else {
                 summary.ignored += 1
             }

@@ -7,8 +7,10 @@ extension CaseCommand {
     struct Init: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a new case folder.",
-            usage: "spoor case init <case-dir> [--title <title>] [--examiner <examiner>]\n[--organisation <organisation>] [--reference <reference>]",
-            discussion: "The folder gets a case.sqlite file holding everything Spoor learns about the case. Evidence stays where it is.")
+            usage:
+                "spoor case init <case-dir> [--title <title>] [--examiner <examiner>]\n[--organisation <organisation>] [--reference <reference>]",
+            discussion:
+                "The folder gets a case.sqlite file holding everything Spoor learns about the case. Evidence stays where it is.")
 
         @Argument(help: ArgumentHelp("The case folder to create.", valueName: "case-dir"))
         var directory: String
@@ -24,7 +26,8 @@ extension CaseCommand {
             do {
                 _ = try CaseStore.create(
                     at: directory,
-                    metadata: .init(title: title, examiner: examiner, organisation: organisation, reference: reference, createdAt: now))
+                    metadata: .init(
+                        title: title, examiner: examiner, organisation: organisation, reference: reference, createdAt: now))
             } catch {
                 throw fail(error)
             }

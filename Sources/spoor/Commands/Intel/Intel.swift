@@ -23,12 +23,16 @@ extension Intel {
             return
         }
         for record in records {
-            print("\(record.indicator.type.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)) \(SafeText.terminal(record.indicator.value))")
+            print(
+                "\(record.indicator.type.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)) \(SafeText.terminal(record.indicator.value))"
+            )
             for p in record.provenance {
-                let window = p.validFrom != nil || p.validUntil != nil ? "valid \(p.validFrom ?? "…") to \(p.validUntil ?? "…")" : nil
+                let window =
+                    p.validFrom != nil || p.validUntil != nil ? "valid \(p.validFrom ?? "…") to \(p.validUntil ?? "…")" : nil
                 let parts = [
                     p.source, p.title, p.reference, p.campaign.map { "campaign \($0)" }, p.firstSeen.map { "first seen \($0)" },
-                    p.lastSeen.map { "last seen \($0)" }, p.confidence.map { "confidence \($0)" }, p.tlp.map { "TLP:\($0.uppercased())" },
+                    p.lastSeen.map { "last seen \($0)" }, p.confidence.map { "confidence \($0)" },
+                    p.tlp.map { "TLP:\($0.uppercased())" },
                     p.tags.isEmpty ? nil : "tags " + p.tags.joined(separator: " "), window,
                 ]
                 print("        ← " + SafeText.terminal(parts.compactMap { $0 }.joined(separator: ", ")))

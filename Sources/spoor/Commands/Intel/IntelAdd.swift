@@ -37,8 +37,13 @@ extension Intel {
             if let tlp, !["clear", "white", "green", "amber", "amber+strict", "red"].contains(tlp.lowercased()) {
                 throw ValidationError("--tlp must be clear, white, green, amber, amber+strict or red")
             }
-            for (name, date) in [("published", published), ("first-seen", firstSeen), ("last-seen", lastSeen), ("valid-from", validFrom), ("valid-until", validUntil)] {
-                if let date, IndicatorDate.normalise(date) == nil { throw ValidationError("--\(name) \(date): not a date (YYYY-MM-DD or RFC 3339)") }
+            for (name, date) in [
+                ("published", published), ("first-seen", firstSeen), ("last-seen", lastSeen), ("valid-from", validFrom),
+                ("valid-until", validUntil),
+            ] {
+                if let date, IndicatorDate.normalise(date) == nil {
+                    throw ValidationError("--\(name) \(date): not a date (YYYY-MM-DD or RFC 3339)")
+                }
             }
             guard !source.trimming(" \t").isEmpty else { throw ValidationError("--source must name who reported it") }
         }
@@ -62,7 +67,9 @@ extension Intel {
             let added: Bool
             do { added = try store.add(indicator, provenance: provenance) } catch { throw fail(error) }
             let how = notes.isEmpty ? "" : " (" + notes.map(\.rawValue).joined(separator: ", ") + ")"
-            print("\(indicator.type.rawValue) \(SafeText.terminal(indicator.value))\(how): " + (added ? "added, reported by \(SafeText.terminal(source))" : "already held with this provenance"))
+            print(
+                "\(indicator.type.rawValue) \(SafeText.terminal(indicator.value))\(how): "
+                    + (added ? "added, reported by \(SafeText.terminal(source))" : "already held with this provenance"))
         }
     }
 }

@@ -8,7 +8,8 @@ extension Intel {
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write the indicators, with their provenance, for other tools and peers.",
-            usage: "spoor intel export --format <format> [--out <path>] [--organisation <name>] [--title <title>]\n[--source <source>] [--tag <tag>] [--tlp <tlp>] [--since <YYYY-MM-DD>] [--type <type>]\n[--generated-at <time>] [--intel-db <path>]",
+            usage:
+                "spoor intel export --format <format> [--out <path>] [--organisation <name>] [--title <title>]\n[--source <source>] [--tag <tag>] [--tlp <tlp>] [--since <YYYY-MM-DD>] [--type <type>]\n[--generated-at <time>] [--intel-db <path>]",
             discussion: """
                 Formats: stix (STIX 2.1 bundle: an identity per source, an indicator per source statement), misp (one \
                 MISP event), misp-feed (a MISP feed folder: manifest.json, the event, hashes.csv; needs --out), csv (the \
@@ -26,25 +27,35 @@ extension Intel {
         }
 
         @Option(help: "stix, misp, misp-feed, csv, text, zeek or mmdb.") var format: FormatChoice
-        @Option(help: ArgumentHelp("Write here instead of standard output (a folder for misp-feed).", valueName: "path")) var out: String?
+        @Option(help: ArgumentHelp("Write here instead of standard output (a folder for misp-feed).", valueName: "path")) var out:
+            String?
         @Option(help: "Only provenance from this source.") var source: String?
         @Option(help: "Only provenance with this tag.") var tag: String?
         @Option(help: "Only provenance with this TLP (clear, green, amber, red).") var tlp: String?
-        @Option(help: ArgumentHelp("Only provenance first seen (else published) on or after this date.", valueName: "YYYY-MM-DD")) var since: String?
+        @Option(help: ArgumentHelp("Only provenance first seen (else published) on or after this date.", valueName: "YYYY-MM-DD"))
+        var since: String?
         @Option(help: "For text: only this type (ipv4, ipv6, cidr, asn, domain, url).") var type: String?
-        @Option(help: ArgumentHelp("The export's time (RFC 3339); default SOURCE_DATE_EPOCH, else now.", valueName: "time")) var generatedAt: String?
+        @Option(help: ArgumentHelp("The export's time (RFC 3339); default SOURCE_DATE_EPOCH, else now.", valueName: "time"))
+        var generatedAt: String?
         @Option(help: "The title of a MISP event.") var title = "Indicators exported by Spoor"
-        @Option(help: ArgumentHelp("For misp and misp-feed: the organisation sharing the event (MISP's Orgc); required.", valueName: "name"))
+        @Option(
+            help: ArgumentHelp(
+                "For misp and misp-feed: the organisation sharing the event (MISP's Orgc); required.", valueName: "name"))
         var organisation: String?
         @OptionGroup var intel: IntelStoreOption
 
         func validate() throws {
-            if (format == .mispFeed || format == .mmdb) && out == nil { throw ValidationError("--format \(format.rawValue) needs --out") }
+            if (format == .mispFeed || format == .mmdb) && out == nil {
+                throw ValidationError("--format \(format.rawValue) needs --out")
+            }
             if (format == .misp || format == .mispFeed) && (organisation ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
-                throw ValidationError("--format \(format.rawValue) needs --organisation: the organisation that shares the event (yours)")
+                throw ValidationError(
+                    "--format \(format.rawValue) needs --organisation: the organisation that shares the event (yours)")
             }
             if let type, IndicatorType(rawValue: type) == nil { throw ValidationError("unknown type '\(type)'") }
-            if let generatedAt, Timestamp.parseISO8601(generatedAt) == nil { throw ValidationError("--generated-at must be RFC 3339") }
+            if let generatedAt, Timestamp.parseISO8601(generatedAt) == nil {
+                throw ValidationError("--generated-at must be RFC 3339")
+            }
         }
 
         var exportTime: String {
@@ -60,11 +71,17 @@ extension Intel {
                 switch format {
                 case .stix: text = try IndicatorExporter.stix(records, generatedAt: exportTime)
                 case .misp:
-                    let event = try IndicatorExporter.mispEvent(records, generatedAt: exportTime, title: title, organisation: organisation ?? "")
-                    text = String(decoding: try JSONSerialization.data(withJSONObject: event, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]), as: UTF8.self) + "\n"
+                    let event = try IndicatorExporter.mispEvent(
+                        records, generatedAt: exportTime, title: title, organisation: organisation ?? "")
+                    text =
+                        String(
+                            decoding: try JSONSerialization.data(
+                                withJSONObject: event, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]),
+                            as: UTF8.self) + "\n"
                 case .mispFeed:
                     try IndicatorExporter.mispFeed(
-                        records, generatedAt: exportTime, title: title, organisation: organisation ?? "", into: URL(fileURLWithPath: out ?? "."))
+                        records, generatedAt: exportTime, title: title, organisation: organisation ?? "",
+                        into: URL(fileURLWithPath: out ?? "."))
                     Console.error("wrote a MISP feed of \(records.count) indicator(s) to \(SafeText.terminal(out ?? "."))")
                     return
                 case .csv: text = IndicatorExporter.csv(records)
@@ -106,10 +123,12 @@ extension Intel {
                     if let tlp = p.tlp { map["tlp"] = .string(tlp) }
                     return .map(map)
                 }
-                try writer.insert(network, .map([
-                    "indicator": .string(record.indicator.value), "type": .string(record.indicator.type.rawValue),
-                    "provenance": .array(sources),
-                ]))
+                try writer.insert(
+                    network,
+                    .map([
+                        "indicator": .string(record.indicator.value), "type": .string(record.indicator.type.rawValue),
+                        "provenance": .array(sources),
+                    ]))
                 count += 1
             }
             let bytes = try writer.serialize()

@@ -27,7 +27,8 @@ extension Intel {
         }
 
         @Argument(help: ArgumentHelp("Indicator files, or MISP feed folders.", valueName: "file")) var files: [String]
-        @Option(help: "The format: auto, stix, misp, misp-feed, zeek, csv, list (text), warninglist or mmdb.") var format: FormatChoice = .auto
+        @Option(help: "The format: auto, stix, misp, misp-feed, zeek, csv, list (text), warninglist or mmdb.") var format:
+            FormatChoice = .auto
         @Option(help: ArgumentHelp("Who published these indicators, for rows that do not say.", valueName: "name"))
         var source: String?
         @OptionGroup var intel: IntelStoreOption
@@ -41,7 +42,9 @@ extension Intel {
                     var isFolder: ObjCBool = false
                     _ = FileManager.default.fileExists(atPath: file, isDirectory: &isFolder)
                     if isFolder.boolValue || format == .mispFeed {
-                        skipped = try importFeed(isFolder.boolValue ? file : (file as NSString).deletingLastPathComponent, store) || skipped
+                        skipped =
+                            try importFeed(isFolder.boolValue ? file : (file as NSString).deletingLastPathComponent, store)
+                            || skipped
                     } else if format == .mmdb || (format == .auto && Self.isMMDB(file)) {
                         skipped = try importMMDB(file, store) || skipped
                     } else {
@@ -57,7 +60,9 @@ extension Intel {
         }
 
         /// Imports one file; true when something in it was skipped.
-        func importFile(_ file: String, _ store: IndicatorStore, as forced: IndicatorFormat? = nil, name shown: String? = nil) throws -> Bool {
+        func importFile(_ file: String, _ store: IndicatorStore, as forced: IndicatorFormat? = nil, name shown: String? = nil)
+            throws -> Bool
+        {
             let (sha256, _) = try FileHasher.sha256(path: file)
             let name = shown ?? URL(fileURLWithPath: file).lastPathComponent
             let head = try FileHasher.head(path: file, count: 65_536)
@@ -69,7 +74,9 @@ extension Intel {
                 // A warninglist is context, not indicators: it is kept apart.
                 let list = try Warninglist.read(json: try document ?? Data(contentsOf: URL(fileURLWithPath: file)))
                 let (kept, unreadable) = try store.importWarninglist(list, sha256: sha256)
-                Swift.print("\(SafeText.terminal(file)) (warninglist): \(SafeText.terminal(list.name)) version \(list.version), \(list.type), \(kept) entries; hits are shown as context, never used to drop an address")
+                Swift.print(
+                    "\(SafeText.terminal(file)) (warninglist): \(SafeText.terminal(list.name)) version \(list.version), \(list.type), \(kept) entries; hits are shown as context, never used to drop an address"
+                )
                 for entry in unreadable { print("  skipped \(SafeText.terminal(entry)): not an address or network") }
                 return !unreadable.isEmpty
             }
@@ -97,9 +104,13 @@ extension Intel {
         /// Prints what an import did; true when something was skipped.
         static func show(_ report: ImportReport, file: String) -> Bool {
             let added = report.added.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-            Swift.print("\(SafeText.terminal(file)) (\(report.format)): \(report.addedTotal) added\(added.isEmpty ? "" : " (\(added))"), \(report.alreadyPresent) already present, \(report.skipped.count) skipped")
+            Swift.print(
+                "\(SafeText.terminal(file)) (\(report.format)): \(report.addedTotal) added\(added.isEmpty ? "" : " (\(added))"), \(report.alreadyPresent) already present, \(report.skipped.count) skipped"
+            )
             for (note, n) in report.notes.sorted(by: { $0.key < $1.key }) { Swift.print("  \(n) × \(note)") }
-            for item in report.skipped { Swift.print("  skipped \(SafeText.terminal(item.location)): \(SafeText.terminal(item.reason))") }
+            for item in report.skipped {
+                Swift.print("  skipped \(SafeText.terminal(item.location)): \(SafeText.terminal(item.reason))")
+            }
             return !report.skipped.isEmpty
         }
 
@@ -112,13 +123,17 @@ extension Intel {
             var skipped = false
             if let data = FileManager.default.contents(atPath: manifestPath) {
                 guard let manifest = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                    throw IntelError.cannotRead(path: manifestPath, reason: "not a MISP feed manifest (a JSON object keyed by event UUID)")
+                    throw IntelError.cannotRead(
+                        path: manifestPath, reason: "not a MISP feed manifest (a JSON object keyed by event UUID)")
                 }
                 events = manifest.keys.sorted().map { $0 + ".json" }
             } else {
                 events = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
                     .filter { $0.hasSuffix(".json") && $0 != "manifest.json" }.sorted()
-                guard !events.isEmpty else { throw IntelError.cannotRead(path: folder, reason: "no manifest.json and no event files: not a MISP feed folder") }
+                guard !events.isEmpty else {
+                    throw IntelError.cannotRead(
+                        path: folder, reason: "no manifest.json and no event files: not a MISP feed folder")
+                }
             }
             Swift.print("\(SafeText.terminal(folder)) (misp-feed): \(events.count) event(s)")
             for event in events {
@@ -128,7 +143,8 @@ extension Intel {
                     skipped = true
                     continue
                 }
-                skipped = try importFile(path, store, as: .misp, name: (folder as NSString).lastPathComponent + "/" + event) || skipped
+                skipped =
+                    try importFile(path, store, as: .misp, name: (folder as NSString).lastPathComponent + "/" + event) || skipped
             }
             return skipped
         }
@@ -149,30 +165,43 @@ extension Intel {
         func importMMDB(_ file: String, _ store: IndicatorStore) throws -> Bool {
             let (sha256, _) = try FileHasher.sha256(path: file)
             let database: MaxMindDatabase
-            do { database = try MaxMindDatabase(path: file) } catch { throw IntelError.cannotRead(path: file, reason: error.description) }
+            do { database = try MaxMindDatabase(path: file) } catch {
+                throw IntelError.cannotRead(path: file, reason: error.description)
+            }
             defer { database.close() }
             let built = Timestamp.unixSeconds(Int64(database.metadata.buildEpoch)).rfc3339UTC.map { String($0.prefix(10)) }
             var values: [StatedValue] = []
             try database.forEachNetwork { network, record in
                 let location = "\(URL(fileURLWithPath: file).lastPathComponent) network \(network)"
-                let stated = record.value(at: ["provenance"]).flatMap { value -> [Provenance]? in
-                    guard case .array(let items) = value else { return nil }
-                    return items.compactMap { item -> Provenance? in
-                        guard case .string(let source)? = item.value(at: ["source"]) else { return nil }
-                        func text(_ key: String) -> String? { if case .string(let s)? = item.value(at: [key]) { return s } else { return nil } }
-                        var confidence: Int? = nil
-                        if case .unsigned(let n)? = item.value(at: ["confidence"]), n <= 100 { confidence = Int(n) }
-                        return Provenance(
-                            source: source, title: text("title"), reference: text("reference"), firstSeen: text("first_seen"),
-                            confidence: confidence, tlp: text("tlp"), origin: location)
-                    }
-                } ?? []
-                let provenance = stated.isEmpty
-                    ? [Provenance(source: source ?? database.metadata.databaseType, title: database.metadata.databaseType, published: built, origin: location)]
+                let stated =
+                    record.value(at: ["provenance"]).flatMap { value -> [Provenance]? in
+                        guard case .array(let items) = value else { return nil }
+                        return items.compactMap { item -> Provenance? in
+                            guard case .string(let source)? = item.value(at: ["source"]) else { return nil }
+                            func text(_ key: String) -> String? {
+                                if case .string(let s)? = item.value(at: [key]) { return s } else { return nil }
+                            }
+                            var confidence: Int? = nil
+                            if case .unsigned(let n)? = item.value(at: ["confidence"]), n <= 100 { confidence = Int(n) }
+                            return Provenance(
+                                source: source, title: text("title"), reference: text("reference"), firstSeen: text("first_seen"),
+                                confidence: confidence, tlp: text("tlp"), origin: location)
+                        }
+                    } ?? []
+                let provenance =
+                    stated.isEmpty
+                    ? [
+                        Provenance(
+                            source: source ?? database.metadata.databaseType, title: database.metadata.databaseType,
+                            published: built, origin: location)
+                    ]
                     : stated
-                for p in provenance { values.append(StatedValue(raw: network.description, type: nil, provenance: p, location: location)) }
+                for p in provenance {
+                    values.append(StatedValue(raw: network.description, type: nil, provenance: p, location: location))
+                }
             }
-            let report = try store.importStated(values, skipped: [], format: "mmdb", fileName: URL(fileURLWithPath: file).lastPathComponent, sha256: sha256)
+            let report = try store.importStated(
+                values, skipped: [], format: "mmdb", fileName: URL(fileURLWithPath: file).lastPathComponent, sha256: sha256)
             return Self.show(report, file: file)
         }
     }

@@ -55,7 +55,9 @@ extension Intel {
                 let cited = ids.compactMap { records[$0] }.map { record in
                     record.indicator.value + " (" + record.provenance.map(\.source).joined(separator: "; ") + ")"
                 }
-                output.write(SafeText.terminal(String(decoding: line, as: UTF8.self)) + "\t# " + SafeText.terminal(cited.joined(separator: ", ")) + "\n")
+                output.write(
+                    SafeText.terminal(String(decoding: line, as: UTF8.self)) + "\t# "
+                        + SafeText.terminal(cited.joined(separator: ", ")) + "\n")
             }
             // Lines are screened in place in a 4 MiB buffer; a line cut by the buffer's end
             // moves to its front before the next read. With --count, each buffer's lines are
@@ -102,19 +104,28 @@ extension Intel {
             }
             if count { output.write("\(matched)\n") }
             output.flush()
-            if timing { try reportTiming(store: store, coverage: coverage, loading: loaded.timeIntervalSince(started), screening: Date().timeIntervalSince(loaded), lines: lines, matched: matched) }
+            if timing {
+                try reportTiming(
+                    store: store, coverage: coverage, loading: loaded.timeIntervalSince(started),
+                    screening: Date().timeIntervalSince(loaded), lines: lines, matched: matched)
+            }
             if matched == 0 { throw ExitCode(1) }
         }
 
         /// Times the structures alone over the same addresses, parsed first: the coverage index
         /// (what screening uses) and the full matcher (every matching indicator).
-        func reportTiming(store: IndicatorStore, coverage: CoverageIndex, loading: Double, screening: Double, lines: Int, matched: Int) throws {
+        func reportTiming(
+            store: IndicatorStore, coverage: CoverageIndex, loading: Double, screening: Double, lines: Int, matched: Int
+        ) throws {
             var addresses: [IPAddress] = []
             if let file, file != "-", let data = FileManager.default.contents(atPath: file) {
                 [UInt8](data).withUnsafeBufferPointer { bytes in
                     var lineStart = 0
                     for i in bytes.indices where bytes[i] == 0x0A {
-                        AddressScanner.forEachAddress(in: UnsafeBufferPointer(rebasing: bytes[lineStart..<i])) { addresses.append($0); return true }
+                        AddressScanner.forEachAddress(in: UnsafeBufferPointer(rebasing: bytes[lineStart..<i])) {
+                            addresses.append($0)
+                            return true
+                        }
                         lineStart = i + 1
                     }
                 }
@@ -132,13 +143,15 @@ extension Intel {
             var every = 0
             for address in addresses { matcher.forEachMatch(address) { _ in every += 1 } }
             let matcherTime = Date().timeIntervalSince(before)
-            Console.error(String(
-                format: "loading the coverage snapshot (%d ranges): %.3f s; screening %d lines (%d matching): %.3f s; "
-                    + "coverage alone: %d IPv4 lookups in %.4f s (%.1f M/s, %d hits); "
-                    + "compiling the full matcher (%d indicators): %.3f s; full matcher alone (every matching indicator): %d lookups in %.4f s (%.1f M/s, %d matches)",
-                coverage.rangeCount, loading, lines, matched, screening,
-                v4.count, coverageTime, Double(v4.count) / max(coverageTime, 1e-9) / 1e6, hits,
-                matcher.count, compiling, addresses.count, matcherTime, Double(addresses.count) / max(matcherTime, 1e-9) / 1e6, every))
+            Console.error(
+                String(
+                    format: "loading the coverage snapshot (%d ranges): %.3f s; screening %d lines (%d matching): %.3f s; "
+                        + "coverage alone: %d IPv4 lookups in %.4f s (%.1f M/s, %d hits); "
+                        + "compiling the full matcher (%d indicators): %.3f s; full matcher alone (every matching indicator): %d lookups in %.4f s (%.1f M/s, %d matches)",
+                    coverage.rangeCount, loading, lines, matched, screening,
+                    v4.count, coverageTime, Double(v4.count) / max(coverageTime, 1e-9) / 1e6, hits,
+                    matcher.count, compiling, addresses.count, matcherTime,
+                    Double(addresses.count) / max(matcherTime, 1e-9) / 1e6, every))
         }
     }
 }

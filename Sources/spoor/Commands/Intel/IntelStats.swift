@@ -7,7 +7,8 @@ import SpoorIntel
 
 extension Intel {
     struct Stats: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Count indicators by type and source, and show the set's version hash.")
+        static let configuration = CommandConfiguration(
+            abstract: "Count indicators by type and source, and show the set's version hash.")
 
         @Flag(help: "Print JSON instead of text.") var json = false
         @OptionGroup var intel: IntelStoreOption
@@ -24,12 +25,16 @@ extension Intel {
             print("Indicators: \(stats.indicators)")
             for (type, n) in stats.indicatorsByType.sorted(by: { $0.key < $1.key }) { print("  \(type): \(n)") }
             print("Provenance records: \(stats.provenanceRecords) from \(stats.provenanceBySource.count) source(s)")
-            for (source, n) in stats.provenanceBySource.sorted(by: { $0.key < $1.key }) { print("  \(SafeText.terminal(source)): \(n)") }
+            for (source, n) in stats.provenanceBySource.sorted(by: { $0.key < $1.key }) {
+                print("  \(SafeText.terminal(source)): \(n)")
+            }
             print("Imports:    \(stats.imports)")
             do {
                 let lists = try store.warninglists()
                 Swift.print("Warninglists: \(lists.count)")
-                for list in lists { print("  \(SafeText.terminal(list.name)) (version \(list.version), \(list.type)): \(list.entries) entries") }
+                for list in lists {
+                    print("  \(SafeText.terminal(list.name)) (version \(list.version), \(list.type)): \(list.entries) entries")
+                }
             } catch {
                 throw fail(error)
             }

@@ -8,7 +8,8 @@ extension MMDB {
     struct Build: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a MaxMind DB file from JSON or CSV.",
-            usage: "spoor mmdb build <source> --out <file> --type <name> [--ip-version <ip-version>]\n[--build-date <YYYY-MM-DD>] [--description <text>]",
+            usage:
+                "spoor mmdb build <source> --out <file> --type <name> [--ip-version <ip-version>]\n[--build-date <YYYY-MM-DD>] [--description <text>]",
             discussion: """
                 JSON: MaxMind's source-data layout, an array of {"192.0.2.0/24": {...record...}} objects. CSV: a header \
                 with a 'network' column; the other columns form the record (dotted names nest, whole numbers are \
@@ -21,7 +22,9 @@ extension MMDB {
         @Option(help: ArgumentHelp("The database_type written in the metadata (e.g. GeoLite2-ASN).", valueName: "name"))
         var type: String
         @Option(help: "4 for an IPv4-only tree, 6 for IPv6 with IPv4 under ::/96 (default).") var ipVersion = 6
-        @Option(help: ArgumentHelp("The build date written in the metadata (default: the source file's date).", valueName: "YYYY-MM-DD"))
+        @Option(
+            help: ArgumentHelp(
+                "The build date written in the metadata (default: the source file's date).", valueName: "YYYY-MM-DD"))
         var buildDate: String?
         @Option(help: ArgumentHelp("A description in English for the metadata.", valueName: "text")) var description: String?
 
@@ -50,7 +53,8 @@ extension MMDB {
                 }
                 var epoch = buildDate.flatMap(Self.epoch)
                 if epoch == nil {
-                    let modified = (try FileManager.default.attributesOfItem(atPath: source)[.modificationDate] as? Date) ?? Date()
+                    let modified =
+                        (try FileManager.default.attributesOfItem(atPath: source)[.modificationDate] as? Date) ?? Date()
                     epoch = UInt64(max(1, modified.timeIntervalSince1970))
                 }
                 var writer = MMDBWriter(databaseType: type, ipVersion: ipVersion, buildEpoch: epoch ?? 1)
@@ -67,10 +71,13 @@ extension MMDB {
                 let check = try MaxMindDatabase(path: out)
                 defer { check.close() }
                 for entry in entries where try check.lookup(entry.network.address) == nil {
-                    throw MMDBSource.ReadError(location: entry.location, reason: "\(entry.network) does not answer in the written file")
+                    throw MMDBSource.ReadError(
+                        location: entry.location, reason: "\(entry.network) does not answer in the written file")
                 }
                 let sha256 = try FileHasher.sha256(path: out).sha256
-                print("\(SafeText.terminal(out)): \(type), \(entries.count) networks, \(bytes.count) bytes, record size \(check.metadata.recordSize), built \(check.metadata.buildDate), SHA-256 \(sha256)")
+                print(
+                    "\(SafeText.terminal(out)): \(type), \(entries.count) networks, \(bytes.count) bytes, record size \(check.metadata.recordSize), built \(check.metadata.buildDate), SHA-256 \(sha256)"
+                )
             } catch {
                 throw fail(error)
             }

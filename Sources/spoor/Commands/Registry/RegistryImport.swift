@@ -64,7 +64,8 @@ extension Registry {
                 let chosen: RegistryFormat
                 if let explicit = RegistryFormat(rawValue: format.rawValue) {
                     chosen = explicit
-                } else if file != "-", let detected = RegistryFormat.detect(head: try FileHasher.head(path: file, count: 16_384)) {
+                } else if file != "-", let detected = RegistryFormat.detect(head: try FileHasher.head(path: file, count: 16_384))
+                {
                     chosen = detected
                 } else {
                     throw ValidationError("\(file): not recognised as RPSL or iptoasn data (use --format)")
@@ -74,8 +75,9 @@ extension Registry {
                     source, format: chosen, fileName: name, sha256: sha256, asOf: date ?? "", asOfBasis: basis)
                 if file == "-", let hash = fileSource?.finalHash() { try store.setRegistrySHA256(hash, forLatestNamed: name) }
                 let kept = report.kept.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.value) \($0.key.rawValue)" }
-                print("\(SafeText.terminal(file)) (\(report.format), as of \(report.asOf)\(basis == "given" ? "" : ", from the \(basis)")): "
-                    + "\(report.keptTotal) kept" + (kept.isEmpty ? "" : " (\(kept.joined(separator: ", ")))"))
+                print(
+                    "\(SafeText.terminal(file)) (\(report.format), as of \(report.asOf)\(basis == "given" ? "" : ", from the \(basis)")): "
+                        + "\(report.keptTotal) kept" + (kept.isEmpty ? "" : " (\(kept.joined(separator: ", ")))"))
                 for (kind, n) in report.skippedKinds.sorted(by: { $0.key < $1.key }) {
                     let why = RPSLReader.personal.contains(kind) ? "personal data, not kept" : "not used"
                     print("  \(n) × \(SafeText.terminal(kind)) skipped (\(why))")

@@ -13,7 +13,9 @@ extension Registry {
             let store = try Intel.open(intel)
             do {
                 for i in try store.registryImports() {
-                    print("\(i.asOf)  \(i.format.padding(toLength: 8, withPad: " ", startingAt: 0)) \(SafeText.terminal(i.fileName))  sha256 \(i.sha256)  (as of: \(i.asOfBasis))")
+                    print(
+                        "\(i.asOf)  \(i.format.padding(toLength: 8, withPad: " ", startingAt: 0)) \(SafeText.terminal(i.fileName))  sha256 \(i.sha256)  (as of: \(i.asOfBasis))"
+                    )
                 }
             } catch {
                 throw fail(error)
