@@ -46,6 +46,45 @@ public struct Flow: Sendable, Hashable, Codable {
     public var ended: String
 
     /// The IANA protocol name: `tcp`, `udp`, `icmp` (Zeek's word for ICMPv6 too), or the number.
+    public init(
+        id: Int, protocolNumber: UInt8, originator: IPAddress, originatorPort: UInt16, responder: IPAddress,
+        responderPort: UInt16,
+        firstTime: Int64, lastTime: Int64, firstPacket: Int, firstPacketOffset: Int64, lastPacket: Int, originatorPackets: Int,
+        responderPackets: Int, originatorIPBytes: Int, responderIPBytes: Int, originatorBytes: Int?, responderBytes: Int?,
+        missedBytes: Int, state: String, history: String, communityID: String, services: [String], names: [String], vlan: UInt16?,
+        tunnel: TunnelLayer.Kind?, tunnelSource: IPAddress?, tunnelDestination: IPAddress?, tunnelParent: Int?, ended: String
+    ) {
+        self.id = id
+        self.protocolNumber = protocolNumber
+        self.originator = originator
+        self.originatorPort = originatorPort
+        self.responder = responder
+        self.responderPort = responderPort
+        self.firstTime = firstTime
+        self.lastTime = lastTime
+        self.firstPacket = firstPacket
+        self.firstPacketOffset = firstPacketOffset
+        self.lastPacket = lastPacket
+        self.originatorPackets = originatorPackets
+        self.responderPackets = responderPackets
+        self.originatorIPBytes = originatorIPBytes
+        self.responderIPBytes = responderIPBytes
+        self.originatorBytes = originatorBytes
+        self.responderBytes = responderBytes
+        self.missedBytes = missedBytes
+        self.state = state
+        self.history = history
+        self.communityID = communityID
+        self.services = services
+        self.names = names
+        self.vlan = vlan
+        self.tunnel = tunnel
+        self.tunnelSource = tunnelSource
+        self.tunnelDestination = tunnelDestination
+        self.tunnelParent = tunnelParent
+        self.ended = ended
+    }
+
     public var protocolName: String {
         switch protocolNumber {
         case 6: return "tcp"

@@ -47,8 +47,7 @@ extension CaseStore {
             let encoder = CaptureRowEncoder(evidence: evidence, format: kind)
             var rows: [ObservationRow] = []
             var failure: (any Error)?
-            let flowStatement = try db.cachedStatement(
-                sql: "INSERT INTO flow (evidence_id, first_packet, time_key, document) VALUES (?, ?, ?, ?)")
+            let flowStatement = try db.cachedStatement(sql: CaptureRowEncoder.flowInsert)
             func flush() {
                 guard failure == nil, !rows.isEmpty else { return }
                 do { try sink.insert(rows) } catch { failure = error }
@@ -58,7 +57,7 @@ extension CaseStore {
                 onFlow: { flow in
                     guard failure == nil else { return }
                     do {
-                        try flowStatement.execute(arguments: [id, flow.firstPacket, flow.firstTime, flow.jsonDocument])
+                        try flowStatement.execute(arguments: CaptureRowEncoder.flowArguments(flow, evidenceID: id))
                     } catch {
                         failure = error
                     }
@@ -110,6 +109,28 @@ extension CaseStore {
 
 /// Turns flows and names into observation rows.
 struct CaptureRowEncoder {
+    /// A flow's row (migration v7's columns).
+    static let flowInsert = """
+        INSERT INTO flow (evidence_id, first_packet, time_key, flow_id, protocol, originator, originator_port, responder,
+            responder_port, last_time, first_packet_offset, last_packet, originator_packets, responder_packets,
+            originator_ip_bytes, responder_ip_bytes, originator_bytes, responder_bytes, missed_bytes, state, history,
+            community_id, services, names, vlan, tunnel, tunnel_source, tunnel_destination, tunnel_parent, ended)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    static func flowArguments(_ flow: Flow, evidenceID: Int64) -> StatementArguments {
+        let values: [(any DatabaseValueConvertible)?] = [
+            evidenceID, flow.firstPacket, flow.firstTime, flow.id, Int(flow.protocolNumber), flow.originator.description,
+            Int(flow.originatorPort), flow.responder.description, Int(flow.responderPort), flow.lastTime,
+            flow.firstPacketOffset, flow.lastPacket, flow.originatorPackets, flow.responderPackets, flow.originatorIPBytes,
+            flow.responderIPBytes, flow.originatorBytes, flow.responderBytes, flow.missedBytes, flow.state, flow.history,
+            flow.communityID, JSONText.array(flow.services), JSONText.array(flow.names), flow.vlan.map { Int($0) },
+            flow.tunnel?.rawValue, flow.tunnelSource?.description, flow.tunnelDestination?.description, flow.tunnelParent,
+            flow.ended,
+        ]
+        return StatementArguments(values)
+    }
+
     let evidence: EvidenceItem
     let format: String
 

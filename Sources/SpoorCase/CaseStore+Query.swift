@@ -356,18 +356,57 @@ extension CaseStore {
     /// Every flow of the case's captures, by first packet time.
     public func forEachFlow(_ body: (StoredFlow) throws -> Void) throws(CaseError) {
         try read { db in
-            let decoder = JSONDecoder()
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT f.document, e.sha256, e.path, e.member FROM flow f JOIN evidence e ON e.id = f.evidence_id
+                    SELECT f.*, e.sha256 AS evidence_sha256, e.path AS evidence_path, e.member AS evidence_member
+                    FROM flow f JOIN evidence e ON e.id = f.evidence_id
                     ORDER BY f.time_key, e.path, f.first_packet
                     """)
             while let row = try rows.next() {
-                let document: String = row[0]
-                let flow = try decoder.decode(Flow.self, from: Data(document.utf8))
-                try body(StoredFlow(flow: flow, evidenceSHA256: row[1], path: row[2], member: row[3]))
+                try body(
+                    StoredFlow(
+                        flow: try Self.flow(row), evidenceSHA256: row["evidence_sha256"], path: row["evidence_path"],
+                        member: row["evidence_member"]))
             }
         }
+    }
+}
+
+extension CaseStore {
+    /// A flow from its row (migration v7's columns).
+    static func flow(_ row: Row) throws -> Flow {
+        func address(_ column: String) throws -> IPAddress {
+            let text: String = row[column]
+            guard let address = IPAddress(text) else {
+                throw CaseError.storeUnavailable(
+                    path: "flow \(row["id"] as Int64? ?? 0)", reason: "'\(text)' in \(column) is not an address")
+            }
+            return address
+        }
+        func strings(_ column: String) throws -> [String] {
+            let text: String = row[column] ?? "[]"
+            if text == "[]" { return [] }
+            return try JSONText.flatStringArray(text) ?? JSONDecoder().decode([String].self, from: Data(text.utf8))
+        }
+        let vlan: Int? = row["vlan"]
+        let tunnel: String? = row["tunnel"]
+        let tunnelSource: String? = row["tunnel_source"]
+        let tunnelDestination: String? = row["tunnel_destination"]
+        return Flow(
+            id: row["flow_id"], protocolNumber: UInt8(truncatingIfNeeded: row["protocol"] as Int),
+            originator: try address("originator"),
+            originatorPort: UInt16(truncatingIfNeeded: row["originator_port"] as Int), responder: try address("responder"),
+            responderPort: UInt16(truncatingIfNeeded: row["responder_port"] as Int), firstTime: row["time_key"],
+            lastTime: row["last_time"], firstPacket: row["first_packet"], firstPacketOffset: row["first_packet_offset"],
+            lastPacket: row["last_packet"], originatorPackets: row["originator_packets"],
+            responderPackets: row["responder_packets"],
+            originatorIPBytes: row["originator_ip_bytes"], responderIPBytes: row["responder_ip_bytes"],
+            originatorBytes: row["originator_bytes"], responderBytes: row["responder_bytes"], missedBytes: row["missed_bytes"],
+            state: row["state"], history: row["history"], communityID: row["community_id"], services: try strings("services"),
+            names: try strings("names"), vlan: vlan.map { UInt16(truncatingIfNeeded: $0) },
+            tunnel: tunnel.flatMap { TunnelLayer.Kind(rawValue: $0) }, tunnelSource: tunnelSource.flatMap { IPAddress($0) },
+            tunnelDestination: tunnelDestination.flatMap { IPAddress($0) }, tunnelParent: row["tunnel_parent"],
+            ended: row["ended"])
     }
 }

@@ -253,6 +253,69 @@ public final class CaseStore: Sendable {
                     ALTER TABLE evidence ADD COLUMN history TEXT;
                     """)
         }
+        migrator.registerMigration("v7 flows in typed columns") { db in
+            // A flow's figures in columns of their own instead of one JSON document: a capture
+            // has a hundred thousand flows and more, and decoding each document cost a report
+            // more than writing its rows. `time_key` is the flow's first time; `services` and
+            // `names` are JSON arrays of strings. Existing flows are carried over from their
+            // documents.
+            try db.execute(
+                sql: """
+                    CREATE TABLE flow_typed (
+                        id INTEGER PRIMARY KEY,
+                        evidence_id INTEGER NOT NULL REFERENCES evidence(id) ON DELETE CASCADE,
+                        first_packet INTEGER NOT NULL,
+                        time_key INTEGER NOT NULL,
+                        flow_id INTEGER NOT NULL,
+                        protocol INTEGER NOT NULL,
+                        originator TEXT NOT NULL,
+                        originator_port INTEGER NOT NULL,
+                        responder TEXT NOT NULL,
+                        responder_port INTEGER NOT NULL,
+                        last_time INTEGER NOT NULL,
+                        first_packet_offset INTEGER NOT NULL,
+                        last_packet INTEGER NOT NULL,
+                        originator_packets INTEGER NOT NULL,
+                        responder_packets INTEGER NOT NULL,
+                        originator_ip_bytes INTEGER NOT NULL,
+                        responder_ip_bytes INTEGER NOT NULL,
+                        originator_bytes INTEGER,
+                        responder_bytes INTEGER,
+                        missed_bytes INTEGER NOT NULL,
+                        state TEXT NOT NULL,
+                        history TEXT NOT NULL,
+                        community_id TEXT NOT NULL,
+                        services TEXT NOT NULL,
+                        names TEXT NOT NULL,
+                        vlan INTEGER,
+                        tunnel TEXT,
+                        tunnel_source TEXT,
+                        tunnel_destination TEXT,
+                        tunnel_parent INTEGER,
+                        ended TEXT NOT NULL
+                    );
+                    INSERT INTO flow_typed
+                    SELECT id, evidence_id, first_packet, time_key,
+                        json_extract(document, '$.id'), json_extract(document, '$.protocolNumber'),
+                        json_extract(document, '$.originator'), json_extract(document, '$.originatorPort'),
+                        json_extract(document, '$.responder'), json_extract(document, '$.responderPort'),
+                        json_extract(document, '$.lastTime'), json_extract(document, '$.firstPacketOffset'),
+                        json_extract(document, '$.lastPacket'), json_extract(document, '$.originatorPackets'),
+                        json_extract(document, '$.responderPackets'), json_extract(document, '$.originatorIPBytes'),
+                        json_extract(document, '$.responderIPBytes'), json_extract(document, '$.originatorBytes'),
+                        json_extract(document, '$.responderBytes'), json_extract(document, '$.missedBytes'),
+                        json_extract(document, '$.state'), json_extract(document, '$.history'),
+                        json_extract(document, '$.communityID'), coalesce(json_extract(document, '$.services'), '[]'),
+                        coalesce(json_extract(document, '$.names'), '[]'), json_extract(document, '$.vlan'),
+                        json_extract(document, '$.tunnel'), json_extract(document, '$.tunnelSource'),
+                        json_extract(document, '$.tunnelDestination'), json_extract(document, '$.tunnelParent'),
+                        json_extract(document, '$.ended')
+                    FROM flow;
+                    DROP TABLE flow;
+                    ALTER TABLE flow_typed RENAME TO flow;
+                    CREATE INDEX flow_time ON flow (time_key, evidence_id, first_packet);
+                    """)
+        }
         return migrator
     }
 }

@@ -131,6 +131,29 @@ extension JSONText {
     }
 }
 
+extension JSONText {
+    /// Reads back an array of strings as ``array(_:)`` writes it (`["a","b"]`); nil for any
+    /// other shape or any escape (decode it in full then).
+    public static func flatStringArray(_ text: String) -> [String]? {
+        guard text.hasPrefix("["), text.hasSuffix("]") else { return nil }
+        // The same reader as for objects: `{"0":…}` would need keys, so read the items directly.
+        let body = text.dropFirst().dropLast()
+        if body.isEmpty { return [] }
+        var items: [String] = []
+        var rest = Substring(body)
+        while true {
+            guard rest.hasPrefix("\""), let close = rest.dropFirst().firstIndex(of: "\"") else { return nil }
+            let item = rest[rest.index(after: rest.startIndex)..<close]
+            if item.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 < 0x20 }) { return nil }
+            items.append(String(item))
+            rest = rest[rest.index(after: close)...]
+            if rest.isEmpty { return items }
+            guard rest.hasPrefix(",") else { return nil }
+            rest = rest.dropFirst()
+        }
+    }
+}
+
 extension Locator.Position {
     /// Reads back a position as ``Locator/positionJSON`` writes a line, row or packet
     /// (`{"line":12}`, `{"offset":184,"packet":3}`); nil for anything else (decode it in full).
