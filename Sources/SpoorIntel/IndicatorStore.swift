@@ -79,6 +79,7 @@ public final class IndicatorStore: Sendable {
         registerRegistryMigration(&migrator)
         registerWarninglistMigration(&migrator)
         registerSnapshotMigration(&migrator)
+        registerRegistryLookupMigration(&migrator)
         return migrator
     }
 

@@ -72,6 +72,18 @@ extension IndicatorStore {
         }
     }
 
+    static func registerRegistryLookupMigration(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v5 registry lookup by kind") { db in
+            // The most specific object of a kind containing an address: rows of one import and
+            // kind in the order the lookup wants (latest start, then earliest end), so it reads
+            // one row instead of sorting every range that starts before the address.
+            try db.execute(
+                sql: """
+                    CREATE INDEX registry_object_containing ON registry_object (import_id, kind, family, first_hex, last_hex DESC);
+                    """)
+        }
+    }
+
     static func hex(_ address: IPAddress) -> String {
         let digits = String(address.value, radix: 16)
         return String(repeating: "0", count: 32 - digits.count) + digits
@@ -157,19 +169,31 @@ extension IndicatorStore {
                 let source = Self.registryImport(row)
                 func mostSpecific(_ kinds: [RegistryObject.Kind]) throws -> RegistryObject? {
                     // Candidates start at or before the address and end at or after it; the most
-                    // specific starts last (and, among equal starts, ends first).
-                    let placeholders = kinds.map { _ in "?" }.joined(separator: ",")
-                    var arguments: [any DatabaseValueConvertible] = [source.id, Int(address.family.rawValue), key, key]
-                    arguments += kinds.map { $0.rawValue }
-                    let document = try String.fetchOne(
-                        db,
-                        sql: """
-                            SELECT document FROM registry_object
-                            WHERE import_id = ? AND family = ? AND first_hex <= ? AND last_hex >= ? AND kind IN (\(placeholders))
-                            ORDER BY first_hex DESC, last_hex ASC LIMIT 1
-                            """,
-                        arguments: StatementArguments(arguments))
-                    return try document.map { try decoder.decode(RegistryObject.self, from: Data($0.utf8)) }
+                    // specific starts last (and, among equal starts, ends first). One kind at a
+                    // time, so the index `registry_object_containing` (v5) gives the rows in that
+                    // order and the first one that contains the address is the answer; a kind the
+                    // import does not hold costs nothing.
+                    var best: (first: String, last: String, document: String)?
+                    for kind in kinds {
+                        guard
+                            let row = try Row.fetchOne(
+                                db.cachedStatement(
+                                    sql: """
+                                        SELECT first_hex, last_hex, document FROM registry_object
+                                        WHERE import_id = ? AND kind = ? AND family = ? AND first_hex <= ? AND last_hex >= ?
+                                        ORDER BY first_hex DESC, last_hex ASC LIMIT 1
+                                        """),
+                                arguments: [source.id, kind.rawValue, Int(address.family.rawValue), key, key])
+                        else { continue }
+                        let candidate: (first: String, last: String, document: String) = (row[0], row[1], row[2])
+                        if let current = best,
+                            current.first > candidate.first || (current.first == candidate.first && current.last <= candidate.last)
+                        {
+                            continue
+                        }
+                        best = candidate
+                    }
+                    return try best.map { try decoder.decode(RegistryObject.self, from: Data($0.document.utf8)) }
                 }
                 func named(_ kind: RegistryObject.Kind, key: String) throws -> RegistryObject? {
                     let document = try String.fetchOne(
