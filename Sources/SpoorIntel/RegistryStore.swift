@@ -187,7 +187,8 @@ extension IndicatorStore {
                         else { continue }
                         let candidate: (first: String, last: String, document: String) = (row[0], row[1], row[2])
                         if let current = best,
-                            current.first > candidate.first || (current.first == candidate.first && current.last <= candidate.last)
+                            current.first > candidate.first
+                                || (current.first == candidate.first && current.last <= candidate.last)
                         {
                             continue
                         }
