@@ -85,7 +85,10 @@ public struct Flow: Sendable, Hashable, Codable {
         self.ended = ended
     }
 
-    public var protocolName: String {
+    public var protocolName: String { Self.protocolName(protocolNumber) }
+
+    /// `tcp`, `udp`, `icmp` (for ICMP and ICMPv6), else the number.
+    public static func protocolName(_ protocolNumber: UInt8) -> String {
         switch protocolNumber {
         case 6: return "tcp"
         case 17: return "udp"

@@ -151,7 +151,9 @@ extension CaseStore {
     static func sortKey(_ address: IPAddress) -> Data { Data([address.family.rawValue] + address.bytes) }
 
     /// One pass over the observations grouped by address, source and action; each address's
-    /// groups arrive together (SQL sorts them), so one subject is built at a time.
+    /// groups arrive together (SQL sorts them), so one subject is built at a time. Records and
+    /// flow ends are grouped from their own tables (the `observation` view's parts): a flow end
+    /// always has a zoned time, no account and no name.
     static func forEachAggregate(_ db: Database, _ body: (SubjectIP, Set<ObservationKind>) throws -> Void) throws {
         let rows = try Row.fetchCursor(
             db,
@@ -164,7 +166,16 @@ extension CaseStore {
                     json_group_array(DISTINCT account) FILTER (WHERE account IS NOT NULL) AS accounts,
                     json_group_array(DISTINCT json_extract(fields, '$.name'))
                         FILTER (WHERE kind = 'name' AND json_extract(fields, '$.name') IS NOT NULL) AS names
-                FROM observation WHERE ip IS NOT NULL GROUP BY ip, kind, format, action ORDER BY ip
+                FROM record_observation WHERE ip IS NOT NULL GROUP BY ip, kind, format, action
+                UNION ALL
+                SELECT f.originator, 'flow', e.format, 'flow_originator', count(*), count(*), min(f.time_key),
+                    max(f.time_key), NULL, NULL, '[]', '[]'
+                FROM flow f JOIN evidence e ON e.id = f.evidence_id GROUP BY f.originator, e.format
+                UNION ALL
+                SELECT f.responder, 'flow', e.format, 'flow_responder', count(*), count(*), min(f.time_key),
+                    max(f.time_key), NULL, NULL, '[]', '[]'
+                FROM flow f JOIN evidence e ON e.id = f.evidence_id GROUP BY f.responder, e.format
+                ORDER BY 1
                 """)
         var current: SubjectIP? = nil
         var range = TimeRanges()

@@ -7,7 +7,7 @@ import SpoorLogs
 
 extension CaseStore {
     /// Reads a packet capture into the case in one transaction: each flow as a row of the
-    /// `flow` table and as two observations (its originator and responder addresses), each
+    /// `flow` table (whose two addresses the `observation` view shows as observations), each
     /// DNS answer, TLS server name and HTTP host as an observation of the address it names.
     /// A damaged capture keeps what was read before the damage; libpcap's words and the packet
     /// number are a warning of the item.
@@ -46,6 +46,8 @@ extension CaseStore {
             let sink = StoreSink(db: db, evidenceID: id)
             let encoder = CaptureRowEncoder(evidence: evidence, format: kind)
             var rows: [ObservationRow] = []
+            // A flow's two ends are observations read from its row (the `observation` view).
+            var flowEnds = 0
             var failure: (any Error)?
             let flowStatement = try db.cachedStatement(sql: CaptureRowEncoder.flowInsert)
             func flush() {
@@ -61,8 +63,7 @@ extension CaseStore {
                     } catch {
                         failure = error
                     }
-                    rows += encoder.rows(flow)
-                    if rows.count >= 2000 { flush() }
+                    flowEnds += 2
                 },
                 onName: { name in
                     if let row = encoder.row(name) { rows.append(row) }
@@ -71,6 +72,7 @@ extension CaseStore {
             let summary = analyzer.analyze(capture)
             flush()
             if let failure { throw failure }
+            sink.observations += flowEnds
             for warning in encoder.warnings(summary, path: path) { sink.warn(warning) }
             if let error = sink.error { throw error }
             // The file must still be the one hashed before reading.
@@ -107,7 +109,7 @@ extension CaseStore {
     }
 }
 
-/// Turns flows and names into observation rows.
+/// Turns flows into rows of the flow table and names into observation rows.
 struct CaptureRowEncoder {
     /// A flow's row (migration v7's columns).
     static let flowInsert = """
@@ -138,9 +140,14 @@ struct CaptureRowEncoder {
         Locator(evidence: evidence, position: .packet(number: packet, offset: offset)).positionJSON
     }
 
-    func time(_ nanoseconds: Int64) -> Timestamp {
-        let seconds = nanoseconds / 1_000_000_000
-        let fraction = Int32(nanoseconds % 1_000_000_000)
+    /// A capture's time: `raw` is `seconds.nanoseconds` (nine digits), as the `observation`
+    /// view writes a flow end's.
+    func time(_ nanoseconds: Int64) -> Timestamp { Self.timestamp(nanoseconds) }
+
+    static func timestamp(_ nanoseconds: Int64) -> Timestamp {
+        let (quotient, remainder) = nanoseconds.quotientAndRemainder(dividingBy: 1_000_000_000)
+        let seconds = remainder < 0 ? quotient - 1 : quotient
+        let fraction = Int32(remainder < 0 ? remainder + 1_000_000_000 : remainder)
         let digits = String(fraction)
         let raw = "\(seconds)." + String(repeating: "0", count: 9 - digits.count) + digits
         return Timestamp(seconds: seconds, nanoseconds: fraction, zone: .utc, raw: raw, rule: .captureRecord)
@@ -156,29 +163,6 @@ struct CaptureRowEncoder {
             port: port.map { Int($0) }, action: action, rawAction: nil, account: nil, userAgent: nil,
             userAgentSummary: nil, count: 1, fields: fields, locator: locator(packet: packet, offset: offset),
             position: packet)
-    }
-
-    /// A flow's originator and responder, each with the other end and the flow's figures
-    /// (`fields` keys in sorted order, written without a dictionary: captures have many flows).
-    func rows(_ flow: Flow) -> [ObservationRow] {
-        // The flow's own row (`spoor flows`) has every figure; an address's event names the
-        // flow, the other end, the protocol, the state and the names.
-        func fields(peer: IPAddress, peerPort: UInt16) -> String {
-            var pairs: [(String, String)] = [("conn_state", flow.state), ("flow", String(flow.id))]
-            if !flow.names.isEmpty { pairs.append(("names", flow.names.joined(separator: " "))) }
-            pairs += [("peer", peer.description), ("peer_port", String(peerPort)), ("proto", flow.protocolName)]
-            return JSONText.object(pairs: pairs)
-        }
-        return [
-            baseRow(
-                kind: "flow", time: flow.firstTime, ip: flow.originator, port: flow.originatorPort, action: "flow_originator",
-                fields: fields(peer: flow.responder, peerPort: flow.responderPort), packet: flow.firstPacket,
-                offset: flow.firstPacketOffset),
-            baseRow(
-                kind: "flow", time: flow.firstTime, ip: flow.responder, port: flow.responderPort, action: "flow_responder",
-                fields: fields(peer: flow.originator, peerPort: flow.originatorPort), packet: flow.firstPacket,
-                offset: flow.firstPacketOffset),
-        ]
     }
 
     /// A name as an observation of the address it names; a CNAME (no address) is left to the

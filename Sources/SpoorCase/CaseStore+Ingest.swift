@@ -488,7 +488,7 @@ final class StoreSink {
     func insert(_ rows: [ObservationRow]) throws {
         let statement = try db.cachedStatement(
             sql: """
-                INSERT INTO observation (evidence_id, kind, format, time_key, time_utc, time_raw, time_rule, time_zone,
+                INSERT INTO record_observation (evidence_id, kind, format, time_key, time_utc, time_raw, time_rule, time_zone,
                     time_assumption, ip, ip_raw, port, action, raw_action, account, user_agent_id, count, fields,
                     locator, position)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

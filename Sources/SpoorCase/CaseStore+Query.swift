@@ -33,7 +33,9 @@ public struct StoredEvent: Hashable, Sendable {
     public var count: Int
     public var fields: [String: String]
     public var locator: Locator
+}
 
+extension StoredEvent {
     init(row: Row) throws {
         id = row["id"]
         format = row["format"]
@@ -84,6 +86,84 @@ public struct StoredEvent: Hashable, Sendable {
         if let timeUTC { return timeUTC }
         guard let timeKey else { return "" }
         return Timestamp(sortKey: timeKey, zone: .unspecified).displayText
+    }
+}
+
+/// Where an event comes in ``CaseStore/eventOrder``: undated last, then time, evidence item,
+/// position (none first, as SQLite orders NULL) and id.
+struct EventOrderKey: Comparable {
+    var undated: Bool
+    var time: Int64
+    var evidence: Int64
+    var position: Int64?
+    var id: Int64
+
+    init(undated: Bool, time: Int64, evidence: Int64, position: Int64?, id: Int64) {
+        (self.undated, self.time, self.evidence, self.position, self.id) = (undated, time, evidence, position, id)
+    }
+
+    init(recordRow row: Row) {
+        let time: Int64? = row["time_key"]
+        self.init(undated: time == nil, time: time ?? 0, evidence: row["evidence_id"], position: row["position"], id: row["id"])
+    }
+
+    static func < (a: Self, b: Self) -> Bool {
+        if a.undated != b.undated { return !a.undated }
+        if a.time != b.time { return a.time < b.time }
+        if a.evidence != b.evidence { return a.evidence < b.evidence }
+        if a.position != b.position {
+            guard let first = a.position else { return true }
+            guard let second = b.position else { return false }
+            return first < second
+        }
+        return a.id < b.id
+    }
+}
+
+extension StoredEvent {
+    /// A flow's originator and responder as the `observation` view shows them, from a row of
+    /// ``CaseStore/flowEndSelect`` (columns by position).
+    static func flowEnds(_ row: Row) throws -> [(key: EventOrderKey, event: StoredEvent)] {
+        let rowID: Int64 = row[0]
+        let evidence: Int64 = row[1]
+        let time: Int64 = row[2]
+        let packet: Int = row[3]
+        let offset: Int64 = row[4]
+        let flowID: Int = row[5]
+        let protocolName = Flow.protocolName(UInt8(clamping: row[6] as Int))
+        let originator: String = row[7]
+        let originatorPort: Int = row[8]
+        let responder: String = row[9]
+        let responderPort: Int = row[10]
+        let state: String = row[11]
+        let namesText: String = row[12]
+        let names =
+            namesText == "[]"
+            ? nil
+            : (try JSONText.flatStringArray(namesText) ?? JSONDecoder().decode([String].self, from: Data(namesText.utf8)))
+                .joined(separator: " ")
+        let stamp = CaptureRowEncoder.timestamp(time)
+        let locator = Locator(
+            evidenceSHA256: row[14], path: row[15], member: row[16], position: .packet(number: packet, offset: offset))
+        func end(_ ip: String, _ port: Int, _ action: String, peer: String, peerPort: Int, id: Int64) -> (
+            key: EventOrderKey, event: StoredEvent
+        ) {
+            var fields = [
+                "conn_state": state, "flow": String(flowID), "peer": peer, "peer_port": String(peerPort), "proto": protocolName,
+            ]
+            if let names { fields["names"] = names }
+            let event = StoredEvent(
+                id: id, format: row[13], timeUTC: stamp.rfc3339UTC, timeRaw: stamp.raw, timeRule: stamp.rule.rawValue,
+                timeZone: "utc", timeAssumption: nil, timeKey: time, ip: ip, ipRaw: nil, port: port, action: action,
+                rawAction: nil, account: nil, userAgent: nil, userAgentSummary: nil, accountKey: nil, session: nil, novel: [],
+                count: 1, fields: fields, locator: locator)
+            return (EventOrderKey(undated: false, time: time, evidence: evidence, position: Int64(packet), id: id), event)
+        }
+        let id = CaseStore.flowEndID(flowRow: rowID)
+        return [
+            end(originator, originatorPort, "flow_originator", peer: responder, peerPort: responderPort, id: id),
+            end(responder, responderPort, "flow_responder", peer: originator, peerPort: originatorPort, id: id + 1),
+        ]
     }
 }
 
@@ -155,26 +235,70 @@ extension CaseStore {
             coalesce(o.user_agent_summary, ua.summary) AS user_agent_summary_text
         """
 
-    static let eventJoins = """
-        observation o
-        JOIN evidence e ON e.id = o.evidence_id
-        LEFT JOIN observation_mark m ON m.observation_id = o.id
-        LEFT JOIN user_agent ua ON ua.id = o.user_agent_id
-        """
+    static let eventJoins = eventJoins(from: "observation")
+
+    /// The joins of an event read over `table`: the `observation` view, or the
+    /// `record_observation` rows it is made of.
+    static func eventJoins(from table: String) -> String {
+        table + """
+             o
+            JOIN evidence e ON e.id = o.evidence_id
+            LEFT JOIN observation_mark m ON m.observation_id = o.id
+            LEFT JOIN user_agent ua ON ua.id = o.user_agent_id
+            """
+    }
 
     /// Time order (zone-less times by their wall-clock reading, no time last), then evidence order.
     static let eventOrder = "o.time_key IS NULL, o.time_key, o.evidence_id, o.position, o.id"
 
     /// Every observation, in time order (zone-less times by their wall-clock reading; no time
     /// last), then by evidence item and position.
+    ///
+    /// The order and the events are the `observation` view's (a test holds them equal); the view
+    /// is read here as the two things it is made of, merged: record rows in that order, and flows
+    /// in their first instant's order (the `flow_time` index) with their two ends made in Swift,
+    /// so that no time text or JSON is written in SQL and read back for each of a capture's flows.
     public func forEachEvent(_ body: (StoredEvent) throws -> Void) throws {
         try database.read { db in
-            let rows = try Row.fetchCursor(
+            let records = try Row.fetchCursor(
                 db,
-                sql: Self.eventSelect + " ORDER BY " + Self.eventOrder)
-            while let row = try rows.next() { try body(try StoredEvent(row: row)) }
+                sql: "SELECT " + Self.eventColumns + " FROM " + Self.eventJoins(from: "record_observation")
+                    + " ORDER BY " + Self.eventOrder)
+            let flows = try Row.fetchCursor(db, sql: Self.flowEndSelect)
+            func nextRecord() throws -> (key: EventOrderKey, event: StoredEvent)? {
+                guard let row = try records.next() else { return nil }
+                return (EventOrderKey(recordRow: row), try StoredEvent(row: row))
+            }
+            var record = try nextRecord()
+            var ends: [(key: EventOrderKey, event: StoredEvent)] = []
+            while true {
+                if ends.isEmpty, let row = try flows.next() { ends = try StoredEvent.flowEnds(row) }
+                guard let end = ends.first else { break }
+                while let current = record, current.key < end.key {
+                    try body(current.event)
+                    record = try nextRecord()
+                }
+                try body(end.event)
+                ends.removeFirst()
+            }
+            while let current = record {
+                try body(current.event)
+                record = try nextRecord()
+            }
         }
     }
+
+    /// Flows with what their two ends' events need, in the order of ``eventOrder``.
+    static let flowEndSelect = """
+        SELECT f.id, f.evidence_id, f.time_key, f.first_packet, f.first_packet_offset, f.flow_id, f.protocol,
+            f.originator, f.originator_port, f.responder, f.responder_port, f.state, f.names,
+            e.format, e.sha256, e.path, e.member
+        FROM flow f JOIN evidence e ON e.id = f.evidence_id
+        ORDER BY f.time_key, f.evidence_id, f.first_packet, f.id
+        """
+
+    /// The id the `observation` view gives a flow's originator end (the responder's is one more).
+    static func flowEndID(flowRow id: Int64) -> Int64 { (1 << 62) + 2 * id }
 
     /// What a timeline needs before it bins: the first and last instants of records with a
     /// zone (observations and flows), and how many observations have no zone or no time.
@@ -186,7 +310,7 @@ extension CaseStore {
                     SELECT min(CASE WHEN time_utc IS NOT NULL THEN time_key END) AS first,
                         max(CASE WHEN time_utc IS NOT NULL THEN time_key END) AS last,
                         sum(CASE WHEN time_utc IS NULL OR time_key IS NULL THEN 1 ELSE 0 END) AS unplaced
-                    FROM observation
+                    FROM record_observation
                     """)
             let flows = try Row.fetchOne(db, sql: "SELECT min(time_key) AS first, max(time_key) AS last FROM flow")
             let firsts = [records?["first"], flows?["first"]].compactMap { $0 as Int64? }
@@ -226,11 +350,18 @@ extension CaseStore {
     ) throws(CaseError) {
         try read { db in
             let rows = try Row.fetchCursor(
-                db, sql: "SELECT format, time_key FROM observation WHERE time_utc IS NOT NULL AND time_key IS NOT NULL")
+                db, sql: "SELECT format, time_key FROM record_observation WHERE time_utc IS NOT NULL AND time_key IS NOT NULL")
             while let row = try rows.next() { try observation(row[0], row[1]) }
+            // A flow is also its two ends' observations.
             let flows = try Row.fetchCursor(
-                db, sql: "SELECT e.path, e.member, f.time_key FROM flow f JOIN evidence e ON e.id = f.evidence_id")
-            while let row = try flows.next() { try flow(row[0], row[1], row[2]) }
+                db, sql: "SELECT e.format, e.path, e.member, f.time_key FROM flow f JOIN evidence e ON e.id = f.evidence_id")
+            while let row = try flows.next() {
+                let format: String = row[0]
+                let time: Int64 = row[3]
+                try observation(format, time)
+                try observation(format, time)
+                try flow(row[1], row[2], time)
+            }
         }
     }
 

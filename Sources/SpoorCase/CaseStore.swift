@@ -316,6 +316,75 @@ public final class CaseStore: Sendable {
                     CREATE INDEX flow_time ON flow (time_key, evidence_id, first_packet);
                     """)
         }
+        migrator.registerMigration("v8 flow ends read from the flow table") { db in
+            // A flow's two addresses were two observation rows beside the flow's own row,
+            // repeating what it holds; a capture's store was mostly those copies. Records of
+            // exports and logs (and names seen in captures) stay rows of `record_observation`;
+            // `observation` is a view of those rows and of each flow's two ends, computed from
+            // the flow's columns, so every later step still reads one thing. A flow end's id is
+            // 2^62 plus twice the flow's row id (plus one for the responder): after every
+            // record's id, originator before responder. Times are the flow's first instant in
+            // UTC (the text `Timestamp` writes: seconds, then up to nine fraction digits without
+            // trailing zeros) and its raw `seconds.nanoseconds`.
+            try db.execute(
+                sql: """
+                    ALTER TABLE observation RENAME TO record_observation;
+                    DELETE FROM record_observation WHERE kind = 'flow';
+                    CREATE INDEX flow_originator ON flow (originator);
+                    CREATE INDEX flow_responder ON flow (responder);
+                    CREATE VIEW observation AS
+                    SELECT id, evidence_id, kind, format, time_key, time_utc, time_raw, time_rule, time_zone,
+                        time_assumption, ip, ip_raw, port, action, raw_action, account, user_agent, count, fields,
+                        locator, position, user_agent_summary, user_agent_id
+                    FROM record_observation
+                    UNION ALL
+                    SELECT 4611686018427387904 + 2 * f.id, f.evidence_id, 'flow', e.format, f.time_key,
+                        strftime('%Y-%m-%dT%H:%M:%S',
+                            f.time_key / 1000000000 - (f.time_key % 1000000000 < 0), 'unixepoch')
+                            || CASE WHEN f.time_key % 1000000000 = 0 THEN ''
+                                ELSE '.' || rtrim(printf('%09d', (f.time_key % 1000000000 + 1000000000) % 1000000000), '0')
+                                END || 'Z',
+                        (f.time_key / 1000000000 - (f.time_key % 1000000000 < 0)) || '.'
+                            || printf('%09d', (f.time_key % 1000000000 + 1000000000) % 1000000000),
+                        'capture_record', 'utc', NULL, f.originator, NULL, f.originator_port, 'flow_originator', NULL,
+                        NULL, NULL, 1,
+                        CASE WHEN f.names = '[]' THEN json_object('conn_state', f.state, 'flow', CAST(f.flow_id AS TEXT),
+                            'peer', f.responder, 'peer_port', CAST(f.responder_port AS TEXT), 'proto',
+                            CASE f.protocol WHEN 6 THEN 'tcp' WHEN 17 THEN 'udp' WHEN 1 THEN 'icmp' WHEN 58 THEN 'icmp'
+                                ELSE CAST(f.protocol AS TEXT) END)
+                        ELSE json_object('conn_state', f.state, 'flow', CAST(f.flow_id AS TEXT),
+                            'names', (SELECT group_concat(value, ' ') FROM json_each(f.names)),
+                            'peer', f.responder, 'peer_port', CAST(f.responder_port AS TEXT), 'proto',
+                            CASE f.protocol WHEN 6 THEN 'tcp' WHEN 17 THEN 'udp' WHEN 1 THEN 'icmp' WHEN 58 THEN 'icmp'
+                                ELSE CAST(f.protocol AS TEXT) END)
+                        END,
+                        json_object('offset', f.first_packet_offset, 'packet', f.first_packet), f.first_packet, NULL, NULL
+                    FROM flow f JOIN evidence e ON e.id = f.evidence_id
+                    UNION ALL
+                    SELECT 4611686018427387905 + 2 * f.id, f.evidence_id, 'flow', e.format, f.time_key,
+                        strftime('%Y-%m-%dT%H:%M:%S',
+                            f.time_key / 1000000000 - (f.time_key % 1000000000 < 0), 'unixepoch')
+                            || CASE WHEN f.time_key % 1000000000 = 0 THEN ''
+                                ELSE '.' || rtrim(printf('%09d', (f.time_key % 1000000000 + 1000000000) % 1000000000), '0')
+                                END || 'Z',
+                        (f.time_key / 1000000000 - (f.time_key % 1000000000 < 0)) || '.'
+                            || printf('%09d', (f.time_key % 1000000000 + 1000000000) % 1000000000),
+                        'capture_record', 'utc', NULL, f.responder, NULL, f.responder_port, 'flow_responder', NULL,
+                        NULL, NULL, 1,
+                        CASE WHEN f.names = '[]' THEN json_object('conn_state', f.state, 'flow', CAST(f.flow_id AS TEXT),
+                            'peer', f.originator, 'peer_port', CAST(f.originator_port AS TEXT), 'proto',
+                            CASE f.protocol WHEN 6 THEN 'tcp' WHEN 17 THEN 'udp' WHEN 1 THEN 'icmp' WHEN 58 THEN 'icmp'
+                                ELSE CAST(f.protocol AS TEXT) END)
+                        ELSE json_object('conn_state', f.state, 'flow', CAST(f.flow_id AS TEXT),
+                            'names', (SELECT group_concat(value, ' ') FROM json_each(f.names)),
+                            'peer', f.originator, 'peer_port', CAST(f.originator_port AS TEXT), 'proto',
+                            CASE f.protocol WHEN 6 THEN 'tcp' WHEN 17 THEN 'udp' WHEN 1 THEN 'icmp' WHEN 58 THEN 'icmp'
+                                ELSE CAST(f.protocol AS TEXT) END)
+                        END,
+                        json_object('offset', f.first_packet_offset, 'packet', f.first_packet), f.first_packet, NULL, NULL
+                    FROM flow f JOIN evidence e ON e.id = f.evidence_id;
+                    """)
+        }
         return migrator
     }
 }
