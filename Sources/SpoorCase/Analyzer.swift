@@ -102,16 +102,19 @@ extension CaseStore {
 
     /// The locators of up to `limit` records of an address, in time order.
     static func locators(_ db: Database, ip: String, _ selection: RecordSelection, limit: Int) throws -> [Locator] {
-        let condition: String
+        var filter = EventFilter(ip: ip, limit: limit)
         switch selection {
-        case .all: condition = ""
-        case .access: condition = " AND o.kind = 'access'"
-        case .accountAccess: condition = " AND o.kind = 'access' AND o.time_utc IS NOT NULL AND m.account_key IS NOT NULL"
-        case .traffic: condition = " AND o.kind IN ('flow', 'name')"
+        case .all: break
+        case .access: (filter.recordCondition, filter.flowEnds) = ("o.kind = 'access'", false)
+        case .accountAccess:
+            (filter.recordCondition, filter.flowEnds) = (
+                "o.kind = 'access' AND o.time_utc IS NOT NULL AND m.account_key IS NOT NULL", false
+            )
+        case .traffic: filter.recordCondition = "o.kind IN ('flow', 'name')"
         }
-        return try Row.fetchAll(
-            db, sql: eventSelect + " WHERE o.ip = ?" + condition + " ORDER BY " + eventOrder + " LIMIT ?", arguments: [ip, limit]
-        ).map { try StoredEvent(row: $0).locator }
+        var locators: [Locator] = []
+        try forEachMergedEvent(db, filter) { locators.append($0.locator) }
+        return locators
     }
 
     /// Every dated account record, account by account and each account's in time order, with
@@ -258,14 +261,27 @@ extension CaseStore {
 
     /// The records naming an address, by evidence item (path, member, hash) and then position;
     /// a record kept by JSON pointer comes before the numbered ones of its item.
+    ///
+    /// Read from the `observation` view's two parts (its flow ends' locators made as the view
+    /// makes them), so that no time or field text is made for a record only its place is needed of.
     static func supportingRecords(_ db: Database, ip: String, _ each: (SupportingRecord) throws -> Void) throws {
         let rows = try Row.fetchCursor(
             db,
             sql: """
-                SELECT o.position, o.locator, e.sha256, e.path, e.member FROM observation o JOIN evidence e ON e.id = o.evidence_id
-                WHERE o.ip = ? ORDER BY e.path, ifnull(e.member, ''), e.sha256, o.position, o.id
+                SELECT * FROM (
+                SELECT o.position, o.locator, e.sha256, e.path, e.member, o.id
+                FROM record_observation o JOIN evidence e ON e.id = o.evidence_id WHERE o.ip = ?
+                UNION ALL
+                SELECT f.first_packet, json_object('offset', f.first_packet_offset, 'packet', f.first_packet), e.sha256,
+                    e.path, e.member, \(flowEndID(flowRow: 0)) + 2 * f.id
+                FROM flow f JOIN evidence e ON e.id = f.evidence_id WHERE f.originator = ?
+                UNION ALL
+                SELECT f.first_packet, json_object('offset', f.first_packet_offset, 'packet', f.first_packet), e.sha256,
+                    e.path, e.member, \(flowEndID(flowRow: 0) + 1) + 2 * f.id
+                FROM flow f JOIN evidence e ON e.id = f.evidence_id WHERE f.responder = ?
+                ) ORDER BY path, ifnull(member, ''), sha256, position, id
                 """,
-            arguments: [ip])
+            arguments: [ip, ip, ip])
         let decoder = JSONDecoder()
         var kind = ""
         var lastItem = ""

@@ -259,32 +259,71 @@ extension CaseStore {
     /// in their first instant's order (the `flow_time` index) with their two ends made in Swift,
     /// so that no time text or JSON is written in SQL and read back for each of a capture's flows.
     public func forEachEvent(_ body: (StoredEvent) throws -> Void) throws {
-        try database.read { db in
-            let records = try Row.fetchCursor(
-                db,
-                sql: "SELECT " + Self.eventColumns + " FROM " + Self.eventJoins(from: "record_observation")
-                    + " ORDER BY " + Self.eventOrder)
-            let flows = try Row.fetchCursor(db, sql: Self.flowEndSelect)
-            func nextRecord() throws -> (key: EventOrderKey, event: StoredEvent)? {
-                guard let row = try records.next() else { return nil }
-                return (EventOrderKey(recordRow: row), try StoredEvent(row: row))
+        try database.read { db in try Self.forEachMergedEvent(db, EventFilter(), body) }
+    }
+
+    /// Which events ``forEachMergedEvent(_:_:_:)`` reads: all, or one address's, with a
+    /// condition on records (over `o`) and whether flow ends are wanted at all.
+    struct EventFilter {
+        var ip: String? = nil
+        var recordCondition: String? = nil
+        var flowEnds = true
+        var limit: Int? = nil
+    }
+
+    /// The events the filter selects, in ``eventOrder``, as the `observation` view has them:
+    /// record rows and flows (their ends made in Swift) read apart and merged.
+    static func forEachMergedEvent(
+        _ db: Database, _ filter: EventFilter = EventFilter(), _ body: (StoredEvent) throws -> Void
+    ) throws {
+        var conditions: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if let ip = filter.ip {
+            conditions.append("o.ip = ?")
+            arguments.append(ip)
+        }
+        if let condition = filter.recordCondition { conditions.append(condition) }
+        var recordSQL = "SELECT " + eventColumns + " FROM " + eventJoins(from: "record_observation")
+        if !conditions.isEmpty { recordSQL += " WHERE " + conditions.joined(separator: " AND ") }
+        recordSQL += " ORDER BY " + eventOrder
+        if let limit = filter.limit { recordSQL += " LIMIT \(limit)" }
+        let records = try Row.fetchCursor(db, sql: recordSQL, arguments: StatementArguments(arguments))
+        var flowSQL = flowEndSelect
+        var flowArguments: [(any DatabaseValueConvertible)?] = []
+        if let ip = filter.ip {
+            flowSQL = flowSQL.replacingAll(flowEndOrder, with: "WHERE f.originator = ? OR f.responder = ?\n" + flowEndOrder)
+            flowArguments = [ip, ip]
+        }
+        if let limit = filter.limit { flowSQL += " LIMIT \(limit)" }
+        let flows = filter.flowEnds ? try Row.fetchCursor(db, sql: flowSQL, arguments: StatementArguments(flowArguments)) : nil
+        func nextRecord() throws -> (key: EventOrderKey, event: StoredEvent)? {
+            guard let row = try records.next() else { return nil }
+            return (EventOrderKey(recordRow: row), try StoredEvent(row: row))
+        }
+        var given = 0
+        func give(_ event: StoredEvent) throws -> Bool {
+            try body(event)
+            given += 1
+            return filter.limit.map { given < $0 } ?? true
+        }
+        var record = try nextRecord()
+        var ends: [(key: EventOrderKey, event: StoredEvent)] = []
+        while true {
+            if ends.isEmpty, let row = try flows?.next() {
+                ends = try StoredEvent.flowEnds(row).filter { end in filter.ip.map { end.event.ip == $0 } ?? true }
+                continue
             }
-            var record = try nextRecord()
-            var ends: [(key: EventOrderKey, event: StoredEvent)] = []
-            while true {
-                if ends.isEmpty, let row = try flows.next() { ends = try StoredEvent.flowEnds(row) }
-                guard let end = ends.first else { break }
-                while let current = record, current.key < end.key {
-                    try body(current.event)
-                    record = try nextRecord()
-                }
-                try body(end.event)
-                ends.removeFirst()
-            }
-            while let current = record {
-                try body(current.event)
+            guard let end = ends.first else { break }
+            while let current = record, current.key < end.key {
+                guard try give(current.event) else { return }
                 record = try nextRecord()
             }
+            guard try give(end.event) else { return }
+            ends.removeFirst()
+        }
+        while let current = record {
+            guard try give(current.event) else { return }
+            record = try nextRecord()
         }
     }
 
@@ -294,8 +333,10 @@ extension CaseStore {
             f.originator, f.originator_port, f.responder, f.responder_port, f.state, f.names,
             e.format, e.sha256, e.path, e.member
         FROM flow f JOIN evidence e ON e.id = f.evidence_id
-        ORDER BY f.time_key, f.evidence_id, f.first_packet, f.id
+        \(flowEndOrder)
         """
+
+    static let flowEndOrder = "ORDER BY f.time_key, f.evidence_id, f.first_packet, f.id"
 
     /// The id the `observation` view gives a flow's originator end (the responder's is one more).
     static func flowEndID(flowRow id: Int64) -> Int64 { (1 << 62) + 2 * id }
@@ -381,9 +422,9 @@ extension CaseStore {
     /// Observations of one address, in time order.
     public func events(ip: String, limit: Int? = nil) throws(CaseError) -> [StoredEvent] {
         try read { db in
-            var sql = Self.eventSelect + " WHERE o.ip = ? ORDER BY " + Self.eventOrder
-            if let limit { sql += " LIMIT \(limit)" }
-            return try Row.fetchAll(db, sql: sql, arguments: [ip]).map { try StoredEvent(row: $0) }
+            var events: [StoredEvent] = []
+            try Self.forEachMergedEvent(db, EventFilter(ip: ip, limit: limit)) { events.append($0) }
+            return events
         }
     }
 
@@ -391,12 +432,12 @@ extension CaseStore {
     /// tie it to), in time order: context for the addresses around them.
     public func eventsWithoutAddress(limit: Int) throws(CaseError) -> (events: [StoredEvent], total: Int) {
         try read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM observation WHERE ip IS NULL") ?? 0
-            let events = try Row.fetchAll(
-                db,
-                sql: Self.eventSelect + " WHERE o.ip IS NULL ORDER BY " + Self.eventOrder + " LIMIT ?",
-                arguments: [limit]
-            ).map { try StoredEvent(row: $0) }
+            // A flow end always has an address: these are records only.
+            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM record_observation WHERE ip IS NULL") ?? 0
+            var events: [StoredEvent] = []
+            try Self.forEachMergedEvent(db, EventFilter(recordCondition: "o.ip IS NULL", flowEnds: false, limit: limit)) {
+                events.append($0)
+            }
             return (events, total)
         }
     }

@@ -65,6 +65,26 @@ public enum SafeText {
     /// `+`, `-` or `@` gets a leading `'`) and writes control characters as visible escapes
     /// (`\x1B`, `\n`, `\u{202E}`), so a table opened in a spreadsheet or printed in a terminal
     /// runs nothing. The record's exact bytes stay in the evidence, at the row's locator.
+    /// ``csvField(_:)`` appended to `out` as UTF-8; a field with nothing to guard (the common
+    /// case) is copied as it is, without making a String.
+    public static func appendCSVField(_ text: String, to out: inout [UInt8]) {
+        var plain = true
+        var first = true
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte < 0x20 || byte == 0x7F || byte == 0xC2
+                || byte == 0xE2
+                || (first
+                    && (byte == UInt8(ascii: "=") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-")
+                        || byte == UInt8(ascii: "@")))
+            {
+                plain = false
+                break
+            }
+            first = false
+        }
+        if plain { out.append(contentsOf: text.utf8) } else { out.append(contentsOf: csvField(text).utf8) }
+    }
+
     public static func csvField(_ text: some StringProtocol) -> String {
         var value = String(text)
         // Fast path: nothing to guard, escape or quote (checked on the UTF-8 bytes).

@@ -102,7 +102,7 @@ public enum Annex {
         var events = try HashingFile(path: path("events.csv"))
         events.write(EventRows.header)
         try store.forEachEvent { event in
-            events.write(EventRows.csvLine(redaction?.event(event) ?? event))
+            events.write { EventRows.appendCSVLine(redaction?.event(event) ?? event, to: &$0) }
             try events.flushIfFull()
         }
         try finish(&events, "events.csv")
@@ -298,6 +298,8 @@ struct HashingFile {
 
     mutating func write(_ text: String) { buffer += text.utf8 }
     mutating func write(bytes: [UInt8]) { buffer += bytes }
+    /// Lets `body` append to the buffer in place.
+    mutating func write(_ body: (inout [UInt8]) -> Void) { body(&buffer) }
 
     mutating func flushIfFull() throws {
         if buffer.count >= Self.chunk { try flush() }

@@ -14,15 +14,48 @@ public enum EventRows {
     public static var header: String { columns.joined(separator: ",") + "\n" }
 
     public static func csvLine(_ event: StoredEvent) -> String {
-        let position = event.locator.positionText.trimmingCharacters(in: CharacterSet(charactersIn: ": "))
-        let values: [String] = [
-            event.timeUTC ?? "", event.timeRaw ?? "", event.timeZone ?? "", event.ip ?? event.ipRaw ?? "",
-            event.port.map(String.init) ?? "", event.action, event.rawAction ?? "", event.account ?? "",
-            event.userAgent ?? "", event.userAgentSummary ?? "", event.session ?? "", event.novel.joined(separator: " "),
-            String(event.count), event.format, event.locator.evidenceSHA256,
-            event.locator.member.map { "\(event.locator.path)!\($0)" } ?? event.locator.path, position,
-        ]
-        return values.map { SafeText.csvField($0) }.joined(separator: ",") + "\n"
+        var out: [UInt8] = []
+        appendCSVLine(event, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// ``csvLine(_:)`` appended to `out` as UTF-8 (an annex writes hundreds of thousands).
+    public static func appendCSVLine(_ event: StoredEvent, to out: inout [UInt8]) {
+        func field(_ text: String) {
+            SafeText.appendCSVField(text, to: &out)
+            out.append(UInt8(ascii: ","))
+        }
+        field(event.timeUTC ?? "")
+        field(event.timeRaw ?? "")
+        field(event.timeZone ?? "")
+        field(event.ip ?? event.ipRaw ?? "")
+        field(event.port.map(String.init) ?? "")
+        field(event.action)
+        field(event.rawAction ?? "")
+        field(event.account ?? "")
+        field(event.userAgent ?? "")
+        field(event.userAgentSummary ?? "")
+        field(event.session ?? "")
+        field(event.novel.joined(separator: " "))
+        field(String(event.count))
+        field(event.format)
+        field(event.locator.evidenceSHA256)
+        field(event.locator.member.map { "\(event.locator.path)!\($0)" } ?? event.locator.path)
+        SafeText.appendCSVField(position(event.locator), to: &out)
+        out.append(UInt8(ascii: "\n"))
+    }
+
+    /// The locator's position without the separator it is written with (`12`, `row 3`,
+    /// `packet 7`): colons and spaces trimmed from both ends.
+    static func position(_ locator: Locator) -> String {
+        let text = locator.positionText
+        let bytes = Array(text.utf8)
+        var start = 0
+        var end = bytes.count
+        func trimmed(_ byte: UInt8) -> Bool { byte == UInt8(ascii: ":") || byte == UInt8(ascii: " ") }
+        while start < end, trimmed(bytes[start]) { start += 1 }
+        while end > start, trimmed(bytes[end - 1]) { end -= 1 }
+        return start == 0 && end == bytes.count ? text : String(decoding: bytes[start..<end], as: UTF8.self)
     }
 }
 

@@ -119,6 +119,20 @@ import Testing
         #expect(Self.counted(after) == Self.counted(before))
         #expect(Self.withoutIDs(after) == Self.withoutIDs(current))
         #expect(try Self.throughTheView(migrated) == after)
+        // One address's events, whole and cut short, are the view's too.
+        for ip in Set(after.compactMap(\.ip)) {
+            for limit in [1, 2, 3, nil] {
+                let viewed = try migrated.database.read { db in
+                    try Row.fetchAll(
+                        db,
+                        sql: CaseStore.eventSelect + " WHERE o.ip = ? ORDER BY " + CaseStore.eventOrder
+                            + (limit.map { " LIMIT \($0)" } ?? ""),
+                        arguments: [ip]
+                    ).map(StoredEvent.init(row:))
+                }
+                #expect(try migrated.events(ip: ip, limit: limit) == viewed, "\(ip) \(limit ?? 0)")
+            }
+        }
         let left = try migrated.database.read { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM record_observation WHERE kind = 'flow'")
         }

@@ -24,6 +24,18 @@ import Testing
         #expect(SafeText.csvField("\u{202E}gpj.exe") == "\\u{202E}gpj.exe")
         #expect(SafeText.csvField("\t=1") == "\\t=1")
     }
+
+    @Test func appendsTheSameFieldItReturns() {
+        let pieces = ["a", "=", "+", "-", "@", ",", "\"", "\n", "\u{1B}", "\u{202E}", "é", " ", "x", "\u{7F}", "\u{A0}"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let text = (0..<Int.random(in: 0...6, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }
+                .joined()
+            var out: [UInt8] = Array("prefix|".utf8)
+            SafeText.appendCSVField(text, to: &out)
+            #expect(String(decoding: out, as: UTF8.self) == "prefix|" + SafeText.csvField(text), "\(Array(text.unicodeScalars))")
+        }
+    }
 }
 
 @Suite struct LineReaderTests {
