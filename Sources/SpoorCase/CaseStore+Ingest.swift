@@ -93,11 +93,11 @@ extension CaseStore {
             try ingest(evidence, head: head, format: format, options: options, context: context, outcome: &outcome) {
                 try FileByteSource(path: evidence.path, hashing: true)
             }
-        } catch let error as CustomStringConvertible & Error {
-            outcome.status = .failed(error.description)
-            if let evidence = outcome.evidence { try? record(evidence, format: outcome.format, status: outcome.status) }
         } catch {
-            outcome.status = .failed("\(error)")
+            outcome.status = .failed(failureText(error))
+            if let evidence = outcome.evidence, StoreFault.from(error, store: "") == nil {
+                try? record(evidence, format: outcome.format, status: outcome.status)
+            }
         }
         report(outcome)
     }
@@ -170,11 +170,9 @@ extension CaseStore {
                 }, refused: { refused.append($0) })
             outcome.status = .archive(members: members, refused: refused.count)
             try recordArchive(archive, members: members, refused: refused)
-        } catch let error as CustomStringConvertible & Error {
-            outcome.status = .failed(error.description)
-            try? record(archive, format: "zip", status: outcome.status)
         } catch {
-            outcome.status = .failed("\(error)")
+            outcome.status = .failed(failureText(error))
+            if StoreFault.from(error, store: "") == nil { try? record(archive, format: "zip", status: outcome.status) }
         }
         outcome.warningCount = refused.count
         outcome.refusedMembers = refused.map { "\($0.path): \($0.reason)" }
@@ -218,6 +216,15 @@ extension CaseStore {
             try Self.deletePrevious(db, evidence)
             _ = try Self.insertEvidence(db, evidence, format: format, parser: nil, status: name, detail: detail, at: clock.now())
         }
+    }
+
+    /// Why an item failed, in words: a store fault by its cause (disk full, busy…), without the
+    /// SQL it was running; any other error as it describes itself.
+    func failureText(_ error: any Error) -> String {
+        if let fault = StoreFault.from(error, store: (directory as NSString).appendingPathComponent(Self.fileName)) {
+            return fault.description
+        }
+        return String(describing: error)
     }
 
     static func deletePrevious(_ db: Database, _ evidence: EvidenceItem) throws {

@@ -71,16 +71,14 @@ public final class CaseStore: Sendable {
         let file = (directory as NSString).appendingPathComponent(CaseStore.fileName)
         guard creating || FileManager.default.fileExists(atPath: file) else { throw .notACase(path: directory) }
         do {
-            var configuration = Configuration()
-            configuration.foreignKeysEnabled = true
-            database = try DatabaseQueue(path: file, configuration: configuration)
+            database = try DatabaseQueue(path: file, configuration: .spoorStore)
             let newer = try CaseStore.migrator.unknownMigrations(in: database)
             guard newer.isEmpty else { throw CaseError.writtenByNewerSpoor(path: file, changes: newer) }
             try CaseStore.migrator.migrate(database)
         } catch let error as CaseError {
             throw error
         } catch {
-            throw .storeUnavailable(path: file, reason: "\(error)")
+            throw CaseError(error, store: file)
         }
     }
 
@@ -90,7 +88,7 @@ public final class CaseStore: Sendable {
         } catch let error as CaseError {
             throw error
         } catch {
-            throw .storeUnavailable(path: directory, reason: "\(error)")
+            throw CaseError(error, store: (directory as NSString).appendingPathComponent(Self.fileName))
         }
     }
 
@@ -100,7 +98,7 @@ public final class CaseStore: Sendable {
         } catch let error as CaseError {
             throw error
         } catch {
-            throw .storeUnavailable(path: directory, reason: "\(error)")
+            throw CaseError(error, store: (directory as NSString).appendingPathComponent(Self.fileName))
         }
     }
 
@@ -397,6 +395,19 @@ public enum CaseError: Error, Hashable, CustomStringConvertible {
     case referenceData(path: String, reason: String)
     /// The case holds schema changes this build does not know; it is left as it is.
     case writtenByNewerSpoor(path: String, changes: [String])
+    /// The store could not be read or written: busy, full, read-only, damaged.
+    case fault(StoreFault)
+
+    /// A store error by its cause when it is one, else the error's own words.
+    init(_ error: any Error, store: String) {
+        if let error = error as? CaseError {
+            self = error
+        } else if let fault = StoreFault.from(error, store: store) {
+            self = .fault(fault)
+        } else {
+            self = .storeUnavailable(path: store, reason: "\(error)")
+        }
+    }
 
     public var description: String {
         switch self {
@@ -404,6 +415,7 @@ public enum CaseError: Error, Hashable, CustomStringConvertible {
         case .alreadyExists(let path): return "\(path): already holds a case"
         case .storeUnavailable(let path, let reason): return "\(path): case store error: \(reason)"
         case .referenceData(let path, let reason): return reason.hasPrefix(path) ? reason : "\(path): \(reason)"
+        case .fault(let fault): return fault.description
         case .writtenByNewerSpoor(let path, let changes):
             return "\(path): \(StoreVersion.newerSpoorWrote(changes)); open the case with the Spoor that wrote it or a later one"
         }

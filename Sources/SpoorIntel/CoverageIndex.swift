@@ -231,7 +231,7 @@ extension IndicatorStore {
             }
             return index
         } catch {
-            throw .storeUnavailable(path: path, reason: "\(error)")
+            throw IntelError.store(error, path: path)
         }
     }
 }

@@ -79,7 +79,7 @@ extension IndicatorStore {
                 }
                 ids.formUnion(found)
             } catch {
-                throw .storeUnavailable(path: path, reason: "\(error)")
+                throw IntelError.store(error, path: path)
             }
         }
         return ids.isEmpty ? [] : try records(ids: Array(ids))
@@ -94,7 +94,7 @@ extension IndicatorStore {
                 }
             }
         } catch {
-            throw .storeUnavailable(path: path, reason: "\(error)")
+            throw IntelError.store(error, path: path)
         }
     }
 
@@ -134,7 +134,7 @@ extension IndicatorStore {
                 return Removal(provenanceRecords: removed, indicatorRemoved: left == 0)
             }
         } catch {
-            throw .storeUnavailable(path: path, reason: "\(error)")
+            throw IntelError.store(error, path: path)
         }
     }
 }

@@ -21,16 +21,14 @@ public final class IndicatorStore: Sendable {
             if !directory.isEmpty {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             }
-            var configuration = Configuration()
-            configuration.foreignKeysEnabled = true
-            database = try DatabaseQueue(path: path, configuration: configuration)
+            database = try DatabaseQueue(path: path, configuration: .spoorStore)
             let newer = try IndicatorStore.migrator.unknownMigrations(in: database)
             guard newer.isEmpty else { throw IntelError.writtenByNewerSpoor(path: path, changes: newer) }
             try IndicatorStore.migrator.migrate(database)
         } catch let error as IntelError {
             throw error
         } catch {
-            throw .storeUnavailable(path: path, reason: "\(error)")
+            throw IntelError.store(error, path: path)
         }
     }
 
@@ -90,7 +88,7 @@ public final class IndicatorStore: Sendable {
         do {
             return try database.write { db in try Self.insert(db, indicator, provenance, importID: nil) }
         } catch {
-            throw .storeUnavailable(path: path, reason: "\(error)")
+            throw IntelError.store(error, path: path)
         }
     }
 
@@ -135,7 +133,7 @@ public final class IndicatorStore: Sendable {
         } catch let error as IntelError {
             throw error
         } catch {
-            throw .storeUnavailable(path: path, reason: "\(error)")
+            throw IntelError.store(error, path: path)
         }
     }
 
@@ -163,7 +161,7 @@ public final class IndicatorStore: Sendable {
                 return records
             }
         } catch {
-            throw .storeUnavailable(path: path, reason: "\(error)")
+            throw IntelError.store(error, path: path)
         }
     }
 
@@ -193,7 +191,7 @@ public final class IndicatorStore: Sendable {
             }
             return IndicatorMatcher(entries.map { (id: $0.0, indicator: $0.1) })
         } catch {
-            throw .storeUnavailable(path: path, reason: "\(error)")
+            throw IntelError.store(error, path: path)
         }
     }
 
@@ -216,7 +214,7 @@ public final class IndicatorStore: Sendable {
                     imports: imports, contentHash: try Self.contentHash(db))
             }
         } catch {
-            throw .storeUnavailable(path: path, reason: "\(error)")
+            throw IntelError.store(error, path: path)
         }
     }
 
@@ -268,9 +266,19 @@ public enum IntelError: Error, Hashable, CustomStringConvertible {
     case mostlyUnreadable(path: String, format: String, unreadable: Int, readable: Int)
     /// The store holds schema changes this build does not know; it is left as it is.
     case writtenByNewerSpoor(path: String, changes: [String])
+    /// The store could not be read or written: busy, full, read-only, damaged.
+    case fault(StoreFault)
+
+    /// A store error by its cause when it is one, else the error's own words.
+    static func store(_ error: any Error, path: String) -> IntelError {
+        if let error = error as? IntelError { return error }
+        if let fault = StoreFault.from(error, store: path) { return .fault(fault) }
+        return .storeUnavailable(path: path, reason: "\(error)")
+    }
 
     public var description: String {
         switch self {
+        case .fault(let fault): return "indicator store " + fault.description
         case .storeUnavailable(let path, let reason): return "indicator store \(path): \(reason)"
         case .cannotRead(let path, let reason): return "\(path): \(reason)"
         case .unknownFormat(let path): return "\(path): not a recognised indicator format (use --format)"

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import SpoorCore
 
@@ -21,5 +22,23 @@ public enum StoreVersion {
     public static func newerSpoorWrote(_ changes: [String]) -> String {
         "written by a newer Spoor than this one (\(SpoorVersion.current)): it holds "
             + "\(changes.map { "'\($0)'" }.joined(separator: ", ")), which this version does not know. Nothing was changed"
+    }
+}
+
+extension StoreFault {
+    /// The fault a store library error stands for; nil for errors that are not the store's.
+    package static func from(_ error: any Error, store: String) -> StoreFault? {
+        guard let error = error as? DatabaseError else { return nil }
+        return StoreFault(store: store, sqliteResultCode: error.extendedResultCode.rawValue, detail: "\(error)")
+    }
+}
+
+extension Configuration {
+    /// How both stores open: foreign keys on, and a bounded wait for another writer.
+    package static var spoorStore: Configuration {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(TimeInterval(StoreFault.busyWaitSeconds))
+        return configuration
     }
 }

@@ -27,6 +27,22 @@ import Testing
         #expect(try spoor("intel", "import", Fixtures.path("intel/mixed.csv")).status == 3, "skipped rows give status 3")
     }
 
+    @Test func eachKindOfStoreFailureHasItsExitStatusAndASentence() throws {
+        #expect(try spoor("case", "init", caseDir, "--title", "Twice").status == 0)
+        let twice = try spoor("case", "init", caseDir, "--title", "Twice")
+        #expect(twice.status == 73 && twice.stderr.contains("already holds a case"), "\(twice)")
+        let none = try spoor("analyze", work.path)
+        #expect(none.status == 66 && none.stderr.contains("not a Spoor case"), "\(none)")
+        try Data(repeating: 0x41, count: 8_192).write(to: URL(fileURLWithPath: caseDir + "/case.sqlite"))
+        let damaged = try spoor("case", "info", caseDir)
+        #expect(damaged.status == 65 && damaged.stderr.contains("damaged or not a Spoor store"), "\(damaged)")
+        #expect(!damaged.stderr.contains("SQLite error"), "\(damaged.stderr)")
+        var verbose = environment
+        verbose["SPOOR_VERBOSE"] = "1"
+        let detailed = try runSpoor(["case", "info", caseDir], environment: verbose)
+        #expect(detailed.status == 65 && detailed.stderr.contains("spoor: detail: SQLite error"), "\(detailed.stderr)")
+    }
+
     @Test func runsTheWholeChainFromLogsToReport() throws {
         try preparedCase()
         let analyze = try spoor("analyze", caseDir)
@@ -129,7 +145,7 @@ import Testing
         let unknown = try spoor("ingest", caseDir, "x.log", "--format", "nope")
         #expect(unknown.status == 64)
         let noCase = try spoor("events", work.appendingPathComponent("nothing").path)
-        #expect(noCase.status == 1)
+        #expect(noCase.status == 66, "no case: EX_NOINPUT")
         #expect(noCase.stderr.contains("not a Spoor case"))
     }
 

@@ -1,0 +1,65 @@
+import Foundation
+import GRDB
+@testable import SpoorCase
+import SpoorCore
+import SpoorTestSupport
+import Testing
+
+/// Store errors reach the user by cause, in words, without the SQL the store was running.
+@Suite struct StoreFaultTests {
+    @Test func sqliteResultCodesNameTheirCause() {
+        let causes: [(Int32, StoreFault.Cause)] = [
+            (5, .busy), (6, .busy), (517, .busy), (13, .full), (8, .readOnly), (1032, .readOnly), (11, .corrupt),
+            (26, .corrupt), (14, .cannotOpen), (1, .other), (10, .other),
+        ]
+        for (code, cause) in causes {
+            #expect(StoreFault(store: "x", sqliteResultCode: code, detail: "").cause == cause, "code \(code)")
+        }
+        for cause in StoreFault.Cause.allCases where cause != .other {
+            let text = StoreFault(store: "case/case.sqlite", cause: cause, detail: "SQLite error: INSERT INTO x").description
+            #expect(text.hasPrefix("case/case.sqlite: ") && !text.contains("INSERT"), "\(cause): \(text)")
+        }
+    }
+
+    @Test func aFullDiskFailsTheItemInWordsAndLeavesTheCaseUsable() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let store = try CaseStore.create(
+            at: folder.appendingPathComponent("case").path, metadata: .init(title: "Full", createdAt: "2024-01-01T00:00:00Z"))
+        let log = folder.appendingPathComponent("access.log")
+        let line =
+            "192.0.2.44 - - [17/May/2024:10:05:03 +0000] \"GET /index.html HTTP/1.1\" 200 1043 \"-\" \"Mozilla/5.0 Firefox/125.0\"\n"
+        try Data(String(repeating: line, count: 5_000).utf8).write(to: log)
+        // SQLite's own size limit stands in for a full disk: no page beyond those the case has.
+        try store.database.writeWithoutTransaction { db in
+            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+            try db.execute(sql: "PRAGMA max_page_count = \(pages)")
+        }
+        let full = store.ingest(paths: [log.path])
+        guard case .failed(let reason) = try #require(full.first).status else {
+            Issue.record("the item did not fail: \(full)")
+            return
+        }
+        #expect(reason.contains("the disk is full") && reason.contains("case.sqlite"), "\(reason)")
+        #expect(!reason.contains("SQLite") && !reason.contains("INSERT"), "\(reason)")
+
+        try store.database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA max_page_count = 1073741823") }
+        let again = store.ingest(paths: [log.path])
+        #expect(again.first?.status == .ingested, "\(again)")
+        #expect(again.first?.observations == 5_000)
+    }
+
+    @Test func aDamagedStoreIsNamedAsDamaged() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let path = folder.appendingPathComponent("case")
+        try FileManager.default.createDirectory(at: path, withIntermediateDirectories: true)
+        let file = path.appendingPathComponent(CaseStore.fileName)
+        try Data(repeating: 0x41, count: 8_192).write(to: file)
+        #expect {
+            _ = try CaseStore(directory: path.path)
+        } throws: { error in
+            guard case CaseError.fault(let fault) = error else { return false }
+            return fault.cause == .corrupt && fault.store == file.path
+        }
+        #expect(try Data(contentsOf: file) == Data(repeating: 0x41, count: 8_192), "the file is left as it was")
+    }
+}
