@@ -130,7 +130,7 @@ let package = Package(
             name: "SpoorIntelTests",
             dependencies: ["SpoorIntel", "SpoorTestSupport", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
-        .testTarget(name: "SpoorAnalysisTests", dependencies: ["SpoorAnalysis", "SpoorTestSupport"]),
+        .testTarget(name: "SpoorAnalysisTests", dependencies: ["SpoorAnalysis", "SpoorCore", "SpoorIntel", "SpoorTestSupport"]),
         .testTarget(
             name: "SpoorIntakeTests",
             dependencies: ["SpoorIntake", "SpoorTestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")]

@@ -59,6 +59,7 @@ public final class Attributor {
     private let enricher = Enricher()
     private let matcher: IndicatorMatcher?
     private let warnings: WarninglistMatcher?
+    private let registry: RegistryReader?
     /// Indicator records already read, by id: an indicator covering many addresses is read once.
     private var records: [Int64: IndicatorRecord] = [:]
 
@@ -77,6 +78,7 @@ public final class Attributor {
         do {
             matcher = try intel?.matcher()
             warnings = try intel?.warninglistMatcher()
+            registry = try intel.map { try RegistryReader($0) }
             if let intel {
                 let stats = try intel.statistics()
                 intelReference = .init(
@@ -104,9 +106,9 @@ public final class Attributor {
         guard let address = IPAddress(subject.ip) else { return }
         let answers = try enricher.answers(for: address)
         subject.enrichment = answers
-        if let intel {
-            let registry = try intel.registryAnswers(for: address)
-            subject.registry = registry.isEmpty ? nil : registry
+        if let registry {
+            let answers = try registry.answers(for: address)
+            subject.registry = answers.isEmpty ? nil : answers
         }
         // Lists holding the address, and host-name lists holding a name it was reached as.
         var listed = warnings?.hits(address) ?? []

@@ -158,73 +158,10 @@ extension IndicatorStore {
     }
 
     /// What each registry import says of the address: the most specific netblock and route
-    /// containing it, the holder and the origin AS, one answer per import that has any.
-    public func registryAnswers(for address: IPAddress) throws -> [RegistryAnswer] {
-        let address = address.normalized
-        let key = Self.hex(address)
-        let decoder = JSONDecoder()
-        return try database.read { db in
-            var answers: [RegistryAnswer] = []
-            for row in try Row.fetchAll(db, sql: "SELECT * FROM registry_import ORDER BY as_of, id") {
-                let source = Self.registryImport(row)
-                func mostSpecific(_ kinds: [RegistryObject.Kind]) throws -> RegistryObject? {
-                    // Candidates start at or before the address and end at or after it; the most
-                    // specific starts last (and, among equal starts, ends first). One kind at a
-                    // time, so the index `registry_object_containing` (v5) gives the rows in that
-                    // order and the first one that contains the address is the answer; a kind the
-                    // import does not hold costs nothing.
-                    var best: (first: String, last: String, document: String)?
-                    for kind in kinds {
-                        guard
-                            let row = try Row.fetchOne(
-                                db.cachedStatement(
-                                    sql: """
-                                        SELECT first_hex, last_hex, document FROM registry_object
-                                        WHERE import_id = ? AND kind = ? AND family = ? AND first_hex <= ? AND last_hex >= ?
-                                        ORDER BY first_hex DESC, last_hex ASC LIMIT 1
-                                        """),
-                                arguments: [source.id, kind.rawValue, Int(address.family.rawValue), key, key])
-                        else { continue }
-                        let candidate: (first: String, last: String, document: String) = (row[0], row[1], row[2])
-                        if let current = best,
-                            current.first > candidate.first
-                                || (current.first == candidate.first && current.last <= candidate.last)
-                        {
-                            continue
-                        }
-                        best = candidate
-                    }
-                    return try best.map { try decoder.decode(RegistryObject.self, from: Data($0.document.utf8)) }
-                }
-                func named(_ kind: RegistryObject.Kind, key: String) throws -> RegistryObject? {
-                    let document = try String.fetchOne(
-                        db, sql: "SELECT document FROM registry_object WHERE import_id = ? AND kind = ? AND key = ? LIMIT 1",
-                        arguments: [source.id, kind.rawValue, key])
-                    return try document.map { try decoder.decode(RegistryObject.self, from: Data($0.utf8)) }
-                }
-                let netblock = try mostSpecific([.inetnum, .inet6num, .asnRange])
-                let route = try mostSpecific([.route, .route6])
-                guard netblock != nil || route != nil else { continue }
-                var answer = RegistryAnswer(source: source, netblock: netblock, route: route)
-                if let org = netblock?.org, let organisation = try named(.organisation, key: org) {
-                    answer.holder = organisation.name
-                }
-                if answer.holder == nil { answer.holder = netblock?.kind == .asnRange ? netblock?.name : netblock?.descr }
-                // The origin: the route's, or the iptoasn range's; its AS name from aut-num.
-                answer.originASN = route?.asn ?? (netblock?.kind == .asnRange && netblock?.asn != 0 ? netblock?.asn : nil)
-                if let asn = answer.originASN {
-                    let autNum = try String.fetchOne(
-                        db,
-                        sql: "SELECT document FROM registry_object WHERE import_id = ? AND kind = 'aut-num' AND asn = ? LIMIT 1",
-                        arguments: [source.id, Int64(asn)])
-                    answer.originName =
-                        try autNum.map { try decoder.decode(RegistryObject.self, from: Data($0.utf8)).name } ?? nil
-                    if answer.originName == nil, netblock?.kind == .asnRange { answer.originName = netblock?.name }
-                }
-                answers.append(answer)
-            }
-            return answers
-        }
+    /// containing it, the holder and the origin AS, one answer per import that has any. For many
+    /// addresses, keep one ``RegistryReader``: it reads large imports into memory once.
+    public func registryAnswers(for address: IPAddress) throws(IntelError) -> [RegistryAnswer] {
+        try RegistryReader(self, strategy: .queries).answers(for: address)
     }
 }
 

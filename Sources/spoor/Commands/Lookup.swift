@@ -18,19 +18,6 @@ struct Lookup: ParsableCommand {
     @Flag(help: "Print only how many addresses were looked up and answered (for measuring).") var summaryOnly = false
     @OptionGroup var intel: IntelStoreOption
 
-    struct Answer: Encodable {
-        var input: String
-        var ip: String?
-        var error: String?
-        var addressClass: String?
-        var specialPurpose: String?
-        var enrichment: [EnrichmentAnswer]
-        var registry: [RegistryAnswer] = []
-        var warninglists: [WarninglistHit] = []
-        /// The indicators covering it, each with how it matched (`address`, `asn`) and its sources.
-        var indicators: [IndicatorHit]
-    }
-
     func run() throws {
         var inputs = addresses.filter { $0 != "-" }
         if addresses.isEmpty || addresses.contains("-") {
@@ -53,33 +40,14 @@ struct Lookup: ParsableCommand {
         var answered = 0
         var enrichment = 0.0
         let started = Date()
+        let lines = AddressAnswerJSON(encoder: JSONOutput.encoder())
         for input in inputs {
-            var answer = Answer(input: input, enrichment: [], indicators: [])
-            if let endpoint = IPAddress.parseEndpoint(input) {
-                let address = endpoint.address
-                answer.ip = address.description
-                let block = address.specialPurposeBlock
-                answer.addressClass = (block?.addressClass ?? .global).rawValue
-                answer.specialPurpose = block.map { "\($0.name), \($0.reference)" }
-                do {
-                    // The same engine as `analyze`: what an annex says of the address, without its records.
-                    var subject = SubjectIP(address: address)
-                    try attributor.attribute(&subject)
-                    answer.enrichment = subject.enrichment
-                    answer.registry = subject.registry ?? []
-                    answer.warninglists = subject.warninglists ?? []
-                    answer.indicators = subject.indicatorHits
-                } catch {
-                    answer.error = String(describing: error)
-                }
-            } else {
-                answer.error = "not an IP address"
-                unreadable = true
-            }
+            let answer = AddressAnswer(input: input, attributor: attributor)
+            if !answer.isAddress { unreadable = true }
             if !answer.enrichment.isEmpty || !answer.registry.isEmpty { answered += 1 }
             if summaryOnly { continue }
             if json {
-                print(try JSONOutput.string(answer))
+                print(try lines.line(answer))
             } else {
                 printText(answer)
             }
@@ -106,7 +74,7 @@ struct Lookup: ParsableCommand {
         if unreadable { throw ExitStatus.someRecordsUnreadable }
     }
 
-    func printText(_ a: Answer) {
+    func printText(_ a: AddressAnswer) {
         guard let ip = a.ip else {
             print("\(SafeText.terminal(a.input)): \(a.error ?? "")\n")
             return

@@ -1,0 +1,310 @@
+import Foundation
+import GRDB
+import SpoorCore
+
+/// Answers "what does each registry import say of this address" for many addresses in a row,
+/// as ``IndicatorStore/registryAnswers(for:)`` does for one.
+///
+/// It starts by asking the store (a few indexed queries per import and address) and, once it
+/// has answered enough addresses that reading an import's ranges once costs less than going on
+/// asking, reads that import's netblocks and routes into a ``RegistrySegments`` of its own and
+/// answers from memory (ski rental: at most about twice the cost of the better choice made in
+/// hindsight). Objects, organisations and AS names are decoded once and kept. Both ways give
+/// the same answers; a test holds them to it.
+public final class RegistryReader {
+    /// When to read an import's ranges into memory.
+    public enum Strategy: Sendable {
+        /// After `ranges / rangesPerLookup` addresses were answered by queries.
+        case adaptive(rangesPerLookup: Int)
+        /// Never: every answer by queries (the reference the tests compare with).
+        case queries
+        /// At once.
+        case memory
+
+        /// Reading a range costs about a hundredth of answering an address by queries (an
+        /// address in no range makes the ordered query walk every range that starts before it).
+        public static let standard = Strategy.adaptive(rangesPerLookup: 100)
+    }
+
+    private final class Source {
+        let record: RegistryImport
+        let rangeCount: Int
+        var lookups = 0
+        var netblocks: RegistrySegments?
+        var routes: RegistrySegments?
+        var organisations: [String: RegistryObject?] = [:]
+        var autNumNames: [UInt32: String?] = [:]
+
+        init(record: RegistryImport, rangeCount: Int) {
+            self.record = record
+            self.rangeCount = rangeCount
+        }
+    }
+
+    private let store: IndicatorStore
+    private let strategy: Strategy
+    private let sources: [Source]
+    private var objects: [Int64: RegistryObject] = [:]
+    private let decoder = JSONDecoder()
+    /// Objects kept decoded at most (a registry dump has millions; a case names few).
+    private static let objectLimit = 200_000
+
+    static let netblockKinds: [RegistryObject.Kind] = [.inetnum, .inet6num, .asnRange]
+    static let routeKinds: [RegistryObject.Kind] = [.route, .route6]
+
+    /// Reads the list of imports (oldest data first) and how many ranges each holds.
+    public init(_ store: IndicatorStore, strategy: Strategy = .standard) throws(IntelError) {
+        self.store = store
+        self.strategy = strategy
+        do {
+            sources = try store.database.read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM registry_import ORDER BY as_of, id").map { row in
+                    let record = IndicatorStore.registryImport(row)
+                    let count =
+                        try Int.fetchOne(
+                            db, sql: "SELECT count(*) FROM registry_object WHERE import_id = ? AND first_hex IS NOT NULL",
+                            arguments: [record.id]) ?? 0
+                    return Source(record: record, rangeCount: count)
+                }
+            }
+        } catch {
+            throw IntelError.store(error, path: store.path)
+        }
+    }
+
+    /// Whether any import is held in memory (for tests and measurements).
+    public var importsInMemory: Int { sources.count { $0.netblocks != nil } }
+
+    /// What each import says of the address, one answer per import that has any, oldest first.
+    public func answers(for address: IPAddress) throws(IntelError) -> [RegistryAnswer] {
+        guard !sources.isEmpty else { return [] }
+        let address = address.normalized
+        do {
+            // Outside a transaction: one is not needed to read settled reference data, and opening
+            // one per address costs more than the answer from memory.
+            return try store.database.unsafeRead { db in
+                var answers: [RegistryAnswer] = []
+                for source in sources {
+                    source.lookups += 1
+                    let useMemory: Bool
+                    switch strategy {
+                    case .queries: useMemory = false
+                    case .memory: useMemory = true
+                    case .adaptive(let perLookup): useMemory = source.lookups * perLookup >= source.rangeCount
+                    }
+                    let netblockID: Int64?
+                    let routeID: Int64?
+                    if useMemory {
+                        if source.netblocks == nil { try load(source, db) }
+                        netblockID = source.netblocks?.object(containing: address)
+                        routeID = source.routes?.object(containing: address)
+                    } else {
+                        netblockID = try Self.mostSpecific(Self.netblockKinds, address, import: source.record.id, db)
+                        routeID = try Self.mostSpecific(Self.routeKinds, address, import: source.record.id, db)
+                    }
+                    guard netblockID != nil || routeID != nil else { continue }
+                    answers.append(
+                        try answer(
+                            source, netblock: try netblockID.map { try object($0, db) },
+                            route: try routeID.map { try object($0, db) }, db))
+                }
+                return answers
+            }
+        } catch let error as IntelError {
+            throw error
+        } catch {
+            throw IntelError.store(error, path: store.path)
+        }
+    }
+
+    /// The most specific object of the kinds containing the address: the latest start, then the
+    /// earliest end, then the earlier kind in `kinds`, then the later row. One kind at a time,
+    /// so the index `registry_object_containing` (v5) gives the rows in that order and the first
+    /// one that contains the address is the kind's answer; a kind the import lacks costs nothing.
+    static func mostSpecific(_ kinds: [RegistryObject.Kind], _ address: IPAddress, import id: Int64, _ db: Database) throws
+        -> Int64?
+    {
+        let key = IndicatorStore.hex(address)
+        var best: (first: String, last: String, id: Int64)?
+        for kind in kinds {
+            guard
+                let row = try Row.fetchOne(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT first_hex, last_hex, id FROM registry_object
+                            WHERE import_id = ? AND kind = ? AND family = ? AND first_hex <= ? AND last_hex >= ?
+                            ORDER BY first_hex DESC, last_hex ASC, id DESC LIMIT 1
+                            """),
+                    arguments: [id, kind.rawValue, Int(address.family.rawValue), key, key])
+            else { continue }
+            let candidate: (first: String, last: String, id: Int64) = (row[0], row[1], row[2])
+            if let current = best,
+                current.first > candidate.first || (current.first == candidate.first && current.last <= candidate.last)
+            {
+                continue
+            }
+            best = candidate
+        }
+        return best?.id
+    }
+
+    /// Reads the import's netblocks and routes into memory.
+    private func load(_ source: Source, _ db: Database) throws {
+        func segments(_ kinds: [RegistryObject.Kind]) throws -> RegistrySegments {
+            var ranges: [RegistrySegments.Range] = []
+            let rank = Dictionary(uniqueKeysWithValues: kinds.enumerated().map { ($1.rawValue, $0) })
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT id, kind, family, first_hex, last_hex FROM registry_object
+                    WHERE import_id = ? AND kind IN (\(kinds.map { "'\($0.rawValue)'" }.joined(separator: ", ")))
+                      AND first_hex IS NOT NULL
+                    """,
+                arguments: [source.record.id])
+            while let row = try rows.next() {
+                guard let first = UInt128(row[3] as String, radix: 16), let last = UInt128(row[4] as String, radix: 16)
+                else { continue }
+                let family: Int = row[2]
+                ranges.append(
+                    .init(
+                        v6: family == Int(IPAddress.Family.v6.rawValue), first: first, last: last,
+                        kindRank: rank[row[1] as String] ?? 0, id: row[0]))
+            }
+            return RegistrySegments(ranges)
+        }
+        source.netblocks = try segments(Self.netblockKinds)
+        source.routes = try segments(Self.routeKinds)
+    }
+
+    private func object(_ id: Int64, _ db: Database) throws -> RegistryObject {
+        if let known = objects[id] { return known }
+        guard
+            let document = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT document FROM registry_object WHERE id = ?"), arguments: [id])
+        else { throw IntelError.store(DatabaseError(message: "registry object \(id) vanished"), path: store.path) }
+        let decoded = try decoder.decode(RegistryObject.self, from: Data(document.utf8))
+        if objects.count < Self.objectLimit { objects[id] = decoded }
+        return decoded
+    }
+
+    /// The answer from the netblock and route found: the holder (the netblock's organisation
+    /// name, else its description, or an iptoasn range's name) and the origin AS and its name.
+    private func answer(_ source: Source, netblock: RegistryObject?, route: RegistryObject?, _ db: Database) throws
+        -> RegistryAnswer
+    {
+        var answer = RegistryAnswer(source: source.record, netblock: netblock, route: route)
+        if let org = netblock?.org {
+            if source.organisations[org] == nil {
+                let document = try String.fetchOne(
+                    db, sql: "SELECT document FROM registry_object WHERE import_id = ? AND kind = ? AND key = ? LIMIT 1",
+                    arguments: [source.record.id, RegistryObject.Kind.organisation.rawValue, org])
+                source.organisations[org] = try document.map { try decoder.decode(RegistryObject.self, from: Data($0.utf8)) }
+            }
+            answer.holder = source.organisations[org]??.name
+        }
+        if answer.holder == nil { answer.holder = netblock?.kind == .asnRange ? netblock?.name : netblock?.descr }
+        answer.originASN = route?.asn ?? (netblock?.kind == .asnRange && netblock?.asn != 0 ? netblock?.asn : nil)
+        if let asn = answer.originASN {
+            if source.autNumNames[asn] == nil {
+                let document = try String.fetchOne(
+                    db, sql: "SELECT document FROM registry_object WHERE import_id = ? AND kind = 'aut-num' AND asn = ? LIMIT 1",
+                    arguments: [source.record.id, Int64(asn)])
+                source.autNumNames[asn] = .some(
+                    try document.map { try decoder.decode(RegistryObject.self, from: Data($0.utf8)).name } ?? nil)
+            }
+            answer.originName = source.autNumNames[asn] ?? nil
+            if answer.originName == nil, netblock?.kind == .asnRange { answer.originName = netblock?.name }
+        }
+        return answer
+    }
+}
+
+/// Ranges that may nest or overlap, cut into disjoint segments each naming its most specific
+/// range (latest start, then earliest end, then lowest kind rank, then highest id), so one
+/// binary search answers what the store's ordered query answers.
+public struct RegistrySegments: Sendable {
+    public struct Range: Sendable {
+        var v6: Bool
+        var first: UInt128
+        var last: UInt128
+        var kindRank: Int
+        var id: Int64
+
+        public init(v6: Bool, first: UInt128, last: UInt128, kindRank: Int, id: Int64) {
+            self.v6 = v6
+            self.first = first
+            self.last = last
+            self.kindRank = kindRank
+            self.id = id
+        }
+    }
+
+    private struct Family: Sendable {
+        var starts: [UInt128] = []
+        var ends: [UInt128] = []
+        var ids: [Int64] = []
+    }
+
+    private var v4 = Family()
+    private var v6 = Family()
+
+    public init(_ ranges: [Range]) {
+        v4 = Self.segment(ranges.filter { !$0.v6 })
+        v6 = Self.segment(ranges.filter(\.v6))
+    }
+
+    public var segmentCount: Int { v4.starts.count + v6.starts.count }
+
+    /// A sweep over the range boundaries with a stack: ranges are pushed in order of start and,
+    /// for one start, worst first, so the stack's top (once ranges that ended are popped) is the
+    /// best range holding the point.
+    private static func segment(_ input: [Range]) -> Family {
+        let ranges = input.filter { $0.first <= $0.last }.sorted {
+            if $0.first != $1.first { return $0.first < $1.first }
+            if $0.last != $1.last { return $0.last > $1.last }
+            if $0.kindRank != $1.kindRank { return $0.kindRank > $1.kindRank }
+            return $0.id < $1.id
+        }
+        var points = Set<UInt128>()
+        for range in ranges {
+            points.insert(range.first)
+            if range.last != .max { points.insert(range.last + 1) }
+        }
+        let sortedPoints = points.sorted()
+        var family = Family()
+        var stack: [Int] = []
+        var next = 0
+        for (p, point) in sortedPoints.enumerated() {
+            while next < ranges.count, ranges[next].first == point {
+                stack.append(next)
+                next += 1
+            }
+            while let top = stack.last, ranges[top].last < point { stack.removeLast() }
+            guard let top = stack.last else { continue }
+            let end = p + 1 < sortedPoints.count ? sortedPoints[p + 1] - 1 : ranges[top].last
+            let id = ranges[top].id
+            if let last = family.ends.last, family.ids.last == id, last != .max, last + 1 == point {
+                family.ends[family.ends.count - 1] = end
+            } else {
+                family.starts.append(point)
+                family.ends.append(end)
+                family.ids.append(id)
+            }
+        }
+        return family
+    }
+
+    /// The id of the most specific range holding the (normalized) address, if any.
+    public func object(containing address: IPAddress) -> Int64? {
+        let family = address.family == .v6 ? v6 : v4
+        let q = address.value
+        var low = 0
+        var high = family.starts.count
+        while low < high {
+            let mid = (low + high) >> 1
+            if family.starts[mid] <= q { low = mid + 1 } else { high = mid }
+        }
+        guard low > 0, family.ends[low - 1] >= q else { return nil }
+        return family.ids[low - 1]
+    }
+}
