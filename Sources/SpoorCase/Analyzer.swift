@@ -50,16 +50,16 @@ extension CaseStore {
                 let ip = subject.ip
                 guard let address = IPAddress(ip) else { return }
                 try attributor.attribute(&subject) { windows in try Self.countInWindows(db, ip: ip, windows) }
-                func list<T: Comparable & Hashable & CustomStringConvertible>(_ values: [T]) -> String? {
-                    values.isEmpty ? nil : Set(values).sorted().map(\.description).joined(separator: ",")
-                }
+                let countries = Set(subject.enrichment.compactMap(\.countryCode)).sorted()
+                let asns = Set(subject.enrichment.compactMap(\.asn)).sorted()
                 let context = SubjectContext(subject: subject, kinds: kinds) { selection, limit in
                     try Self.locators(db, ip: ip, selection, limit: limit)
                 }
                 try insert.execute(arguments: [
                     subject.ip, Int(address.family.rawValue), subject.addressClass.rawValue,
                     String(decoding: try encoder.encode(subject), as: UTF8.self), Self.sortKey(address),
-                    list(subject.enrichment.compactMap(\.countryCode)), list(subject.enrichment.compactMap(\.asn)),
+                    countries.isEmpty ? nil : JSONText.array(countries),
+                    asns.isEmpty ? nil : "[" + asns.map(String.init).joined(separator: ",") + "]",
                     context.flagged,
                 ])
                 try run.consume(context)
@@ -136,16 +136,16 @@ extension CaseStore {
         while let row = try rows.next() {
             guard let timeKey: Int64 = row["time_key"] else { continue }
             let locator = try StoredEvent.locator(row)
-            let novel: String = row["novel"] ?? ""
+            let novel: String = row["novel"] ?? "[]"
             let countries: String? = row["subject_countries"]
             let asns: String? = row["subject_asns"]
             let action: String = row["action"] ?? "other"
             let event = AccountEvent(
                 id: row["id"], timeKey: timeKey, timeUTC: row["time_utc"], ip: row["ip"],
                 action: Action(rawValue: action) ?? .other,
-                session: row["session"], novel: Set(novel.split(separator: ",").compactMap { Novelty(rawValue: String($0)) }),
-                locator: locator, countries: countries.map { $0.split(separator: ",").map(String.init) } ?? [],
-                asns: asns.map { $0.split(separator: ",").compactMap { UInt32($0) } } ?? [])
+                session: row["session"], novel: Set(try JSONText.stringArray(novel).compactMap { Novelty(rawValue: $0) }),
+                locator: locator, countries: try countries.map(JSONText.stringArray) ?? [],
+                asns: try asns.map { try JSONText.unsignedArray($0).compactMap { UInt32(exactly: $0) } } ?? [])
             try body(row["account_key"], event)
         }
     }

@@ -55,8 +55,8 @@ extension StoredEvent {
         userAgentSummary = row["user_agent_summary_text"]
         accountKey = row["account_key"]
         session = row["session"]
-        let novelText: String = row["novel"] ?? ""
-        novel = novelText.split(separator: ",").map(String.init)
+        let novelText: String = row["novel"] ?? "[]"
+        novel = try JSONText.stringArray(novelText)
         count = row["count"] ?? 1
         let fieldText: String = row["fields"] ?? "{}"
         fields = try JSONText.flatStrings(fieldText) ?? JSONDecoder().decode([String: String].self, from: Data(fieldText.utf8))

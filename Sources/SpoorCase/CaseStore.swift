@@ -383,6 +383,24 @@ public final class CaseStore: Sendable {
                     FROM flow f JOIN evidence e ON e.id = f.evidence_id;
                     """)
         }
+        migrator.registerMigration("v9 lists as JSON arrays") { db in
+            // Novelty marks, and a subject's countries and AS numbers, were comma-joined text; a
+            // value holding a comma could not be told apart. They are JSON arrays now. Marks are
+            // names from a fixed set, so text replacement converts them; countries come from
+            // reference databases and are converted value by value.
+            try db.execute(
+                sql: """
+                    UPDATE observation_mark SET novel = CASE WHEN novel = '' THEN '[]'
+                        ELSE '["' || replace(novel, ',', '","') || '"]' END;
+                    UPDATE subject_ip SET asns = '[' || asns || ']' WHERE asns IS NOT NULL;
+                    """)
+            let rows = try Row.fetchAll(db, sql: "SELECT rowid, countries FROM subject_ip WHERE countries IS NOT NULL")
+            let update = try db.makeStatement(sql: "UPDATE subject_ip SET countries = ? WHERE rowid = ?")
+            for row in rows {
+                let text: String = row[1]
+                try update.execute(arguments: [JSONText.array(text.split(separator: ",").map(String.init)), row[0]])
+            }
+        }
         return migrator
     }
 }

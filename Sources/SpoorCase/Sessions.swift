@@ -145,7 +145,7 @@ enum Sessions {
                 // Sessions idle for longer than the gap cannot be joined again.
                 seen.sessions.removeAll { time - $0.last > gap }
             }
-            try insert.execute(arguments: [id, key, session, novel.joined(separator: ",")])
+            try insert.execute(arguments: [id, key, session, JSONText.array(novel)])
         }
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Writing small JSON texts by hand, for the per-record hot path where `JSONEncoder` costs more
 /// than the parsing. Output is valid JSON with keys in sorted order.
 public enum JSONText {
@@ -151,6 +153,32 @@ extension JSONText {
             guard rest.hasPrefix(",") else { return nil }
             rest = rest.dropFirst()
         }
+    }
+}
+
+extension JSONText {
+    /// An array of strings: read as ``flatStringArray(_:)`` when it can be, else decoded in full.
+    public static func stringArray(_ text: String) throws -> [String] {
+        if let flat = flatStringArray(text) { return flat }
+        return try JSONDecoder().decode([String].self, from: Data(text.utf8))
+    }
+
+    /// An array of unsigned integers (`[64500,64501]`), read without a decoder when it has no
+    /// spaces or other shape; decoded in full otherwise.
+    public static func unsignedArray(_ text: String) throws -> [UInt64] {
+        if text.hasPrefix("["), text.hasSuffix("]") {
+            let body = text.dropFirst().dropLast()
+            if body.isEmpty { return [] }
+            var values: [UInt64] = []
+            for item in body.split(separator: ",", omittingEmptySubsequences: false) {
+                guard item.utf8.count <= 19, !item.isEmpty, item.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
+                    let value = UInt64(item)
+                else { return try JSONDecoder().decode([UInt64].self, from: Data(text.utf8)) }
+                values.append(value)
+            }
+            return values
+        }
+        return try JSONDecoder().decode([UInt64].self, from: Data(text.utf8))
     }
 }
 

@@ -81,7 +81,7 @@ import Testing
         let before = try Self.marks(store)
         let (marked, pairs) = try store.database.read { db in
             (
-                try Int.fetchOne(db, sql: "SELECT count(*) FROM observation_mark WHERE ',' || novel || ',' LIKE '%,address,%'")
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM observation_mark WHERE novel LIKE '%\"address\"%'")
                     ?? 0,
                 try Int.fetchOne(
                     db,
