@@ -265,47 +265,55 @@ extension CaseStore {
     /// Read from the `observation` view's two parts (its flow ends' locators made as the view
     /// makes them), so that no time or field text is made for a record only its place is needed of.
     static func supportingRecords(_ db: Database, ip: String, _ each: (SupportingRecord) throws -> Void) throws {
+        // The evidence items once; rows carry only their item's id, so a capture's flows do not
+        // bring the item's hash and path along one by one.
+        var items: [Int64: (sha256: String, path: String, member: String?)] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT id, sha256, path, member FROM evidence") {
+            items[row[0]] = (row[1], row[2], row[3])
+        }
         let rows = try Row.fetchCursor(
             db,
             sql: """
-                SELECT * FROM (
-                SELECT o.position, o.locator, e.sha256, e.path, e.member, o.id
+                SELECT position, locator, evidence_id FROM (
+                SELECT o.position, o.locator, o.evidence_id, e.sha256, e.path, e.member, o.id
                 FROM record_observation o JOIN evidence e ON e.id = o.evidence_id WHERE o.ip = ?
                 UNION ALL
-                SELECT f.first_packet, json_object('offset', f.first_packet_offset, 'packet', f.first_packet), e.sha256,
-                    e.path, e.member, \(flowEndID(flowRow: 0)) + 2 * f.id
+                SELECT f.first_packet, json_object('offset', f.first_packet_offset, 'packet', f.first_packet), f.evidence_id,
+                    e.sha256, e.path, e.member, \(flowEndID(flowRow: 0)) + 2 * f.id
                 FROM flow f JOIN evidence e ON e.id = f.evidence_id WHERE f.originator = ?
                 UNION ALL
-                SELECT f.first_packet, json_object('offset', f.first_packet_offset, 'packet', f.first_packet), e.sha256,
-                    e.path, e.member, \(flowEndID(flowRow: 0) + 1) + 2 * f.id
+                SELECT f.first_packet, json_object('offset', f.first_packet_offset, 'packet', f.first_packet), f.evidence_id,
+                    e.sha256, e.path, e.member, \(flowEndID(flowRow: 0) + 1) + 2 * f.id
                 FROM flow f JOIN evidence e ON e.id = f.evidence_id WHERE f.responder = ?
                 ) ORDER BY path, ifnull(member, ''), sha256, position, id
                 """,
             arguments: [ip, ip, ip])
         let decoder = JSONDecoder()
         var kind = ""
-        var lastItem = ""
+        var lastItem: Int64?
         while let row = try rows.next() {
-            let position: Int? = row["position"]
-            let locatorText: String = row["locator"]
+            let position: Int? = row[0]
+            let locatorText: String = row[1]
+            let evidence: Int64 = row[2]
+            guard let item = items[evidence] else { continue }
             var record = SupportingRecord(
-                sha256: row["sha256"], path: row["path"], member: row["member"], kind: kind, position: position)
-            let item = record.sha256 + "\u{0}" + record.path + "\u{0}" + (record.member ?? "")
+                sha256: item.sha256, path: item.path, member: item.member, kind: kind, position: position)
             // The stored locator is the position only (`{"line":12}`), or a whole locator when
             // the record points into another item; decoded when it says something the columns do not.
-            if item != lastItem || position == nil || kind == "json_pointer" || locatorText.contains("\"sha256\"") {
+            let whole = locatorText.utf8.count > 40 && locatorText.contains("\"sha256\"")
+            if evidence != lastItem || position == nil || kind == "json_pointer" || whole {
                 var locator = try decoder.decode(Locator.self, from: Data(locatorText.utf8))
                 if locator.evidenceSHA256.isEmpty {
                     locator = Locator(
-                        evidenceSHA256: record.sha256, path: record.path, member: record.member, position: locator.position)
+                        evidenceSHA256: item.sha256, path: item.path, member: item.member, position: locator.position)
                 }
                 record = SupportingRecord(locator)
-                if locatorText.contains("\"sha256\"") {
+                if whole {
                     try each(record)
                     continue
                 }
                 kind = record.kind
-                lastItem = item
+                lastItem = evidence
             }
             try each(record)
         }

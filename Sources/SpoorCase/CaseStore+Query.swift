@@ -36,7 +36,8 @@ public struct StoredEvent: Hashable, Sendable {
 }
 
 extension StoredEvent {
-    init(row: Row) throws {
+    /// - Parameter withFields: false leaves `fields` empty, for readers that do not show them.
+    init(row: Row, withFields: Bool = true) throws {
         id = row["id"]
         format = row["format"]
         timeUTC = row["time_utc"]
@@ -58,8 +59,13 @@ extension StoredEvent {
         let novelText: String = row["novel"] ?? "[]"
         novel = try JSONText.stringArray(novelText)
         count = row["count"] ?? 1
-        let fieldText: String = row["fields"] ?? "{}"
-        fields = try JSONText.flatStrings(fieldText) ?? JSONDecoder().decode([String: String].self, from: Data(fieldText.utf8))
+        if withFields {
+            let fieldText: String = row["fields"] ?? "{}"
+            fields =
+                try JSONText.flatStrings(fieldText) ?? JSONDecoder().decode([String: String].self, from: Data(fieldText.utf8))
+        } else {
+            fields = [:]
+        }
         locator = try Self.locator(row)
     }
 
@@ -123,7 +129,7 @@ struct EventOrderKey: Comparable {
 extension StoredEvent {
     /// A flow's originator and responder as the `observation` view shows them, from a row of
     /// ``CaseStore/flowEndSelect`` (columns by position).
-    static func flowEnds(_ row: Row) throws -> [(key: EventOrderKey, event: StoredEvent)] {
+    static func flowEnds(_ row: Row, withFields: Bool = true) throws -> [(key: EventOrderKey, event: StoredEvent)] {
         let rowID: Int64 = row[0]
         let evidence: Int64 = row[1]
         let time: Int64 = row[2]
@@ -138,7 +144,7 @@ extension StoredEvent {
         let state: String = row[11]
         let namesText: String = row[12]
         let names =
-            namesText == "[]"
+            namesText == "[]" || !withFields
             ? nil
             : (try JSONText.flatStringArray(namesText) ?? JSONDecoder().decode([String].self, from: Data(namesText.utf8)))
                 .joined(separator: " ")
@@ -148,10 +154,14 @@ extension StoredEvent {
         func end(_ ip: String, _ port: Int, _ action: String, peer: String, peerPort: Int, id: Int64) -> (
             key: EventOrderKey, event: StoredEvent
         ) {
-            var fields = [
-                "conn_state": state, "flow": String(flowID), "peer": peer, "peer_port": String(peerPort), "proto": protocolName,
-            ]
-            if let names { fields["names"] = names }
+            var fields: [String: String] = [:]
+            if withFields {
+                fields = [
+                    "conn_state": state, "flow": String(flowID), "peer": peer, "peer_port": String(peerPort),
+                    "proto": protocolName,
+                ]
+                if let names { fields["names"] = names }
+            }
             let event = StoredEvent(
                 id: id, format: row[13], timeUTC: stamp.rfc3339UTC, timeRaw: stamp.raw, timeRule: stamp.rule.rawValue,
                 timeZone: "utc", timeAssumption: nil, timeKey: time, ip: ip, ipRaw: nil, port: port, action: action,
@@ -258,8 +268,10 @@ extension CaseStore {
     /// is read here as the two things it is made of, merged: record rows in that order, and flows
     /// in their first instant's order (the `flow_time` index) with their two ends made in Swift,
     /// so that no time text or JSON is written in SQL and read back for each of a capture's flows.
-    public func forEachEvent(_ body: (StoredEvent) throws -> Void) throws {
-        try database.read { db in try Self.forEachMergedEvent(db, EventFilter(), body) }
+    ///
+    /// - Parameter withFields: false leaves each event's `fields` empty (CSV rows do not show them).
+    public func forEachEvent(withFields: Bool = true, _ body: (StoredEvent) throws -> Void) throws {
+        try database.read { db in try Self.forEachMergedEvent(db, EventFilter(fields: withFields), body) }
     }
 
     /// Which events ``forEachMergedEvent(_:_:_:)`` reads: all, or one address's, with a
@@ -269,6 +281,8 @@ extension CaseStore {
         var recordCondition: String? = nil
         var flowEnds = true
         var limit: Int? = nil
+        /// Whether events carry their `fields`.
+        var fields = true
     }
 
     /// The events the filter selects, in ``eventOrder``, as the `observation` view has them:
@@ -298,7 +312,7 @@ extension CaseStore {
         let flows = filter.flowEnds ? try Row.fetchCursor(db, sql: flowSQL, arguments: StatementArguments(flowArguments)) : nil
         func nextRecord() throws -> (key: EventOrderKey, event: StoredEvent)? {
             guard let row = try records.next() else { return nil }
-            return (EventOrderKey(recordRow: row), try StoredEvent(row: row))
+            return (EventOrderKey(recordRow: row), try StoredEvent(row: row, withFields: filter.fields))
         }
         var given = 0
         func give(_ event: StoredEvent) throws -> Bool {
@@ -310,7 +324,9 @@ extension CaseStore {
         var ends: [(key: EventOrderKey, event: StoredEvent)] = []
         while true {
             if ends.isEmpty, let row = try flows?.next() {
-                ends = try StoredEvent.flowEnds(row).filter { end in filter.ip.map { end.event.ip == $0 } ?? true }
+                ends = try StoredEvent.flowEnds(row, withFields: filter.fields).filter { end in
+                    filter.ip.map { end.event.ip == $0 } ?? true
+                }
                 continue
             }
             guard let end = ends.first else { break }

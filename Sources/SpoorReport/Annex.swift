@@ -101,7 +101,7 @@ public enum Annex {
         // The record tables stream to disk, hashed as they go: their size is the evidence's.
         var events = try HashingFile(path: path("events.csv"))
         events.write(EventRows.header)
-        try store.forEachEvent { event in
+        try store.forEachEvent(withFields: false) { event in
             events.write { EventRows.appendCSVLine(redaction?.event(event) ?? event, to: &$0) }
             try events.flushIfFull()
         }

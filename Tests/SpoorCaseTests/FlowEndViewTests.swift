@@ -40,7 +40,9 @@ import Testing
     /// The events as SQL reads them from the `observation` view, in the events' order.
     static func throughTheView(_ store: CaseStore) throws -> [StoredEvent] {
         try store.database.read { db in
-            try Row.fetchAll(db, sql: CaseStore.eventSelect + " ORDER BY " + CaseStore.eventOrder).map(StoredEvent.init(row:))
+            try Row.fetchAll(db, sql: CaseStore.eventSelect + " ORDER BY " + CaseStore.eventOrder).map {
+                try StoredEvent(row: $0)
+            }
         }
     }
 
@@ -107,7 +109,9 @@ import Testing
             }
         }
         let before = try queue.read { db in
-            try Row.fetchAll(db, sql: CaseStore.eventSelect + " ORDER BY " + CaseStore.eventOrder).map(StoredEvent.init(row:))
+            try Row.fetchAll(db, sql: CaseStore.eventSelect + " ORDER BY " + CaseStore.eventOrder).map {
+                try StoredEvent(row: $0)
+            }
         }
         try queue.close()
         #expect(before.count == current.count)
@@ -119,6 +123,17 @@ import Testing
         #expect(Self.counted(after) == Self.counted(before))
         #expect(Self.withoutIDs(after) == Self.withoutIDs(current))
         #expect(try Self.throughTheView(migrated) == after)
+        // Read for CSV rows, events are the same without their fields.
+        var bare: [StoredEvent] = []
+        try migrated.forEachEvent(withFields: false) { bare.append($0) }
+        #expect(bare.allSatisfy(\.fields.isEmpty) && after.contains { !$0.fields.isEmpty })
+        #expect(
+            bare
+                == after.map {
+                    var event = $0
+                    event.fields = [:]
+                    return event
+                })
         // One address's events, whole and cut short, are the view's too.
         for ip in Set(after.compactMap(\.ip)) {
             for limit in [1, 2, 3, nil] {
@@ -128,7 +143,7 @@ import Testing
                         sql: CaseStore.eventSelect + " WHERE o.ip = ? ORDER BY " + CaseStore.eventOrder
                             + (limit.map { " LIMIT \($0)" } ?? ""),
                         arguments: [ip]
-                    ).map(StoredEvent.init(row:))
+                    ).map { try StoredEvent(row: $0) }
                 }
                 #expect(try migrated.events(ip: ip, limit: limit) == viewed, "\(ip) \(limit ?? 0)")
             }

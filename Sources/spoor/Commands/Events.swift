@@ -39,7 +39,8 @@ struct Events: ParsableCommand {
             break
         }
         do {
-            try store.forEachEvent { event in
+            // Only JSON lines show a record's fields.
+            try store.forEachEvent(withFields: format == .jsonl) { event in
                 switch format {
                 case .table:
                     output.write(
