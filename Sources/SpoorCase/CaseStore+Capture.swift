@@ -55,23 +55,42 @@ extension CaseStore {
                 do { try sink.insert(rows) } catch { failure = error }
                 rows.removeAll(keepingCapacity: true)
             }
-            let analyzer = CaptureAnalyzer(
-                onFlow: { flow in
-                    guard failure == nil else { return }
-                    do {
-                        try flowStatement.execute(arguments: CaptureRowEncoder.flowArguments(flow, evidenceID: id))
-                    } catch {
-                        failure = error
+            // The packets are read and dissected on a thread of their own while this one writes
+            // what they gave: on two cores the parsing and SQLite overlap.
+            let handOff = CaptureHandOff.start(capture)
+            var summary: CaptureAnalyzer.Summary?
+            reading: while summary == nil {
+                switch handOff.next() {
+                case .items(let items):
+                    for item in items where failure == nil {
+                        switch item {
+                        case .flow(let flow):
+                            do {
+                                try flowStatement.execute(arguments: CaptureRowEncoder.flowArguments(flow, evidenceID: id))
+                            } catch {
+                                failure = error
+                            }
+                            flowEnds += 2
+                        case .name(let name):
+                            if let row = encoder.row(name) { rows.append(row) }
+                            if rows.count >= 2000 { flush() }
+                        }
                     }
-                    flowEnds += 2
-                },
-                onName: { name in
-                    if let row = encoder.row(name) { rows.append(row) }
-                    if rows.count >= 2000 { flush() }
-                })
-            let summary = analyzer.analyze(capture)
+                    if failure != nil {
+                        // Nothing more is taken: the reading thread drops the rest and ends.
+                        handOff.stop()
+                        break reading
+                    }
+                case .finished(let result):
+                    summary = result
+                }
+            }
+            handOff.waitUntilDone()
             flush()
             if let failure { throw failure }
+            guard let summary else {
+                throw CaseError.storeUnavailable(path: evidence.path, reason: "capture reading ended early")
+            }
             sink.observations += flowEnds
             for warning in encoder.warnings(summary, path: path) { sink.warn(warning) }
             if let error = sink.error { throw error }
@@ -107,6 +126,63 @@ extension CaseStore {
         outcome.warningCount = result.1.warningCount
         outcome.warnings = result.1.firstWarnings
     }
+}
+
+/// Runs a capture's analysis on a thread of its own, handing its flows and names over in the
+/// order they came, in batches, to the thread that writes them.
+final class CaptureHandOff: @unchecked Sendable {
+    enum Item {
+        case flow(Flow)
+        case name(NameRecord)
+    }
+
+    enum Batch {
+        case items([Item])
+        case finished(CaptureAnalyzer.Summary)
+    }
+
+    static let batchSize = 1024
+    private let queue = HandOff<Batch>(capacity: 4)
+    private let done = DispatchSemaphore(value: 0)
+    private let capture: CaptureFile
+
+    private init(_ capture: CaptureFile) {
+        self.capture = capture
+    }
+
+    /// Starts reading the capture; its batches arrive through ``next()``. The capture is read
+    /// by that thread only until ``waitUntilDone()`` returns.
+    static func start(_ capture: CaptureFile) -> CaptureHandOff {
+        let handOff = CaptureHandOff(capture)
+        let thread = Thread {
+            var batch: [Item] = []
+            batch.reserveCapacity(batchSize)
+            func give(_ item: Item) {
+                batch.append(item)
+                if batch.count == batchSize {
+                    handOff.queue.put(.items(batch))
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            let analyzer = CaptureAnalyzer(onFlow: { give(.flow($0)) }, onName: { give(.name($0)) })
+            let summary = analyzer.analyze(handOff.capture)
+            if !batch.isEmpty { handOff.queue.put(.items(batch)) }
+            handOff.queue.put(.finished(summary))
+            handOff.done.signal()
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+        return handOff
+    }
+
+    /// The next batch, waiting for it; `.finished` comes last, unless the writer stopped.
+    func next() -> Batch { queue.next() }
+
+    /// Tells the reading thread that nothing more will be taken: it drops the rest.
+    func stop() { queue.stop() }
+
+    /// Waits for the reading thread to be done with the capture.
+    func waitUntilDone() { done.wait() }
 }
 
 /// Turns flows into rows of the flow table and names into observation rows.

@@ -16,9 +16,7 @@ final class ParseHandOff: @unchecked Sendable {
     static let batchSize = 1024
     static let capacity = 4
 
-    private let condition = NSCondition()
-    private var items: [Item] = []
-    private var stopped = false
+    private let queue = HandOff<Item>(capacity: ParseHandOff.capacity)
 
     /// Starts `parse` on a new thread; its items arrive through ``next()``.
     static func start(
@@ -37,34 +35,14 @@ final class ParseHandOff: @unchecked Sendable {
         return handOff
     }
 
-    func put(_ item: Item) {
-        condition.lock()
-        defer { condition.unlock() }
-        while items.count >= Self.capacity && !stopped { condition.wait() }
-        guard !stopped else { return }
-        items.append(item)
-        condition.broadcast()
-    }
+    func put(_ item: Item) { queue.put(item) }
 
     /// The next item, waiting for it.
-    func next() -> Item {
-        condition.lock()
-        defer { condition.unlock() }
-        while items.isEmpty { condition.wait() }
-        let item = items.removeFirst()
-        condition.broadcast()
-        return item
-    }
+    func next() -> Item { queue.next() }
 
     /// Tells the parser thread to drop what it still finds (the writer gave up); it then
     /// finishes without waiting for room.
-    func stop() {
-        condition.lock()
-        stopped = true
-        items.removeAll()
-        condition.broadcast()
-        condition.unlock()
-    }
+    func stop() { queue.stop() }
 
     /// The parser thread's inputs, handed over once and touched by that thread only.
     struct UncheckedWork: @unchecked Sendable {
@@ -103,5 +81,45 @@ final class ParseHandOff: @unchecked Sendable {
             batch = []
             batch.reserveCapacity(ParseHandOff.batchSize)
         }
+    }
+}
+
+/// A bounded queue from one thread to another: `put` waits while it is full, `next` while it
+/// is empty. After `stop` (the taker gave up) puts are dropped at once, so the giver finishes.
+final class HandOff<Item>: @unchecked Sendable {
+    let capacity: Int
+    private let condition = NSCondition()
+    private var items: [Item] = []
+    private var stopped = false
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    func put(_ item: Item) {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.count >= capacity && !stopped { condition.wait() }
+        guard !stopped else { return }
+        items.append(item)
+        condition.broadcast()
+    }
+
+    /// The next item, waiting for it.
+    func next() -> Item {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.isEmpty { condition.wait() }
+        let item = items.removeFirst()
+        condition.broadcast()
+        return item
+    }
+
+    func stop() {
+        condition.lock()
+        stopped = true
+        items.removeAll()
+        condition.broadcast()
+        condition.unlock()
     }
 }

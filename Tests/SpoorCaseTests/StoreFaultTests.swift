@@ -48,6 +48,56 @@ import Testing
         #expect(again.first?.observations == 5_000)
     }
 
+    /// A classic pcap of `flows` one-packet UDP flows from 192.0.2.10 (a port each) to 198.51.100.53.
+    static func udpCapture(flows: Int) -> Data {
+        var bytes: [UInt8] = []
+        func put32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
+        func put16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
+        put32(0xA1B2_C3D4)
+        put16(2)
+        put16(4)
+        put32(0)
+        put32(0)
+        put32(65_535)
+        put32(1)  // Ethernet
+        for n in 0..<flows {
+            let port = UInt16(10_000 + n)
+            var frame: [UInt8] = [0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1, 0x08, 0x00]
+            frame += [0x45, 0, 0, 32, 0, 0, 0, 0, 64, 17, 0, 0, 192, 0, 2, 10, 198, 51, 100, 53]
+            frame += [UInt8(port >> 8), UInt8(port & 0xFF), 0, 53, 0, 12, 0, 0, 1, 2, 3, 4]
+            put32(UInt32(1_704_067_200 + n))
+            put32(0)
+            put32(UInt32(frame.count))
+            put32(UInt32(frame.count))
+            bytes += frame
+        }
+        return Data(bytes)
+    }
+
+    @Test func aFullDiskDuringACaptureStopsItsReaderAndFailsTheItemInWords() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let store = try CaseStore.create(
+            at: folder.appendingPathComponent("case").path, metadata: .init(title: "Full", createdAt: "2024-01-01T00:00:00Z"))
+        let capture = folder.appendingPathComponent("many-flows.pcap")
+        try Self.udpCapture(flows: 20_000).write(to: capture)
+        // Room for the item's row, not for its flows: the writer fails while the packets are
+        // still being read on the other thread.
+        try store.database.writeWithoutTransaction { db in
+            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+            try db.execute(sql: "PRAGMA max_page_count = \(pages + 8)")
+        }
+        let full = store.ingest(paths: [capture.path])
+        guard case .failed(let reason) = try #require(full.first).status else {
+            Issue.record("the item did not fail: \(full)")
+            return
+        }
+        #expect(reason.contains("the disk is full"), "\(reason)")
+        try store.database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA max_page_count = 1073741823") }
+        let again = store.ingest(paths: [capture.path])
+        #expect(again.first?.status == .ingested, "\(again)")
+        #expect(again.first?.observations == 40_000, "two ends of each of the 20,000 flows")
+    }
+
     @Test func aDamagedStoreIsNamedAsDamaged() throws {
         let folder = try Fixtures.temporaryDirectory()
         let path = folder.appendingPathComponent("case")
