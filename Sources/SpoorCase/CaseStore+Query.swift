@@ -488,11 +488,17 @@ extension CaseStore {
     public func recordsDated(after key: Int64, sha256: String) throws(CaseError) -> Int? {
         try read { db in
             let (condition, bounds) = Self.datedAfter(key)
+            // The `observation` view's two parts, counted apart: a flow's two ends have its time,
+            // which always has a zone, so the flows are counted by the `flow_time` index
+            // instead of the view making each end's time text.
+            let items = "SELECT id FROM evidence WHERE sha256 = ?"
             return try Int.fetchOne(
                 db,
-                sql: "SELECT count(*) FROM observation WHERE evidence_id IN (SELECT id FROM evidence WHERE sha256 = ?) AND "
-                    + condition,
-                arguments: StatementArguments([sha256] + bounds.map { $0 as DatabaseValueConvertible }))
+                sql: """
+                    SELECT (SELECT count(*) FROM record_observation WHERE evidence_id IN (\(items)) AND \(condition))
+                        + 2 * (SELECT count(*) FROM flow WHERE evidence_id IN (\(items)) AND time_key > ?)
+                    """,
+                arguments: [sha256, bounds[0], bounds[1], sha256, bounds[1]])
         }
     }
 

@@ -123,6 +123,18 @@ import Testing
         #expect(Self.counted(after) == Self.counted(before))
         #expect(Self.withoutIDs(after) == Self.withoutIDs(current))
         #expect(try Self.throughTheView(migrated) == after)
+        // Records dated after a moment, counted from the two parts, are the view's count.
+        let keys = after.compactMap(\.timeKey).sorted()
+        let sha = try #require(after.first?.locator.evidenceSHA256)
+        for key in [Int64.min / 2, keys[keys.count / 3], keys[keys.count / 2], keys[keys.count - 1]] {
+            let (condition, bounds) = CaseStore.datedAfter(key)
+            let viewed = try migrated.database.read { db in
+                try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM observation WHERE evidence_id = 1 AND " + condition,
+                    arguments: [bounds[0], bounds[1]])
+            }
+            #expect(try migrated.recordsDated(after: key, sha256: sha) == viewed, "after \(key)")
+        }
         // Read for CSV rows, events are the same without their fields.
         var bare: [StoredEvent] = []
         try migrated.forEachEvent(withFields: false) { bare.append($0) }
