@@ -268,25 +268,27 @@ extension CaseStore {
         // The evidence items once; rows carry only their item's id, so a capture's flows do not
         // bring the item's hash and path along one by one.
         var items: [Int64: (sha256: String, path: String, member: String?)] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT id, sha256, path, member FROM evidence") {
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT id, sha256, path, member FROM evidence")) {
             items[row[0]] = (row[1], row[2], row[3])
         }
+        // Cached: it is asked once per address, and preparing this statement costs more than
+        // running it for an address with few records.
         let rows = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT position, locator, evidence_id FROM (
-                SELECT o.position, o.locator, o.evidence_id, e.sha256, e.path, e.member, o.id
-                FROM record_observation o JOIN evidence e ON e.id = o.evidence_id WHERE o.ip = ?
-                UNION ALL
-                SELECT f.first_packet, json_object('offset', f.first_packet_offset, 'packet', f.first_packet), f.evidence_id,
-                    e.sha256, e.path, e.member, \(flowEndID(flowRow: 0)) + 2 * f.id
-                FROM flow f JOIN evidence e ON e.id = f.evidence_id WHERE f.originator = ?
-                UNION ALL
-                SELECT f.first_packet, json_object('offset', f.first_packet_offset, 'packet', f.first_packet), f.evidence_id,
-                    e.sha256, e.path, e.member, \(flowEndID(flowRow: 0) + 1) + 2 * f.id
-                FROM flow f JOIN evidence e ON e.id = f.evidence_id WHERE f.responder = ?
-                ) ORDER BY path, ifnull(member, ''), sha256, position, id
-                """,
+            db.cachedStatement(
+                sql: """
+                    SELECT position, locator, evidence_id FROM (
+                    SELECT o.position, o.locator, o.evidence_id, e.sha256, e.path, e.member, o.id
+                    FROM record_observation o JOIN evidence e ON e.id = o.evidence_id WHERE o.ip = ?
+                    UNION ALL
+                    SELECT f.first_packet, json_object('offset', f.first_packet_offset, 'packet', f.first_packet), f.evidence_id,
+                        e.sha256, e.path, e.member, \(flowEndID(flowRow: 0)) + 2 * f.id
+                    FROM flow f JOIN evidence e ON e.id = f.evidence_id WHERE f.originator = ?
+                    UNION ALL
+                    SELECT f.first_packet, json_object('offset', f.first_packet_offset, 'packet', f.first_packet), f.evidence_id,
+                        e.sha256, e.path, e.member, \(flowEndID(flowRow: 0) + 1) + 2 * f.id
+                    FROM flow f JOIN evidence e ON e.id = f.evidence_id WHERE f.responder = ?
+                    ) ORDER BY path, ifnull(member, ''), sha256, position, id
+                    """),
             arguments: [ip, ip, ip])
         let decoder = JSONDecoder()
         var kind = ""

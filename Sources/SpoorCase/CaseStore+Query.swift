@@ -301,7 +301,11 @@ extension CaseStore {
         if !conditions.isEmpty { recordSQL += " WHERE " + conditions.joined(separator: " AND ") }
         recordSQL += " ORDER BY " + eventOrder
         if let limit = filter.limit { recordSQL += " LIMIT \(limit)" }
-        let records = try Row.fetchCursor(db, sql: recordSQL, arguments: StatementArguments(arguments))
+        // Cached statements: one address's events are asked for once per address, and preparing
+        // these statements costs more than running them for an address with few events. (No
+        // caller reads events again while it is given them, so a statement is never reused
+        // while its cursor is open.)
+        let records = try Row.fetchCursor(db.cachedStatement(sql: recordSQL), arguments: StatementArguments(arguments))
         var flowSQL = flowEndSelect
         var flowArguments: [(any DatabaseValueConvertible)?] = []
         if let ip = filter.ip {
@@ -309,7 +313,9 @@ extension CaseStore {
             flowArguments = [ip, ip]
         }
         if let limit = filter.limit { flowSQL += " LIMIT \(limit)" }
-        let flows = filter.flowEnds ? try Row.fetchCursor(db, sql: flowSQL, arguments: StatementArguments(flowArguments)) : nil
+        let flows =
+            filter.flowEnds
+            ? try Row.fetchCursor(db.cachedStatement(sql: flowSQL), arguments: StatementArguments(flowArguments)) : nil
         func nextRecord() throws -> (key: EventOrderKey, event: StoredEvent)? {
             guard let row = try records.next() else { return nil }
             return (EventOrderKey(recordRow: row), try StoredEvent(row: row, withFields: filter.fields))
