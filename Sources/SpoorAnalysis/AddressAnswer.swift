@@ -20,10 +20,6 @@ public struct AddressAnswer: Encodable, Sendable {
     /// Whether the input was read as an address.
     public var isAddress: Bool { ip != nil }
 
-    public init(input: String) {
-        self.input = input
-    }
-
     /// Reads `input` (an address, or an address with a port) and attributes it; an input that
     /// is not an address, or an attribution that fails, is answered with `error`.
     public init(input: String, attributor: Attributor) {

@@ -250,11 +250,12 @@ extension CaseStore {
     ) throws(CaseError) {
         try read { db in
             let decoder = JSONDecoder()
+            let items = try Self.evidenceItems(db)
             let rows = try Row.fetchCursor(db, sql: "SELECT document FROM subject_ip ORDER BY sort_key, ip")
             while let row = try rows.next() {
                 let text: String = row["document"]
                 let subject = try decoder.decode(SubjectIP.self, from: Data(text.utf8))
-                try body(subject) { each in try Self.supportingRecords(db, ip: subject.ip, each) }
+                try body(subject) { each in try Self.supportingRecords(db, ip: subject.ip, items: items, each) }
             }
         }
     }
@@ -264,13 +265,22 @@ extension CaseStore {
     ///
     /// Read from the `observation` view's two parts (its flow ends' locators made as the view
     /// makes them), so that no time or field text is made for a record only its place is needed of.
-    static func supportingRecords(_ db: Database, ip: String, _ each: (SupportingRecord) throws -> Void) throws {
-        // The evidence items once; rows carry only their item's id, so a capture's flows do not
-        // bring the item's hash and path along one by one.
-        var items: [Int64: (sha256: String, path: String, member: String?)] = [:]
-        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT id, sha256, path, member FROM evidence")) {
+    typealias EvidenceItems = [Int64: (sha256: String, path: String, member: String?)]
+
+    /// Each evidence item's hash, path and member by its row id, read once per pass.
+    static func evidenceItems(_ db: Database) throws -> EvidenceItems {
+        var items: EvidenceItems = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT id, sha256, path, member FROM evidence") {
             items[row[0]] = (row[1], row[2], row[3])
         }
+        return items
+    }
+
+    /// - Parameter items: ``evidenceItems(_:)``: rows carry only their item's id, so a
+    ///   capture's flows do not bring the item's hash and path along one by one.
+    static func supportingRecords(
+        _ db: Database, ip: String, items: EvidenceItems, _ each: (SupportingRecord) throws -> Void
+    ) throws {
         // Cached: it is asked once per address, and preparing this statement costs more than
         // running it for an address with few records.
         let rows = try Row.fetchCursor(

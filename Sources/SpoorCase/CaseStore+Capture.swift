@@ -48,49 +48,42 @@ extension CaseStore {
             var rows: [ObservationRow] = []
             // A flow's two ends are observations read from its row (the `observation` view).
             var flowEnds = 0
-            var failure: (any Error)?
             let flowStatement = try db.cachedStatement(sql: CaptureRowEncoder.flowInsert)
-            func flush() {
-                guard failure == nil, !rows.isEmpty else { return }
-                do { try sink.insert(rows) } catch { failure = error }
-                rows.removeAll(keepingCapacity: true)
+            func take(_ item: CaptureHandOff.Item) throws {
+                switch item {
+                case .flow(let flow):
+                    try flowStatement.execute(arguments: CaptureRowEncoder.flowArguments(flow, evidenceID: id))
+                    flowEnds += 2
+                case .name(let name):
+                    if let row = encoder.row(name) { rows.append(row) }
+                    if rows.count >= 2000 {
+                        try sink.insert(rows)
+                        rows.removeAll(keepingCapacity: true)
+                    }
+                }
             }
             // The packets are read and dissected on a thread of their own while this one writes
             // what they gave: on two cores the parsing and SQLite overlap.
             let handOff = CaptureHandOff.start(capture)
-            var summary: CaptureAnalyzer.Summary?
-            reading: while summary == nil {
-                switch handOff.next() {
-                case .items(let items):
-                    for item in items where failure == nil {
-                        switch item {
-                        case .flow(let flow):
-                            do {
-                                try flowStatement.execute(arguments: CaptureRowEncoder.flowArguments(flow, evidenceID: id))
-                            } catch {
-                                failure = error
-                            }
-                            flowEnds += 2
-                        case .name(let name):
-                            if let row = encoder.row(name) { rows.append(row) }
-                            if rows.count >= 2000 { flush() }
-                        }
+            func drain() throws -> CaptureAnalyzer.Summary {
+                while true {
+                    switch handOff.next() {
+                    case .items(let items): for item in items { try take(item) }
+                    case .finished(let summary): return summary
                     }
-                    if failure != nil {
-                        // Nothing more is taken: the reading thread drops the rest and ends.
-                        handOff.stop()
-                        break reading
-                    }
-                case .finished(let result):
-                    summary = result
                 }
             }
-            handOff.waitUntilDone()
-            flush()
-            if let failure { throw failure }
-            guard let summary else {
-                throw CaseError.storeUnavailable(path: evidence.path, reason: "capture reading ended early")
+            let summary: CaptureAnalyzer.Summary
+            do {
+                summary = try drain()
+                if !rows.isEmpty { try sink.insert(rows) }
+            } catch {
+                // Nothing more is taken: the reading thread drops the rest and ends.
+                handOff.stop()
+                handOff.waitUntilDone()
+                throw error
             }
+            handOff.waitUntilDone()
             sink.observations += flowEnds
             for warning in encoder.warnings(summary, path: path) { sink.warn(warning) }
             if let error = sink.error { throw error }

@@ -28,16 +28,16 @@ public final class RegistryReader {
 
     private final class Source {
         let record: RegistryImport
-        let rangeCount: Int
+        /// How many ranges the import holds: counted when the adaptive strategy first asks.
+        var rangeCount: Int?
         var lookups = 0
         var netblocks: RegistrySegments?
         var routes: RegistrySegments?
         var organisations: [String: RegistryObject?] = [:]
         var autNumNames: [UInt32: String?] = [:]
 
-        init(record: RegistryImport, rangeCount: Int) {
+        init(record: RegistryImport) {
             self.record = record
-            self.rangeCount = rangeCount
         }
     }
 
@@ -52,19 +52,14 @@ public final class RegistryReader {
     static let netblockKinds: [RegistryObject.Kind] = [.inetnum, .inet6num, .asnRange]
     static let routeKinds: [RegistryObject.Kind] = [.route, .route6]
 
-    /// Reads the list of imports (oldest data first) and how many ranges each holds.
+    /// Reads the list of imports (oldest data first).
     public init(_ store: IndicatorStore, strategy: Strategy = .standard) throws(IntelError) {
         self.store = store
         self.strategy = strategy
         do {
             sources = try store.database.read { db in
-                try Row.fetchAll(db, sql: "SELECT * FROM registry_import ORDER BY as_of, id").map { row in
-                    let record = IndicatorStore.registryImport(row)
-                    let count =
-                        try Int.fetchOne(
-                            db, sql: "SELECT count(*) FROM registry_object WHERE import_id = ? AND first_hex IS NOT NULL",
-                            arguments: [record.id]) ?? 0
-                    return Source(record: record, rangeCount: count)
+                try Row.fetchAll(db, sql: "SELECT * FROM registry_import ORDER BY as_of, id").map {
+                    Source(record: IndicatorStore.registryImport($0))
                 }
             }
         } catch {
@@ -90,7 +85,15 @@ public final class RegistryReader {
                     switch strategy {
                     case .queries: useMemory = false
                     case .memory: useMemory = true
-                    case .adaptive(let perLookup): useMemory = source.lookups * perLookup >= source.rangeCount
+                    case .adaptive(let perLookup):
+                        if source.rangeCount == nil {
+                            source.rangeCount =
+                                try Int.fetchOne(
+                                    db,
+                                    sql: "SELECT count(*) FROM registry_object WHERE import_id = ? AND first_hex IS NOT NULL",
+                                    arguments: [source.record.id]) ?? 0
+                        }
+                        useMemory = source.lookups * perLookup >= source.rangeCount ?? 0
                     }
                     let netblockID: Int64?
                     let routeID: Int64?

@@ -21,6 +21,19 @@ import Testing
         }
     }
 
+    /// SQLite's page limit as a full disk: `leaving` pages beyond those the case has.
+    static func fillDisk(_ store: CaseStore, leaving spare: Int = 0) throws {
+        try store.database.writeWithoutTransaction { db in
+            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+            try db.execute(sql: "PRAGMA max_page_count = \(pages + spare)")
+        }
+    }
+
+    /// The page limit lifted: the disk has room again.
+    static func freeDisk(_ store: CaseStore) throws {
+        try store.database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA max_page_count = 1073741823") }
+    }
+
     @Test func aFullDiskFailsTheItemInWordsAndLeavesTheCaseUsable() throws {
         let folder = try Fixtures.temporaryDirectory()
         let store = try CaseStore.create(
@@ -30,10 +43,7 @@ import Testing
             "192.0.2.44 - - [17/May/2024:10:05:03 +0000] \"GET /index.html HTTP/1.1\" 200 1043 \"-\" \"Mozilla/5.0 Firefox/125.0\"\n"
         try Data(String(repeating: line, count: 5_000).utf8).write(to: log)
         // SQLite's own size limit stands in for a full disk: no page beyond those the case has.
-        try store.database.writeWithoutTransaction { db in
-            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
-            try db.execute(sql: "PRAGMA max_page_count = \(pages)")
-        }
+        try Self.fillDisk(store)
         let full = store.ingest(paths: [log.path])
         guard case .failed(let reason) = try #require(full.first).status else {
             Issue.record("the item did not fail: \(full)")
@@ -42,7 +52,7 @@ import Testing
         #expect(reason.contains("the disk is full") && reason.contains("case.sqlite"), "\(reason)")
         #expect(!reason.contains("SQLite") && !reason.contains("INSERT"), "\(reason)")
 
-        try store.database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA max_page_count = 1073741823") }
+        try Self.freeDisk(store)
         let again = store.ingest(paths: [log.path])
         #expect(again.first?.status == .ingested, "\(again)")
         #expect(again.first?.observations == 5_000)
@@ -82,17 +92,14 @@ import Testing
         try Self.udpCapture(flows: 20_000).write(to: capture)
         // Room for the item's row, not for its flows: the writer fails while the packets are
         // still being read on the other thread.
-        try store.database.writeWithoutTransaction { db in
-            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
-            try db.execute(sql: "PRAGMA max_page_count = \(pages + 8)")
-        }
+        try Self.fillDisk(store, leaving: 8)
         let full = store.ingest(paths: [capture.path])
         guard case .failed(let reason) = try #require(full.first).status else {
             Issue.record("the item did not fail: \(full)")
             return
         }
         #expect(reason.contains("the disk is full"), "\(reason)")
-        try store.database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA max_page_count = 1073741823") }
+        try Self.freeDisk(store)
         let again = store.ingest(paths: [capture.path])
         #expect(again.first?.status == .ingested, "\(again)")
         #expect(again.first?.observations == 40_000, "two ends of each of the 20,000 flows")
