@@ -66,8 +66,15 @@ let package = Package(
         ),
         .target(
             name: "SpoorIntel",
+            dependencies: ["SpoorCore", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["README.md"],
+        ),
+        // The only module that imports the SQLite library: both stores' schemas, migrations
+        // and every SQL statement.
+        .target(
+            name: "SpoorStore",
             dependencies: [
-                "SpoorCore",
+                "SpoorCore", "SpoorLogs", "SpoorCapture", "SpoorIntel",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -75,13 +82,13 @@ let package = Package(
         ),
         .target(
             name: "SpoorAnalysis",
-            dependencies: ["SpoorCore", "SpoorEnrichment", "SpoorIntel"],
+            dependencies: ["SpoorCore", "SpoorEnrichment", "SpoorIntel", "SpoorStore"],
             exclude: ["README.md"],
         ),
         .target(
             name: "SpoorIntake",
             dependencies: [
-                "SpoorCore", "SpoorLogs",
+                "SpoorCore", "SpoorLogs", "SpoorCapture", "SpoorStore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
@@ -90,15 +97,14 @@ let package = Package(
         .target(
             name: "SpoorCase",
             dependencies: [
-                "SpoorCore", "SpoorLogs", "SpoorCapture", "SpoorIntake", "SpoorEnrichment", "SpoorIntel", "SpoorAnalysis",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "SpoorCore", "SpoorLogs", "SpoorIntake", "SpoorEnrichment", "SpoorIntel", "SpoorStore", "SpoorAnalysis",
             ],
             exclude: ["README.md"],
         ),
         .target(
             name: "SpoorReport",
             dependencies: [
-                "SpoorCore", "SpoorCase", "SpoorCapture", "SpoorIntel", "SpoorAnalysis", "SpoorIntake", "SpoorLogs",
+                "SpoorCore", "SpoorCase", "SpoorCapture", "SpoorIntel", "SpoorStore", "SpoorAnalysis", "SpoorIntake", "SpoorLogs",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
@@ -109,7 +115,7 @@ let package = Package(
         .executableTarget(
             name: "spoor",
             dependencies: [
-                "SpoorCore", "SpoorLogs", "SpoorCapture", "SpoorEnrichment", "SpoorIntel",
+                "SpoorCore", "SpoorLogs", "SpoorCapture", "SpoorEnrichment", "SpoorIntel", "SpoorStore",
                 "SpoorIntake", "SpoorCase", "SpoorReport", "SpoorAnalysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -128,24 +134,33 @@ let package = Package(
         .testTarget(name: "SpoorEnrichmentTests", dependencies: ["SpoorEnrichment", "SpoorTestSupport"]),
         .testTarget(
             name: "SpoorIntelTests",
-            dependencies: ["SpoorIntel", "SpoorTestSupport", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: [
+                "SpoorIntel", "SpoorStore", "SpoorTestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
         ),
-        .testTarget(name: "SpoorAnalysisTests", dependencies: ["SpoorAnalysis", "SpoorCore", "SpoorIntel", "SpoorTestSupport"]),
+        .testTarget(
+            name: "SpoorAnalysisTests", dependencies: ["SpoorAnalysis", "SpoorCore", "SpoorIntel", "SpoorStore", "SpoorTestSupport"]
+        ),
         .testTarget(
             name: "SpoorIntakeTests",
-            dependencies: ["SpoorIntake", "SpoorTestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+            dependencies: [
+                "SpoorIntake", "SpoorStore", "SpoorTestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
         ),
         .testTarget(
             name: "SpoorCaseTests",
             dependencies: [
-                "SpoorCase", "SpoorReport", "SpoorIntel", "SpoorAnalysis", "SpoorTestSupport",
+                "SpoorCase", "SpoorStore", "SpoorIntake", "SpoorReport", "SpoorIntel", "SpoorAnalysis", "SpoorTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(
             name: "SpoorReportTests",
-            dependencies: ["SpoorReport", "SpoorCase", "SpoorAnalysis", "SpoorCore", "SpoorLogs", "SpoorTestSupport"]
+            dependencies: [
+                "SpoorReport", "SpoorCase", "SpoorStore", "SpoorIntake", "SpoorAnalysis", "SpoorCore", "SpoorLogs",
+                "SpoorTestSupport",
+            ]
         ),
         .testTarget(
             name: "SpoorEndToEndTests",

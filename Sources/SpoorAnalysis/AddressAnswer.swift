@@ -2,6 +2,7 @@ import Foundation
 import SpoorCore
 import SpoorEnrichment
 import SpoorIntel
+import SpoorStore
 
 /// What `spoor lookup` says of one input: the address's class and what the attribution engine
 /// (the same as `analyze`'s) knows of it, without any records.

@@ -2,6 +2,7 @@ import Foundation
 import SpoorCore
 import SpoorEnrichment
 import SpoorIntel
+import SpoorStore
 
 /// A reference file given to the analysis, identified by the hash its reader took.
 public struct ReferenceFile: Hashable, Sendable {
@@ -26,20 +27,6 @@ public enum AttributionError: Error, Sendable, CustomStringConvertible {
         case .database(let path, let reason): return reason.hasPrefix(path) ? reason : "\(path): \(reason)"
         case .referenceStore(let reason): return reason
         }
-    }
-}
-
-/// How many of an address's observations fall inside any of some windows of time, and how many
-/// cannot be placed. The case store answers it for `analyze`; `lookup` has no observations.
-public struct WindowCounts: Hashable, Sendable {
-    public var inside: Int
-    public var outside: Int
-    public var undetermined: Int
-
-    public init(inside: Int, outside: Int, undetermined: Int) {
-        self.inside = inside
-        self.outside = outside
-        self.undetermined = undetermined
     }
 }
 

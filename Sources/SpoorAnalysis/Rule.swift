@@ -145,63 +145,9 @@ public struct RuleDescription: Hashable, Sendable, Codable {
     }
 }
 
-/// What an observation brought that its account had not shown before (the sessions pass marks it).
-public enum Novelty: String, Sendable, Codable, CaseIterable, Hashable {
-    case address
-    /// The /24 (IPv4) or /48 (IPv6) around the address.
-    case network
-    case device
-    case userAgent = "user_agent"
-}
-
-/// One dated access record of an account, as the account-scope rules read it: its session and
-/// novelty marks, and what attribution said of its address.
-public struct AccountEvent: Sendable {
-    /// The observation's row in the case (stable within a case; ties are broken by it).
-    public var id: Int64
-    /// The ordering key: nanoseconds since 1970 (zone-less times by their wall-clock reading).
-    public var timeKey: Int64
-    /// RFC 3339 UTC, nil when the source gave no zone.
-    public var timeUTC: String?
-    public var ip: String?
-    public var action: Action
-    /// `S3`: the account's session the event belongs to.
-    public var session: String?
-    public var novel: Set<Novelty>
-    public var locator: Locator
-    /// The countries and AS numbers the databases gave for the address.
-    public var countries: [String]
-    public var asns: [UInt32]
-
-    public init(
-        id: Int64, timeKey: Int64, timeUTC: String?, ip: String?, action: Action, session: String?, novel: Set<Novelty>,
-        locator: Locator, countries: [String], asns: [UInt32]
-    ) {
-        self.id = id
-        self.timeKey = timeKey
-        self.timeUTC = timeUTC
-        self.ip = ip
-        self.action = action
-        self.session = session
-        self.novel = novel
-        self.locator = locator
-        self.countries = countries
-        self.asns = asns
-    }
-
+extension AccountEvent {
     /// The time for people: UTC, or `?` when the source gave no zone.
     var shownTime: String { timeUTC ?? "?" }
-}
-
-/// The records of one address a rule may ask the case for.
-public enum RecordSelection: Sendable {
-    /// Every record naming it.
-    case all
-    /// Access records (logs and exports), and of those only dated records grouped under an account.
-    case access
-    case accountAccess
-    /// Flows and names of captured traffic.
-    case traffic
 }
 
 /// A subject IP once attributed, as the address-scope rules read it.

@@ -2,6 +2,7 @@ import Foundation
 import SpoorCore
 import SpoorEnrichment
 import SpoorIntel
+import SpoorStore
 
 /// The unit of attribution: one distinct address, everything the case says about it, and
 /// everything reference data says about it, each answer with its source.

@@ -62,3 +62,12 @@ public struct StoreFault: Error, Hashable, Sendable, CustomStringConvertible {
     /// How long a store waits for another process's write lock before it gives up.
     public static let busyWaitSeconds = 30
 }
+
+/// What both stores say when a newer Spoor wrote them.
+public enum StoreVersion {
+    /// "written by a newer Spoor …; nothing was changed", for the store's own sentence to end.
+    public static func newerSpoorWrote(_ changes: [String]) -> String {
+        "written by a newer Spoor than this one (\(SpoorVersion.current)): it holds "
+            + "\(changes.map { "'\($0)'" }.joined(separator: ", ")), which this version does not know. Nothing was changed"
+    }
+}

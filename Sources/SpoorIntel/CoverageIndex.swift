@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import SpoorCore
 
 /// The union of every IP and CIDR indicator as disjoint ranges: it answers only "does any
@@ -153,7 +152,7 @@ public struct CoverageIndex: Sendable {
     // MARK: Snapshot bytes
 
     /// Little-endian: counts, then the IPv4 columns, then IPv6 starts and ends as 16-byte values.
-    var serialized: Data {
+    package var serialized: Data {
         var data = Data(capacity: 16 + v4Starts.count * 8 + v6Starts.count * 32)
         func put<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) } }
         put(UInt64(v4Starts.count))
@@ -166,7 +165,7 @@ public struct CoverageIndex: Sendable {
     }
 
     /// Reads ``serialized``; nil when the bytes are not a whole, ordered index.
-    init?(serialized data: Data) {
+    package init?(serialized data: Data) {
         var four: ([UInt32], [UInt32]) = ([], [])
         var six: ([UInt128], [UInt128]) = ([], [])
         let ok = data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Bool in
@@ -194,44 +193,5 @@ public struct CoverageIndex: Sendable {
             guard starts[i] <= ends[i], i == 0 || ends[i - 1] < starts[i] else { return false }
         }
         return true
-    }
-}
-
-extension IndicatorStore {
-    static func registerSnapshotMigration(_ migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("v4 coverage snapshot") { db in
-            // The snapshot is derived data: any change to the indicators discards it.
-            try db.execute(
-                sql: """
-                    CREATE TABLE coverage_snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), data BLOB NOT NULL);
-                    CREATE TRIGGER coverage_stale_insert AFTER INSERT ON indicator BEGIN DELETE FROM coverage_snapshot; END;
-                    CREATE TRIGGER coverage_stale_delete AFTER DELETE ON indicator BEGIN DELETE FROM coverage_snapshot; END;
-                    CREATE TRIGGER coverage_stale_update AFTER UPDATE ON indicator BEGIN DELETE FROM coverage_snapshot; END;
-                    """)
-        }
-    }
-
-    /// The coverage of every IP and CIDR indicator: the stored snapshot when it is current,
-    /// otherwise compiled from the indicators and stored (when the store is writable).
-    public func coverage() throws(IntelError) -> CoverageIndex {
-        do {
-            let stored = try database.read { db in try Data.fetchOne(db, sql: "SELECT data FROM coverage_snapshot WHERE id = 1") }
-            if let stored, let index = CoverageIndex(serialized: stored) { return index }
-            let networks = try database.read { db in
-                try Row.fetchAll(db, sql: "SELECT type, value FROM indicator WHERE type IN ('ipv4', 'ipv6', 'cidr')")
-                    .compactMap { row -> IPNetwork? in
-                        guard let type = IndicatorType(rawValue: row["type"]) else { return nil }
-                        return Indicator(type: type, canonicalValue: row["value"]).network
-                    }
-            }
-            let index = CoverageIndex(networks)
-            try? database.write { db in
-                try db.execute(
-                    sql: "INSERT OR REPLACE INTO coverage_snapshot (id, data) VALUES (1, ?)", arguments: [index.serialized])
-            }
-            return index
-        } catch {
-            throw IntelError.store(error, path: path)
-        }
     }
 }

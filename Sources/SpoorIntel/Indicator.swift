@@ -31,7 +31,7 @@ public struct Indicator: Hashable, Sendable, Codable {
         type == .asn ? UInt32(value.dropFirst(2)) : nil
     }
 
-    init(type: IndicatorType, canonicalValue: String) {
+    package init(type: IndicatorType, canonicalValue: String) {
         self.type = type
         self.value = canonicalValue
     }

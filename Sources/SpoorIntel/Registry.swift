@@ -52,6 +52,11 @@ public struct RegistryImportReport: Sendable {
     public var unreadable: [(line: Int, reason: String)] = []
 
     public var keptTotal: Int { kept.values.reduce(0, +) }
+
+    package init(format: String, asOf: String) {
+        self.format = format
+        self.asOf = asOf
+    }
 }
 
 /// Reads RIPE-style RPSL dumps: objects separated by blank lines, `attribute: value` lines,

@@ -5,6 +5,7 @@ import SpoorAnalysis
 import SpoorCase
 import SpoorCore
 import SpoorIntel
+import SpoorStore
 
 /// The evidence annex: one folder a lawyer can file and anyone can check.
 ///

@@ -3,6 +3,7 @@ import SpoorCase
 import SpoorCore
 import SpoorIntake
 import SpoorIntel
+import SpoorStore
 import SpoorLogs
 
 /// Checks an annex (`spoor verify`): every file the manifest lists, with its SHA-256; files it

@@ -1,6 +1,7 @@
 import Foundation
 import SpoorAnalysis
 import SpoorCase
+import SpoorStore
 import SpoorCore
 
 /// Observations as CSV rows: `spoor events --format csv` and the annex's `events.csv`. Every

@@ -1,6 +1,7 @@
 import Foundation
 import SpoorAnalysis
 import SpoorCase
+import SpoorStore
 import SpoorCore
 
 /// The content of `findings.json`: everything the HTML page shows, for machines.

@@ -1,5 +1,6 @@
 import SpoorCapture
 import SpoorCase
+import SpoorStore
 import SpoorCore
 
 /// Writes flows as CSV or JSON Lines rows straight into bytes: a capture can hold millions of

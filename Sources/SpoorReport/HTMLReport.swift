@@ -1,5 +1,6 @@
 import Foundation
 import SpoorCase
+import SpoorStore
 import SpoorCore
 
 /// `report.html`: one self-contained page (no scripts, no external resources) laid out by the

@@ -3,6 +3,7 @@ import Foundation
 import SpoorCapture
 import SpoorAnalysis
 import SpoorCase
+import SpoorStore
 import SpoorCore
 
 /// `spoor report --redact`: an annex that can be shared beyond the case, with the account

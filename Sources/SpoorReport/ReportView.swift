@@ -1,6 +1,7 @@
 import Foundation
 import SpoorAnalysis
 import SpoorCase
+import SpoorStore
 import SpoorCore
 
 /// The values the report templates show, as Mustache reads them: dictionaries, arrays, strings,

@@ -1,6 +1,7 @@
 import Foundation
 import SpoorAnalysis
 import SpoorCase
+import SpoorStore
 import SpoorCore
 
 /// Writes one subject of `findings.json` at a time: the subject itself, then its supporting

@@ -1,5 +1,6 @@
 import Foundation
 import SpoorCase
+import SpoorStore
 import SpoorCore
 
 /// The case's records over time as an SVG picture: one row per source (a parser's records, or

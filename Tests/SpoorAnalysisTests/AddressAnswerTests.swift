@@ -1,4 +1,5 @@
 import Foundation
+import SpoorStore
 import SpoorAnalysis
 import SpoorCore
 import SpoorIntel

@@ -1,5 +1,7 @@
 import Foundation
 import GRDB
+@testable import SpoorIntake
+@testable import SpoorStore
 import SpoorCapture
 @testable import SpoorCase
 import SpoorCore

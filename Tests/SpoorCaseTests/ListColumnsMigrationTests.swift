@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+@testable import SpoorStore
 @testable import SpoorCase
 import SpoorAnalysis
 import SpoorCore

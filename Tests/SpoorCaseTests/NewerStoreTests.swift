@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import SpoorStore
 import SpoorCase
 import SpoorIntel
 import SpoorTestSupport

@@ -1,5 +1,7 @@
 import Foundation
 import GRDB
+@testable import SpoorIntake
+@testable import SpoorStore
 @testable import SpoorCase
 import SpoorAnalysis
 import SpoorCore
@@ -93,7 +95,7 @@ import Testing
         #expect(marked == pairs && pairs == 45)
 
         // A ledger of three values in memory (the rest on disk) marks the same.
-        try store.database.write { db in try Sessions.mark(db, memoryLimit: 3) }
+        try Sessions.mark(store, memoryLimit: 3)
         #expect(try Self.marks(store) == before)
         // Rules looking for sessions to forget after every event find the same.
         let again = try store.analyze(mmdbPaths: [mmdb], intel: nil, rules: RuleRegistry.standard(forgetEvery: 1))

@@ -1,5 +1,6 @@
 import Foundation
 import PropertyBased
+import SpoorStore
 import SpoorCore
 import SpoorIntel
 import SpoorTestSupport

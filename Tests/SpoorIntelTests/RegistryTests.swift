@@ -1,4 +1,5 @@
 import Foundation
+@testable import SpoorStore
 import SpoorCore
 @testable import SpoorIntel
 import SpoorTestSupport

@@ -1,4 +1,6 @@
 import Foundation
+import SpoorIntake
+import SpoorStore
 import SpoorAnalysis
 import SpoorCase
 import SpoorCore

@@ -18,10 +18,10 @@ public struct StatedValue: Sendable {
 }
 
 /// What an exchange format importer read: values, and what it left out with why.
-struct ExchangeRead {
-    var values: [StatedValue] = []
-    var skipped: [ImportReport.Skipped] = []
-    var notes: [String: Int] = [:]
+package struct ExchangeRead {
+    package var values: [StatedValue] = []
+    package var skipped: [ImportReport.Skipped] = []
+    package var notes: [String: Int] = [:]
 }
 
 /// STIX 2.1 bundles, read leniently: indicator patterns with one or several comparisons (`OR`,
@@ -30,8 +30,8 @@ struct ExchangeRead {
 /// written as `domain-name` retyped. Other pattern types and object paths are skipped and counted.
 /// The malware, campaign or intrusion set an indicator `indicates`, and the report that holds it,
 /// become its provenance.
-enum STIXImporter {
-    static func read(_ data: Data, fileName: String, defaultSource: String?) throws -> ExchangeRead {
+package enum STIXImporter {
+    package static func read(_ data: Data, fileName: String, defaultSource: String?) throws -> ExchangeRead {
         guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw IntelError.cannotRead(path: fileName, reason: "not a JSON object")
         }
@@ -139,7 +139,7 @@ enum STIXImporter {
 
 /// The comparisons of a STIX pattern: `object-path operator literal`, wherever they stand in
 /// brackets, `OR` and `AND`.
-enum STIXPattern {
+package enum STIXPattern {
     struct Comparison: Equatable {
         var path: String
         var op: String
@@ -214,7 +214,7 @@ enum STIXPattern {
 
 /// MISP: event JSON (bare `{"Event": …}` or a REST `{"response": [{"Event": …}]}`), and MISP's
 /// CSV export. Infrastructure attribute types become indicators; others are skipped by type.
-enum MISPImporter {
+package enum MISPImporter {
     /// The indicator type of a MISP attribute type, or nil when it is not infrastructure.
     static func values(type: String, value: String) -> [(String, IndicatorType?)]? {
         switch type {
@@ -232,7 +232,7 @@ enum MISPImporter {
         }
     }
 
-    static func readJSON(_ data: Data, fileName: String, defaultSource: String?) throws -> ExchangeRead {
+    package static func readJSON(_ data: Data, fileName: String, defaultSource: String?) throws -> ExchangeRead {
         guard let root = try? JSONSerialization.jsonObject(with: data) else {
             throw IntelError.cannotRead(path: fileName, reason: "not JSON")
         }
@@ -288,7 +288,7 @@ enum MISPImporter {
     }
 
     /// MISP CSV: `uuid,event_id,category,type,value,comment,to_ids,date`.
-    static func readCSV(_ source: any ByteSource, fileName: String, defaultSource: String?) throws -> ExchangeRead {
+    package static func readCSV(_ source: any ByteSource, fileName: String, defaultSource: String?) throws -> ExchangeRead {
         var reader = CSVReader(source)
         guard let header = try reader.next() else { return ExchangeRead() }
         let names = header.fields.map { $0.trimming(" \t").lowercased() }
@@ -329,8 +329,8 @@ enum MISPImporter {
 
 /// Zeek intel files: tab-separated, a `#fields` line naming `indicator`, `indicator_type`
 /// (`Intel::ADDR`, `Intel::SUBNET`, `Intel::DOMAIN`, `Intel::URL`) and `meta.*` columns.
-enum ZeekIntelImporter {
-    static func read(_ source: any ByteSource, fileName: String, defaultSource: String?) throws -> ExchangeRead {
+package enum ZeekIntelImporter {
+    package static func read(_ source: any ByteSource, fileName: String, defaultSource: String?) throws -> ExchangeRead {
         var lines = LineReader(source)
         var fields: [String] = []
         var read = ExchangeRead()

@@ -3,6 +3,7 @@ import Foundation
 import SpoorCase
 import SpoorCore
 import SpoorIntel
+import SpoorStore
 import SpoorReport
 
 struct Analyze: ParsableCommand {

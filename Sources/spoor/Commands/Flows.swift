@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SpoorCapture
 import SpoorCase
+import SpoorStore
 import SpoorCore
 import SpoorReport
 

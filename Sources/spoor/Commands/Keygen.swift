@@ -4,6 +4,7 @@ import SpoorCase
 import SpoorCore
 import SpoorIntake
 import SpoorIntel
+import SpoorStore
 import SpoorLogs
 import SpoorReport
 

@@ -5,6 +5,7 @@ import SpoorCore
 import SpoorEnrichment
 import SpoorIntake
 import SpoorIntel
+import SpoorStore
 
 struct Lookup: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SpoorCase
+import SpoorStore
 import SpoorCore
 
 struct CaseCommand: ParsableCommand {

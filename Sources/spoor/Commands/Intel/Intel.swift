@@ -4,6 +4,7 @@ import SpoorCore
 import SpoorEnrichment
 import SpoorIntake
 import SpoorIntel
+import SpoorStore
 
 struct Intel: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -3,6 +3,7 @@ import Foundation
 import SpoorCore
 import SpoorEnrichment
 import SpoorIntel
+import SpoorStore
 
 extension Intel {
     struct Export: ParsableCommand {

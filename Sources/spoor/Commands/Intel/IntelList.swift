@@ -4,6 +4,7 @@ import SpoorCore
 import SpoorEnrichment
 import SpoorIntake
 import SpoorIntel
+import SpoorStore
 
 extension Intel {
     struct List: ParsableCommand {

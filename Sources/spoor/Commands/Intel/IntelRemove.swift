@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SpoorCore
 import SpoorIntel
+import SpoorStore
 
 extension Intel {
     struct Remove: ParsableCommand {

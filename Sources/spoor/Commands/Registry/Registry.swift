@@ -3,6 +3,7 @@ import Foundation
 import SpoorCore
 import SpoorIntake
 import SpoorIntel
+import SpoorStore
 
 struct Registry: ParsableCommand {
     static let configuration = CommandConfiguration(

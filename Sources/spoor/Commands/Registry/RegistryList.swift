@@ -3,6 +3,7 @@ import Foundation
 import SpoorCore
 import SpoorIntake
 import SpoorIntel
+import SpoorStore
 
 extension Registry {
     struct List: ParsableCommand {

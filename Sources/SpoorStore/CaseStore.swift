@@ -13,6 +13,8 @@ public final class CaseStore: Sendable {
     /// Where the times the case records come from.
     public let clock: SpoorClock
     let database: DatabaseQueue
+    /// The store's file, `case.sqlite` in the case folder.
+    public var storeFile: String { (directory as NSString).appendingPathComponent(Self.fileName) }
 
     /// Case metadata shown at the top of every report.
     public struct Metadata: Hashable, Sendable, Codable {
@@ -88,7 +90,7 @@ public final class CaseStore: Sendable {
         } catch let error as CaseError {
             throw error
         } catch {
-            throw CaseError(error, store: (directory as NSString).appendingPathComponent(Self.fileName))
+            throw CaseError(error, store: storeFile)
         }
     }
 
@@ -98,7 +100,7 @@ public final class CaseStore: Sendable {
         } catch let error as CaseError {
             throw error
         } catch {
-            throw CaseError(error, store: (directory as NSString).appendingPathComponent(Self.fileName))
+            throw CaseError(error, store: storeFile)
         }
     }
 
@@ -417,7 +419,7 @@ public enum CaseError: Error, Hashable, CustomStringConvertible {
     case fault(StoreFault)
 
     /// A store error by its cause when it is one, else the error's own words.
-    init(_ error: any Error, store: String) {
+    package init(_ error: any Error, store: String) {
         if let error = error as? CaseError {
             self = error
         } else if let fault = StoreFault.from(error, store: store) {

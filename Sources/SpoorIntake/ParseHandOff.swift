@@ -1,6 +1,7 @@
 import Foundation
 import SpoorCore
 import SpoorLogs
+import SpoorStore
 
 /// Runs a parser on a thread of its own and hands what it finds, in order and in batches, to
 /// the thread that writes the case store: on two cores, parsing one item and storing the last

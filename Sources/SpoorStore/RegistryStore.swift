@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SpoorCore
+import SpoorIntel
 
 /// One registry import: the file, its hash, and the date its data describes.
 public struct RegistryImport: Hashable, Sendable, Codable {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SpoorCore
+import SpoorIntel
 
 extension DatabaseMigrator {
     /// The migrations a store records that this build does not know, in the order they were
@@ -13,15 +14,6 @@ extension DatabaseMigrator {
             return try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid")
                 .filter { !known.contains($0) }
         }
-    }
-}
-
-/// What both stores say when a newer Spoor wrote them.
-public enum StoreVersion {
-    /// "written by a newer Spoor …; nothing was changed", for the store's own sentence to end.
-    public static func newerSpoorWrote(_ changes: [String]) -> String {
-        "written by a newer Spoor than this one (\(SpoorVersion.current)): it holds "
-            + "\(changes.map { "'\($0)'" }.joined(separator: ", ")), which this version does not know. Nothing was changed"
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import SpoorCapture
 import SpoorCore
+import SpoorIntel
 
 /// An observation as stored, with its evidence item's identity.
 public struct StoredEvent: Hashable, Sendable {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SpoorCore
+import SpoorIntel
 
 /// Finding and curating indicators by hand: `spoor intel search|add|remove`.
 extension IndicatorStore {

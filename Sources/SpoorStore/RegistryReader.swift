@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SpoorCore
+import SpoorIntel
 
 /// Answers "what does each registry import say of this address" for many addresses in a row,
 /// as ``IndicatorStore/registryAnswers(for:)`` does for one.

@@ -1,0 +1,126 @@
+import Foundation
+import GRDB
+import SpoorCore
+import SpoorLogs
+
+/// One dated account record as the sessions pass reads it (``CaseStore/rewriteMarks(memoryLimit:_:)``).
+package struct MarkCandidate: Sendable {
+    package var id: Int64
+    /// `format: account`.
+    package var accountKey: String
+    package var timeKey: Int64
+    package var ip: String?
+    package var userAgent: String?
+    /// The `device`, `datr_cookie` and `name` fields, read in SQL (no JSON decoding per record).
+    package var device: String?
+    package var cookie: String?
+    package var name: String?
+}
+
+/// A record's marks: its account's session and what it brought that was new.
+package struct Mark: Sendable {
+    package var session: String
+    package var novel: [String]
+
+    package init(session: String, novel: [String]) {
+        self.session = session
+        self.novel = novel
+    }
+}
+
+extension CaseStore {
+    /// The account an access record belongs to, as SQL over `observation o`: `format: name`, or
+    /// NULL when the record is nobody's account record (see ``AccountScope``). Exports of one
+    /// account do not repeat its name per record; a case holds one victim's exports, so every
+    /// such record of a format is that account's (split exports too).
+    static var accountKeySQL: String {
+        func formats(_ scope: AccountScope) -> String {
+            ParserRegistry.all.filter { $0.accountScope == scope }.map { "'\($0.formatID)'" }.joined(separator: ", ")
+        }
+        return """
+            CASE WHEN o.format IN (\(formats(.exportedAccount))) THEN o.format || ': ' || coalesce(o.account, 'the exported account')
+                WHEN o.format IN (\(formats(.namedAccounts))) AND o.account IS NOT NULL AND o.account != '' THEN o.format || ': ' || o.account
+                END
+            """
+    }
+
+    /// Replaces every mark: `body` is given each dated account record, account by account and
+    /// each in time order (flows, names and records of no account get no mark), with the
+    /// account's ledger of values already shown (reset when the account changes), and says
+    /// the record's marks. One transaction.
+    /// - Parameter memoryLimit: values per account held in memory before the ledger moves to disk.
+    package func rewriteMarks(
+        memoryLimit: Int = NoveltyLedger.memoryLimit, _ body: (MarkCandidate, NoveltyLedger, _ newAccount: Bool) throws -> Mark
+    ) throws(CaseError) {
+        try write { db in
+            try db.execute(sql: "DELETE FROM observation_mark")
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT o.id, \(Self.accountKeySQL) AS account_key,
+                        o.time_key, o.ip, coalesce(o.user_agent, ua.text) AS user_agent,
+                        json_extract(o.fields, '$.device') AS device, json_extract(o.fields, '$.datr_cookie') AS cookie,
+                        json_extract(o.fields, '$.name') AS name
+                    FROM observation o
+                    LEFT JOIN user_agent ua ON ua.id = o.user_agent_id
+                    WHERE o.time_key IS NOT NULL AND o.kind = 'access' AND account_key IS NOT NULL
+                    ORDER BY account_key, o.time_key, o.id
+                    """)
+            var currentKey: String? = nil
+            let ledger = NoveltyLedger(db: db, limit: memoryLimit)
+            defer { try? db.execute(sql: "DROP TABLE IF EXISTS temp.novelty") }
+            let insert = try db.makeStatement(
+                sql: "INSERT INTO observation_mark (observation_id, account_key, session, novel) VALUES (?, ?, ?, ?)")
+            while let row = try rows.next() {
+                let candidate = MarkCandidate(
+                    id: row["id"], accountKey: row["account_key"], timeKey: row["time_key"], ip: row["ip"],
+                    userAgent: row["user_agent"], device: row["device"], cookie: row["cookie"], name: row["name"])
+                let newAccount = candidate.accountKey != currentKey
+                if newAccount {
+                    currentKey = candidate.accountKey
+                    try ledger.reset()
+                }
+                let mark = try body(candidate, ledger, newAccount)
+                try insert.execute(arguments: [candidate.id, candidate.accountKey, mark.session, JSONText.array(mark.novel)])
+            }
+        }
+    }
+}
+
+/// Values an account has already shown, for novelty marks: a set in memory up to a limit, then
+/// a temporary table, so an account with millions of addresses costs disk, not memory.
+package final class NoveltyLedger {
+    package static let memoryLimit = 100_000
+    let db: Database
+    let limit: Int
+    var memory: Set<String> = []
+    var spilled = false
+
+    init(db: Database, limit: Int) {
+        self.db = db
+        self.limit = limit
+    }
+
+    /// True the first time `value` of `kind` is offered since the last ``reset(_:)``.
+    package func first(_ kind: String, _ value: String) throws -> Bool {
+        // The kind is one letter, so `kind:value` is unambiguous (SQLite text stops at a NUL).
+        let key = kind + ":" + value
+        if !spilled {
+            if memory.count < limit { return memory.insert(key).inserted }
+            if memory.contains(key) { return false }
+            try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS novelty (value TEXT PRIMARY KEY) WITHOUT ROWID")
+            let insert = try db.cachedStatement(sql: "INSERT INTO novelty (value) VALUES (?)")
+            for known in memory { try insert.execute(arguments: [known]) }
+            memory = []
+            spilled = true
+        }
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO novelty (value) VALUES (?)").execute(arguments: [key])
+        return db.changesCount > 0
+    }
+
+    func reset() throws {
+        memory = []
+        if spilled { try db.execute(sql: "DELETE FROM novelty") }
+        spilled = false
+    }
+}
