@@ -99,7 +99,7 @@ public struct ReportTemplates: Sendable {
     }
 
     /// The page for one view (see ``ReportView``).
-    func render(_ view: [String: Any]) -> String {
+    func render(_ view: ReportPage) -> String {
         library.render(view, withTemplate: "report") ?? ""
     }
 }

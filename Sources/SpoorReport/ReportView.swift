@@ -4,12 +4,14 @@ import SpoorCase
 import SpoorStore
 import SpoorCore
 
-/// The values the report templates show, as Mustache reads them: dictionaries, arrays, strings,
-/// numbers and booleans. No words here — those live in the templates — only data, already cut to
-/// a readable length; the template's `{{name}}` form escapes it for HTML.
+/// The values the report templates show: typed views (``ReportPage`` and the structures it
+/// holds) whose property names are the templates' keys — Mustache reads them by reflection. No
+/// words here — those live in the templates — only data, already cut to a readable length and
+/// with control characters shown as escapes (``shown(_:)``); the template's `{{name}}` form
+/// escapes it for HTML.
 ///
-/// Keys are unique across levels on purpose: Mustache looks a missing key up in the enclosing
-/// context, so a record without (say) a `detail` must not pick up its parent's.
+/// Names are unique across levels on purpose: Mustache looks a missing (or nil) value up in the
+/// enclosing context, so a record without (say) a `detail` must not pick up its parent's.
 enum ReportView {
     /// How many supporting records are quoted per address on the page (all are in findings.json).
     static let quotedRecordsPerAddress = 25
@@ -32,166 +34,123 @@ enum ReportView {
     static func build(
         _ document: FindingsDocument, overview: SubjectOverview, store: CaseStore, timeline: Timeline, pdfRequested: Bool,
         redaction: Redaction?
-    ) throws -> [String: Any] {
+    ) throws -> ReportPage {
         let c = document.case
-        var view: [String: Any] = [
-            "caseTitle": c.title,
-            "caseCreated": c.createdAt,
-            "generatedAt": document.generatedAt,
-            "spoorVersion": document.spoorVersion,
-            "analysed": document.analysis != nil,
-            "findingCount": document.findings.count,
-            "addressCount": overview.count,
-            "evidenceCount": document.evidence.count,
-            "redacted": redaction != nil,
-            "pdf": pdfRequested,
-            "quotedPerAddress": quotedRecordsPerAddress,
-            "pageFooter": footer([c.title, c.reference].compactMap { $0 }.joined(separator: " · ")),
-        ]
-        view["examiner"] = c.examiner
-        view["organisation"] = c.organisation
-        view["reference"] = c.reference
-
         // Summary: findings by severity, most severe first.
         let bySeverity = Dictionary(grouping: document.findings, by: \.severity)
-        view["severityCounts"] = Finding.Severity.allCases.reversed().compactMap { severity -> [String: Any]? in
-            guard let n = bySeverity[severity]?.count else { return nil }
-            return ["severityName": severity.rawValue, "severityCount": n]
-        }
-        let shown = pageFindings(document.findings)
-        view["findings"] = shown.map(findingView)
-        view["findingsShown"] = shown.count
-        view["findingsOmitted"] = document.findings.count - shown.count
-        view["hasFindingsOmitted"] = shown.count < document.findings.count
-        view["hasFindings"] = !document.findings.isEmpty
-        view["rulesUsed"] = Array(Set(document.findings.map(\.rule))).sorted().map {
-            ["ruleName": $0.rawValue, ruleFlag($0): true]
-        }
-
-        // Timeline.
+        let shownFindings = pageFindings(document.findings)
         let svg = timeline.svg()
-        view["timelineSVG"] = svg
-        view["hasTimeline"] = !svg.isEmpty
-        view["timelineFrom"] = timeline.spanText.from
-        view["timelineTo"] = timeline.spanText.to
-        view["timelinePlaced"] = timeline.placed
-        view["timelineUnplaced"] = timeline.unplaced
-        view["timelineHasUnplaced"] = timeline.unplaced > 0
-        view["timelineMarked"] = timeline.markers.count
-
+        let span = timeline.spanText
         let detailed = overview.detailed
-        view["addresses"] = try detailed.map { try addressView($0, store: store, redaction: redaction) }
-        view["hasAddresses"] = overview.count > 0
-        view["addressesShown"] = detailed.count
-        view["addressesOmitted"] = overview.omitted
-        view["hasAddressesOmitted"] = overview.omitted > 0
-
         let (unaddressed, unaddressedTotal) = try store.eventsWithoutAddress(limit: 200)
-        view["unaddressed"] = unaddressed.map { original -> [String: Any] in
-            let event = redaction?.event(original) ?? original
-            var row = eventView(event)
-            if let raw = event.ipRaw { row["addressWritten"] = SafeText.excerpt(raw, limit: 64) }
-            return row
-        }
-        view["hasUnaddressed"] = unaddressedTotal > 0
-        view["unaddressedMore"] = unaddressedTotal > unaddressed.count ? unaddressedTotal - unaddressed.count : 0
-        view["hasUnaddressedMore"] = unaddressedTotal > unaddressed.count
 
         let generatedText = document.generatedAt
         let generatedAt = Timestamp.parseISO8601(generatedText)?.sortKey
-        view["evidence"] = try document.evidence.map { item -> [String: Any] in
-            var row: [String: Any] = [
-                "evidenceName": item.member.map { "\(item.path)!\($0)" } ?? item.path,
-                "evidenceSHA256": item.sha256, "evidenceSize": item.size, "evidenceStatus": item.status,
-                "evidenceFormat": (item.parser ?? item.format ?? "—") + (item.parserVersion.map { " v\($0)" } ?? ""),
-                "evidenceRecords": item.records, "evidenceKept": item.observations, "evidenceIgnored": item.ignored,
-                "evidenceMalformed": item.malformed, "hasMalformed": item.malformed > 0, "evidenceWarningCount": item.warnings,
-            ]
-            row["evidenceDetail"] = item.detail.map { SafeText.excerpt($0, limit: 300) }
+        let evidence = try document.evidence.map { item -> EvidenceView in
             var notes = item.notes ?? []
             if let generated = generatedAt, let late = try store.recordsDated(after: generated, sha256: item.sha256), late > 0 {
                 notes.append(
                     "\(late) record(s) are dated after this annex was written (\(generatedText)), which cannot be right as read.")
             }
-            row["evidenceNotes"] = notes.map { ["noteText": redaction?.text($0) ?? $0] }
             let warnings = (item.warnings > 0 ? try store.warnings(sha256: item.sha256) : []).map { redaction?.text($0) ?? $0 }
-            row["evidenceWarnings"] = warnings.prefix(5).map { ["warningText": SafeText.excerpt($0, limit: 240)] }
-            row["evidenceWarningsMore"] = max(0, warnings.count - 5)
-            row["hasEvidenceWarningsMore"] = warnings.count > 5
-            return row
+            return EvidenceView(
+                evidenceName: shown(item.member.map { "\(item.path)!\($0)" } ?? item.path), evidenceSHA256: shown(item.sha256),
+                evidenceSize: item.size, evidenceStatus: shown(item.status),
+                evidenceFormat: shown((item.parser ?? item.format ?? "—") + (item.parserVersion.map { " v\($0)" } ?? "")),
+                evidenceRecords: item.records, evidenceKept: item.observations, evidenceMalformed: item.malformed,
+                hasMalformed: item.malformed > 0, evidenceDetail: item.detail.map { shown(SafeText.excerpt($0, limit: 300)) },
+                evidenceNotes: notes.map { NoteView(noteText: shown(redaction?.text($0) ?? $0)) },
+                evidenceWarnings: warnings.prefix(5).map { WarningView(warningText: shown(SafeText.excerpt($0, limit: 240))) },
+                evidenceWarningsMore: max(0, warnings.count - 5), hasEvidenceWarningsMore: warnings.count > 5)
         }
 
         // Methods: the rules and settings the analysis ran with (an analysis older than stated
         // settings ran with the defaults, which have not changed).
         let rules = document.analysis?.rules ?? RuleRegistry.standard().map(\.stated)
-        view["methodRules"] = rules.map { rule -> [String: Any] in
-            [
-                "ruleID": rule.id.rawValue, "ruleSummary": rule.summary, "ruleReads": rule.reads,
-                "ruleDoesNotShow": rule.doesNotShow,
-                "hasRuleReads": !rule.reads.isEmpty, "hasRuleDoesNotShow": !rule.doesNotShow.isEmpty,
-                "hasRuleTunables": !rule.tunables.isEmpty,
-                "ruleTunables": rule.tunables.map {
-                    ["tunableName": $0.name, "tunableValue": $0.value.description, "tunableMeaning": $0.meaning]
-                },
-            ]
-        }
         let sessions = document.analysis?.sessions ?? Sessioning.tunables
-        view["sessionGap"] = sessions.first { $0.name == "gap" }?.value.description ?? ""
-
-        // Reference data: what the analysis read, each by hash.
-        if let analysis = document.analysis {
-            view["databases"] = analysis.databases.map {
-                ["dbType": $0.databaseType, "dbBuilt": $0.buildDate, "dbFile": $0.fileName, "dbSHA256": $0.sha256]
-                    as [String: Any]
-            }
-            if let intel = analysis.intel {
-                view["indicatorSet"] =
-                    [
-                        "setHash": intel.contentHash, "setIndicators": intel.indicators, "setRecords": intel.provenanceRecords,
-                        "setSources": intel.sources.map { ["setSource": $0] },
-                    ] as [String: Any]
-            }
-        }
         let registries = overview.registries
         let warninglists = overview.warninglists
-        view["registries"] = registries.keys.sorted().compactMap { registries[$0] }
-        view["warninglists"] = warninglists.keys.sorted().compactMap { warninglists[$0] }
-        view["noReferenceData"] =
-            (document.analysis?.databases.isEmpty ?? true) && document.analysis?.intel == nil && registries.isEmpty
-        return clean(view) as? [String: Any] ?? view
+
+        return ReportPage(
+            caseTitle: shown(c.title), caseCreated: shown(c.createdAt), generatedAt: shown(document.generatedAt),
+            spoorVersion: shown(document.spoorVersion), analysed: document.analysis != nil,
+            findingCount: document.findings.count, addressCount: overview.count, evidenceCount: document.evidence.count,
+            redacted: redaction != nil, pdf: pdfRequested, quotedPerAddress: quotedRecordsPerAddress,
+            pageFooter: shown(footer([c.title, c.reference].compactMap { $0 }.joined(separator: " · "))),
+            examiner: c.examiner.map(shown), organisation: c.organisation.map(shown), reference: c.reference.map(shown),
+            severityCounts: Finding.Severity.allCases.reversed().compactMap { severity in
+                bySeverity[severity].map { SeverityCount(severityName: shown(severity.rawValue), severityCount: $0.count) }
+            },
+            findings: shownFindings.map(findingView), findingsShown: shownFindings.count,
+            findingsOmitted: document.findings.count - shownFindings.count,
+            hasFindingsOmitted: shownFindings.count < document.findings.count, hasFindings: !document.findings.isEmpty,
+            // The timeline is SVG that Spoor wrote, escaped as it was built.
+            timelineSVG: svg, hasTimeline: !svg.isEmpty, timelineFrom: shown(span.from), timelineTo: shown(span.to),
+            timelinePlaced: timeline.placed, timelineUnplaced: timeline.unplaced, timelineHasUnplaced: timeline.unplaced > 0,
+            timelineMarked: timeline.markers.count,
+            addresses: try detailed.map { try addressView($0, store: store, redaction: redaction) },
+            hasAddresses: overview.count > 0, addressesShown: detailed.count, addressesOmitted: overview.omitted,
+            hasAddressesOmitted: overview.omitted > 0,
+            unaddressed: unaddressed.map { original in
+                let event = redaction?.event(original) ?? original
+                var row = eventView(event)
+                row.addressWritten = event.ipRaw.map { shown(SafeText.excerpt($0, limit: 64)) }
+                return row
+            },
+            hasUnaddressed: unaddressedTotal > 0,
+            unaddressedMore: unaddressedTotal > unaddressed.count ? unaddressedTotal - unaddressed.count : 0,
+            hasUnaddressedMore: unaddressedTotal > unaddressed.count, evidence: evidence,
+            methodRules: rules.map { rule in
+                MethodRule(
+                    ruleID: shown(rule.id.rawValue), ruleSummary: shown(rule.summary), ruleReads: shown(rule.reads),
+                    ruleDoesNotShow: shown(rule.doesNotShow), hasRuleReads: !rule.reads.isEmpty,
+                    hasRuleDoesNotShow: !rule.doesNotShow.isEmpty, hasRuleTunables: !rule.tunables.isEmpty,
+                    ruleTunables: rule.tunables.map {
+                        TunableView(
+                            tunableName: shown($0.name), tunableValue: shown($0.value.description),
+                            tunableMeaning: shown($0.meaning))
+                    })
+            },
+            sessionGap: shown(sessions.first { $0.name == "gap" }?.value.description ?? ""),
+            // Reference data: what the analysis read, each by hash.
+            databases: document.analysis.map { analysis in
+                analysis.databases.map {
+                    DatabaseView(
+                        dbType: shown($0.databaseType), dbBuilt: shown($0.buildDate), dbFile: shown($0.fileName),
+                        dbSHA256: shown($0.sha256))
+                }
+            },
+            indicatorSet: document.analysis?.intel.map { intel in
+                IndicatorSetView(
+                    setHash: shown(intel.contentHash), setIndicators: intel.indicators, setRecords: intel.provenanceRecords,
+                    setSources: intel.sources.map { SetSource(setSource: shown($0)) })
+            },
+            registries: registries.keys.sorted().compactMap { registries[$0] },
+            warninglists: warninglists.keys.sorted().compactMap { warninglists[$0] },
+            noReferenceData: (document.analysis?.databases.isEmpty ?? true) && document.analysis?.intel == nil
+                && registries.isEmpty)
     }
 
-    /// Every string of the view with control characters (terminal escapes, bidirectional
-    /// overrides) shown as visible escapes; the template then escapes the markup. The timeline
-    /// is SVG that Spoor wrote, escaped as it was built.
-    static func clean(_ value: Any, key: String = "") -> Any {
-        switch value {
-        case let text as String: return key == "timelineSVG" ? text : SafeText.terminal(text)
-        case let map as [String: Any]: return Dictionary(uniqueKeysWithValues: map.map { ($0.key, clean($0.value, key: $0.key)) })
-        case let list as [[String: Any]]: return list.map { clean($0) }
-        case let list as [Any]: return list.map { clean($0) }
-        default: return value
-        }
-    }
+    /// Text as the page shows it: control characters (terminal escapes, bidirectional overrides)
+    /// as visible escapes; the template then escapes the markup. Every string of a view passes
+    /// through here.
+    static func shown(_ text: String) -> String { SafeText.terminal(text) }
 
-    /// A rule name as a flag the template can branch on: `rule_indicator_match`.
-    static func ruleFlag(_ rule: RuleID) -> String { "rule_" + rule.rawValue }
-
-    static func findingView(_ finding: Finding) -> [String: Any] {
-        var view: [String: Any] = [
-            "findingID": finding.id, "findingSeverity": finding.severity.rawValue, "findingRule": finding.rule.rawValue,
-            "findingStatement": finding.statement,
-            "findingAddresses": finding.addresses.map { ["findingAddress": $0.description] },
-            "findingIndicators": finding.indicators.map { ["findingIndicator": SafeText.excerpt($0, limit: 200)] },
-            "findingLocators": finding.locators.prefix(locatorsPerFinding).map { ["findingLocator": $0.description] },
-            "findingLocatorCount": finding.locators.count,
-            "hasFindingLocators": !finding.locators.isEmpty,
-            "hasFindingLocatorsMore": finding.locators.count > locatorsPerFinding,
-            "findingLocatorsMore": max(0, finding.locators.count - locatorsPerFinding),
-            "severityIsHigh": finding.severity == .high,
-        ]
-        view[ruleFlag(finding.rule)] = true
-        return view
+    static func findingView(_ finding: Finding) -> FindingView {
+        FindingView(
+            findingID: shown(finding.id), findingSeverity: shown(finding.severity.rawValue),
+            findingRule: shown(finding.rule.rawValue),
+            findingStatement: shown(finding.statement),
+            findingAddresses: finding.addresses.map { FindingAddress(findingAddress: shown($0.description)) },
+            findingIndicators: finding.indicators.map {
+                FindingIndicator(findingIndicator: shown(SafeText.excerpt($0, limit: 200)))
+            },
+            findingLocators: finding.locators.prefix(locatorsPerFinding).map {
+                FindingLocator(findingLocator: shown($0.description))
+            },
+            findingLocatorCount: finding.locators.count, hasFindingLocators: !finding.locators.isEmpty,
+            hasFindingLocatorsMore: finding.locators.count > locatorsPerFinding,
+            findingLocatorsMore: max(0, finding.locators.count - locatorsPerFinding), severityIsHigh: finding.severity == .high)
     }
 
     /// Text safe inside a CSS string (the page footer): letters, digits and plain punctuation.
@@ -202,93 +161,319 @@ enum ReportView {
 
     /// One address in detail; `original` as the case holds it (its records are looked up by it),
     /// shown redacted when the annex is.
-    static func addressView(_ original: SubjectIP, store: CaseStore, redaction: Redaction?) throws -> [String: Any] {
+    static func addressView(_ original: SubjectIP, store: CaseStore, redaction: Redaction?) throws -> AddressView {
         let s = redaction?.subject(original) ?? original
-        var view: [String: Any] = [
-            "ip": s.ip, "anchor": "ip-" + s.ip.map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined(),
-            "addressClass": s.addressClass.rawValue, "occurrences": s.occurrences, "records": s.records,
-            "seenRanges": [
+        let events = try store.events(ip: original.ip, limit: quotedRecordsPerAddress)
+        return AddressView(
+            ip: shown(s.ip), anchor: shown("ip-" + s.ip.map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined()),
+            addressClass: shown(s.addressClass.rawValue), occurrences: s.occurrences, records: s.records,
+            seenRanges: [
                 s.firstSeen.map { "\($0) – \(s.lastSeen ?? "")" }, s.zonelessFirst.map { "\($0) – \(s.zonelessLast ?? "")" },
             ]
-            .compactMap { $0.map { ["seenRange": $0] } },
-            "hasZoneless": s.zonelessFirst != nil,
-            "sources": s.bySource.sorted { $0.key < $1.key }.map {
-                ["sourceName": $0.key, "sourceCount": $0.value] as [String: Any]
+            .compactMap { $0.map { SeenRange(seenRange: shown($0)) } },
+            sources: s.bySource.sorted { $0.key < $1.key }.map { SourceCount(sourceName: shown($0.key), sourceCount: $0.value) },
+            actions: s.byAction.sorted { $0.key < $1.key }.map { ActionCount(actionName: shown($0.key), actionCount: $0.value) },
+            accounts: s.accounts.map { AccountName(accountName: shown(SafeText.excerpt($0, limit: 80))) },
+            reachedAs: (s.reachedAs ?? []).map { ReachedName(reachedName: shown(SafeText.excerpt($0, limit: 120))) },
+            specialPurpose: s.specialPurpose.map(shown),
+            enrichment: s.enrichment.map { a in
+                EnrichmentView(
+                    enrichSummary: shown(SafeText.excerpt(a.summary, limit: 200)), enrichNetwork: shown(a.network.description),
+                    enrichDBType: shown(a.source.databaseType), enrichBuilt: shown(a.source.buildDate),
+                    enrichFile: shown(a.source.fileName), enrichSHA256Short: shown(String(a.source.sha256.prefix(16))))
             },
-            "actions": s.byAction.sorted { $0.key < $1.key }.map {
-                ["actionName": $0.key, "actionCount": $0.value] as [String: Any]
+            registry: (s.registry ?? []).map { r in
+                RegistryView(
+                    registrySummary: shown(SafeText.excerpt(r.summary, limit: 300)),
+                    registryFrom: shown(SafeText.excerpt(r.source.fileName, limit: 80)), registryDate: shown(r.source.asOf),
+                    registryHashShort: shown(String(r.source.sha256.prefix(16))))
             },
-            "accounts": s.accounts.map { ["accountName": SafeText.excerpt($0, limit: 80)] },
-            "reachedAs": (s.reachedAs ?? []).map { ["reachedName": SafeText.excerpt($0, limit: 120)] },
-            "hasIndicatorHits": !s.indicatorHits.isEmpty,
-        ]
-        view["specialPurpose"] = s.specialPurpose
-        view["enrichment"] = s.enrichment.map { a -> [String: Any] in
-            [
-                "enrichSummary": SafeText.excerpt(a.summary, limit: 200), "enrichNetwork": a.network.description,
-                "enrichDBType": a.source.databaseType, "enrichBuilt": a.source.buildDate,
-                "enrichFile": a.source.fileName, "enrichSHA256": a.source.sha256,
-                "enrichSHA256Short": String(a.source.sha256.prefix(16)),
-            ]
-        }
-        view["registry"] = (s.registry ?? []).map { r -> [String: Any] in
-            [
-                "registrySummary": SafeText.excerpt(r.summary, limit: 300),
-                "registryFrom": SafeText.excerpt(r.source.fileName, limit: 80),
-                "registryDate": r.source.asOf, "registryHashShort": String(r.source.sha256.prefix(16)),
-            ]
-        }
-        view["warninglistHits"] = (s.warninglists ?? []).map { w -> [String: Any] in
-            [
-                "hitList": SafeText.excerpt(w.name, limit: 120), "hitListVersion": w.version,
-                "hitEntry": SafeText.excerpt(w.entry, limit: 120),
-            ]
-        }
-        view["indicatorHits"] = s.indicatorHits.map { hit -> [String: Any] in
-            var h: [String: Any] = [
-                "hitType": hit.type, "hitValue": SafeText.excerpt(hit.value, limit: 200), "hitMatchedBy": hit.matchedBy,
-                "citations": hit.provenance.map { p -> [String: Any] in
-                    var cite: [String: Any] = ["citeSource": SafeText.excerpt(p.source, limit: 160)]
-                    cite["citeTitle"] = p.title.map { SafeText.excerpt($0, limit: 200) }
-                    cite["citeReference"] = p.reference.map { SafeText.excerpt($0, limit: 300) }
-                    cite["citePublished"] = p.published
-                    cite["citeFirstSeen"] = p.firstSeen
-                    cite["citeLastSeen"] = p.lastSeen
-                    cite["citeConfidence"] = p.confidence
-                    cite["citeTLP"] = p.tlp
-                    cite["citeCampaign"] = p.campaign.map { SafeText.excerpt($0, limit: 120) }
-                    if p.validFrom != nil || p.validUntil != nil {
-                        cite["citeValidity"] = ["validFrom": p.validFrom ?? "…", "validUntil": p.validUntil ?? "…"]
-                    }
-                    return cite
-                },
-            ]
-            if let check = hit.validity {
-                h["validityCheck"] =
-                    [
-                        "inside": check.inside, "outside": check.outside, "undetermined": check.undetermined,
-                        "hasUndetermined": check.undetermined > 0, "onlyOutside": check.onlyOutside,
-                    ] as [String: Any]
-            }
-            return h
-        }
-        let events = try store.events(ip: original.ip, limit: quotedRecordsPerAddress)
-        view["events"] = events.map { eventView(redaction?.event($0) ?? $0) }
-        view["eventsMore"] = max(0, s.records - events.count)
-        view["hasEventsMore"] = s.records > events.count
-        return view
+            warninglistHits: (s.warninglists ?? []).map { w in
+                WarninglistHitView(
+                    hitList: shown(SafeText.excerpt(w.name, limit: 120)), hitListVersion: shown(w.version),
+                    hitEntry: shown(SafeText.excerpt(w.entry, limit: 120)))
+            },
+            indicatorHits: s.indicatorHits.map(indicatorHitView),
+            events: events.map { eventView(redaction?.event($0) ?? $0) }, eventsMore: max(0, s.records - events.count),
+            hasEventsMore: s.records > events.count)
     }
 
-    static func eventView(_ event: StoredEvent) -> [String: Any] {
-        var row: [String: Any] = [
-            "eventTime": event.displayTime, "eventAction": event.action,
-            "eventLocator": event.locator.description,
-        ]
-        row["eventAccount"] = event.account.map { SafeText.excerpt($0, limit: 60) }
-        let what = [event.rawAction, event.count > 1 ? "×\(event.count)" : nil].compactMap { $0 }.joined(separator: " ")
-        row["eventRecord"] = what.isEmpty ? nil : SafeText.excerpt(what, limit: 120)
-        row["eventDevice"] = event.userAgentSummary.map { SafeText.excerpt($0, limit: 80) }
-        row["eventSession"] = event.session
-        return row
+    static func indicatorHitView(_ hit: IndicatorHit) -> IndicatorHitView {
+        IndicatorHitView(
+            hitType: shown(hit.type), hitValue: shown(SafeText.excerpt(hit.value, limit: 200)),
+            hitMatchedBy: shown(hit.matchedBy),
+            citations: hit.provenance.map { p in
+                Citation(
+                    citeSource: shown(SafeText.excerpt(p.source, limit: 160)),
+                    citeTitle: p.title.map { shown(SafeText.excerpt($0, limit: 200)) },
+                    citeReference: p.reference.map { shown(SafeText.excerpt($0, limit: 300)) },
+                    citePublished: p.published.map(shown), citeFirstSeen: p.firstSeen.map(shown),
+                    citeLastSeen: p.lastSeen.map(shown), citeConfidence: p.confidence, citeTLP: p.tlp.map(shown),
+                    citeCampaign: p.campaign.map { shown(SafeText.excerpt($0, limit: 120)) },
+                    citeValidity: p.validFrom == nil && p.validUntil == nil
+                        ? nil : ValidityWindow(validFrom: shown(p.validFrom ?? "…"), validUntil: shown(p.validUntil ?? "…")))
+            },
+            validityCheck: hit.validity.map { check in
+                ValidityCheckView(
+                    inside: check.inside, outside: check.outside, undetermined: check.undetermined,
+                    hasUndetermined: check.undetermined > 0, onlyOutside: check.onlyOutside)
+            })
     }
+
+    static func eventView(_ event: StoredEvent) -> EventView {
+        let what = [event.rawAction, event.count > 1 ? "×\(event.count)" : nil].compactMap { $0 }.joined(separator: " ")
+        return EventView(
+            eventTime: shown(event.displayTime), eventAction: shown(event.action), eventLocator: shown(event.locator.description),
+            eventAccount: event.account.map { shown(SafeText.excerpt($0, limit: 60)) },
+            eventRecord: what.isEmpty ? nil : shown(SafeText.excerpt(what, limit: 120)),
+            eventDevice: event.userAgentSummary.map { shown(SafeText.excerpt($0, limit: 80)) },
+            eventSession: event.session.map(shown))
+    }
+}
+
+// The views. Property names are the templates' keys (see Templates/en); nil is "not there".
+
+/// The whole page.
+struct ReportPage {
+    var caseTitle: String
+    var caseCreated: String
+    var generatedAt: String
+    var spoorVersion: String
+    var analysed: Bool
+    var findingCount: Int
+    var addressCount: Int
+    var evidenceCount: Int
+    var redacted: Bool
+    var pdf: Bool
+    var quotedPerAddress: Int
+    var pageFooter: String
+    var examiner: String?
+    var organisation: String?
+    var reference: String?
+    var severityCounts: [SeverityCount]
+    var findings: [FindingView]
+    var findingsShown: Int
+    var findingsOmitted: Int
+    var hasFindingsOmitted: Bool
+    var hasFindings: Bool
+    var timelineSVG: String
+    var hasTimeline: Bool
+    var timelineFrom: String
+    var timelineTo: String
+    var timelinePlaced: Int
+    var timelineUnplaced: Int
+    var timelineHasUnplaced: Bool
+    var timelineMarked: Int
+    var addresses: [AddressView]
+    var hasAddresses: Bool
+    var addressesShown: Int
+    var addressesOmitted: Int
+    var hasAddressesOmitted: Bool
+    var unaddressed: [EventView]
+    var hasUnaddressed: Bool
+    var unaddressedMore: Int
+    var hasUnaddressedMore: Bool
+    var evidence: [EvidenceView]
+    var methodRules: [MethodRule]
+    var sessionGap: String
+    var databases: [DatabaseView]?
+    var indicatorSet: IndicatorSetView?
+    var registries: [RegistryFileView]
+    var warninglists: [WarninglistView]
+    var noReferenceData: Bool
+}
+
+struct SeverityCount {
+    var severityName: String
+    var severityCount: Int
+}
+
+struct FindingView {
+    var findingID: String
+    var findingSeverity: String
+    var findingRule: String
+    var findingStatement: String
+    var findingAddresses: [FindingAddress]
+    var findingIndicators: [FindingIndicator]
+    var findingLocators: [FindingLocator]
+    var findingLocatorCount: Int
+    var hasFindingLocators: Bool
+    var hasFindingLocatorsMore: Bool
+    var findingLocatorsMore: Int
+    var severityIsHigh: Bool
+}
+
+struct FindingAddress { var findingAddress: String }
+struct FindingIndicator { var findingIndicator: String }
+struct FindingLocator { var findingLocator: String }
+
+struct EvidenceView {
+    var evidenceName: String
+    var evidenceSHA256: String
+    var evidenceSize: Int64
+    var evidenceStatus: String
+    var evidenceFormat: String
+    var evidenceRecords: Int
+    var evidenceKept: Int
+    var evidenceMalformed: Int
+    var hasMalformed: Bool
+    var evidenceDetail: String?
+    var evidenceNotes: [NoteView]
+    var evidenceWarnings: [WarningView]
+    var evidenceWarningsMore: Int
+    var hasEvidenceWarningsMore: Bool
+}
+
+struct NoteView { var noteText: String }
+struct WarningView { var warningText: String }
+
+struct MethodRule {
+    var ruleID: String
+    var ruleSummary: String
+    var ruleReads: String
+    var ruleDoesNotShow: String
+    var hasRuleReads: Bool
+    var hasRuleDoesNotShow: Bool
+    var hasRuleTunables: Bool
+    var ruleTunables: [TunableView]
+}
+
+struct TunableView {
+    var tunableName: String
+    var tunableValue: String
+    var tunableMeaning: String
+}
+
+struct DatabaseView {
+    var dbType: String
+    var dbBuilt: String
+    var dbFile: String
+    var dbSHA256: String
+}
+
+struct IndicatorSetView {
+    var setHash: String
+    var setIndicators: Int
+    var setRecords: Int
+    var setSources: [SetSource]
+}
+
+struct SetSource { var setSource: String }
+
+/// A registry file the shown addresses cite.
+struct RegistryFileView {
+    var registryFile: String
+    var registryFormat: String
+    var registryAsOf: String
+    var registrySHA256: String
+}
+
+/// A warninglist that holds a shown address.
+struct WarninglistView {
+    var listName: String
+    var listVersion: String
+}
+
+struct AddressView {
+    var ip: String
+    var anchor: String
+    var addressClass: String
+    var occurrences: Int
+    var records: Int
+    var seenRanges: [SeenRange]
+    var sources: [SourceCount]
+    var actions: [ActionCount]
+    var accounts: [AccountName]
+    var reachedAs: [ReachedName]
+    var specialPurpose: String?
+    var enrichment: [EnrichmentView]
+    var registry: [RegistryView]
+    var warninglistHits: [WarninglistHitView]
+    var indicatorHits: [IndicatorHitView]
+    var events: [EventView]
+    var eventsMore: Int
+    var hasEventsMore: Bool
+}
+
+struct SeenRange { var seenRange: String }
+
+struct SourceCount {
+    var sourceName: String
+    var sourceCount: Int
+}
+
+struct ActionCount {
+    var actionName: String
+    var actionCount: Int
+}
+
+struct AccountName { var accountName: String }
+struct ReachedName { var reachedName: String }
+
+struct EnrichmentView {
+    var enrichSummary: String
+    var enrichNetwork: String
+    var enrichDBType: String
+    var enrichBuilt: String
+    var enrichFile: String
+    var enrichSHA256Short: String
+}
+
+struct RegistryView {
+    var registrySummary: String
+    var registryFrom: String
+    var registryDate: String
+    var registryHashShort: String
+}
+
+struct WarninglistHitView {
+    var hitList: String
+    var hitListVersion: String
+    var hitEntry: String
+}
+
+struct IndicatorHitView {
+    var hitType: String
+    var hitValue: String
+    var hitMatchedBy: String
+    var citations: [Citation]
+    var validityCheck: ValidityCheckView?
+}
+
+struct Citation {
+    var citeSource: String
+    var citeTitle: String?
+    var citeReference: String?
+    var citePublished: String?
+    var citeFirstSeen: String?
+    var citeLastSeen: String?
+    var citeConfidence: Int?
+    var citeTLP: String?
+    var citeCampaign: String?
+    var citeValidity: ValidityWindow?
+}
+
+struct ValidityWindow {
+    var validFrom: String
+    var validUntil: String
+}
+
+struct ValidityCheckView {
+    var inside: Int
+    var outside: Int
+    var undetermined: Int
+    var hasUndetermined: Bool
+    var onlyOutside: Bool
+}
+
+struct EventView {
+    var eventTime: String
+    var eventAction: String
+    var eventLocator: String
+    var eventAccount: String?
+    var eventRecord: String?
+    var eventDevice: String?
+    var eventSession: String?
+    /// For a record without a usable address: what it wrote in the address's place.
+    var addressWritten: String? = nil
 }

@@ -89,8 +89,8 @@ struct SubjectOverview {
     /// Originals, with their place in address order.
     private(set) var mustShow: [(order: Int, subject: SubjectIP)] = []
     private var others: [(order: Int, subject: SubjectIP)] = []
-    var registries: [String: [String: Any]] = [:]
-    var warninglists: [String: [String: Any]] = [:]
+    var registries: [String: RegistryFileView] = [:]
+    var warninglists: [String: WarninglistView] = [:]
     var indicators: [String: IndicatorHit] = [:]
 
     /// `named`: the addresses the findings name, as the case writes them.
@@ -100,15 +100,14 @@ struct SubjectOverview {
     mutating func note(_ original: SubjectIP, shown: SubjectIP) {
         defer { count += 1 }
         for r in shown.registry ?? [] {
-            registries[r.source.sha256] = [
-                "registryFile": SafeText.excerpt(r.source.fileName, limit: 120), "registrySHA256": r.source.sha256,
-                "registryFormat": r.source.format, "registryAsOf": r.source.asOf,
-            ]
+            registries[r.source.sha256] = RegistryFileView(
+                registryFile: ReportView.shown(SafeText.excerpt(r.source.fileName, limit: 120)),
+                registryFormat: ReportView.shown(r.source.format), registryAsOf: ReportView.shown(r.source.asOf),
+                registrySHA256: ReportView.shown(r.source.sha256))
         }
         for w in shown.warninglists ?? [] {
-            warninglists[w.name + "\u{0}" + w.version] = [
-                "listName": SafeText.excerpt(w.name, limit: 160), "listVersion": w.version,
-            ]
+            warninglists[w.name + "\u{0}" + w.version] = WarninglistView(
+                listName: ReportView.shown(SafeText.excerpt(w.name, limit: 160)), listVersion: ReportView.shown(w.version))
         }
         for hit in shown.indicatorHits where indicators[hit.type + " " + hit.value] == nil {
             indicators[hit.type + " " + hit.value] = hit
