@@ -87,34 +87,65 @@ extension CaseStore {
     }
 }
 
-/// Values an account has already shown, for novelty marks: a set in memory up to a limit, then
-/// a temporary table, so an account with millions of addresses costs disk, not memory.
+/// Values an account has already shown, for novelty marks: their fingerprints in memory up to a
+/// limit, then in a temporary table, so an account with tens of millions of values costs disk,
+/// not memory.
+///
+/// A value is kept as a 128-bit fingerprint (two SipHash values under this process's random
+/// seed, with different prefixes): 16 bytes whatever the value's length, so a user agent of
+/// 400 characters costs what an address does. Two different values share a fingerprint with
+/// odds of about n² / 2¹²⁹ — for ten million values, below one in 10²⁴ — and the seed is not
+/// known outside the process, so attacker-written values cannot be made to collide.
 package final class NoveltyLedger {
-    package static let memoryLimit = 100_000
+    /// Fingerprints held in memory before the ledger moves to disk: at most 64 MiB of hash table.
+    package static let memoryLimit = 2_000_000
     let db: Database
     let limit: Int
-    var memory: Set<String> = []
+    var memory: Set<Fingerprint> = []
     var spilled = false
+
+    struct Fingerprint: Hashable {
+        var high: UInt64
+        var low: UInt64
+
+        init(_ kind: String, _ value: String) {
+            var first = Hasher()
+            first.combine(0x4E as UInt8)
+            first.combine(kind)
+            first.combine(value)
+            var second = Hasher()
+            second.combine(0x56 as UInt8)
+            second.combine(kind)
+            second.combine(value)
+            high = UInt64(bitPattern: Int64(first.finalize()))
+            low = UInt64(bitPattern: Int64(second.finalize()))
+        }
+
+        /// The fingerprint as 16 bytes, for the table on disk.
+        var bytes: Data {
+            var big = (high.bigEndian, low.bigEndian)
+            return withUnsafeBytes(of: &big) { Data($0) }
+        }
+    }
 
     init(db: Database, limit: Int) {
         self.db = db
         self.limit = limit
     }
 
-    /// True the first time `value` of `kind` is offered since the last ``reset(_:)``.
+    /// True the first time `value` of `kind` is offered since the last ``reset()``.
     package func first(_ kind: String, _ value: String) throws -> Bool {
-        // The kind is one letter, so `kind:value` is unambiguous (SQLite text stops at a NUL).
-        let key = kind + ":" + value
+        let key = Fingerprint(kind, value)
         if !spilled {
             if memory.count < limit { return memory.insert(key).inserted }
             if memory.contains(key) { return false }
-            try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS novelty (value TEXT PRIMARY KEY) WITHOUT ROWID")
+            try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS novelty (value BLOB PRIMARY KEY) WITHOUT ROWID")
             let insert = try db.cachedStatement(sql: "INSERT INTO novelty (value) VALUES (?)")
-            for known in memory { try insert.execute(arguments: [known]) }
+            for known in memory { try insert.execute(arguments: [known.bytes]) }
             memory = []
             spilled = true
         }
-        try db.cachedStatement(sql: "INSERT OR IGNORE INTO novelty (value) VALUES (?)").execute(arguments: [key])
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO novelty (value) VALUES (?)").execute(arguments: [key.bytes])
         return db.changesCount > 0
     }
 
