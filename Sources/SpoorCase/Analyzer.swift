@@ -30,8 +30,6 @@ extension CaseStore {
             }
         }
         let run = RuleRun(rules: rules)
-        // Sessions and novelty first: the rules read them.
-        try Sessions.mark(self)
 
         // One address at a time, from grouped observations to its stored row: memory holds one
         // subject, however many addresses the case has.
@@ -55,7 +53,20 @@ extension CaseStore {
                 try run.consume(context)
                 subjectCount += 1
             }
-            try pass.forEachAccountEvent { account, event in try run.consume(event, account: account) }
+            // Then every account's records in time order: each is given its session and novelty
+            // marks, and the dated ones go to the account rules with them.
+            var marker = Sessions.Marker()
+            try pass.markAccountRecords { record, ledger, newAccount in
+                let mark = try marker.mark(record, ledger: ledger, newAccount: newAccount)
+                if record.timeUTC != nil {
+                    let event = AccountEvent(
+                        id: record.id, timeKey: record.timeKey, timeUTC: record.timeUTC, ip: record.ip, action: record.action,
+                        session: mark.session, novel: Set(mark.novel), locator: record.locator, countries: record.countries,
+                        asns: record.asns)
+                    try run.consume(event, account: record.accountKey)
+                }
+                return mark
+            }
         }
         let summary = AnalysisSummary(
             databases: attributor.databases, intel: attributor.intelReference, subjects: subjectCount,

@@ -28,12 +28,21 @@ enum Sessions {
         var count = 0
     }
 
-    /// Marks every dated account record (flows, names and records of no account get no mark). The observations are read account by account (each in
-    /// time order), so only one account's open sessions are held at a time.
+    /// Marks every dated account record on its own (`analyze` marks them in its account pass).
     /// `memoryLimit`: values per account held in memory before the ledger moves to disk.
     static func mark(_ store: CaseStore, memoryLimit: Int = NoveltyLedger.memoryLimit) throws {
+        var marker = Marker()
+        try store.rewriteMarks(memoryLimit: memoryLimit) { record, ledger, newAccount in
+            try marker.mark(record, ledger: ledger, newAccount: newAccount)
+        }
+    }
+
+    /// Marks one account's records as they come, in time order: only the account's open
+    /// sessions are held.
+    struct Marker {
         var seen = Seen()
-        try store.rewriteMarks(memoryLimit: memoryLimit) { row, ledger, newAccount in
+
+        mutating func mark(_ row: AccountRecord, ledger: NoveltyLedger, newAccount: Bool) throws -> Mark {
             if newAccount { seen = Seen() }
             let time = row.timeKey
             let ip = row.ip
@@ -44,15 +53,15 @@ enum Sessions {
             var tokens = Set([cookie, deviceField].compactMap { $0 }.filter { !$0.isEmpty })
             if let userAgent, !userAgent.isEmpty { tokens.insert("ua:" + userAgent) }
 
-            var novel: [String] = []
+            var novel: [Novelty] = []
             if let ip, let address = IPAddress(ip) {
-                if try ledger.first("a", ip) { novel.append("address") }
+                if try ledger.first("a", ip) { novel.append(.address) }
                 if let network = Sessioning.network(around: address), try ledger.first("n", network.description) {
-                    novel.append("network")
+                    novel.append(.network)
                 }
             }
-            if let device, !device.isEmpty, try ledger.first("d", device) { novel.append("device") }
-            if let userAgent, !userAgent.isEmpty, try ledger.first("u", userAgent) { novel.append("user_agent") }
+            if let device, !device.isEmpty, try ledger.first("d", device) { novel.append(.device) }
+            if let userAgent, !userAgent.isEmpty, try ledger.first("u", userAgent) { novel.append(.userAgent) }
 
             let match = seen.sessions.lastIndex { open in
                 time - open.last <= gap && (ip.map(open.addresses.contains) == true || !open.tokens.isDisjoint(with: tokens))

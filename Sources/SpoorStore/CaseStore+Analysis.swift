@@ -74,46 +74,13 @@ extension CaseStore {
         case .access: (filter.recordCondition, filter.flowEnds) = ("o.kind = 'access'", false)
         case .accountAccess:
             (filter.recordCondition, filter.flowEnds) = (
-                "o.kind = 'access' AND o.time_utc IS NOT NULL AND m.account_key IS NOT NULL", false
+                "o.kind = 'access' AND o.time_utc IS NOT NULL AND (\(accountKeySQL)) IS NOT NULL", false
             )
         case .traffic: filter.recordCondition = "o.kind IN ('flow', 'name')"
         }
         var locators: [Locator] = []
         try forEachMergedEvent(db, filter) { locators.append($0.locator) }
         return locators
-    }
-
-    /// Every dated account record, account by account and each account's in time order, with
-    /// its marks and what attribution said of its address.
-    static func forEachAccountEvent(_ db: Database, _ body: (String, AccountEvent) throws -> Void) throws {
-        let rows = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT o.id, o.time_key, o.time_utc, o.ip, o.action, o.locator, m.account_key, m.session, m.novel,
-                    e.sha256 AS evidence_sha256, e.path AS evidence_path, e.member AS evidence_member,
-                    s.countries AS subject_countries, s.asns AS subject_asns
-                FROM observation o
-                JOIN evidence e ON e.id = o.evidence_id
-                JOIN observation_mark m ON m.observation_id = o.id
-                LEFT JOIN subject_ip s ON s.ip = o.ip
-                WHERE o.kind = 'access' AND o.time_utc IS NOT NULL AND m.account_key IS NOT NULL
-                ORDER BY m.account_key, \(eventOrder)
-                """)
-        while let row = try rows.next() {
-            guard let timeKey: Int64 = row["time_key"] else { continue }
-            let locator = try StoredEvent.locator(row)
-            let novel: String = row["novel"] ?? "[]"
-            let countries: String? = row["subject_countries"]
-            let asns: String? = row["subject_asns"]
-            let action: String = row["action"] ?? "other"
-            let event = AccountEvent(
-                id: row["id"], timeKey: timeKey, timeUTC: row["time_utc"], ip: row["ip"],
-                action: Action(rawValue: action) ?? .other,
-                session: row["session"], novel: Set(try JSONText.stringArray(novel).compactMap { Novelty(rawValue: $0) }),
-                locator: locator, countries: try countries.map(JSONText.stringArray) ?? [],
-                asns: try asns.map { try JSONText.unsignedArray($0).compactMap { UInt32(exactly: $0) } } ?? [])
-            try body(row["account_key"], event)
-        }
     }
 
     /// The order subjects are kept in: the family, then the address's bytes (IPv4 first).
@@ -206,6 +173,20 @@ extension CaseStore {
     typealias EvidenceItems = [Int64: (sha256: String, path: String, member: String?)]
 
     /// Each evidence item's hash, path and member by its row id, read once per pass.
+    /// A record's locator from its `locator` and `evidence_id` columns and the case's items.
+    static func locator(_ row: Row, items: EvidenceItems) throws -> Locator {
+        let locatorText: String = row["locator"]
+        let evidence: Int64 = row["evidence_id"]
+        let item = items[evidence]
+        if let position = Locator.Position.fromPositionJSON(locatorText) {
+            return Locator(evidenceSHA256: item?.sha256 ?? "", path: item?.path ?? "", member: item?.member, position: position)
+        }
+        let decoded = try JSONDecoder().decode(Locator.self, from: Data(locatorText.utf8))
+        guard decoded.evidenceSHA256.isEmpty else { return decoded }
+        return Locator(
+            evidenceSHA256: item?.sha256 ?? "", path: item?.path ?? "", member: item?.member, position: decoded.position)
+    }
+
     static func evidenceItems(_ db: Database) throws -> EvidenceItems {
         var items: EvidenceItems = [:]
         for row in try Row.fetchAll(db, sql: "SELECT id, sha256, path, member FROM evidence") {
@@ -288,11 +269,6 @@ package struct AnalysisPass {
     /// The locators of up to `limit` records of an address, in time order.
     package func locators(ip: String, _ selection: RecordSelection, limit: Int) throws -> [Locator] {
         try CaseStore.locators(db, ip: ip, selection, limit: limit)
-    }
-
-    /// Every dated account record, account by account, each account's in time order.
-    package func forEachAccountEvent(_ body: (String, AccountEvent) throws -> Void) throws {
-        try CaseStore.forEachAccountEvent(db, body)
     }
 
     /// Stores one attributed subject.

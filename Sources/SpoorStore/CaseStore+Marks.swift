@@ -3,26 +3,36 @@ import GRDB
 import SpoorCore
 import SpoorLogs
 
-/// One dated account record as the sessions pass reads it (``CaseStore/rewriteMarks(memoryLimit:_:)``).
-package struct MarkCandidate: Sendable {
+/// One dated account record as the account pass reads it (``AnalysisPass/markAccountRecords(memoryLimit:_:)``):
+/// what the sessions pass needs, and — for a record with a zoned time — what the account rules
+/// read, with what attribution said of its address.
+package struct AccountRecord: Sendable {
     package var id: Int64
     /// `format: account`.
     package var accountKey: String
     package var timeKey: Int64
+    /// RFC 3339 UTC; nil when the source gave no zone (such a record is marked, and the account
+    /// rules do not see it).
+    package var timeUTC: String?
     package var ip: String?
+    package var action: Action
+    package var locator: Locator
     package var userAgent: String?
     /// The `device`, `datr_cookie` and `name` fields, read in SQL (no JSON decoding per record).
     package var device: String?
     package var cookie: String?
     package var name: String?
+    /// The countries and AS numbers the databases gave for the address (dated records only).
+    package var countries: [String]
+    package var asns: [UInt32]
 }
 
 /// A record's marks: its account's session and what it brought that was new.
 package struct Mark: Sendable {
     package var session: String
-    package var novel: [String]
+    package var novel: [Novelty]
 
-    package init(session: String, novel: [String]) {
+    package init(session: String, novel: [Novelty]) {
         self.session = session
         self.novel = novel
     }
@@ -44,45 +54,72 @@ extension CaseStore {
             """
     }
 
-    /// Replaces every mark: `body` is given each dated account record, account by account and
-    /// each in time order (flows, names and records of no account get no mark), with the
-    /// account's ledger of values already shown (reset when the account changes), and says
-    /// the record's marks. One transaction.
-    /// - Parameter memoryLimit: values per account held in memory before the ledger moves to disk.
+    /// Replaces every mark (``AnalysisPass/markAccountRecords(memoryLimit:_:)`` in a transaction of its own).
     package func rewriteMarks(
-        memoryLimit: Int = NoveltyLedger.memoryLimit, _ body: (MarkCandidate, NoveltyLedger, _ newAccount: Bool) throws -> Mark
+        memoryLimit: Int = NoveltyLedger.memoryLimit, _ body: (AccountRecord, NoveltyLedger, _ newAccount: Bool) throws -> Mark
     ) throws(CaseError) {
-        try write { db in
-            try db.execute(sql: "DELETE FROM observation_mark")
-            let rows = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT o.id, \(Self.accountKeySQL) AS account_key,
-                        o.time_key, o.ip, coalesce(o.user_agent, ua.text) AS user_agent,
-                        json_extract(o.fields, '$.device') AS device, json_extract(o.fields, '$.datr_cookie') AS cookie,
-                        json_extract(o.fields, '$.name') AS name
-                    FROM observation o
-                    LEFT JOIN user_agent ua ON ua.id = o.user_agent_id
-                    WHERE o.time_key IS NOT NULL AND o.kind = 'access' AND account_key IS NOT NULL
-                    ORDER BY account_key, o.time_key, o.id
-                    """)
-            var currentKey: String? = nil
-            let ledger = NoveltyLedger(db: db, limit: memoryLimit)
-            defer { try? db.execute(sql: "DROP TABLE IF EXISTS temp.novelty") }
-            let insert = try db.makeStatement(
-                sql: "INSERT INTO observation_mark (observation_id, account_key, session, novel) VALUES (?, ?, ?, ?)")
-            while let row = try rows.next() {
-                let candidate = MarkCandidate(
-                    id: row["id"], accountKey: row["account_key"], timeKey: row["time_key"], ip: row["ip"],
-                    userAgent: row["user_agent"], device: row["device"], cookie: row["cookie"], name: row["name"])
-                let newAccount = candidate.accountKey != currentKey
-                if newAccount {
-                    currentKey = candidate.accountKey
-                    try ledger.reset()
-                }
-                let mark = try body(candidate, ledger, newAccount)
-                try insert.execute(arguments: [candidate.id, candidate.accountKey, mark.session, JSONText.array(mark.novel)])
+        try write { db in try AnalysisPass(db: db).markAccountRecords(memoryLimit: memoryLimit, body) }
+    }
+}
+
+extension AnalysisPass {
+    /// Replaces every mark: `body` is given each dated account record (flows, names and records
+    /// of no account get no mark), account by account and each account's in ``CaseStore/eventOrder``,
+    /// with the account's ledger of values already shown (reset when the account changes), and
+    /// says the record's marks. One pass: the account rules read the records as they are marked.
+    /// - Parameter memoryLimit: values per account held in memory before the ledger moves to disk.
+    package func markAccountRecords(
+        memoryLimit: Int = NoveltyLedger.memoryLimit, _ body: (AccountRecord, NoveltyLedger, _ newAccount: Bool) throws -> Mark
+    ) throws {
+        try db.execute(sql: "DELETE FROM observation_mark")
+        // Account records are records, never flow ends: read from their own table, not the view.
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT o.id, \(CaseStore.accountKeySQL) AS account_key, o.time_key, o.time_utc, o.ip, o.action, o.locator,
+                    o.evidence_id,
+                    coalesce(o.user_agent, ua.text) AS user_agent,
+                    json_extract(o.fields, '$.device') AS device, json_extract(o.fields, '$.datr_cookie') AS cookie,
+                    json_extract(o.fields, '$.name') AS name,
+                    s.countries AS subject_countries, s.asns AS subject_asns
+                FROM record_observation o
+                LEFT JOIN user_agent ua ON ua.id = o.user_agent_id
+                LEFT JOIN subject_ip s ON s.ip = o.ip
+                WHERE o.time_key IS NOT NULL AND o.kind = 'access' AND account_key IS NOT NULL
+                ORDER BY account_key, \(CaseStore.eventOrder)
+                """)
+        // Each row carries its item's id only; the item's hash, path and member are read once.
+        let items = try CaseStore.evidenceItems(db)
+        var currentKey: String? = nil
+        let ledger = NoveltyLedger(db: db, limit: memoryLimit)
+        defer { try? db.execute(sql: "DROP TABLE IF EXISTS temp.novelty") }
+        let insert = try db.makeStatement(
+            sql: "INSERT INTO observation_mark (observation_id, account_key, session, novel) VALUES (?, ?, ?, ?)")
+        while let row = try rows.next() {
+            let timeUTC: String? = row["time_utc"]
+            let action: String = row["action"] ?? "other"
+            var countries: [String] = []
+            var asns: [UInt32] = []
+            if timeUTC != nil {
+                let countryList: String? = row["subject_countries"]
+                let asnList: String? = row["subject_asns"]
+                countries = try countryList.map(JSONText.stringArray) ?? []
+                asns = try asnList.map { try JSONText.unsignedArray($0).compactMap { UInt32(exactly: $0) } } ?? []
             }
+            let record = AccountRecord(
+                id: row["id"], accountKey: row["account_key"], timeKey: row["time_key"], timeUTC: timeUTC, ip: row["ip"],
+                action: Action(rawValue: action) ?? .other, locator: try CaseStore.locator(row, items: items),
+                userAgent: row["user_agent"],
+                device: row["device"], cookie: row["cookie"], name: row["name"], countries: countries, asns: asns)
+            let newAccount = record.accountKey != currentKey
+            if newAccount {
+                currentKey = record.accountKey
+                try ledger.reset()
+            }
+            let mark = try body(record, ledger, newAccount)
+            try insert.execute(arguments: [
+                record.id, record.accountKey, mark.session, JSONText.array(mark.novel.map(\.rawValue)),
+            ])
         }
     }
 }

@@ -9,16 +9,24 @@ import Testing
 /// Case store v9 keeps novelty marks and a subject's countries and AS numbers as JSON arrays; a
 /// case analysed by the release before (comma-joined text) reads the same after the migration.
 @Suite struct ListColumnsMigrationTests {
-    /// What the rules are given, account by account, as text that compares.
+    /// The stored marks and subject lists of every account record, decoded as the store decodes
+    /// them, as text that compares.
     static func accountEvents(_ store: CaseStore) throws -> [String] {
         try store.database.read { db in
-            var lines: [String] = []
-            try CaseStore.forEachAccountEvent(db) { account, event in
-                lines.append(
-                    "\(account) \(event.id) \(event.action) \(event.novel.map(\.rawValue).sorted()) \(event.countries) \(event.asns)"
-                )
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT m.account_key, o.id, o.action, m.novel, s.countries, s.asns FROM record_observation o
+                    JOIN observation_mark m ON m.observation_id = o.id LEFT JOIN subject_ip s ON s.ip = o.ip
+                    ORDER BY m.account_key, o.id
+                    """
+            ).map { row in
+                let novel = try JSONText.stringArray(row["novel"]).sorted()
+                let countries = try (row["countries"] as String?).map(JSONText.stringArray) ?? []
+                let asns = try (row["asns"] as String?).map(JSONText.unsignedArray) ?? []
+                return
+                    "\(row["account_key"] as String) \(row["id"] as Int64) \(row["action"] as String) \(novel) \(countries) \(asns)"
             }
-            return lines
         }
     }
 
