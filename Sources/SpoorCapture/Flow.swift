@@ -127,16 +127,7 @@ public struct Flow: Sendable, Hashable, Codable {
 
 /// What a flow's packets said about names: a DNS answer, a TLS server name, an HTTP host.
 public struct NameRecord: Sendable, Hashable, Codable {
-    public enum Kind: String, Sendable, Codable {
-        /// A DNS answer: `name` resolved to `address` (A, AAAA) or is an alias of `target` (CNAME).
-        case dnsAnswer = "dns_answer"
-        /// The server name of a TLS ClientHello (for ECH, the public outer name).
-        case tlsServerName = "tls_sni"
-        /// The host of an HTTP/1.x request (Host header, absolute URI or CONNECT target).
-        case httpHost = "http_host"
-        /// The server name of the TLS ClientHello in a QUIC client's Initial packets.
-        case quicServerName = "quic_sni"
-    }
+    public typealias Kind = NameKind
 
     public var kind: Kind
     /// Lower case, as sent (no trailing dot).

@@ -83,3 +83,70 @@ public enum ObservationKind: String, Sendable, Codable, CaseIterable, Hashable {
     /// an HTTP host.
     case name
 }
+
+/// A kind of name seen in captured traffic.
+public enum NameKind: String, Sendable, Codable, CaseIterable, Hashable {
+    /// A DNS answer: `name` resolved to `address` (A, AAAA) or is an alias of `target` (CNAME).
+    case dnsAnswer = "dns_answer"
+    /// The server name of a TLS ClientHello (for ECH, the public outer name).
+    case tlsServerName = "tls_sni"
+    /// The host of an HTTP/1.x request (Host header, absolute URI or CONNECT target).
+    case httpHost = "http_host"
+    /// The server name of the TLS ClientHello in a QUIC client's Initial packets.
+    case quicServerName = "quic_sni"
+}
+
+/// What one observation records, whatever its kind: an access record's action, one end of a
+/// flow, or a name seen in traffic. Its text (`rawValue`) is what the store and the annex write
+/// (`login`, `flow_originator`, `dns_answer`).
+public enum ObservedAction: Hashable, Sendable, Codable, CustomStringConvertible {
+    case access(Action)
+    case flowOriginator
+    case flowResponder
+    case name(NameKind)
+    /// Text this build does not know (kept as read, never guessed at).
+    case unrecognised(String)
+
+    public init(rawValue: String) {
+        if let action = Action(rawValue: rawValue) {
+            self = .access(action)
+        } else if let name = NameKind(rawValue: rawValue) {
+            self = .name(name)
+        } else if rawValue == "flow_originator" {
+            self = .flowOriginator
+        } else if rawValue == "flow_responder" {
+            self = .flowResponder
+        } else {
+            self = .unrecognised(rawValue)
+        }
+    }
+
+    public var rawValue: String {
+        switch self {
+        case .access(let action): action.rawValue
+        case .flowOriginator: "flow_originator"
+        case .flowResponder: "flow_responder"
+        case .name(let kind): kind.rawValue
+        case .unrecognised(let text): text
+        }
+    }
+
+    public var description: String { rawValue }
+
+    /// The kind of observation the action belongs to.
+    public var kind: ObservationKind? {
+        switch self {
+        case .access: .access
+        case .flowOriginator, .flowResponder: .flow
+        case .name: .name
+        case .unrecognised: nil
+        }
+    }
+
+    public init(from decoder: any Decoder) throws { self.init(rawValue: try decoder.singleValueContainer().decode(String.self)) }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}

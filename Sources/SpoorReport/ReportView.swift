@@ -223,7 +223,8 @@ enum ReportView {
     static func eventView(_ event: StoredEvent) -> EventView {
         let what = [event.rawAction, event.count > 1 ? "×\(event.count)" : nil].compactMap { $0 }.joined(separator: " ")
         return EventView(
-            eventTime: shown(event.displayTime), eventAction: shown(event.action), eventLocator: shown(event.locator.description),
+            eventTime: shown(event.displayTime), eventAction: shown(event.action.rawValue),
+            eventLocator: shown(event.locator.description),
             eventAccount: event.account.map { shown(SafeText.excerpt($0, limit: 60)) },
             eventRecord: what.isEmpty ? nil : shown(SafeText.excerpt(what, limit: 120)),
             eventDevice: event.userAgentSummary.map { shown(SafeText.excerpt($0, limit: 80)) },

@@ -152,7 +152,7 @@ extension CaseStore {
 /// writer only binds and inserts.
 package struct ObservationRow: Sendable {
     /// `access` (account and server logs), `flow` or `name` (packet captures).
-    var kind = "access"
+    var kind = ObservationKind.access
     var format: String
     var timeKey: Int64?
     var timeUTC: String?
@@ -163,7 +163,7 @@ package struct ObservationRow: Sendable {
     var ip: String?
     var ipRaw: String?
     var port: Int?
-    var action: String
+    var action: ObservedAction
     var rawAction: String?
     var account: String?
     var userAgent: String?
@@ -187,7 +187,7 @@ package final class RowEncoder {
         return ObservationRow(
             format: event.format, timeKey: time?.sortKey, timeUTC: time?.rfc3339UTC, timeRaw: time?.raw,
             timeRule: time?.rule.rawValue, timeZone: time.map { Self.zoneText($0.zone) }, timeAssumption: time?.assumption,
-            ip: event.ip?.description, ipRaw: event.ipRaw, port: event.port.map { Int($0) }, action: event.action.rawValue,
+            ip: event.ip?.description, ipRaw: event.ipRaw, port: event.port.map { Int($0) }, action: .access(event.action),
             rawAction: event.rawAction, account: event.account, userAgent: event.userAgent,
             userAgentSummary: event.userAgent.map(summary), count: event.count, fields: JSONText.object(event.fields),
             locator: locatorJSON(event.locator), position: event.locator.ordinal)
@@ -265,8 +265,9 @@ package final class ItemWriter {
                 """)
         for r in rows {
             try statement.execute(arguments: [
-                evidenceID, r.kind, r.format, r.timeKey, r.timeUTC, r.timeRaw, r.timeRule, r.timeZone, r.timeAssumption, r.ip,
-                r.ipRaw, r.port, r.action, r.rawAction, r.account, try userAgentID(r), r.count, r.fields,
+                evidenceID, r.kind.rawValue, r.format, r.timeKey, r.timeUTC, r.timeRaw, r.timeRule, r.timeZone, r.timeAssumption,
+                r.ip,
+                r.ipRaw, r.port, r.action.rawValue, r.rawAction, r.account, try userAgentID(r), r.count, r.fields,
                 r.locator, r.position,
             ])
         }
@@ -391,7 +392,8 @@ package struct CaptureRowEncoder {
     }
 
     func baseRow(
-        kind: String, time t: Int64, ip: IPAddress?, port: UInt16?, action: String, fields: String, packet: Int, offset: Int64
+        kind: ObservationKind, time t: Int64, ip: IPAddress?, port: UInt16?, action: ObservedAction, fields: String,
+        packet: Int, offset: Int64
     ) -> ObservationRow {
         let stamp = time(t)
         return ObservationRow(
@@ -416,7 +418,7 @@ package struct CaptureRowEncoder {
         if let method = name.method { fields["method"] = method }
         let port: UInt16? = name.kind == .dnsAnswer ? nil : name.serverPort
         return baseRow(
-            kind: "name", time: name.time, ip: address, port: port, action: name.kind.rawValue, fields: JSONText.object(fields),
+            kind: .name, time: name.time, ip: address, port: port, action: .name(name.kind), fields: JSONText.object(fields),
             packet: name.packet, offset: name.packetOffset)
     }
 

@@ -20,7 +20,7 @@ public struct StoredEvent: Hashable, Sendable {
     public var ip: String?
     public var ipRaw: String?
     public var port: Int?
-    public var action: String
+    public var action: ObservedAction
     public var rawAction: String?
     public var account: String?
     public var userAgent: String?
@@ -30,7 +30,7 @@ public struct StoredEvent: Hashable, Sendable {
     /// brought that the account had not shown before (`address`, `network`, `device`, `user_agent`).
     public var accountKey: String?
     public var session: String?
-    public var novel: [String]
+    public var novel: [Novelty]
     public var count: Int
     public var fields: [String: String]
     public var locator: Locator
@@ -50,7 +50,7 @@ extension StoredEvent {
         ip = row["ip"]
         ipRaw = row["ip_raw"]
         port = row["port"]
-        action = row["action"] ?? "other"
+        action = ObservedAction(rawValue: row["action"] ?? "other")
         rawAction = row["raw_action"]
         account = row["account"]
         userAgent = row["user_agent_text"]
@@ -58,7 +58,7 @@ extension StoredEvent {
         accountKey = row["account_key"]
         session = row["session"]
         let novelText: String = row["novel"] ?? "[]"
-        novel = try JSONText.stringArray(novelText)
+        novel = try JSONText.stringArray(novelText).compactMap(Novelty.init(rawValue:))
         count = row["count"] ?? 1
         if withFields {
             let fieldText: String = row["fields"] ?? "{}"
@@ -152,7 +152,7 @@ extension StoredEvent {
         let stamp = CaptureRowEncoder.timestamp(time)
         let locator = Locator(
             evidenceSHA256: row[14], path: row[15], member: row[16], position: .packet(number: packet, offset: offset))
-        func end(_ ip: String, _ port: Int, _ action: String, peer: String, peerPort: Int, id: Int64) -> (
+        func end(_ ip: String, _ port: Int, _ action: ObservedAction, peer: String, peerPort: Int, id: Int64) -> (
             key: EventOrderKey, event: StoredEvent
         ) {
             var fields: [String: String] = [:]
@@ -172,8 +172,8 @@ extension StoredEvent {
         }
         let id = CaseStore.flowEndID(flowRow: rowID)
         return [
-            end(originator, originatorPort, "flow_originator", peer: responder, peerPort: responderPort, id: id),
-            end(responder, responderPort, "flow_responder", peer: originator, peerPort: originatorPort, id: id + 1),
+            end(originator, originatorPort, .flowOriginator, peer: responder, peerPort: responderPort, id: id),
+            end(responder, responderPort, .flowResponder, peer: originator, peerPort: originatorPort, id: id + 1),
         ]
     }
 }

@@ -80,7 +80,7 @@ import Testing
         try store.forEachEvent { events.append($0) }
         let keyed = events.compactMap(\.timeKey)
         #expect(keyed == keyed.sorted())
-        let login = try #require(events.first { $0.action == "login" && $0.ip == "192.0.2.10" })
+        let login = try #require(events.first { $0.action == .access(.login) && $0.ip == "192.0.2.10" })
         #expect(login.locator.line == 2)
         #expect(login.timeZone == "none")
         #expect(login.timeUTC == nil)
@@ -201,7 +201,7 @@ import Testing
         _ = try store.analyze(mmdbPaths: [], intel: nil)
         let (events, total) = try store.eventsWithoutAddress(limit: 10)
         #expect(total == 2)
-        #expect(events.map(\.action) == ["password_change", "login"])
+        #expect(events.map(\.action) == [.access(.passwordChange), .access(.login)])
         #expect(events.last?.ipRaw == "999.1.2.3", "an unreadable address is kept as written")
         let out = try Fixtures.temporaryDirectory().path
         _ = try Annex.write(store: store, to: out, options: .init(generatedAt: "2024-07-10T00:00:00Z")).paths
@@ -265,7 +265,7 @@ import Testing
         try store.forEachEvent { events.append($0) }
         #expect(events.map(\.session) == ["S1", "S1", "S2", "S3", "S4", "S1"])
         #expect(
-            events.map { $0.novel.joined(separator: ",") } == [
+            events.map { $0.novel.map(\.rawValue).joined(separator: ",") } == [
                 "address,network", "", "address", "", "address,network", "address,network",
             ])
         #expect(events.first?.accountKey == "openssh: alice")

@@ -62,8 +62,8 @@ import Testing
         var flows: [Flow] = []
         try now.forEachFlow { flows.append($0.flow) }
         #expect(flows.count > 5 && flows.contains { !$0.names.isEmpty })
-        #expect(current.filter { $0.action.hasPrefix("flow_") }.count == 2 * flows.count)
-        #expect(current.contains { $0.action == "dns_answer" })
+        #expect(current.filter { $0.action.kind == .flow }.count == 2 * flows.count)
+        #expect(current.contains { $0.action == .name(.dnsAnswer) })
         let stored = try now.database.read { db in
             (
                 try Int.fetchOne(db, sql: "SELECT count(*) FROM record_observation WHERE kind = 'flow'"),
@@ -213,7 +213,7 @@ import Testing
             #expect(event.timeUTC == stamp.rfc3339UTC)
             #expect(event.timeRaw == stamp.raw)
             #expect(event.format == "pcapng")
-            let isOriginator = event.action == "flow_originator"
+            let isOriginator = event.action == .flowOriginator
             #expect(event.ip == (isOriginator ? "192.0.2.1" : "2001:db8::53"))
             var expected = [
                 "conn_state": "S0", "flow": String(flow.id), "peer": isOriginator ? "2001:db8::53" : "192.0.2.1",

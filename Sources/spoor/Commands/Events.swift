@@ -64,14 +64,20 @@ struct Events: ParsableCommand {
 
     /// The action, with the source's own name for one Spoor does not map (`other: Set-Mailbox`).
     static func actionText(_ event: StoredEvent) -> String {
-        guard event.action == "other", let raw = event.rawAction, !raw.isEmpty else { return event.action }
+        guard event.action == .access(.other), let raw = event.rawAction, !raw.isEmpty else { return event.action.rawValue }
         return "other: " + raw
     }
 
     /// `A N D U` for a new address, network, device, user agent.
-    static func novelty(_ novel: [String]) -> String {
-        let letters = ["address": "A", "network": "N", "device": "D", "user_agent": "U"]
-        let text = novel.compactMap { letters[$0] }.joined(separator: " ")
+    static func novelty(_ novel: [Novelty]) -> String {
+        let text = novel.map { novelty -> String in
+            switch novelty {
+            case .address: "A"
+            case .network: "N"
+            case .device: "D"
+            case .userAgent: "U"
+            }
+        }.joined(separator: " ")
         return text.isEmpty ? "-" : text
     }
 
