@@ -76,6 +76,8 @@ let package = Package(
             dependencies: [
                 "SpoorCore", "SpoorLogs", "SpoorCapture", "SpoorIntel",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's own functions, for the one statement bound without GRDB (a capture's flows).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["README.md"],

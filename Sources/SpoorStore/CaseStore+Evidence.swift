@@ -256,23 +256,44 @@ package final class ItemWriter {
     }
 
     package func insert(_ rows: [ObservationRow]) throws {
-        let statement = try db.cachedStatement(
-            sql: """
-                INSERT INTO record_observation (evidence_id, kind, format, time_key, time_utc, time_raw, time_rule, time_zone,
-                    time_assumption, ip, ip_raw, port, action, raw_action, account, user_agent_id, count, fields,
-                    locator, position)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+        if recordInsert == nil { recordInsert = try BoundInsert(db, sql: Self.recordInsertSQL) }
+        guard let recordInsert else { return }
         for r in rows {
-            try statement.execute(arguments: [
-                evidenceID, r.kind.rawValue, r.format, r.timeKey, r.timeUTC, r.timeRaw, r.timeRule, r.timeZone, r.timeAssumption,
-                r.ip,
-                r.ipRaw, r.port, r.action.rawValue, r.rawAction, r.account, try userAgentID(r), r.count, r.fields,
-                r.locator, r.position,
-            ])
+            let userAgent = try userAgentID(r)
+            try recordInsert.insert { row in
+                row.int(evidenceID)
+                row.text(r.kind.rawValue)
+                row.text(r.format)
+                row.int(r.timeKey)
+                row.text(r.timeUTC)
+                row.text(r.timeRaw)
+                row.text(r.timeRule)
+                row.text(r.timeZone)
+                row.text(r.timeAssumption)
+                row.text(r.ip)
+                row.text(r.ipRaw)
+                row.int(r.port)
+                row.text(r.action.rawValue)
+                row.text(r.rawAction)
+                row.text(r.account)
+                row.int(userAgent)
+                row.int(r.count)
+                row.text(r.fields)
+                row.text(r.locator)
+                row.int(r.position)
+            }
         }
         observations += rows.count
     }
+
+    static let recordInsertSQL = """
+        INSERT INTO record_observation (evidence_id, kind, format, time_key, time_utc, time_raw, time_rule, time_zone,
+            time_assumption, ip, ip_raw, port, action, raw_action, account, user_agent_id, count, fields,
+            locator, position)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    private var recordInsert: BoundInsert?
 
     /// User agents already stored, by text.
     var userAgentIDs: [String: Int64] = [:]
@@ -307,10 +328,12 @@ package final class ItemWriter {
     /// Inserts a capture's flow as a row of the `flow` table; its two ends are observations (the
     /// `observation` view).
     package func insert(_ flow: Flow) throws {
-        try db.cachedStatement(sql: CaptureRowEncoder.flowInsert).execute(
-            arguments: CaptureRowEncoder.flowArguments(flow, evidenceID: evidenceID))
+        if flowInsert == nil { flowInsert = try BoundInsert(db, sql: CaptureRowEncoder.flowInsert) }
+        try flowInsert?.insert(flow, evidenceID: evidenceID)
         observations += 2
     }
+
+    private var flowInsert: BoundInsert?
 
     /// Names the reader of a capture (libpcap's version) in the item's row.
     package func setReader(name: String, version: String) throws {

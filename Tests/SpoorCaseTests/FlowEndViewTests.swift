@@ -226,4 +226,55 @@ import Testing
         }
         #expect(seen == 2 * keys.count)
     }
+
+    /// The flow insert that binds with SQLite's own functions writes every column as GRDB's
+    /// arguments do, absent values (NULL) and odd text included.
+    @Test func theBoundFlowInsertWritesWhatTheArgumentsWrite() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let store = try CaseStore.create(
+            at: folder.appendingPathComponent("case").path, metadata: .init(title: "Bind", createdAt: "2024-01-01T00:00:00Z"))
+        let odd = ["a\"b.example", "line\nbreak", "nul\u{0}inside", "émoji-😀.example", String(repeating: "long", count: 400)]
+        let addresses = try ["192.0.2.1", "2001:db8::53", "198.51.100.7", "::ffff:203.0.113.9"].map {
+            try #require(IPAddress($0))
+        }
+        let tunnels: [TunnelLayer.Kind?] = [nil, .gre, .vxlan, .teredo]
+        var flows: [Flow] = []
+        for index in 0..<64 {
+            let some = index % 2 == 0
+            flows.append(
+                Flow(
+                    id: index + 1, protocolNumber: [6, 17, 1, 58, 132][index % 5], originator: addresses[index % 4],
+                    originatorPort: UInt16(index * 997 % 65_536), responder: addresses[(index + 1) % 4],
+                    responderPort: UInt16(index % 3 == 0 ? 0 : 443), firstTime: Int64(index) * 1_000_000_007 - 5,
+                    lastTime: Int64(index) * 2_000_000_011, firstPacket: index + 1, firstPacketOffset: Int64(24 + index * 100),
+                    lastPacket: index * 3 + 1, originatorPackets: index, responderPackets: index / 2,
+                    originatorIPBytes: index * 40, responderIPBytes: index * 20, originatorBytes: some ? index * 7 : nil,
+                    responderBytes: some ? nil : index, missedBytes: index % 5, state: ["S0", "SF", "REJ", "OTH"][index % 4],
+                    history: "ShADad", communityID: "1:\(index)=", services: some ? ["dns", "tls"] : [],
+                    names: Array(odd.prefix(index % 6)), vlan: some ? UInt16(index) : nil, tunnel: tunnels[index % 4],
+                    tunnelSource: tunnels[index % 4] == nil ? nil : addresses[2],
+                    tunnelDestination: tunnels[index % 4] == nil ? nil : addresses[1],
+                    tunnelParent: some ? index : nil, ended: index % 3 == 0 ? "end of capture" : "timeout"))
+        }
+        let rows = try store.database.write { db -> [[DatabaseValue]] in
+            try db.execute(
+                sql: """
+                    INSERT INTO evidence (id, path, size, sha256, format, status, ingested_at)
+                    VALUES (1, 'a.pcap', 0, 'x', 'pcap', 'ingested', '2024-01-01T00:00:00Z'),
+                        (2, 'b.pcap', 0, 'y', 'pcap', 'ingested', '2024-01-01T00:00:00Z')
+                    """)
+            let statement = try db.makeStatement(sql: CaptureRowEncoder.flowInsert)
+            let bound = try BoundInsert(db, sql: CaptureRowEncoder.flowInsert)
+            for flow in flows {
+                try statement.execute(arguments: CaptureRowEncoder.flowArguments(flow, evidenceID: 1))
+                try bound.insert(flow, evidenceID: 2)
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM flow ORDER BY evidence_id, id").map { row in
+                row.columnNames.filter { $0 != "id" && $0 != "evidence_id" }.map { row[$0] as DatabaseValue }
+            }
+        }
+        #expect(rows.count == 2 * flows.count)
+        #expect(Array(rows.prefix(flows.count)) == Array(rows.suffix(flows.count)))
+        #expect(rows.contains { $0.contains(.null) }, "absent values are among those compared")
+    }
 }
