@@ -100,6 +100,35 @@ public struct ReportTemplates: Sendable {
 
     /// The page for one view (see ``ReportView``).
     func render(_ view: ReportPage) -> String {
-        library.render(view, withTemplate: "report") ?? ""
+        library.render(Self.context(view), withTemplate: "report") ?? ""
+    }
+
+    /// The view as Mustache reads it fastest: each view structure as a dictionary of its
+    /// properties (read once here, by reflection, instead of at every key the template looks
+    /// up), arrays element by element, a nil property left out (so it is absent, as the
+    /// templates expect), and strings, numbers and booleans as they are.
+    static func context(_ value: Any) -> Any {
+        switch value {
+        case is String, is Int, is Int64, is Bool, is Double: return value
+        case let list as [Any]: return list.map(context)
+        default:
+            let mirror = Mirror(reflecting: value)
+            if mirror.displayStyle == .optional {
+                return mirror.children.first.map { context($0.value) } as Any
+            }
+            guard mirror.displayStyle == .struct else { return value }
+            var fields: [String: Any] = [:]
+            for child in mirror.children {
+                guard let label = child.label else { continue }
+                let inner = Mirror(reflecting: child.value)
+                if inner.displayStyle == .optional {
+                    guard let wrapped = inner.children.first else { continue }
+                    fields[label] = context(wrapped.value)
+                } else {
+                    fields[label] = context(child.value)
+                }
+            }
+            return fields
+        }
     }
 }
