@@ -100,6 +100,7 @@ let package = Package(
             name: "SpoorCase",
             dependencies: [
                 "SpoorCore", "SpoorLogs", "SpoorIntake", "SpoorEnrichment", "SpoorIntel", "SpoorStore", "SpoorAnalysis",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["README.md"],
         ),

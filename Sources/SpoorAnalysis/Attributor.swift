@@ -47,12 +47,17 @@ public final class Attributor {
     private let matcher: IndicatorMatcher?
     private let warnings: WarninglistMatcher?
     private let registry: RegistryReader?
+    private let casebook: CasebookReader?
+    /// What the casebook was when attribution began, when it held anything.
+    public let casebookReference: AnalysisSummary.CasebookReference?
     /// Indicator records already read, by id: an indicator covering many addresses is read once.
     private var records: [Int64: IndicatorRecord] = [:]
 
     /// Opens the databases (in the order given) and reads the indicator matcher and warninglists
     /// from the store, when there is one.
-    public init(databases: [ReferenceFile], intel: IndicatorStore?) throws(AttributionError) {
+    /// - Parameter casebookCase: the pseudonym of the case being analysed, whose own sightings
+    ///   the casebook leaves out (nil for `lookup`, which analyses no case).
+    public init(databases: [ReferenceFile], intel: IndicatorStore?, casebookCase: String? = nil) throws(AttributionError) {
         for file in databases {
             do {
                 try enricher.add(path: file.path, sha256: file.sha256)
@@ -66,6 +71,14 @@ public final class Attributor {
             matcher = try intel?.matcher()
             warnings = try intel?.warninglistMatcher()
             registry = try intel.map { try RegistryReader($0) }
+            casebook = try intel.map { try CasebookReader($0, excluding: casebookCase) }
+            if let intel {
+                let stats = try intel.casebookStatistics()
+                casebookReference = .init(
+                    cases: stats.cases, sightings: stats.sightings, contentHash: stats.contentHash, ownPseudonym: casebookCase)
+            } else {
+                casebookReference = nil
+            }
             if let intel {
                 let stats = try intel.statistics()
                 intelReference = .init(
@@ -106,6 +119,12 @@ public final class Attributor {
         }
         subject.warninglists = listed.isEmpty ? nil : listed
         subject.indicatorHits = []
+        if let casebook {
+            let asns = Set(answers.compactMap(\.asn) + (subject.registry ?? []).compactMap(\.originASN))
+            let holders = Set((subject.registry ?? []).compactMap(\.holder))
+            let hits = try casebook.hits(for: address, asns: asns, holders: holders)
+            subject.casebookHits = hits.isEmpty ? nil : hits
+        }
         guard let matcher, let intel else { return }
         var hits = matcher.matches(address).map { ($0, "address") }
         let registryASNs = (subject.registry ?? []).compactMap(\.originASN)

@@ -9,6 +9,7 @@ public enum RuleRegistry {
     public static func standard(forgetEvery: Int = 4096) -> [any Rule] {
         [
             IndicatorMatch(),
+            CasebookMatch(),
             ChangeAfterLogin(forgetEvery: forgetEvery),
             NewAccess(),
             SimultaneousSessions(forgetEvery: forgetEvery),

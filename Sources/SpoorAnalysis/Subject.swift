@@ -36,6 +36,9 @@ public struct SubjectIP: Hashable, Sendable, Codable {
     /// reason to drop it. Nil when none does.
     public var warninglists: [WarninglistHit]?
     public var indicatorHits: [IndicatorHit]
+    /// Where this helpline's casebook saw the same address, network, or AS and holder in another
+    /// case; nil when it did not (or no casebook was consulted).
+    public var casebookHits: [CasebookHit]?
 
     /// An address nothing has been said about yet: its class and special-purpose block only.
     public init(address: IPAddress) {
@@ -114,6 +117,25 @@ public struct AnalysisSummary: Hashable, Sendable, Codable {
 
     public var databases: [DatabaseIdentity]
     public var intel: IntelReference?
+    /// The casebook the analysis consulted, and the case's own pseudonym there (nil without a
+    /// reference store, or in an older analysis).
+    public var casebook: CasebookReference?
+
+    /// The casebook as the analysis found it: its size and a hash of its content, and the case's
+    /// own pseudonym (its sightings never match it).
+    public struct CasebookReference: Hashable, Sendable, Codable {
+        public var cases: Int
+        public var sightings: Int
+        public var contentHash: String
+        public var ownPseudonym: String?
+
+        public init(cases: Int, sightings: Int, contentHash: String, ownPseudonym: String?) {
+            self.cases = cases
+            self.sightings = sightings
+            self.contentHash = contentHash
+            self.ownPseudonym = ownPseudonym
+        }
+    }
     public var subjects: Int
     public var findings: [Finding]
     /// The rules that ran, in order, with the settings they ran with. Nil in an analysis made

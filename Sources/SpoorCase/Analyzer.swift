@@ -15,14 +15,18 @@ extension CaseStore {
     ///   - intel: the indicator store, when there is one.
     ///   - rules: the rules to run, in report order (``RuleRegistry/standard(forgetEvery:)``).
     ///   - now: when the analysis ran, as it is recorded (default: the case's clock).
+    ///   - casebookPseudonym: whose sightings the casebook leaves out (default: this case's own,
+    ///     ``casebookPseudonym()``; `verify --rerun` gives the one the annex recorded).
     public func analyze(
-        mmdbPaths: [String], intel: IndicatorStore?, rules: [any Rule] = RuleRegistry.standard(), now: Date? = nil
+        mmdbPaths: [String], intel: IndicatorStore?, rules: [any Rule] = RuleRegistry.standard(), now: Date? = nil,
+        casebookPseudonym: String? = nil
     ) throws -> AnalysisSummary {
         var files: [ReferenceFile] = []
         for path in mmdbPaths { files.append(ReferenceFile(path: path, sha256: try FileHasher.sha256(path: path).sha256)) }
         let attributor: Attributor
+        let ownPseudonym = try casebookPseudonym ?? self.casebookPseudonym()
         do {
-            attributor = try Attributor(databases: files, intel: intel)
+            attributor = try Attributor(databases: files, intel: intel, casebookCase: ownPseudonym)
         } catch {
             switch error {
             case .database(let path, let reason): throw CaseError.referenceData(path: path, reason: reason)
@@ -68,9 +72,10 @@ extension CaseStore {
                 return mark
             }
         }
-        let summary = AnalysisSummary(
+        var summary = AnalysisSummary(
             databases: attributor.databases, intel: attributor.intelReference, subjects: subjectCount,
             findings: try run.findings(), rules: run.stated, sessions: Sessioning.tunables)
+        summary.casebook = attributor.casebookReference
         try saveAnalysis(
             ranAt: now ?? clock.now(), document: String(decoding: try encoder.encode(summary), as: UTF8.self))
         return summary

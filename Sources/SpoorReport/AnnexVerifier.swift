@@ -187,7 +187,9 @@ public enum AnnexVerifier {
             let store = try CaseStore.create(at: work.appendingPathComponent("case").path, metadata: original.case)
             _ = store.ingest(paths: evidence, options: ParseOptions(year: rerun.year))
             let indicators = manifest.indicatorSet != nil ? try rerun.intel() : nil
-            let summary = try store.analyze(mmdbPaths: rerun.mmdb, intel: indicators)
+            // The casebook leaves out the original case's own sightings, as it did then.
+            let summary = try store.analyze(
+                mmdbPaths: rerun.mmdb, intel: indicators, casebookPseudonym: original.analysis?.casebook?.ownPseudonym)
             // Reference data first: a different database or indicator set explains everything else.
             let used = Set(summary.databases.map(\.sha256))
             for database in manifest.databases where !used.contains(database.sha256) {
@@ -197,6 +199,12 @@ public enum AnnexVerifier {
             }
             if let set = manifest.indicatorSet, let now = summary.intel, now.contentHash != set.contentHash {
                 bad("reference data: the indicator store's version is \(now.contentHash), the annex used \(set.contentHash)")
+            }
+            if let then = original.analysis?.casebook, let now = summary.casebook, now.contentHash != then.contentHash {
+                bad(
+                    "reference data: the casebook holds \(now.cases) case(s) and \(now.sightings) address(es) (version \(now.contentHash.prefix(16))…); "
+                        + "the annex's analysis saw \(then.cases) and \(then.sightings) (\(then.contentHash.prefix(16))…), "
+                        + "so findings.json differs even where the findings do not")
             }
             let again = work.appendingPathComponent("annex").path
             // The same words and printer as the annex, where this machine has them.

@@ -24,6 +24,11 @@ extension CaseStore {
         }
     }
 
+    /// When the last analysis ran (RFC 3339), or nil when the case was never analysed.
+    public func analysedAt() throws(CaseError) -> String? {
+        try read { db in try String.fetchOne(db, sql: "SELECT ran_at FROM analysis ORDER BY id DESC LIMIT 1") }
+    }
+
     /// The JSON summary of the last analysis, or nil when the case was never analysed.
     package func lastAnalysisDocument() throws(CaseError) -> String? {
         try read { db in try String.fetchOne(db, sql: "SELECT document FROM analysis ORDER BY id DESC LIMIT 1") }

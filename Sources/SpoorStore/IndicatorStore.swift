@@ -79,6 +79,7 @@ public final class IndicatorStore: Sendable {
         registerWarninglistMigration(&migrator)
         registerSnapshotMigration(&migrator)
         registerRegistryLookupMigration(&migrator)
+        registerCasebookMigration(&migrator)
         return migrator
     }
 

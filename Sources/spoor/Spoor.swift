@@ -40,7 +40,7 @@ struct Spoor: ParsableCommand {
         version: SpoorVersion.current,
         subcommands: [
             CaseCommand.self, Ingest.self, Events.self, Analyze.self, Report.self, Verify.self, Keygen.self, Lookup.self,
-            Intel.self,
+            Intel.self, Casebook.self,
             Flows.self, Registry.self, MMDB.self, Formats.self,
         ]
     )

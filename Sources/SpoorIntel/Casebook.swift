@@ -1,0 +1,142 @@
+import Foundation
+import SpoorCore
+
+/// A case the casebook remembers: named by its reference and a stable pseudonym, never by the
+/// victim's account names.
+public struct CasebookCase: Hashable, Sendable, Codable {
+    /// `C-3F9A61D2`: made from the case's own secret, so the same case always has the same one
+    /// and nobody without the case can tell which case it stands for.
+    public var pseudonym: String
+    /// The case's reference as the investigator gave it (`SAMPLE-0001`), if any.
+    public var reference: String?
+    public var examiner: String?
+    public var organisation: String?
+    /// When the case was recorded (RFC 3339 UTC) and when its analysis ran.
+    public var recordedAt: String
+    public var analysedAt: String?
+    /// Who saw it: `local` for this helpline's own cases, else the source a sightings file named.
+    public var source: String
+
+    public init(
+        pseudonym: String, reference: String?, examiner: String?, organisation: String?, recordedAt: String,
+        analysedAt: String?, source: String = CasebookCase.localSource
+    ) {
+        self.pseudonym = pseudonym
+        self.reference = reference
+        self.examiner = examiner
+        self.organisation = organisation
+        self.recordedAt = recordedAt
+        self.analysedAt = analysedAt
+        self.source = source
+    }
+
+    public static let localSource = "local"
+
+    /// `SAMPLE-0001 (C-3F9A61D2)`, or the pseudonym alone.
+    public var name: String { reference.map { "\($0) (\(pseudonym))" } ?? pseudonym }
+}
+
+/// One piece of attacker-side infrastructure a case saw: an address with what was attributed to
+/// it at the time and how it was seen. No account names.
+public struct CasebookSighting: Hashable, Sendable, Codable {
+    public var address: String
+    /// The /24 (IPv4) or /48 (IPv6) around it.
+    public var network: String
+    /// The AS the databases or registry named, and the registry holder, at the time of the case.
+    public var asn: UInt32?
+    public var holder: String?
+    /// First and last seen in the case (RFC 3339 UTC, or the zone-less reading).
+    public var firstSeen: String?
+    public var lastSeen: String?
+    public var records: Int
+    /// How it was seen: `login source`, `failed login`, `session`, `web request`, `flow peer`, …
+    public var roles: [String]
+    /// User agents (as summarised) and device names seen with it.
+    public var userAgents: [String]
+    public var devices: [String]
+    /// The case's findings that named it.
+    public var findings: [String]
+
+    public init(
+        address: String, network: String, asn: UInt32?, holder: String?, firstSeen: String?, lastSeen: String?, records: Int,
+        roles: [String], userAgents: [String], devices: [String], findings: [String]
+    ) {
+        self.address = address
+        self.network = network
+        self.asn = asn
+        self.holder = holder
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+        self.records = records
+        self.roles = roles
+        self.userAgents = userAgents
+        self.devices = devices
+        self.findings = findings
+    }
+
+    /// The roles an address played, from its occurrences by action: what a reader of the casebook
+    /// needs to weigh a later match (a login source is not a flow peer).
+    public static func roles(byAction: [String: Int]) -> [String] {
+        var roles: Set<String> = []
+        for action in byAction.keys {
+            switch ObservedAction(rawValue: action) {
+            case .access(.login): roles.insert("login source")
+            case .access(.loginFailed): roles.insert("failed login")
+            case .access(.sessionStart), .access(.sessionActive), .access(.sessionEnd), .access(.logout):
+                roles.insert("session")
+            case .access(.request): roles.insert("web request")
+            case .access(.connect), .access(.disconnect): roles.insert("connection")
+            case .access(let other): roles.insert("account activity (\(other.rawValue.replacingOccurrences(of: "_", with: " ")))")
+            case .flowOriginator, .flowResponder: roles.insert("flow peer")
+            case .name: roles.insert("name in traffic")
+            case .unrecognised(let text): roles.insert(text)
+            }
+        }
+        return roles.sorted()
+    }
+
+    /// The /24 or /48 around an address, as the casebook keys networks.
+    public static func network(of address: IPAddress) -> String {
+        IPNetwork(containing: address, prefixLength: address.family == .v4 ? 24 : 48)?.description ?? address.description
+    }
+}
+
+/// How an address of the case being analysed meets the casebook.
+public struct CasebookHit: Hashable, Sendable, Codable {
+    public enum Overlap: String, Hashable, Sendable, Codable {
+        /// The same address.
+        case address
+        /// The same /24 or /48.
+        case network
+        /// The same AS and the same registry holder.
+        case asAndHolder = "as_and_holder"
+    }
+
+    public var overlap: Overlap
+    public var caseName: String
+    public var pseudonym: String
+    public var source: String
+    /// What matched: the earlier address, network, or `AS64500 Example Hosting`.
+    public var value: String
+    public var earlierAddress: String
+    public var firstSeen: String?
+    public var lastSeen: String?
+    public var roles: [String]
+    public var findings: [String]
+
+    public init(
+        overlap: Overlap, caseName: String, pseudonym: String, source: String, value: String, earlierAddress: String,
+        firstSeen: String?, lastSeen: String?, roles: [String], findings: [String]
+    ) {
+        self.overlap = overlap
+        self.caseName = caseName
+        self.pseudonym = pseudonym
+        self.source = source
+        self.value = value
+        self.earlierAddress = earlierAddress
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+        self.roles = roles
+        self.findings = findings
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import SpoorCore
+import SpoorIntel
+import SpoorStore
+import SpoorTestSupport
+import Testing
+
+/// The casebook in the reference store: recording, replacing, finding and withdrawing cases, and
+/// the hits an analysis is given.
+@Suite struct CasebookStoreTests {
+    static func sighting(
+        _ address: String, asn: UInt32? = 64511, holder: String? = "Example Hosting", findings: [String] = ["F1"]
+    )
+        -> CasebookSighting
+    {
+        CasebookSighting(
+            address: address, network: CasebookSighting.network(of: IPAddress(address)!), asn: asn, holder: holder,
+            firstSeen: "2024-01-01T00:00:00Z", lastSeen: "2024-01-01T02:00:00Z", records: 3, roles: ["login source"],
+            userAgents: ["python-requests 2.31"], devices: [], findings: findings)
+    }
+
+    static func entry(_ pseudonym: String, _ reference: String?) -> CasebookCase {
+        CasebookCase(
+            pseudonym: pseudonym, reference: reference, examiner: "B. Analyst", organisation: nil,
+            recordedAt: "2024-02-01T00:00:00Z", analysedAt: "2024-01-31T00:00:00Z")
+    }
+
+    static func store() throws -> IndicatorStore {
+        try IndicatorStore(path: try Fixtures.temporaryDirectory().appendingPathComponent("intel.sqlite").path)
+    }
+
+    @Test func aCaseRecordedTwiceIsUpdatedAndARemovedCaseIsGone() throws {
+        let store = try Self.store()
+        #expect(try store.recordCase(Self.entry("C-00000001", "CASE-1"), sightings: [Self.sighting("203.0.113.45")]) == false)
+        #expect(
+            try store.recordCase(
+                Self.entry("C-00000001", "CASE-1"), sightings: [Self.sighting("203.0.113.45"), Self.sighting("198.51.100.7")]))
+        let cases = try store.casebookCases()
+        #expect(cases.count == 1 && cases.first?.sightings == 2)
+        let shown = try #require(try store.casebookCase(named: "CASE-1"))
+        #expect(shown.entry.pseudonym == "C-00000001" && shown.sightings.map(\.address) == ["198.51.100.7", "203.0.113.45"])
+        #expect(try store.casebookCase(named: "C-00000001")?.sightings.count == 2)
+        #expect(shown.sightings.last == Self.sighting("203.0.113.45"), "every field reads back as written")
+        let before = try store.casebookStatistics()
+        #expect(before.cases == 1 && before.sightings == 2)
+        #expect(try store.removeCasebookCase(named: "CASE-1") == 1)
+        #expect(try store.casebookCases().isEmpty && (try store.casebookStatistics().sightings) == 0)
+        #expect(try store.casebookSearch(address: IPAddress("203.0.113.45")).isEmpty, "its sightings went with it")
+        #expect(try store.removeCasebookCase(named: "CASE-1") == 0)
+        #expect(try store.casebookStatistics().contentHash != before.contentHash)
+    }
+
+    @Test func anAddressMeetsOtherCasesByAddressNetworkAndASWithHolderButNeverItsOwnCase() throws {
+        let store = try Self.store()
+        try store.recordCase(Self.entry("C-0000000A", "A"), sightings: [Self.sighting("203.0.113.45")])
+        try store.recordCase(
+            Self.entry("C-0000000B", "B"),
+            sightings: [Self.sighting("203.0.113.99", findings: ["F4"]), Self.sighting("2001:db8:7::1")])
+        try store.recordCase(
+            Self.entry("C-0000000C", nil), sightings: [Self.sighting("192.0.2.1", asn: 64511, holder: "Example Hosting")])
+        try store.recordCase(
+            Self.entry("C-0000000D", "D"), sightings: [Self.sighting("198.51.100.1", asn: 64511, holder: "Someone Else")])
+
+        let reader = try CasebookReader(store, excluding: "C-0000000A")
+        let hits = try reader.hits(
+            for: try #require(IPAddress("203.0.113.45")), asns: [64511], holders: ["Example Hosting"])
+        // Its own case A is left out; B shares the /24; C shares AS and holder; D shares the AS only.
+        #expect(hits.map(\.overlap) == [.network, .asAndHolder, .asAndHolder])
+        #expect(hits.map(\.pseudonym) == ["C-0000000B", "C-0000000B", "C-0000000C"])
+        #expect(hits.first?.value == "203.0.113.0/24" && hits.first?.earlierAddress == "203.0.113.99")
+        #expect(hits.first?.findings == ["F4"] && hits.first?.caseName == "B (C-0000000B)")
+        #expect(hits.last?.caseName == "C-0000000C", "a case without a reference is named by its pseudonym")
+
+        let other = try CasebookReader(store, excluding: "C-0000000Z")
+        let exact = try other.hits(for: try #require(IPAddress("203.0.113.45")), asns: [], holders: [])
+        #expect(exact.first?.overlap == .address && exact.first?.pseudonym == "C-0000000A")
+        #expect(exact.filter { $0.pseudonym == "C-0000000A" }.count == 1, "one hit per earlier sighting, its strongest")
+        let v6 = try other.hits(for: try #require(IPAddress("2001:db8:7:0:ffff::2")), asns: [], holders: [])
+        #expect(v6.map(\.overlap) == [.network] && v6.first?.value == "2001:db8:7::/48")
+        #expect(
+            try other.hits(for: try #require(IPAddress("192.0.2.200")), asns: [64500], holders: []).map(\.overlap) == [.network])
+    }
+
+    @Test func anEmptyCasebookAsksNothing() throws {
+        let store = try Self.store()
+        let reader = try CasebookReader(store, excluding: nil)
+        #expect(!reader.holdsSightings)
+        #expect(
+            try reader.hits(for: try #require(IPAddress("203.0.113.45")), asns: [64511], holders: ["Example Hosting"]).isEmpty)
+    }
+
+    @Test func rolesComeFromTheActionsAnAddressWasSeenWith() {
+        #expect(
+            CasebookSighting.roles(byAction: [
+                "login": 2, "login_failed": 40, "flow_originator": 3, "dns_answer": 1, "request": 9,
+            ])
+                == ["failed login", "flow peer", "login source", "name in traffic", "web request"])
+        #expect(CasebookSighting.roles(byAction: ["password_change": 1]) == ["account activity (password change)"])
+    }
+}
