@@ -140,3 +140,55 @@ public struct CasebookHit: Hashable, Sendable, Codable {
         self.findings = findings
     }
 }
+
+/// Infrastructure two or more cases of the casebook saw: an address, a network, or an AS with
+/// its holder, with each case's sighting.
+public struct CasebookOverlap: Hashable, Sendable, Codable {
+    public struct Seen: Hashable, Sendable, Codable {
+        public var caseName: String
+        public var address: String
+        public var firstSeen: String?
+        public var lastSeen: String?
+        public var roles: [String]
+
+        public init(caseName: String, address: String, firstSeen: String?, lastSeen: String?, roles: [String]) {
+            self.caseName = caseName
+            self.address = address
+            self.firstSeen = firstSeen
+            self.lastSeen = lastSeen
+            self.roles = roles
+        }
+    }
+
+    public var overlap: CasebookHit.Overlap
+    public var value: String
+    public var seen: [Seen]
+
+    public init(overlap: CasebookHit.Overlap, value: String, seen: [Seen]) {
+        self.overlap = overlap
+        self.value = value
+        self.seen = seen
+    }
+}
+
+extension CasebookSighting {
+    /// The sighting as an indicator of the intel store, its source the helpline that saw it: the
+    /// address, with when and how it was seen and the case by reference and pseudonym — never the
+    /// victim. Zone-less times are kept by their day.
+    public func indicator(of entry: CasebookCase, source: String, tlp: String?) -> (Indicator, Provenance)? {
+        guard case .success(let (indicator, _)) = Indicator.parse(address, type: nil) else { return nil }
+        func day(_ text: String?) -> String? {
+            guard let text else { return nil }
+            if text.hasSuffix(" (no zone)") { return String(text.prefix(10)) }
+            return IndicatorDate.normalise(text)
+        }
+        let how = roles.isEmpty ? "" : " as " + roles.joined(separator: ", ")
+        let findingText = findings.isEmpty ? "" : "; findings " + findings.joined(separator: ", ")
+        let provenance = Provenance(
+            source: source, title: "Case \(entry.name)", reference: "casebook \(entry.pseudonym)",
+            firstSeen: day(firstSeen), lastSeen: day(lastSeen), tlp: tlp, tags: ["casebook"],
+            description: "Seen in case \(entry.name)\(how), \(records) record(s)\(findingText).",
+            origin: "promoted from the casebook")
+        return (indicator, provenance)
+    }
+}

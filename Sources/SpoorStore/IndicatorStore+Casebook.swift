@@ -293,3 +293,50 @@ public final class CasebookReader {
         }
     }
 }
+
+extension IndicatorStore {
+    /// Infrastructure seen in two or more cases: by address, by /24 or /48, and by AS with the
+    /// same registry holder, each with every case's sightings.
+    public func casebookOverlap() throws(IntelError) -> [CasebookOverlap] {
+        do {
+            return try database.read { db in
+                let select = """
+                    SELECT s.*, c.pseudonym, c.reference, c.examiner, c.organisation, c.recorded_at, c.analysed_at, c.source
+                    FROM casebook_sighting s JOIN casebook_case c ON c.id = s.case_id
+                    """
+                func overlaps(_ key: String, _ overlap: CasebookHit.Overlap, _ value: (Row) -> String) throws -> [CasebookOverlap]
+                {
+                    let rows = try Row.fetchAll(
+                        db,
+                        sql: select + """
+                             WHERE \(key) IN (SELECT \(key) FROM casebook_sighting s WHERE \(key) IS NOT NULL
+                                GROUP BY \(key) HAVING count(DISTINCT case_id) > 1)
+                            ORDER BY \(key), c.pseudonym, s.address
+                            """)
+                    var found: [CasebookOverlap] = []
+                    for row in rows {
+                        let entry = Self.casebookCase(row)
+                        let sighting = Self.sighting(row)
+                        let seen = CasebookOverlap.Seen(
+                            caseName: entry.name, address: sighting.address, firstSeen: sighting.firstSeen,
+                            lastSeen: sighting.lastSeen, roles: sighting.roles)
+                        let key = value(row)
+                        if found.last?.value == key {
+                            found[found.count - 1].seen.append(seen)
+                        } else {
+                            found.append(CasebookOverlap(overlap: overlap, value: key, seen: [seen]))
+                        }
+                    }
+                    return found
+                }
+                return try overlaps("s.address", .address) { $0["address"] }
+                    + overlaps("s.network", .network) { $0["network"] }
+                    + overlaps("s.asn || ' ' || s.holder", .asAndHolder) { row in
+                        "AS\(row["asn"] as Int64? ?? 0) \(row["holder"] as String? ?? "")"
+                    }
+            }
+        } catch {
+            throw IntelError.store(error, path: path)
+        }
+    }
+}

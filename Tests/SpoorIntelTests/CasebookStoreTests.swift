@@ -97,4 +97,36 @@ import Testing
                 == ["failed login", "flow peer", "login source", "name in traffic", "web request"])
         #expect(CasebookSighting.roles(byAction: ["password_change": 1]) == ["account activity (password change)"])
     }
+
+    @Test func overlapListsWhatTwoOrMoreCasesSawAndNothingOneCaseSawAlone() throws {
+        let store = try Self.store()
+        try store.recordCase(
+            Self.entry("C-0000000A", "A"), sightings: [Self.sighting("203.0.113.45"), Self.sighting("192.0.2.1", asn: nil)])
+        try store.recordCase(
+            Self.entry("C-0000000B", "B"), sightings: [Self.sighting("203.0.113.45"), Self.sighting("203.0.113.9")])
+        try store.recordCase(Self.entry("C-0000000C", "C"), sightings: [Self.sighting("198.51.100.3", holder: "Other Holder")])
+        let overlaps = try store.casebookOverlap()
+        #expect(overlaps.map(\.overlap) == [.address, .network, .asAndHolder])
+        let address = try #require(overlaps.first)
+        #expect(address.value == "203.0.113.45" && address.seen.map(\.caseName) == ["A (C-0000000A)", "B (C-0000000B)"])
+        #expect(overlaps[1].value == "203.0.113.0/24" && overlaps[1].seen.count == 3)
+        #expect(overlaps[2].value == "AS64511 Example Hosting" && Set(overlaps[2].seen.map(\.caseName)).count == 2)
+        #expect(!overlaps.contains { $0.value.contains("192.0.2") || $0.value.contains("Other Holder") })
+    }
+
+    @Test func aPromotedSightingIsAnIndicatorWhoseSourceIsTheCase() throws {
+        let entry = Self.entry("C-0000000A", "CASE-1")
+        var sighting = Self.sighting("203.0.113.45", findings: ["F1", "F3"])
+        sighting.firstSeen = "2024-01-20T02:11:15 (no zone)"
+        let (indicator, provenance) = try #require(sighting.indicator(of: entry, source: "Example Helpline", tlp: "amber"))
+        #expect(indicator.type == .ipv4 && indicator.value == "203.0.113.45")
+        #expect(provenance.source == "Example Helpline" && provenance.title == "Case CASE-1 (C-0000000A)")
+        #expect(provenance.reference == "casebook C-0000000A" && provenance.tlp == "amber" && provenance.tags == ["casebook"])
+        #expect(provenance.firstSeen == "2024-01-20", "a zone-less time is kept by its day")
+        #expect(provenance.lastSeen == "2024-01-01T02:00:00Z")
+        #expect(provenance.description == "Seen in case CASE-1 (C-0000000A) as login source, 3 record(s); findings F1, F3.")
+        let store = try Self.store()
+        #expect(try store.add(indicator, provenance: provenance))
+        #expect(try store.add(indicator, provenance: provenance) == false, "promoting again adds nothing")
+    }
 }

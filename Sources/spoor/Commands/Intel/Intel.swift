@@ -9,7 +9,9 @@ import SpoorStore
 struct Intel: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage the indicator store: infrastructure seen in earlier attacks, with who reported it.",
-        subcommands: [Import.self, Export.self, List.self, Search.self, Add.self, Remove.self, Stats.self, Match.self])
+        subcommands: [
+            Import.self, Export.self, List.self, Search.self, Add.self, Remove.self, Promote.self, Stats.self, Match.self,
+        ])
 
     static func open(_ option: IntelStoreOption) throws -> IndicatorStore {
         do { return try IndicatorStore(path: option.resolved.path) } catch { throw fail(error) }
