@@ -15,7 +15,7 @@ struct Casebook: ParsableCommand {
             registry holder). Cases are named by their reference and a pseudonym; the victim's \
             account names are never copied into the casebook.
             """,
-        subcommands: [Add.self, List.self, Show.self, Search.self, Overlap.self, Remove.self])
+        subcommands: [Add.self, List.self, Show.self, Search.self, Overlap.self, Export.self, Import.self, Remove.self])
 
     /// One sighting as a line: address, network, AS and holder, dates, roles, findings.
     static func line(_ s: CasebookSighting) -> String {
