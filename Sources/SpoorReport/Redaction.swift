@@ -155,6 +155,12 @@ public struct Redaction {
         var r = s
         r.ip = address(s.ip)
         r.accounts = s.accounts.map(account)
+        // Other cases of the casebook are named by pseudonym only.
+        r.casebookHits = s.casebookHits?.map { hit in
+            var named = hit
+            named.caseName = hit.pseudonym
+            return named
+        }
         if !kept.contains(s.ip) {
             // Where the holder was is private: their addresses keep only their class.
             r.enrichment = []
@@ -164,10 +170,17 @@ public struct Redaction {
         return r
     }
 
+    /// Text with every casebook case named `REFERENCE (C-1234ABCD)` named by its pseudonym only:
+    /// a redacted annex does not say which of the helpline's other cases it met.
+    static func casebookPseudonyms(_ text: String) -> String {
+        guard text.contains("(C-") else { return text }
+        return text.replacing(/[^\s()]+ \((C-[0-9A-F]{8})\)/) { match in String(match.output.1) }
+    }
+
     func finding(_ f: Finding) -> Finding {
         var r = f
-        r.statement = text(f.statement)
-        r.indicators = f.indicators.map(text)
+        r.statement = Self.casebookPseudonyms(text(f.statement))
+        r.indicators = f.indicators.map { Self.casebookPseudonyms(text($0)) }
         r.locators = f.locators.map(locator)
         return r
     }

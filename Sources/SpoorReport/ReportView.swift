@@ -3,6 +3,7 @@ import SpoorAnalysis
 import SpoorCase
 import SpoorStore
 import SpoorCore
+import SpoorIntel
 
 /// The values the report templates show: typed views (``ReportPage`` and the structures it
 /// holds) whose property names are the templates' keys — Mustache reads them by reflection. No
@@ -120,6 +121,13 @@ enum ReportView {
                         dbSHA256: shown($0.sha256))
                 }
             },
+            casebookSet: document.analysis?.casebook.flatMap { book in
+                book.cases == 0
+                    ? nil
+                    : CasebookSetView(
+                        casebookCases: book.cases, casebookSightings: book.sightings, casebookHash: shown(book.contentHash),
+                        casebookOwn: shown(book.ownPseudonym ?? "?"))
+            },
             indicatorSet: document.analysis?.intel.map { intel in
                 IndicatorSetView(
                     setHash: shown(intel.contentHash), setIndicators: intel.indicators, setRecords: intel.provenanceRecords,
@@ -194,8 +202,30 @@ enum ReportView {
                     hitEntry: shown(SafeText.excerpt(w.entry, limit: 120)))
             },
             indicatorHits: s.indicatorHits.map(indicatorHitView),
+            casebookHits: (s.casebookHits ?? []).map { hit in
+                CasebookHitView(
+                    cbCase: shown(hit.caseName), cbSource: hit.source == CasebookCase.localSource ? nil : shown(hit.source),
+                    cbWhat: shown(casebookOverlapText(hit)),
+                    cbWhen: [hit.firstSeen, hit.lastSeen].compactMap { $0 }.isEmpty
+                        ? nil
+                        : shown(
+                            hit.firstSeen == hit.lastSeen || hit.lastSeen == nil
+                                ? "at \(hit.firstSeen ?? hit.lastSeen ?? "")" : "between \(hit.firstSeen ?? "?") and \(hit.lastSeen ?? "?")"),
+                    cbRoles: hit.roles.isEmpty ? nil : shown(hit.roles.joined(separator: ", ")),
+                    cbFindings: hit.findings.isEmpty ? nil : shown(hit.findings.joined(separator: ", ")))
+            },
             events: events.map { eventView(redaction?.event($0) ?? $0) }, eventsMore: max(0, s.records - events.count),
             hasEventsMore: s.records > events.count)
+    }
+
+    /// What an earlier case saw, in words: the same address, or another in the same network or
+    /// of the same AS and holder.
+    static func casebookOverlapText(_ hit: CasebookHit) -> String {
+        switch hit.overlap {
+        case .address: "the same address"
+        case .network: "\(hit.earlierAddress), in the same network \(hit.value)"
+        case .asAndHolder: "\(hit.earlierAddress), of the same AS and registry holder (\(hit.value))"
+        }
     }
 
     static func indicatorHitView(_ hit: IndicatorHit) -> IndicatorHitView {
@@ -278,6 +308,7 @@ struct ReportPage {
     var methodRules: [MethodRule]
     var sessionGap: String
     var databases: [DatabaseView]?
+    var casebookSet: CasebookSetView?
     var indicatorSet: IndicatorSetView?
     var registries: [RegistryFileView]
     var warninglists: [WarninglistView]
@@ -361,6 +392,14 @@ struct IndicatorSetView {
 
 struct SetSource { var setSource: String }
 
+/// The casebook the analysis consulted.
+struct CasebookSetView {
+    var casebookCases: Int
+    var casebookSightings: Int
+    var casebookHash: String
+    var casebookOwn: String
+}
+
 /// A registry file the shown addresses cite.
 struct RegistryFileView {
     var registryFile: String
@@ -391,6 +430,7 @@ struct AddressView {
     var registry: [RegistryView]
     var warninglistHits: [WarninglistHitView]
     var indicatorHits: [IndicatorHitView]
+    var casebookHits: [CasebookHitView]
     var events: [EventView]
     var eventsMore: Int
     var hasEventsMore: Bool
@@ -452,6 +492,16 @@ struct Citation {
     var citeTLP: String?
     var citeCampaign: String?
     var citeValidity: ValidityWindow?
+}
+
+/// An earlier case of the casebook that saw the address, its network, or its AS and holder.
+struct CasebookHitView {
+    var cbCase: String
+    var cbSource: String?
+    var cbWhat: String
+    var cbWhen: String?
+    var cbRoles: String?
+    var cbFindings: String?
 }
 
 struct ValidityWindow {

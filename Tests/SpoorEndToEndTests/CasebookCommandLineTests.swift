@@ -54,6 +54,19 @@ import Testing
         #expect(findings.contains("[high] 203.0.113.45 was seen in this case as login source"), "\(findings)")
         #expect(findings.contains("Case CASE-A-2024 (C-"))
 
+        // The annex says so in its address section and reference data; redacted, it names the
+        // earlier case by pseudonym only.
+        let annex = folder.appendingPathComponent("annex-b").path
+        #expect(try runSpoor(["report", second, "--out", annex, "--pdf", "none"]).status == 0)
+        let page = try String(contentsOfFile: annex + "/report.html", encoding: .utf8)
+        #expect(page.contains("Seen in an earlier case: CASE-A-2024 (C-") && page.contains("<h3>Casebook</h3>"))
+        let redacted = folder.appendingPathComponent("annex-b-redacted").path
+        #expect(try runSpoor(["report", second, "--out", redacted, "--pdf", "none", "--redact"]).status == 0)
+        for file in ["report.html", "findings.json"] {
+            let text = try String(contentsOfFile: redacted + "/" + file, encoding: .utf8)
+            #expect(!text.contains("CASE-A-2024") && text.contains("C-"), "\(file)")
+        }
+
         // Shared: nothing of the victim, and not the case's reference either.
         var exported: [String: String] = [:]
         for format in ["stix", "misp", "csv"] {
