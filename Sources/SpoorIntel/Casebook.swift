@@ -123,6 +123,9 @@ public struct CasebookHit: Hashable, Sendable, Codable {
     public var lastSeen: String?
     public var roles: [String]
     public var findings: [String]
+    /// On the last hit of its kind: how many further cases saw the same (not named, to keep a
+    /// finding readable; `spoor casebook search` lists them).
+    public var moreCases: Int?
 
     public init(
         overlap: Overlap, caseName: String, pseudonym: String, source: String, value: String, earlierAddress: String,

@@ -210,7 +210,8 @@ enum ReportView {
                         ? nil
                         : shown(
                             hit.firstSeen == hit.lastSeen || hit.lastSeen == nil
-                                ? "at \(hit.firstSeen ?? hit.lastSeen ?? "")" : "between \(hit.firstSeen ?? "?") and \(hit.lastSeen ?? "?")"),
+                                ? "at \(hit.firstSeen ?? hit.lastSeen ?? "")"
+                                : "between \(hit.firstSeen ?? "?") and \(hit.lastSeen ?? "?")"),
                     cbRoles: hit.roles.isEmpty ? nil : shown(hit.roles.joined(separator: ", ")),
                     cbFindings: hit.findings.isEmpty ? nil : shown(hit.findings.joined(separator: ", ")))
             },

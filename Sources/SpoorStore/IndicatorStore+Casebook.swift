@@ -241,50 +241,81 @@ public final class CasebookReader {
         }
     }
 
+    /// At most this many earlier cases are named per kind of overlap (a hosting range seen in
+    /// hundreds of cases would otherwise make one finding of hundreds of sentences); the hit
+    /// that comes last says how many more cases there were.
+    public static let casesPerOverlap = 20
+
     /// The casebook's hits for one address, given the ASes and registry holders attribution gave
-    /// it: by address, then network, then AS and holder; each earlier sighting once, by its
-    /// strongest overlap.
+    /// it: by address, then network, then AS and holder; each earlier case once per kind of
+    /// overlap (its earliest sighting), at most ``casesPerOverlap`` cases per kind.
     public func hits(for address: IPAddress, asns: Set<UInt32>, holders: Set<String>) throws(IntelError) -> [CasebookHit] {
         guard holdsSightings else { return [] }
         let network = CasebookSighting.network(of: address)
+        let limit = Self.casesPerOverlap
         do {
             return try store.database.unsafeRead { db in
                 var hits: [CasebookHit] = []
-                var seen: Set<String> = []
-                func add(_ rows: [Row], _ overlap: CasebookHit.Overlap, _ value: (CasebookSighting) -> String) {
-                    for row in rows {
+                var named: Set<String> = []
+                let own = excluding ?? ""
+                // One sighting per case (its earliest), the case's own left out, at most `limit` + 1.
+                func fetch(_ condition: String, _ arguments: [any DatabaseValueConvertible]) throws -> (rows: [Row], cases: Int) {
+                    let rows = try Row.fetchAll(
+                        db.cachedStatement(
+                            sql: """
+                                SELECT s.*, c.pseudonym, c.reference, c.examiner, c.organisation, c.recorded_at, c.analysed_at, c.source
+                                FROM casebook_sighting s JOIN casebook_case c ON c.id = s.case_id
+                                WHERE s.rowid IN (
+                                    SELECT (SELECT s2.rowid FROM casebook_sighting s2
+                                            WHERE s2.case_id = g.case_id AND \(condition.replacingOccurrences(of: "s.", with: "s2."))
+                                            ORDER BY ifnull(s2.first_seen, ''), s2.address LIMIT 1)
+                                    FROM (SELECT DISTINCT s.case_id FROM casebook_sighting s JOIN casebook_case c ON c.id = s.case_id
+                                          WHERE \(condition) AND c.pseudonym != ?) g)
+                                ORDER BY c.pseudonym LIMIT \(limit)
+                                """),
+                        arguments: StatementArguments(arguments + arguments + [own]))
+                    let cases =
+                        rows.count < limit
+                        ? rows.count
+                        : try Int.fetchOne(
+                            db.cachedStatement(
+                                sql: """
+                                    SELECT count(DISTINCT s.case_id) FROM casebook_sighting s JOIN casebook_case c ON c.id = s.case_id
+                                    WHERE \(condition) AND c.pseudonym != ?
+                                    """), arguments: StatementArguments(arguments + [own])) ?? rows.count
+                    return (rows, cases)
+                }
+                func add(
+                    _ found: (rows: [Row], cases: Int), _ overlap: CasebookHit.Overlap, _ value: (CasebookSighting) -> String
+                ) {
+                    var added = 0
+                    for row in found.rows {
                         let entry = IndicatorStore.casebookCase(row)
-                        guard entry.pseudonym != excluding else { continue }
                         let sighting = IndicatorStore.sighting(row)
-                        guard seen.insert(entry.pseudonym + "\u{0}" + sighting.address).inserted else { continue }
+                        // A case already named for a stronger overlap is not named again.
+                        guard named.insert(entry.pseudonym + "\u{0}" + overlap.rawValue).inserted,
+                            !(overlap != .address && named.contains(entry.pseudonym + "\u{0}address"))
+                        else { continue }
                         hits.append(
                             CasebookHit(
                                 overlap: overlap, caseName: entry.name, pseudonym: entry.pseudonym, source: entry.source,
                                 value: value(sighting), earlierAddress: sighting.address, firstSeen: sighting.firstSeen,
                                 lastSeen: sighting.lastSeen, roles: sighting.roles, findings: sighting.findings))
+                        added += 1
+                    }
+                    if found.cases > found.rows.count, added > 0 {
+                        hits[hits.count - 1].moreCases = found.cases - found.rows.count
                     }
                 }
-                let select = """
-                    SELECT s.*, c.pseudonym, c.reference, c.examiner, c.organisation, c.recorded_at, c.analysed_at, c.source
-                    FROM casebook_sighting s JOIN casebook_case c ON c.id = s.case_id
-                    """
-                add(
-                    try Row.fetchAll(
-                        db.cachedStatement(sql: select + " WHERE s.address = ? ORDER BY c.pseudonym"),
-                        arguments: [address.description]), .address
-                ) { $0.address }
-                add(
-                    try Row.fetchAll(
-                        db.cachedStatement(sql: select + " WHERE s.network = ? ORDER BY c.pseudonym, s.address"),
-                        arguments: [network]), .network
-                ) { $0.network }
+                let byAddress = try fetch("s.address = ?", [address.description])
+                add(byAddress, .address) { $0.address }
+                add(try fetch("s.network = ?", [network]), .network) { $0.network }
                 for asn in asns.sorted() {
-                    let rows = try Row.fetchAll(
-                        db.cachedStatement(
-                            sql: select + " WHERE s.asn = ? AND s.holder IS NOT NULL ORDER BY c.pseudonym, s.address"),
-                        arguments: [Int64(asn)]
-                    ).filter { row in (row["holder"] as String?).map(holders.contains) ?? false }
-                    add(rows, .asAndHolder) { "AS\($0.asn.map(String.init) ?? "?") \($0.holder ?? "")" }
+                    for holder in holders.sorted() {
+                        add(try fetch("s.asn = ? AND s.holder = ?", [Int64(asn), holder]), .asAndHolder) {
+                            "AS\($0.asn.map(String.init) ?? "?") \($0.holder ?? "")"
+                        }
+                    }
                 }
                 return hits
             }

@@ -129,4 +129,19 @@ import Testing
         #expect(try store.add(indicator, provenance: provenance))
         #expect(try store.add(indicator, provenance: provenance) == false, "promoting again adds nothing")
     }
+
+    @Test func aRangeSeenInManyCasesNamesTwentyAndCountsTheRest() throws {
+        let store = try Self.store()
+        for n in 0..<25 {
+            try store.recordCase(
+                Self.entry(String(format: "C-%08X", n), "R-\(n)"),
+                sightings: [Self.sighting("203.0.113.\(n + 1)"), Self.sighting("203.0.113.\(n + 100)")])
+        }
+        let hits = try CasebookReader(store, excluding: "C-00000000").hits(
+            for: try #require(IPAddress("203.0.113.250")), asns: [], holders: [])
+        #expect(hits.count == CasebookReader.casesPerOverlap && hits.allSatisfy { $0.overlap == .network })
+        #expect(Set(hits.map(\.pseudonym)).count == hits.count, "each case once, by its earliest sighting")
+        #expect(!hits.contains { $0.pseudonym == "C-00000000" })
+        #expect(hits.last?.moreCases == 4 && hits.dropLast().allSatisfy { $0.moreCases == nil })
+    }
 }

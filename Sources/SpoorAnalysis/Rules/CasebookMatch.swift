@@ -76,6 +76,9 @@ public final class CasebookMatch: Rule {
                     "Case \(hit.caseName)\(seenBy) saw \(hit.earlierAddress), held by the same AS and registry holder (\(hit.value)),\(when)\(how)\(findings)."
                 )
             }
+            if let more = hit.moreCases, more > 0 {
+                sentences.append("\(more) more case(s) saw the same; 'spoor casebook search \(subject.ip)' lists them.")
+            }
         }
         switch severity {
         case .high:

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The casebook at scale: a reference store whose casebook holds CASES cases of ADDRESSES recorded
+# addresses in all (generated here, documentation ranges and synthetic AS numbers; the rows are
+# written straight into the store's tables by Python, as `spoor casebook add` would write them),
+# mostly spread over 2001:db8::/32 (one in a thousand in the three IPv4 documentation /24s), and
+# the time `spoor analyze` takes on one generated OpenSSH case (EVENTS events) against an
+# empty casebook and against that one, in the same run; plus `casebook search` and `casebook
+# overlap` on the large one. The cost of analyze should follow the case's addresses, not the
+# casebook's size.
+#
+# usage: Benchmarks/casebook.sh [CASES] [ADDRESSES] [EVENTS]    (defaults 10,000, 1,000,000, 100,000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cases=${1:-10000}
+addresses=${2:-1000000}
+events=${3:-100000}
+Scripts/setup >/dev/null
+[ -x /usr/bin/time ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
+spoor=$(Scripts/build -c release | tail -n 1)
+work=$(mktemp -d /tmp/spoor-casebook-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+python3 Benchmarks/generate_exports.py "$work/exports" "$events" >/dev/null
+"$spoor" case init "$work/case" >/dev/null
+"$spoor" ingest "$work/case" "$work/exports/auth.log" --year 2024 >/dev/null 2>&1 || true
+"$spoor" intel stats --intel-db "$work/empty.sqlite" >/dev/null
+"$spoor" intel stats --intel-db "$work/big.sqlite" >/dev/null
+python3 - "$work/big.sqlite" "$cases" "$addresses" <<'PY'
+import random, sqlite3, sys
+path, cases, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rng = random.Random(2026)
+db = sqlite3.connect(path)
+db.execute("BEGIN")
+per = max(1, n // cases)
+rows = []
+for c in range(cases):
+    db.execute("INSERT INTO casebook_case (id, pseudonym, reference, recorded_at, source) VALUES (?, ?, ?, ?, 'local')",
+               (c + 1, "C-%08X" % c, "BENCH-%05d" % c, "2024-06-01T00:00:00Z"))
+    for _ in range(per):
+        if rng.random() < 0.001:
+            third = rng.choice(["192.0.2", "198.51.100", "203.0.113"])
+            last = rng.randrange(1, 255)
+            address, network = "%s.%d" % (third, last), "%s.0/24" % third
+        else:
+            a, b = rng.randrange(0x10000), rng.randrange(0x10000)
+            address, network = "2001:db8:%x::%x" % (a, b), "2001:db8:%x::/48" % a
+        rows.append((c + 1, address, network, 4200000000 + rng.randrange(5000), "Synthetic Holder %d" % rng.randrange(500),
+                     "2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z", 3, '["login source"]', "[]", "[]", '["F1"]'))
+    if len(rows) > 50000:
+        db.executemany("INSERT INTO casebook_sighting VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        rows = []
+db.executemany("INSERT INTO casebook_sighting VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+db.commit()
+PY
+recorded=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from casebook_sighting').fetchone()[0])" "$work/big.sqlite")
+subjects=$("$spoor" analyze "$work/case" --intel-db "$work/empty.sqlite" 2>&1 | grep -oE '^[0-9]+ distinct' | grep -oE '[0-9]+' || echo "?")
+time_of() { /usr/bin/time -f "%e %M" -o "$work/t" "$@" >"$work/out" 2>&1 || true; cat "$work/t"; }
+read -r s_empty k_empty < <(time_of "$spoor" analyze "$work/case" --intel-db "$work/empty.sqlite")
+read -r s_big k_big < <(time_of "$spoor" analyze "$work/case" --intel-db "$work/big.sqlite")
+matches=$(grep -c "was seen in this case" "$work/out" || true)
+read -r s_search _ < <(time_of "$spoor" casebook search 203.0.113.45 --intel-db "$work/big.sqlite")
+read -r s_overlap _ < <(time_of "$spoor" casebook overlap --json --intel-db "$work/big.sqlite")
+python3 - "$cases" "$recorded" "$events" "$subjects" "$s_empty" "$k_empty" "$s_big" "$k_big" "$matches" "$s_search" "$s_overlap" <<'PY'
+import sys
+cases, recorded, events, subjects, se, ke, sb, kb, matches, ss, so = sys.argv[1:]
+print(f"casebook: {int(cases):,} cases, {int(recorded):,} recorded addresses; case: {int(events):,} sshd events, {subjects} distinct addresses")
+print(f"{'run':<44} {'seconds':>8} {'RSS MiB':>8}")
+print(f"{'spoor analyze, empty casebook':<44} {float(se):>8.2f} {int(ke)/1024:>8.1f}")
+print(f"{'spoor analyze, the large casebook':<44} {float(sb):>8.2f} {int(kb)/1024:>8.1f}")
+print(f"{'spoor casebook search 203.0.113.45':<44} {float(ss):>8.2f}")
+print(f"{'spoor casebook overlap --json':<44} {float(so):>8.2f}")
+print(f"analyze with the large casebook / empty: {float(sb)/float(se):.2f}x; {matches} casebook finding(s)")
+PY
