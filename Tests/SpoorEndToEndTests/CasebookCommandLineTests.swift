@@ -105,6 +105,36 @@ import Testing
                 ProcessInfo.processInfo.environment["CI"] == nil, "CI must run the STIX validator (Scripts/setup installs it)")
         }
 
+        // MISP's own library reads the sightings.
+        let pymisp = Fixtures.packageRoot.appendingPathComponent(".build-tools/pymisp/bin/python").path
+        if FileManager.default.isExecutableFile(atPath: pymisp) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: pymisp)
+            process.arguments = [
+                "-c",
+                """
+                import json, sys
+                from pymisp import MISPSighting
+                for item in json.load(open(sys.argv[1]))["response"]:
+                    s = MISPSighting()
+                    s.from_dict(**item)
+                    print(s.type, s.value, s.date_sighting, s.source)
+                """, folder.appendingPathComponent("sightings-misp.json").path,
+            ]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = pipe
+            try process.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "\(output)")
+            #expect(
+                output.hasPrefix("0 203.0.113.45 1705708800 spoor casebook C-"),
+                "a zone-less time is shared by its day: \(output)")
+        } else {
+            #expect(ProcessInfo.processInfo.environment["CI"] == nil, "CI must run PyMISP (Scripts/setup installs it)")
+        }
+
         // Another helpline reads each format and recognises the address, saying whose sighting it was.
         for format in ["stix", "misp", "csv"] {
             let other = folder.appendingPathComponent("other-\(format).sqlite").path
