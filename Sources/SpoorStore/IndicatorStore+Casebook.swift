@@ -41,6 +41,16 @@ extension IndicatorStore {
                     CREATE INDEX casebook_sighting_asn ON casebook_sighting (asn) WHERE asn IS NOT NULL;
                     """)
         }
+        // The cases that saw a network or an AS are found from the index alone.
+        migrator.registerMigration("v7 casebook indexes by case") { db in
+            try db.execute(
+                sql: """
+                    DROP INDEX casebook_sighting_network;
+                    DROP INDEX casebook_sighting_asn;
+                    CREATE INDEX casebook_sighting_network ON casebook_sighting (network, case_id);
+                    CREATE INDEX casebook_sighting_asn ON casebook_sighting (asn, holder, case_id) WHERE asn IS NOT NULL;
+                    """)
+        }
     }
 
     /// Records a case's sightings, replacing what an earlier recording of the same case (same
