@@ -157,4 +157,34 @@ import Testing
         #expect(!(try runSpoor(["analyze", second, "--intel-db", store]).stdout.contains("was seen in this case")))
         #expect(try runSpoor(["casebook", "remove", "CASE-A-2024", "--intel-db", store]).status == 1)
     }
+
+    /// Two processes record cases into one casebook at the same moment: the second waits for the
+    /// first writer (bounded), and both cases are kept whole.
+    @Test func twoProcessesRecordingAtOnceBothLand() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let store = folder.appendingPathComponent("intel.sqlite").path
+        #expect(try runSpoor(["intel", "add", "203.0.113.45", "--source", "Example Lab", "--intel-db", store]).status == 0)
+        var cases: [String] = []
+        for n in 0..<4 {
+            cases.append(
+                try Self.analysedCase(
+                    folder, "c\(n)", reference: "PAR-\(n)",
+                    log: "Jan 20 02:11:19 web01 sshd[200]: Accepted password for user\(n) from 203.0.113.45 port 41872 ssh2\n",
+                    store: store))
+        }
+        let processes = cases.map { path -> Process in
+            let process = Process()
+            process.executableURL = Fixtures.spoorBinary
+            process.arguments = ["casebook", "add", path, "--intel-db", store]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            return process
+        }
+        for process in processes { try process.run() }
+        for process in processes { process.waitUntilExit() }
+        #expect(processes.allSatisfy { $0.terminationStatus == 0 })
+        let listed = try runSpoor(["casebook", "list", "--intel-db", store]).stdout
+        #expect((0..<4).allSatisfy { listed.contains("PAR-\($0) (C-") }, "\(listed)")
+        #expect(listed.split(separator: "\n").count == 4 && listed.components(separatedBy: "1 address(es)").count == 5)
+    }
 }
