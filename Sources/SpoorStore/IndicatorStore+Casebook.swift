@@ -45,8 +45,10 @@ extension IndicatorStore {
         migrator.registerMigration("v7 casebook indexes by case") { db in
             try db.execute(
                 sql: """
+                    DROP INDEX casebook_sighting_address;
                     DROP INDEX casebook_sighting_network;
                     DROP INDEX casebook_sighting_asn;
+                    CREATE INDEX casebook_sighting_address ON casebook_sighting (address, case_id);
                     CREATE INDEX casebook_sighting_network ON casebook_sighting (network, case_id);
                     CREATE INDEX casebook_sighting_asn ON casebook_sighting (asn, holder, case_id) WHERE asn IS NOT NULL;
                     """)
@@ -345,14 +347,18 @@ extension IndicatorStore {
                     SELECT s.*, c.pseudonym, c.reference, c.examiner, c.organisation, c.recorded_at, c.analysed_at, c.source
                     FROM casebook_sighting s JOIN casebook_case c ON c.id = s.case_id
                     """
+                // The keys two or more cases share, found from the indexes (key columns, then case).
                 func overlaps(_ key: String, _ overlap: CasebookHit.Overlap, _ value: (Row) -> String) throws -> [CasebookOverlap]
                 {
+                    let columns = key.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                    let match = columns.map { "s.\($0) = k.\($0)" }.joined(separator: " AND ")
                     let rows = try Row.fetchAll(
                         db,
                         sql: select + """
-                             WHERE \(key) IN (SELECT \(key) FROM casebook_sighting s WHERE \(key) IS NOT NULL
-                                GROUP BY \(key) HAVING count(DISTINCT case_id) > 1)
-                            ORDER BY \(key), c.pseudonym, s.address
+                             JOIN (SELECT \(key) FROM casebook_sighting
+                                WHERE \(columns.map { "\($0) IS NOT NULL" }.joined(separator: " AND "))
+                                GROUP BY \(key) HAVING count(DISTINCT case_id) > 1) k ON \(match)
+                            ORDER BY \(columns.map { "s.\($0)" }.joined(separator: ", ")), c.pseudonym, s.address
                             """)
                     var found: [CasebookOverlap] = []
                     for row in rows {
@@ -370,9 +376,9 @@ extension IndicatorStore {
                     }
                     return found
                 }
-                return try overlaps("s.address", .address) { $0["address"] }
-                    + overlaps("s.network", .network) { $0["network"] }
-                    + overlaps("s.asn || ' ' || s.holder", .asAndHolder) { row in
+                return try overlaps("address", .address) { $0["address"] }
+                    + overlaps("network", .network) { $0["network"] }
+                    + overlaps("asn, holder", .asAndHolder) { row in
                         "AS\(row["asn"] as Int64? ?? 0) \(row["holder"] as String? ?? "")"
                     }
             }
