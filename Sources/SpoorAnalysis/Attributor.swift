@@ -121,7 +121,8 @@ public final class Attributor {
         subject.indicatorHits = []
         if let casebook {
             let asns = Set(answers.compactMap(\.asn) + (subject.registry ?? []).compactMap(\.originASN))
-            let holders = Set((subject.registry ?? []).compactMap(\.holder))
+            // The holders as the casebook records them: the registry's, and the AS's name a database gives.
+            let holders = Set((subject.registry ?? []).compactMap(\.holder) + answers.compactMap(\.asOrganization))
             let hits = try casebook.hits(for: address, asns: asns, holders: holders)
             subject.casebookHits = hits.isEmpty ? nil : hits
         }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import GRDB
 import SpoorCore
@@ -187,7 +186,6 @@ extension IndicatorStore {
     public func casebookStatistics() throws(IntelError) -> (cases: Int, sightings: Int, contentHash: String) {
         do {
             return try database.read { db in
-                var hasher = SHA256()
                 let rows = try Row.fetchCursor(
                     db,
                     sql: """
@@ -196,17 +194,9 @@ extension IndicatorStore {
                         FROM casebook_sighting s JOIN casebook_case c ON c.id = s.case_id
                         ORDER BY c.pseudonym, s.address
                         """)
-                var sightings = 0
-                while let row = try rows.next() {
-                    sightings += 1
-                    let fields = (0..<row.count).map { i -> String in
-                        let value: DatabaseValue = row[i]
-                        return value.isNull ? "\u{0}" : "\(value)"
-                    }
-                    hasher.update(data: Data((fields.joined(separator: "\t") + "\n").utf8))
-                }
+                let (hash, sightings) = try Self.hashRows(rows)
                 let cases = try Int.fetchOne(db, sql: "SELECT count(*) FROM casebook_case") ?? 0
-                return (cases, sightings, hasher.finalize().map { String(format: "%02x", $0) }.joined())
+                return (cases, sightings, hash)
             }
         } catch {
             throw IntelError.store(error, path: path)
@@ -259,8 +249,8 @@ public final class CasebookReader {
     public static let casesPerOverlap = 20
 
     /// The casebook's hits for one address, given the ASes and registry holders attribution gave
-    /// it: by address, then network, then AS and holder; each earlier case once per kind of
-    /// overlap (its earliest sighting), at most ``casesPerOverlap`` cases per kind.
+    /// it: by address, then network, then AS and holder; each earlier case once, at its strongest
+    /// overlap (its earliest sighting of that kind), at most ``casesPerOverlap`` cases per kind.
     public func hits(for address: IPAddress, asns: Set<UInt32>, holders: Set<String>) throws(IntelError) -> [CasebookHit] {
         guard holdsSightings else { return [] }
         let network = CasebookSighting.network(of: address)
@@ -271,7 +261,11 @@ public final class CasebookReader {
                 var named: Set<String> = []
                 let own = excluding ?? ""
                 // One sighting per case (its earliest), the case's own left out, at most `limit` + 1.
-                func fetch(_ condition: String, _ arguments: [any DatabaseValueConvertible]) throws -> (rows: [Row], cases: Int) {
+                /// `columns` equal to `arguments`, one sighting per case.
+                func fetch(_ columns: [String], _ arguments: [any DatabaseValueConvertible]) throws -> (rows: [Row], cases: Int) {
+                    func condition(_ alias: String) -> String {
+                        columns.map { "\(alias).\($0) = ?" }.joined(separator: " AND ")
+                    }
                     let rows = try Row.fetchAll(
                         db.cachedStatement(
                             sql: """
@@ -279,10 +273,10 @@ public final class CasebookReader {
                                 FROM casebook_sighting s JOIN casebook_case c ON c.id = s.case_id
                                 WHERE s.rowid IN (
                                     SELECT (SELECT s2.rowid FROM casebook_sighting s2
-                                            WHERE s2.case_id = g.case_id AND \(condition.replacingOccurrences(of: "s.", with: "s2."))
+                                            WHERE s2.case_id = g.case_id AND \(condition("s2"))
                                             ORDER BY ifnull(s2.first_seen, ''), s2.address LIMIT 1)
                                     FROM (SELECT DISTINCT s.case_id FROM casebook_sighting s JOIN casebook_case c ON c.id = s.case_id
-                                          WHERE \(condition) AND c.pseudonym != ?) g)
+                                          WHERE \(condition("s")) AND c.pseudonym != ?) g)
                                 ORDER BY c.pseudonym LIMIT \(limit)
                                 """),
                         arguments: StatementArguments(arguments + arguments + [own]))
@@ -293,7 +287,7 @@ public final class CasebookReader {
                             db.cachedStatement(
                                 sql: """
                                     SELECT count(DISTINCT s.case_id) FROM casebook_sighting s JOIN casebook_case c ON c.id = s.case_id
-                                    WHERE \(condition) AND c.pseudonym != ?
+                                    WHERE \(condition("s")) AND c.pseudonym != ?
                                     """), arguments: StatementArguments(arguments + [own])) ?? rows.count
                     return (rows, cases)
                 }
@@ -304,10 +298,8 @@ public final class CasebookReader {
                     for row in found.rows {
                         let entry = IndicatorStore.casebookCase(row)
                         let sighting = IndicatorStore.sighting(row)
-                        // A case already named for a stronger overlap is not named again.
-                        guard named.insert(entry.pseudonym + "\u{0}" + overlap.rawValue).inserted,
-                            !(overlap != .address && named.contains(entry.pseudonym + "\u{0}address"))
-                        else { continue }
+                        // Kinds come strongest first: a case already named is not named again.
+                        guard named.insert(entry.pseudonym).inserted else { continue }
                         hits.append(
                             CasebookHit(
                                 overlap: overlap, caseName: entry.name, pseudonym: entry.pseudonym, source: entry.source,
@@ -319,12 +311,12 @@ public final class CasebookReader {
                         hits[hits.count - 1].moreCases = found.cases - found.rows.count
                     }
                 }
-                let byAddress = try fetch("s.address = ?", [address.description])
+                let byAddress = try fetch(["address"], [address.description])
                 add(byAddress, .address) { $0.address }
-                add(try fetch("s.network = ?", [network]), .network) { $0.network }
+                add(try fetch(["network"], [network]), .network) { $0.network }
                 for asn in asns.sorted() {
                     for holder in holders.sorted() {
-                        add(try fetch("s.asn = ? AND s.holder = ?", [Int64(asn), holder]), .asAndHolder) {
+                        add(try fetch(["asn", "holder"], [Int64(asn), holder]), .asAndHolder) {
                             "AS\($0.asn.map(String.init) ?? "?") \($0.holder ?? "")"
                         }
                     }
