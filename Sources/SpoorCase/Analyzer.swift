@@ -17,9 +17,12 @@ extension CaseStore {
     ///   - now: when the analysis ran, as it is recorded (default: the case's clock).
     ///   - casebookPseudonym: whose sightings the casebook leaves out (default: this case's own,
     ///     ``casebookPseudonym()``; `verify --rerun` gives the one the annex recorded).
+    ///   - noveltyMemoryLimit: values per account the novelty ledger holds in memory before it
+    ///     moves to disk (default 2,000,000; memory, not results: a test sets it low and expects
+    ///     the same marks).
     public func analyze(
         mmdbPaths: [String], intel: IndicatorStore?, rules: [any Rule] = RuleRegistry.standard(), now: Date? = nil,
-        casebookPseudonym: String? = nil
+        casebookPseudonym: String? = nil, noveltyMemoryLimit: Int? = nil
     ) throws -> AnalysisSummary {
         var files: [ReferenceFile] = []
         for path in mmdbPaths { files.append(ReferenceFile(path: path, sha256: try FileHasher.sha256(path: path).sha256)) }
@@ -50,7 +53,7 @@ extension CaseStore {
                 }
                 try pass.insert(
                     SubjectRow(
-                        address: aggregate.address, ip: ip, addressClass: subject.addressClass.rawValue,
+                        address: aggregate.address, ip: ip, addressClass: subject.addressClass,
                         document: String(decoding: try encoder.encode(subject), as: UTF8.self),
                         countries: Set(subject.enrichment.compactMap(\.countryCode)).sorted(),
                         asns: Set(subject.enrichment.compactMap(\.asn)).sorted(), flagged: context.flagged))
@@ -60,7 +63,8 @@ extension CaseStore {
             // Then every account's records in time order: each is given its session and novelty
             // marks, and the dated ones go to the account rules with them.
             var marker = Sessions.Marker()
-            try pass.markAccountRecords { record, ledger, newAccount in
+            try pass.markAccountRecords(memoryLimit: noveltyMemoryLimit ?? NoveltyLedger.memoryLimit) {
+                record, ledger, newAccount in
                 let mark = try marker.mark(record, ledger: ledger, newAccount: newAccount)
                 if record.timeUTC != nil {
                     let event = AccountEvent(

@@ -28,15 +28,6 @@ enum Sessions {
         var count = 0
     }
 
-    /// Marks every dated account record on its own (`analyze` marks them in its account pass).
-    /// `memoryLimit`: values per account held in memory before the ledger moves to disk.
-    static func mark(_ store: CaseStore, memoryLimit: Int = NoveltyLedger.memoryLimit) throws {
-        var marker = Marker()
-        try store.rewriteMarks(memoryLimit: memoryLimit) { record, ledger, newAccount in
-            try marker.mark(record, ledger: ledger, newAccount: newAccount)
-        }
-    }
-
     /// Marks one account's records as they come, in time order: only the account's open
     /// sessions are held.
     struct Marker {

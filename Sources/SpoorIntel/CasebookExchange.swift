@@ -45,12 +45,9 @@ public enum CasebookExchange {
             ]
         ]
         var marking: [String] = []
-        if let colour = IndicatorExporter.stixTLP(tlp), let id = IndicatorExporter.tlpMarkings[colour] {
-            marking = [id]
-            objects.append([
-                "type": "marking-definition", "spec_version": "2.1", "id": id, "created": "2017-01-20T00:00:00.000Z",
-                "definition_type": "tlp", "name": "TLP:" + colour.uppercased(), "definition": ["tlp": colour],
-            ])
+        if let colour = IndicatorExporter.stixTLP(tlp), let definition = IndicatorExporter.tlpMarking(colour) {
+            marking = [definition.id]
+            objects.append(definition.object)
         }
         var indicators: [String: [String: Any]] = [:]
         var sightings: [[String: Any]] = []

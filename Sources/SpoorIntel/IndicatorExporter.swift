@@ -97,6 +97,18 @@ public enum IndicatorExporter {
         "red": "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed",
     ]
 
+    /// The STIX 2.1 marking-definition object of a TLP colour (`white`, `green`, `amber`, `red`).
+    static func tlpMarking(_ colour: String) -> (id: String, object: [String: Any])? {
+        guard let id = tlpMarkings[colour] else { return nil }
+        return (
+            id,
+            [
+                "type": "marking-definition", "spec_version": "2.1", "id": id, "created": "2017-01-20T00:00:00.000Z",
+                "definition_type": "tlp", "name": "TLP:" + colour.uppercased(), "definition": ["tlp": colour],
+            ]
+        )
+    }
+
     /// A TLP as written (`TLP:AMBER`, `clear`, `amber+strict`) → its plain lower-case name.
     static func tlpName(_ text: String) -> String {
         var name = text.lowercased().trimmingCharacters(in: .whitespaces)
@@ -154,12 +166,9 @@ public enum IndicatorExporter {
                 var labels = p.tags
                 if let tlp = p.tlp {
                     let name = tlpName(tlp)
-                    if let colour = stixTLP(tlp), let id = tlpMarkings[colour] {
-                        object["object_marking_refs"] = [id]
-                        markings[id] = [
-                            "type": "marking-definition", "spec_version": "2.1", "id": id, "created": "2017-01-20T00:00:00.000Z",
-                            "definition_type": "tlp", "name": "TLP:" + colour.uppercased(), "definition": ["tlp": colour],
-                        ]
+                    if let colour = stixTLP(tlp), let marking = tlpMarking(colour) {
+                        object["object_marking_refs"] = [marking.id]
+                        markings[marking.id] = marking.object
                         if colour != name {
                             description.append(
                                 "TLP:\(name.uppercased()) at the source (marked TLP:\(colour.uppercased()), the nearest STIX 2.1 marking)."

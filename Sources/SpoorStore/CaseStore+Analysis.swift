@@ -185,16 +185,8 @@ extension CaseStore {
     /// Each evidence item's hash, path and member by its row id, read once per pass.
     /// A record's locator from its `locator` and `evidence_id` columns and the case's items.
     static func locator(_ row: Row, items: EvidenceItems) throws -> Locator {
-        let locatorText: String = row["locator"]
-        let evidence: Int64 = row["evidence_id"]
-        let item = items[evidence]
-        if let position = Locator.Position.fromPositionJSON(locatorText) {
-            return Locator(evidenceSHA256: item?.sha256 ?? "", path: item?.path ?? "", member: item?.member, position: position)
-        }
-        let decoded = try JSONDecoder().decode(Locator.self, from: Data(locatorText.utf8))
-        guard decoded.evidenceSHA256.isEmpty else { return decoded }
-        return Locator(
-            evidenceSHA256: item?.sha256 ?? "", path: item?.path ?? "", member: item?.member, position: decoded.position)
+        let item = items[row["evidence_id"] as Int64]
+        return try StoredEvent.locator(row["locator"], sha256: item?.sha256 ?? "", path: item?.path ?? "", member: item?.member)
     }
 
     static func evidenceItems(_ db: Database) throws -> EvidenceItems {
@@ -289,7 +281,7 @@ package struct AnalysisPass {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
-            subject.ip, Int(subject.address.family.rawValue), subject.addressClass, subject.document,
+            subject.ip, Int(subject.address.family.rawValue), subject.addressClass.rawValue, subject.document,
             CaseStore.sortKey(subject.address), subject.countries.isEmpty ? nil : JSONText.array(subject.countries),
             subject.asns.isEmpty ? nil : "[" + subject.asns.map(String.init).joined(separator: ",") + "]", subject.flagged,
         ])
@@ -320,14 +312,14 @@ package struct AddressAggregate: Sendable {
 package struct SubjectRow: Sendable {
     package var address: IPAddress
     package var ip: String
-    package var addressClass: String
+    package var addressClass: AddressClass
     package var document: String
     package var countries: [String]
     package var asns: [UInt32]
     package var flagged: Bool
 
     package init(
-        address: IPAddress, ip: String, addressClass: String, document: String, countries: [String], asns: [UInt32],
+        address: IPAddress, ip: String, addressClass: AddressClass, document: String, countries: [String], asns: [UInt32],
         flagged: Bool
     ) {
         self.address = address

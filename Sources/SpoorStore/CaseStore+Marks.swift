@@ -54,12 +54,6 @@ extension CaseStore {
             """
     }
 
-    /// Replaces every mark (``AnalysisPass/markAccountRecords(memoryLimit:_:)`` in a transaction of its own).
-    package func rewriteMarks(
-        memoryLimit: Int = NoveltyLedger.memoryLimit, _ body: (AccountRecord, NoveltyLedger, _ newAccount: Bool) throws -> Mark
-    ) throws(CaseError) {
-        try write { db in try AnalysisPass(db: db).markAccountRecords(memoryLimit: memoryLimit, body) }
-    }
 }
 
 extension AnalysisPass {

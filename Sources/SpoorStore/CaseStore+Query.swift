@@ -73,19 +73,19 @@ extension StoredEvent {
     /// The row's locator: its stored position (the common shapes read without a JSON decoder)
     /// with its evidence item's hash, path and member, or the whole locator when one is stored.
     static func locator(_ row: Row) throws -> Locator {
-        let locatorText: String = row["locator"]
-        if let position = Locator.Position.fromPositionJSON(locatorText) {
-            return Locator(
-                evidenceSHA256: row["evidence_sha256"] ?? "", path: row["evidence_path"] ?? "", member: row["evidence_member"],
-                position: position)
+        try locator(
+            row["locator"], sha256: row["evidence_sha256"] ?? "", path: row["evidence_path"] ?? "", member: row["evidence_member"]
+        )
+    }
+
+    /// A stored locator: the position alone, completed with its evidence item, or a whole locator.
+    static func locator(_ text: String, sha256: String, path: String, member: String?) throws -> Locator {
+        if let position = Locator.Position.fromPositionJSON(text) {
+            return Locator(evidenceSHA256: sha256, path: path, member: member, position: position)
         }
-        var decoded = try JSONDecoder().decode(Locator.self, from: Data(locatorText.utf8))
-        if decoded.evidenceSHA256.isEmpty {
-            decoded = Locator(
-                evidenceSHA256: row["evidence_sha256"] ?? "", path: row["evidence_path"] ?? "", member: row["evidence_member"],
-                position: decoded.position)
-        }
-        return decoded
+        let decoded = try JSONDecoder().decode(Locator.self, from: Data(text.utf8))
+        guard decoded.evidenceSHA256.isEmpty else { return decoded }
+        return Locator(evidenceSHA256: sha256, path: path, member: member, position: decoded.position)
     }
 
     /// The time for people: UTC when known, else the raw text marked as zone-less.

@@ -224,7 +224,6 @@ public final class IndicatorStore: Sendable {
     /// content gives the same hash whatever the order of imports. Reports cite it as the
     /// indicator set's version.
     static func contentHash(_ db: Database) throws -> String {
-        var hasher = SHA256()
         let rows = try Row.fetchCursor(
             db,
             sql: """
@@ -235,14 +234,23 @@ public final class IndicatorStore: Sendable {
                          p.published, p.last_seen, p.confidence, p.tlp, p.tags, p.campaign, p.description,
                          p.valid_from, p.valid_until
                 """)
+        return try hashRows(rows).hash
+    }
+
+    /// SHA-256 over rows in the order given, one line per row (columns tab-separated, NULL as a
+    /// NUL character), and how many rows there were: a content version the annex can cite.
+    static func hashRows(_ rows: RowCursor) throws -> (hash: String, rows: Int) {
+        var hasher = SHA256()
+        var count = 0
         while let row = try rows.next() {
+            count += 1
             let fields = (0..<row.count).map { i -> String in
                 let value: DatabaseValue = row[i]
                 return value.isNull ? "\u{0}" : "\(value)"
             }
             hasher.update(data: Data((fields.joined(separator: "\t") + "\n").utf8))
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return (hasher.finalize().map { String(format: "%02x", $0) }.joined(), count)
     }
 }
 

@@ -94,9 +94,10 @@ import Testing
         }
         #expect(marked == pairs && pairs == 45)
 
-        // A ledger of three values in memory (the rest on disk) marks the same.
-        try Sessions.mark(store, memoryLimit: 3)
+        // A ledger of three values in memory (the rest on disk) marks the same and finds the same.
+        let spilled = try store.analyze(mmdbPaths: [mmdb], intel: nil, noveltyMemoryLimit: 3)
         #expect(try Self.marks(store) == before)
+        #expect(spilled.findings == summary.findings)
         // Rules looking for sessions to forget after every event find the same.
         let again = try store.analyze(mmdbPaths: [mmdb], intel: nil, rules: RuleRegistry.standard(forgetEvery: 1))
         #expect(again.findings == summary.findings)

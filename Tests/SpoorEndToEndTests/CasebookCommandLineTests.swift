@@ -6,7 +6,7 @@ import Testing
 /// sightings in the field's formats (the STIX bundle through the OASIS validator), read them
 /// back at another helpline — and never let the victim's account names or the case's reference out.
 @Suite struct CasebookCommandLineTests {
-    static let validator = Fixtures.packageRoot.appendingPathComponent(".build-tools/stix-validator/bin/stix2_validator").path
+    static let validator = IntelExportCommandLineTests.validator
 
     /// A case folder with one sshd log, ingested and analysed against `store`.
     static func analysedCase(_ folder: URL, _ name: String, reference: String, log: String, store: String) throws -> String {
@@ -90,16 +90,8 @@ import Testing
 
         let bundle = folder.appendingPathComponent("sightings-stix.json").path
         if FileManager.default.isExecutableFile(atPath: Self.validator) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Self.validator)
-            process.arguments = ["--version", "2.1", bundle]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            try process.run()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0 && output.contains("STIX JSON: Valid"), "\(output.suffix(600))")
+            let (status, output) = try runTool(Self.validator, ["--version", "2.1", bundle])
+            #expect(status == 0 && output.contains("STIX JSON: Valid"), "\(output.suffix(600))")
         } else {
             #expect(
                 ProcessInfo.processInfo.environment["CI"] == nil, "CI must run the STIX validator (Scripts/setup installs it)")
@@ -108,26 +100,20 @@ import Testing
         // MISP's own library reads the sightings.
         let pymisp = Fixtures.packageRoot.appendingPathComponent(".build-tools/pymisp/bin/python").path
         if FileManager.default.isExecutableFile(atPath: pymisp) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: pymisp)
-            process.arguments = [
-                "-c",
-                """
-                import json, sys
-                from pymisp import MISPSighting
-                for item in json.load(open(sys.argv[1]))["response"]:
-                    s = MISPSighting()
-                    s.from_dict(**item)
-                    print(s.type, s.value, s.date_sighting, s.source)
-                """, folder.appendingPathComponent("sightings-misp.json").path,
-            ]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            try process.run()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "\(output)")
+            let (status, output) = try runTool(
+                pymisp,
+                [
+                    "-c",
+                    """
+                    import json, sys
+                    from pymisp import MISPSighting
+                    for item in json.load(open(sys.argv[1]))["response"]:
+                        s = MISPSighting()
+                        s.from_dict(**item)
+                        print(s.type, s.value, s.date_sighting, s.source)
+                    """, folder.appendingPathComponent("sightings-misp.json").path,
+                ])
+            #expect(status == 0, "\(output)")
             #expect(
                 output.hasPrefix("0 203.0.113.45 1705708800 spoor casebook C-"),
                 "a zone-less time is shared by its day: \(output)")

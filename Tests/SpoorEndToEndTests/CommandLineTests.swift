@@ -469,16 +469,8 @@ struct CaptureCommandLineTests {
         // The OASIS validator.
         let bundle = folder.appendingPathComponent("export.stix.json").path
         if FileManager.default.isExecutableFile(atPath: Self.validator) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Self.validator)
-            process.arguments = ["--version", "2.1", bundle]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            try process.run()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0 && output.contains("STIX JSON: Valid"), "\(output.suffix(600))")
+            let (status, output) = try runTool(Self.validator, ["--version", "2.1", bundle])
+            #expect(status == 0 && output.contains("STIX JSON: Valid"), "\(output.suffix(600))")
         } else {
             #expect(
                 ProcessInfo.processInfo.environment["CI"] == nil, "CI must run the STIX validator (Scripts/setup installs it)")

@@ -49,7 +49,7 @@ extension Casebook {
             let ids = (only ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             let store: CaseStore
             do { store = try CaseStore(directory: casePath) } catch { throw fail(error) }
-            let book = try Casebook.open(intel)
+            let book = try Intel.open(intel)
             do {
                 let (entry, sightings, baseline) = try store.casebookEntry(only: ids, addresses: added, excluding: dropped)
                 let replaced = try book.recordCase(entry, sightings: sightings)
@@ -66,11 +66,5 @@ extension Casebook {
                 throw fail(error)
             }
         }
-    }
-}
-
-extension Casebook {
-    static func open(_ option: IntelStoreOption) throws -> IndicatorStore {
-        do { return try IndicatorStore(path: option.resolved.path) } catch { throw fail(error) }
     }
 }

@@ -35,7 +35,8 @@ extension Casebook {
         @OptionGroup var intel: IntelStoreOption
 
         func run() throws {
-            let book = try Casebook.open(intel)
+            try Intel.validate(tlp: tlp)
+            let book = try Intel.open(intel)
             var cases: [CasebookExchange.Shared] = []
             do {
                 var names: [String] = []
@@ -97,7 +98,7 @@ extension Casebook {
         @OptionGroup var intel: IntelStoreOption
 
         func run() throws {
-            let book = try Casebook.open(intel)
+            let book = try Intel.open(intel)
             var failed = false
             for file in files {
                 do {

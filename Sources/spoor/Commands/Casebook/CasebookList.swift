@@ -17,7 +17,7 @@ extension Casebook {
         }
 
         func run() throws {
-            let book = try Casebook.open(intel)
+            let book = try Intel.open(intel)
             let cases: [(entry: CasebookCase, sightings: Int)]
             do { cases = try book.casebookCases() } catch { throw fail(error) }
             if json {
@@ -49,7 +49,7 @@ extension Casebook {
         }
 
         func run() throws {
-            let book = try Casebook.open(intel)
+            let book = try Intel.open(intel)
             let found: (entry: CasebookCase, sightings: [CasebookSighting])?
             do { found = try book.casebookCase(named: name) } catch { throw fail(error) }
             guard let found else {
@@ -79,7 +79,7 @@ extension Casebook {
         }
 
         func run() throws {
-            let book = try Casebook.open(intel)
+            let book = try Intel.open(intel)
             let found: [(entry: CasebookCase, sighting: CasebookSighting)]
             do {
                 if let address = IPAddress(value) {
@@ -115,7 +115,7 @@ extension Casebook {
         @OptionGroup var intel: IntelStoreOption
 
         func run() throws {
-            let book = try Casebook.open(intel)
+            let book = try Intel.open(intel)
             let removed: Int
             do { removed = try book.removeCasebookCase(named: name) } catch { throw fail(error) }
             guard removed > 0 else {

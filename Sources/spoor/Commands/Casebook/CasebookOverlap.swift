@@ -14,7 +14,7 @@ extension Casebook {
         @OptionGroup var intel: IntelStoreOption
 
         func run() throws {
-            let book = try Casebook.open(intel)
+            let book = try Intel.open(intel)
             let found: [CasebookOverlap]
             do { found = try book.casebookOverlap() } catch { throw fail(error) }
             if json {

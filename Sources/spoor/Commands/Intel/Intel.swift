@@ -16,6 +16,15 @@ struct Intel: ParsableCommand {
     static func open(_ option: IntelStoreOption) throws -> IndicatorStore {
         do { return try IndicatorStore(path: option.resolved.path) } catch { throw fail(error) }
     }
+
+    /// The Traffic Light Protocol names `--tlp` takes (TLP 1.0 and 2.0).
+    static let tlpNames = ["clear", "white", "green", "amber", "amber+strict", "red"]
+
+    /// Refuses a `--tlp` that is not one of ``tlpNames``.
+    static func validate(tlp: String?) throws {
+        guard let tlp, !tlpNames.contains(tlp.lowercased()) else { return }
+        throw ValidationError("--tlp must be clear, white, green, amber, amber+strict or red")
+    }
 }
 
 extension Intel {

@@ -35,9 +35,7 @@ extension Intel {
 
         func validate() throws {
             if let confidence, !(0...100).contains(confidence) { throw ValidationError("--confidence must be 0 to 100") }
-            if let tlp, !["clear", "white", "green", "amber", "amber+strict", "red"].contains(tlp.lowercased()) {
-                throw ValidationError("--tlp must be clear, white, green, amber, amber+strict or red")
-            }
+            try Intel.validate(tlp: tlp)
             for (name, date) in [
                 ("published", published), ("first-seen", firstSeen), ("last-seen", lastSeen), ("valid-from", validFrom),
                 ("valid-until", validUntil),

@@ -26,9 +26,7 @@ extension Intel {
         @OptionGroup var intel: IntelStoreOption
 
         func run() throws {
-            guard ["clear", "white", "green", "amber", "amber+strict", "red"].contains(tlp.lowercased()) else {
-                throw ValidationError("--tlp must be clear, white, green, amber, amber+strict or red")
-            }
+            try Intel.validate(tlp: tlp)
             let store = try Intel.open(intel)
             let found: (entry: CasebookCase, sightings: [CasebookSighting])?
             do { found = try store.casebookCase(named: name) } catch { throw fail(error) }
