@@ -3,7 +3,8 @@
 # addresses in all (generated here, documentation ranges and synthetic AS numbers; the rows are
 # written straight into the store's tables by Python, as `spoor casebook add` would write them),
 # mostly spread over 2001:db8::/32 (one in a thousand in the three IPv4 documentation /24s), and
-# the time `spoor analyze` takes on one generated OpenSSH case (EVENTS events) against an
+# the time `spoor analyze` takes on one generated case (EVENTS OpenSSH and EVENTS Google
+# events, its addresses on ASes and holders the casebook holds, with its clients) against an
 # empty casebook and against that one, in the same run; plus `casebook search` and `casebook
 # overlap` on the large one. The cost of analyze should follow the case's addresses, not the
 # casebook's size.
@@ -22,7 +23,19 @@ trap 'rm -rf "$work"' EXIT
 
 python3 Benchmarks/generate_exports.py "$work/exports" "$events" >/dev/null
 "$spoor" case init "$work/case" >/dev/null
-"$spoor" ingest "$work/case" "$work/exports/auth.log" --year 2024 >/dev/null 2>&1 || true
+"$spoor" ingest "$work/case" "$work/exports/auth.log" "$work/exports/Activities - A list of Google services accessed by.csv" \
+  --year 2024 >/dev/null 2>&1 || true
+# An ASN database that puts each documentation /24, and 2001:db8::/32, on an AS the casebook
+# also holds, with the casebook's holder for it: every address of the case is asked by AS and
+# holder, and by the clients the casebook saw on its AS.
+cat >"$work/asn.csv" <<'CSV'
+network,autonomous_system_number,autonomous_system_organization
+192.0.2.0/24,4200000001,Synthetic Holder 1
+198.51.100.0/24,4200000002,Synthetic Holder 2
+203.0.113.0/24,4200000003,Synthetic Holder 3
+2001:db8::/32,4200000004,Synthetic Holder 4
+CSV
+"$spoor" mmdb build "$work/asn.csv" --out "$work/asn.mmdb" --type Synthetic-ASN --build-date 2024-01-01 >/dev/null
 "$spoor" intel stats --intel-db "$work/empty.sqlite" >/dev/null
 "$spoor" intel stats --intel-db "$work/big.sqlite" >/dev/null
 python3 - "$work/big.sqlite" "$cases" "$addresses" <<'PY'
@@ -33,9 +46,16 @@ db = sqlite3.connect(path)
 db.execute("BEGIN")
 per = max(1, n // cases)
 rows = []
+clients = []
+# The user agents the generated case's Google export uses: each is seen in about one case in
+# a hundred (common, so never an overlap), the rest of the agents are one of 200,000 tools.
+agents = [
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
+    "App : GMAIL_APP. App Version : 6.0.260302. Os : IOS_OS. Os Version : 17.2. Device Type : MOBILE.",
+]
 for c in range(cases):
-    db.execute("INSERT INTO casebook_case (id, pseudonym, reference, recorded_at, source) VALUES (?, ?, ?, ?, 'local')",
-               (c + 1, "C-%08X" % c, "BENCH-%05d" % c, "2024-06-01T00:00:00Z"))
+    db.execute("INSERT INTO casebook_case (id, pseudonym, reference, recorded_at, source, content_hash) VALUES (?, ?, ?, ?, 'local', ?)",
+               (c + 1, "C-%08X" % c, "BENCH-%05d" % c, "2024-06-01T00:00:00Z", "%064x" % rng.getrandbits(256)))
     for _ in range(per):
         if rng.random() < 0.001:
             third = rng.choice(["192.0.2", "198.51.100", "203.0.113"])
@@ -44,26 +64,31 @@ for c in range(cases):
         else:
             a, b = rng.randrange(0x10000), rng.randrange(0x10000)
             address, network = "2001:db8:%x::%x" % (a, b), "2001:db8:%x::/48" % a
-        rows.append((c + 1, address, network, 4200000000 + rng.randrange(5000), "Synthetic Holder %d" % rng.randrange(500),
-                     "2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z", 3, '["login source"]', "[]", "[]", '["F1"]'))
+        asn = 4200000000 + rng.randrange(5000)
+        agent = rng.choice(agents) if rng.random() < 0.01 else "SyntheticTool/%d" % rng.randrange(200000)
+        rows.append((c + 1, address, network, asn, "Synthetic Holder %d" % (asn % 500),
+                     "2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z", 3, '["login source"]', '["%s"]' % agent, "[]", '["F1"]'))
+        clients.append((c + 1, address, asn, "user_agent", agent))
     if len(rows) > 50000:
         db.executemany("INSERT INTO casebook_sighting VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-        rows = []
+        db.executemany("INSERT INTO casebook_client VALUES (?,?,?,?,?)", clients)
+        rows, clients = [], []
 db.executemany("INSERT INTO casebook_sighting VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+db.executemany("INSERT INTO casebook_client VALUES (?,?,?,?,?)", clients)
 db.commit()
 PY
 recorded=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from casebook_sighting').fetchone()[0])" "$work/big.sqlite")
-subjects=$("$spoor" analyze "$work/case" --intel-db "$work/empty.sqlite" 2>&1 | grep -oE '^[0-9]+ distinct' | grep -oE '[0-9]+' || echo "?")
+subjects=$("$spoor" analyze "$work/case" --mmdb "$work/asn.mmdb" --intel-db "$work/empty.sqlite" 2>&1 | grep -oE '^[0-9]+ distinct' | grep -oE '[0-9]+' || echo "?")
 time_of() { /usr/bin/time -f "%e %M" -o "$work/t" "$@" >"$work/out" 2>&1 || true; cat "$work/t"; }
-read -r s_empty k_empty < <(time_of "$spoor" analyze "$work/case" --intel-db "$work/empty.sqlite")
-read -r s_big k_big < <(time_of "$spoor" analyze "$work/case" --intel-db "$work/big.sqlite")
+read -r s_empty k_empty < <(time_of "$spoor" analyze "$work/case" --mmdb "$work/asn.mmdb" --intel-db "$work/empty.sqlite")
+read -r s_big k_big < <(time_of "$spoor" analyze "$work/case" --mmdb "$work/asn.mmdb" --intel-db "$work/big.sqlite")
 matches=$(grep -c "was seen in this case" "$work/out" || true)
 read -r s_search _ < <(time_of "$spoor" casebook search 203.0.113.45 --intel-db "$work/big.sqlite")
 read -r s_overlap _ < <(time_of "$spoor" casebook overlap --json --intel-db "$work/big.sqlite")
 python3 - "$cases" "$recorded" "$events" "$subjects" "$s_empty" "$k_empty" "$s_big" "$k_big" "$matches" "$s_search" "$s_overlap" <<'PY'
 import sys
 cases, recorded, events, subjects, se, ke, sb, kb, matches, ss, so = sys.argv[1:]
-print(f"casebook: {int(cases):,} cases, {int(recorded):,} recorded addresses; case: {int(events):,} sshd events, {subjects} distinct addresses")
+print(f"casebook: {int(cases):,} cases, {int(recorded):,} recorded addresses; case: {int(events):,} sshd and {int(events):,} Google events, {subjects} distinct addresses")
 print(f"{'run':<44} {'seconds':>8} {'RSS MiB':>8}")
 print(f"{'spoor analyze, empty casebook':<44} {float(se):>8.2f} {int(ke)/1024:>8.1f}")
 print(f"{'spoor analyze, the large casebook':<44} {float(sb):>8.2f} {int(kb)/1024:>8.1f}")

@@ -102,7 +102,11 @@ public final class Attributor {
     /// `warninglists` and `indicatorHits` (with their validity when `count` is given and every
     /// source of the indicator states a window). The names in `subject.reachedAs` are matched
     /// against host-name warninglists and domain indicators.
-    public func attribute(_ subject: inout SubjectIP, count: WindowCounter? = nil) throws {
+    /// `clients` gives the user agents and device names the case saw the address with, for the
+    /// casebook (asked only when it saw clients on the address's AS).
+    public func attribute(
+        _ subject: inout SubjectIP, clients: (() throws -> [CasebookClient])? = nil, count: WindowCounter? = nil
+    ) throws {
         guard let address = IPAddress(subject.ip) else { return }
         let answers = try enricher.answers(for: address)
         subject.enrichment = answers
@@ -123,7 +127,7 @@ public final class Attributor {
             let asns = Set(answers.compactMap(\.asn) + (subject.registry ?? []).compactMap(\.originASN))
             // The holders as the casebook records them: the registry's, and the AS's name a database gives.
             let holders = Set((subject.registry ?? []).compactMap(\.holder) + answers.compactMap(\.asOrganization))
-            let hits = try casebook.hits(for: address, asns: asns, holders: holders)
+            let hits = try casebook.hits(for: address, asns: asns, holders: holders) { try clients?() ?? [] }
             subject.casebookHits = hits.isEmpty ? nil : hits
         }
         guard let matcher, let intel else { return }

@@ -47,7 +47,9 @@ extension CaseStore {
             try pass.forEachAddress { aggregate in
                 var subject = SubjectIP(aggregate)
                 let ip = subject.ip
-                try attributor.attribute(&subject) { windows in try pass.countInWindows(ip: ip, windows) }
+                try attributor.attribute(&subject, clients: { try pass.clients(ip: ip) }) { windows in
+                    try pass.countInWindows(ip: ip, windows)
+                }
                 let context = SubjectContext(subject: subject, kinds: aggregate.kinds) { selection, limit in
                     try pass.locators(ip: ip, selection, limit: limit)
                 }

@@ -63,18 +63,13 @@ extension CaseStore {
         for (address, subject) in chosenSubjects {
             let asn = subject.enrichment.compactMap(\.asn).first ?? subject.registry?.compactMap(\.originASN).first
             let holder = subject.registry?.compactMap(\.holder).first ?? subject.enrichment.compactMap(\.asOrganization).first
-            var userAgents: Set<String> = []
-            var devices: Set<String> = []
-            for event in try events(ip: subject.ip, limit: 10_000) {
-                if let summary = event.userAgentSummary, !summary.isEmpty { userAgents.insert(summary) }
-                if let device = event.fields["device"], !device.isEmpty { devices.insert(device) }
-            }
+            let (userAgents, devices) = try clients(ip: subject.ip)
             sightings.append(
                 CasebookSighting(
                     address: subject.ip, network: CasebookSighting.network(of: address), asn: asn, holder: holder,
                     firstSeen: subject.firstSeen ?? subject.zonelessFirst, lastSeen: subject.lastSeen ?? subject.zonelessLast,
                     records: subject.records, roles: CasebookSighting.roles(byAction: subject.byAction),
-                    userAgents: userAgents.sorted().prefix(20).map { $0 }, devices: devices.sorted().prefix(20).map { $0 },
+                    userAgents: userAgents, devices: devices,
                     findings: named[subject.ip] ?? []))
         }
         let metadata = try metadata()

@@ -110,6 +110,8 @@ public struct CasebookHit: Hashable, Sendable, Codable {
         case network
         /// The same AS and the same registry holder.
         case asAndHolder = "as_and_holder"
+        /// The same unusual user agent or device name, on the same AS.
+        case clientAndAS = "client_and_as"
     }
 
     public var overlap: Overlap
@@ -126,6 +128,10 @@ public struct CasebookHit: Hashable, Sendable, Codable {
     /// On the last hit of its kind: how many further cases saw the same (not named, to keep a
     /// finding readable; `spoor casebook search` lists them).
     public var moreCases: Int?
+    /// For a client overlap: the user agent or device name both cases saw on the AS, and in how
+    /// many cases of the casebook (other than this one) it was seen at all, on any AS.
+    public var client: CasebookClient?
+    public var clientCases: Int?
 
     public init(
         overlap: Overlap, caseName: String, pseudonym: String, source: String, value: String, earlierAddress: String,
@@ -141,6 +147,35 @@ public struct CasebookHit: Hashable, Sendable, Codable {
         self.lastSeen = lastSeen
         self.roles = roles
         self.findings = findings
+    }
+}
+
+/// A user agent or a device name an address was seen with.
+public struct CasebookClient: Hashable, Sendable, Codable {
+    public enum Kind: String, Hashable, Sendable, Codable {
+        case userAgent = "user_agent"
+        case device
+    }
+
+    public var kind: Kind
+    public var value: String
+
+    public init(_ kind: Kind, _ value: String) {
+        self.kind = kind
+        self.value = value
+    }
+
+    /// What an address of a case was seen with: its user agents and device names as the
+    /// casebook records them (at most `limit` of each, the text cut to 512 characters).
+    public static func seen(userAgents: some Sequence<String>, devices: some Sequence<String>, limit: Int = 20)
+        -> (userAgents: [String], devices: [String])
+    {
+        func kept(_ values: some Sequence<String>) -> [String] {
+            let clean = Set(
+                values.map { String($0.trimmingCharacters(in: .whitespaces).prefix(512)) }.filter { !$0.isEmpty })
+            return Array(clean.sorted().prefix(limit))
+        }
+        return (kept(userAgents), kept(devices))
     }
 }
 

@@ -237,6 +237,12 @@ public enum CasebookExchange {
         return group(found, recordedAt: recordedAt)
     }
 
+    /// The name the shared file gave a case read from it (`C-2954B92C` of `Helpline: C-2954B92C`).
+    public static func sharedName(of entry: CasebookCase) -> String {
+        let prefix = (entry.organisation ?? entry.source) + ": "
+        return entry.pseudonym.hasPrefix(prefix) ? String(entry.pseudonym.dropFirst(prefix.count)) : entry.pseudonym
+    }
+
     /// Sightings by (source, case) as casebook cases named `source: case`.
     static func group(_ found: [(caseName: String, source: String, sighting: CasebookSighting)], recordedAt: String) -> [Shared] {
         var order: [String] = []

@@ -219,13 +219,16 @@ enum ReportView {
             hasEventsMore: s.records > events.count)
     }
 
-    /// What an earlier case saw, in words: the same address, or another in the same network or
-    /// of the same AS and holder.
+    /// What an earlier case saw, in words: the same address, or another in the same network, of
+    /// the same AS and holder, or with the same client on the same AS.
     static func casebookOverlapText(_ hit: CasebookHit) -> String {
         switch hit.overlap {
         case .address: "the same address"
         case .network: "\(hit.earlierAddress), in the same network \(hit.value)"
         case .asAndHolder: "\(hit.earlierAddress), of the same AS and registry holder (\(hit.value))"
+        case .clientAndAS:
+            "\(hit.earlierAddress), with the same \(hit.client?.kind == .device ? "device name" : "user agent") \u{201C}"
+                + SafeText.excerpt(hit.client?.value ?? "", limit: 160) + "\u{201D} on the same AS (\(hit.value))"
         }
     }
 

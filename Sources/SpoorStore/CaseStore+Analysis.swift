@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SpoorCore
+import SpoorIntel
 
 /// What `analyze` reads from the case and writes back: observations grouped by address, the
 /// counts and locators the rules ask for, each account's events, the subject rows and the
@@ -69,6 +70,26 @@ extension CaseStore {
                 """,
             arguments: StatementArguments(bounds + bounds + [ip]))
         return WindowCounts(inside: row?["inside"] ?? 0, outside: row?["outside"] ?? 0, undetermined: row?["undetermined"] ?? 0)
+    }
+
+    /// The user agents and device names an address's records were seen with, as the casebook
+    /// keeps them (``CasebookClient/seen(userAgents:devices:limit:)``). Flow ends have neither.
+    static func clients(_ db: Database, ip: String) throws -> (userAgents: [String], devices: [String]) {
+        var userAgents: Set<String> = []
+        var devices: Set<String> = []
+        let rows = try Row.fetchCursor(
+            db.cachedStatement(
+                sql: """
+                    SELECT DISTINCT coalesce(o.user_agent, ua.text) AS user_agent, json_extract(o.fields, '$.device') AS device
+                    FROM record_observation o LEFT JOIN user_agent ua ON ua.id = o.user_agent_id
+                    WHERE o.ip = ? AND (o.user_agent IS NOT NULL OR o.user_agent_id IS NOT NULL
+                        OR json_extract(o.fields, '$.device') IS NOT NULL)
+                    """), arguments: [ip])
+        while let row = try rows.next(), userAgents.count + devices.count < 1_000 {
+            if let text: String = row["user_agent"] { userAgents.insert(text) }
+            if let text: String = row["device"] { devices.insert(text) }
+        }
+        return CasebookClient.seen(userAgents: userAgents, devices: devices)
     }
 
     /// The locators of up to `limit` records of an address, in time order.
@@ -266,6 +287,12 @@ package struct AnalysisPass {
     /// How many of the address's observations fall inside any window, outside all, or cannot be placed.
     package func countInWindows(ip: String, _ windows: [(from: Int64, until: Int64)]) throws -> WindowCounts {
         try CaseStore.countInWindows(db, ip: ip, windows)
+    }
+
+    /// The user agents and device names an address's records were seen with.
+    package func clients(ip: String) throws -> [CasebookClient] {
+        let seen = try CaseStore.clients(db, ip: ip)
+        return seen.userAgents.map { CasebookClient(.userAgent, $0) } + seen.devices.map { CasebookClient(.device, $0) }
     }
 
     /// The locators of up to `limit` records of an address, in time order.

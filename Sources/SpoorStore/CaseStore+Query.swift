@@ -451,6 +451,12 @@ extension CaseStore {
         }
     }
 
+    /// The user agents and device names an address's records were seen with, as the casebook
+    /// keeps them.
+    public func clients(ip: String) throws(CaseError) -> (userAgents: [String], devices: [String]) {
+        try read { db in try Self.clients(db, ip: ip) }
+    }
+
     /// Observations that name no address (a password change, a PAM session with no login to
     /// tie it to), in time order: context for the addresses around them.
     public func eventsWithoutAddress(limit: Int) throws(CaseError) -> (events: [StoredEvent], total: Int) {

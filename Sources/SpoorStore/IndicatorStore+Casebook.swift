@@ -52,6 +52,48 @@ extension IndicatorStore {
                     CREATE INDEX casebook_sighting_asn ON casebook_sighting (asn, holder, case_id) WHERE asn IS NOT NULL;
                     """)
         }
+        // The user agents and device names each sighting was seen with, by AS, so that a later
+        // case's client on the same AS is found from an index; and each case's content hash,
+        // so that the casebook's version is a hash over its cases, not over every sighting.
+        migrator.registerMigration("v8 casebook clients and case hashes") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE casebook_client (
+                        case_id INTEGER NOT NULL REFERENCES casebook_case(id) ON DELETE CASCADE,
+                        address TEXT NOT NULL,
+                        asn INTEGER NOT NULL,
+                        kind TEXT NOT NULL,
+                        value TEXT NOT NULL
+                    );
+                    INSERT INTO casebook_client (case_id, address, asn, kind, value)
+                    SELECT s.case_id, s.address, s.asn, 'user_agent', j.value
+                    FROM casebook_sighting s, json_each(s.user_agents) j WHERE s.asn IS NOT NULL
+                    UNION ALL
+                    SELECT s.case_id, s.address, s.asn, 'device', j.value
+                    FROM casebook_sighting s, json_each(s.devices) j WHERE s.asn IS NOT NULL;
+                    CREATE INDEX casebook_client_asn ON casebook_client (asn, kind, value, case_id);
+                    CREATE INDEX casebook_client_value ON casebook_client (kind, value, case_id);
+                    CREATE INDEX casebook_client_case ON casebook_client (case_id);
+                    ALTER TABLE casebook_case ADD COLUMN content_hash TEXT NOT NULL DEFAULT '';
+                    """)
+            for id in try Int64.fetchAll(db, sql: "SELECT id FROM casebook_case") {
+                try db.execute(
+                    sql: "UPDATE casebook_case SET content_hash = ? WHERE id = ?", arguments: [try caseHash(db, id), id])
+            }
+        }
+    }
+
+    /// SHA-256 over a case's sightings in address order: the case's content, as the casebook's
+    /// version is made of.
+    static func caseHash(_ db: Database, _ id: Int64) throws -> String {
+        try hashRows(
+            Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT address, network, asn, holder, first_seen, last_seen, records, roles, user_agents, devices, findings
+                    FROM casebook_sighting WHERE case_id = ? ORDER BY address
+                    """, arguments: [id])
+        ).hash
     }
 
     /// Records a case's sightings, replacing what an earlier recording of the same case (same
@@ -80,13 +122,23 @@ extension IndicatorStore {
                             roles, user_agents, devices, findings)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """)
+                let client = try db.makeStatement(
+                    sql: "INSERT INTO casebook_client (case_id, address, asn, kind, value) VALUES (?, ?, ?, ?, ?)")
                 for s in sightings {
                     try insert.execute(arguments: [
                         id, s.address, s.network, s.asn.map { Int64($0) }, s.holder, s.firstSeen, s.lastSeen, s.records,
                         JSONText.array(s.roles), JSONText.array(s.userAgents), JSONText.array(s.devices),
                         JSONText.array(s.findings),
                     ])
+                    guard let asn = s.asn else { continue }
+                    for (kind, values) in [(CasebookClient.Kind.userAgent, s.userAgents), (.device, s.devices)] {
+                        for value in Set(values) {
+                            try client.execute(arguments: [id, s.address, Int64(asn), kind.rawValue, value])
+                        }
+                    }
                 }
+                try db.execute(
+                    sql: "UPDATE casebook_case SET content_hash = ? WHERE id = ?", arguments: [try Self.caseHash(db, id), id])
                 return earlier != nil
             }
         } catch {
@@ -129,6 +181,18 @@ extension IndicatorStore {
         } catch {
             throw IntelError.store(error, path: path)
         }
+    }
+
+    /// The local case a shared case is a copy of: the one this casebook recorded under the
+    /// pseudonym the file gives, when it saw every address the file lists (a helpline reading
+    /// back its own export). Nil when there is none, or when it is another helpline's case.
+    public func localOriginal(of shared: CasebookCase, sightings: [CasebookSighting]) throws(IntelError) -> CasebookCase? {
+        let name = CasebookExchange.sharedName(of: shared)
+        guard let local = try casebookCase(named: name), local.entry.source == CasebookCase.localSource,
+            local.entry.pseudonym == name
+        else { return nil }
+        let known = Set(local.sightings.map(\.address))
+        return sightings.allSatisfy { known.contains($0.address) } ? local.entry : nil
     }
 
     /// Withdraws a case: its row and every sighting of it are deleted, not hidden.
@@ -186,16 +250,11 @@ extension IndicatorStore {
     public func casebookStatistics() throws(IntelError) -> (cases: Int, sightings: Int, contentHash: String) {
         do {
             return try database.read { db in
+                // Each case's hash was made when it was recorded: the cost follows the cases.
                 let rows = try Row.fetchCursor(
-                    db,
-                    sql: """
-                        SELECT c.pseudonym, c.reference, c.source, s.address, s.network, s.asn, s.holder, s.first_seen,
-                            s.last_seen, s.records, s.roles, s.findings
-                        FROM casebook_sighting s JOIN casebook_case c ON c.id = s.case_id
-                        ORDER BY c.pseudonym, s.address
-                        """)
-                let (hash, sightings) = try Self.hashRows(rows)
-                let cases = try Int.fetchOne(db, sql: "SELECT count(*) FROM casebook_case") ?? 0
+                    db, sql: "SELECT pseudonym, reference, source, content_hash FROM casebook_case ORDER BY pseudonym")
+                let (hash, cases) = try Self.hashRows(rows)
+                let sightings = try Int.fetchOne(db, sql: "SELECT count(*) FROM casebook_sighting") ?? 0
                 return (cases, sightings, hash)
             }
         } catch {
@@ -221,9 +280,10 @@ extension IndicatorStore {
 }
 
 /// Answers, for the addresses of a case being analysed, where the casebook saw the same address,
-/// the same /24 or /48, or the same AS with the same registry holder — in other cases than this
-/// one. Each address costs a few indexed queries, so the analysis grows with the case's
-/// addresses, not with the casebook.
+/// the same /24 or /48, the same unusual user agent or device name on the same AS, or the same
+/// AS with the same registry holder — in other cases than this one. An address costs one
+/// indexed query; what a network, an AS or a client matches is asked once per analysis and
+/// kept, so the analysis grows with the case's addresses and networks, not with the casebook.
 public final class CasebookReader {
     let store: IndicatorStore
     /// The case being analysed: its own sightings never match it.
@@ -247,76 +307,92 @@ public final class CasebookReader {
     /// hundreds of cases would otherwise make one finding of hundreds of sentences); the hit
     /// that comes last says how many more cases there were.
     public static let casesPerOverlap = 20
+    /// A user agent or device name is unusual when at most this many other cases of the
+    /// casebook saw it, on any AS: only then does the same one on the same AS count.
+    public static let unusualClientCases = 3
+    /// How many cases are kept per network, AS or client asked: enough to name
+    /// ``casesPerOverlap`` after leaving out the cases a stronger overlap already named.
+    static let keptPerKey = 70
+
+    /// One kind of overlap and the value asked.
+    enum Key: Hashable {
+        case address(String)
+        case network(String)
+        case asAndHolder(Int64, String)
+        case client(Int64, CasebookClient)
+
+        /// The sightings matching it, as a `FROM … WHERE …` over alias `a`, with its arguments.
+        func matching(_ a: String) -> (sql: String, arguments: [any DatabaseValueConvertible]) {
+            switch self {
+            case .address(let address): ("FROM casebook_sighting \(a) WHERE \(a).address = ?", [address])
+            case .network(let network): ("FROM casebook_sighting \(a) WHERE \(a).network = ?", [network])
+            case .asAndHolder(let asn, let holder):
+                ("FROM casebook_sighting \(a) WHERE \(a).asn = ? AND \(a).holder = ?", [asn, holder])
+            case .client(let asn, let client):
+                (
+                    """
+                    FROM casebook_sighting \(a) JOIN casebook_client \(a)k ON \(a)k.case_id = \(a).case_id AND \(a)k.address = \(a).address
+                    WHERE \(a)k.asn = ? AND \(a)k.kind = ? AND \(a)k.value = ?
+                    """, [asn, client.kind.rawValue, client.value]
+                )
+            }
+        }
+    }
+
+    /// What the casebook holds for a key: every case that saw it (its own left out), and the
+    /// earliest sighting of the first ``keptPerKey`` of them by pseudonym.
+    struct Found {
+        var cases: Set<Int64>
+        var rows: [(caseID: Int64, entry: CasebookCase, sighting: CasebookSighting)]
+        var complete: Bool { rows.count == cases.count }
+    }
+
+    var kept: [Key: Found] = [:]
+    /// Per AS: the clients the casebook saw on it (other cases'), and per client how many cases saw it.
+    var clientsByAS: [Int64: Set<CasebookClient>] = [:]
+    var casesByClient: [CasebookClient: Int] = [:]
 
     /// The casebook's hits for one address, given the ASes and registry holders attribution gave
-    /// it: by address, then network, then AS and holder; each earlier case once, at its strongest
-    /// overlap (its earliest sighting of that kind), at most ``casesPerOverlap`` cases per kind.
-    public func hits(for address: IPAddress, asns: Set<UInt32>, holders: Set<String>) throws(IntelError) -> [CasebookHit] {
+    /// it and a function giving the user agents and device names the case saw it with (asked
+    /// only when the casebook saw clients on one of those ASes): by address, then network, then
+    /// client on the AS, then AS and holder; each earlier case once, at its strongest overlap
+    /// (its earliest sighting of that kind), at most ``casesPerOverlap`` cases per kind.
+    public func hits(
+        for address: IPAddress, asns: Set<UInt32>, holders: Set<String>,
+        clients: () throws -> [CasebookClient] = { [] }
+    ) throws(IntelError) -> [CasebookHit] {
         guard holdsSightings else { return [] }
-        let network = CasebookSighting.network(of: address)
-        let limit = Self.casesPerOverlap
         do {
             return try store.database.unsafeRead { db in
                 var hits: [CasebookHit] = []
-                var named: Set<String> = []
-                let own = excluding ?? ""
-                // One sighting per case (its earliest), the case's own left out, at most `limit` + 1.
-                /// `columns` equal to `arguments`, one sighting per case.
-                func fetch(_ columns: [String], _ arguments: [any DatabaseValueConvertible]) throws -> (rows: [Row], cases: Int) {
-                    func condition(_ alias: String) -> String {
-                        columns.map { "\(alias).\($0) = ?" }.joined(separator: " AND ")
-                    }
-                    let rows = try Row.fetchAll(
-                        db.cachedStatement(
-                            sql: """
-                                SELECT s.*, c.pseudonym, c.reference, c.examiner, c.organisation, c.recorded_at, c.analysed_at, c.source
-                                FROM casebook_sighting s JOIN casebook_case c ON c.id = s.case_id
-                                WHERE s.rowid IN (
-                                    SELECT (SELECT s2.rowid FROM casebook_sighting s2
-                                            WHERE s2.case_id = g.case_id AND \(condition("s2"))
-                                            ORDER BY ifnull(s2.first_seen, ''), s2.address LIMIT 1)
-                                    FROM (SELECT DISTINCT s.case_id FROM casebook_sighting s JOIN casebook_case c ON c.id = s.case_id
-                                          WHERE \(condition("s")) AND c.pseudonym != ?) g)
-                                ORDER BY c.pseudonym LIMIT \(limit)
-                                """),
-                        arguments: StatementArguments(arguments + arguments + [own]))
-                    let cases =
-                        rows.count < limit
-                        ? rows.count
-                        : try Int.fetchOne(
-                            db.cachedStatement(
-                                sql: """
-                                    SELECT count(DISTINCT s.case_id) FROM casebook_sighting s JOIN casebook_case c ON c.id = s.case_id
-                                    WHERE \(condition("s")) AND c.pseudonym != ?
-                                    """), arguments: StatementArguments(arguments + [own])) ?? rows.count
-                    return (rows, cases)
-                }
-                func add(
-                    _ found: (rows: [Row], cases: Int), _ overlap: CasebookHit.Overlap, _ value: (CasebookSighting) -> String
-                ) {
-                    var added = 0
-                    for row in found.rows {
-                        let entry = IndicatorStore.casebookCase(row)
-                        let sighting = IndicatorStore.sighting(row)
-                        // Kinds come strongest first: a case already named is not named again.
-                        guard named.insert(entry.pseudonym).inserted else { continue }
+                // The cases a stronger overlap already named or counted: never named or counted again.
+                var claimed: Set<Int64> = []
+                func add(_ key: Key, _ overlap: CasebookHit.Overlap, _ value: (CasebookSighting) -> String) throws {
+                    let (rows, more) = try found(db, key, excluding: &claimed)
+                    for row in rows {
                         hits.append(
                             CasebookHit(
-                                overlap: overlap, caseName: entry.name, pseudonym: entry.pseudonym, source: entry.source,
-                                value: value(sighting), earlierAddress: sighting.address, firstSeen: sighting.firstSeen,
-                                lastSeen: sighting.lastSeen, roles: sighting.roles, findings: sighting.findings))
-                        added += 1
+                                overlap: overlap, caseName: row.entry.name, pseudonym: row.entry.pseudonym,
+                                source: row.entry.source, value: value(row.sighting), earlierAddress: row.sighting.address,
+                                firstSeen: row.sighting.firstSeen, lastSeen: row.sighting.lastSeen, roles: row.sighting.roles,
+                                findings: row.sighting.findings))
                     }
-                    if found.cases > found.rows.count, added > 0 {
-                        hits[hits.count - 1].moreCases = found.cases - found.rows.count
+                    if more > 0, !rows.isEmpty { hits[hits.count - 1].moreCases = more }
+                }
+                try add(.address(address.description), .address) { $0.address }
+                try add(.network(CasebookSighting.network(of: address)), .network) { $0.network }
+                let seen = try clientMatches(db, asns: asns, clients)
+                for (asn, client, cases) in seen {
+                    let before = hits.count
+                    try add(.client(asn, client), .clientAndAS) { _ in "AS\(asn)" }
+                    for i in before..<hits.count {
+                        hits[i].client = client
+                        hits[i].clientCases = cases
                     }
                 }
-                let byAddress = try fetch(["address"], [address.description])
-                add(byAddress, .address) { $0.address }
-                add(try fetch(["network"], [network]), .network) { $0.network }
                 for asn in asns.sorted() {
                     for holder in holders.sorted() {
-                        add(try fetch(["asn", "holder"], [Int64(asn), holder]), .asAndHolder) {
+                        try add(.asAndHolder(Int64(asn), holder), .asAndHolder) {
                             "AS\($0.asn.map(String.init) ?? "?") \($0.holder ?? "")"
                         }
                     }
@@ -326,6 +402,114 @@ public final class CasebookReader {
         } catch {
             throw IntelError.store(error, path: store.path)
         }
+    }
+
+    /// The unusual clients of this address that the casebook saw on the same AS in another case,
+    /// with how many cases saw each at all.
+    func clientMatches(_ db: Database, asns: Set<UInt32>, _ clients: () throws -> [CasebookClient]) throws
+        -> [(asn: Int64, client: CasebookClient, cases: Int)]
+    {
+        var onAS: [(Int64, Set<CasebookClient>)] = []
+        for asn in asns.sorted().map(Int64.init) {
+            if clientsByAS[asn] == nil {
+                let rows = try Row.fetchAll(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT DISTINCT k.kind, k.value FROM casebook_client k JOIN casebook_case c ON c.id = k.case_id
+                            WHERE k.asn = ? AND c.pseudonym != ?
+                            """), arguments: [asn, excluding ?? ""])
+                clientsByAS[asn] = Set(
+                    rows.compactMap { row in
+                        CasebookClient.Kind(rawValue: row["kind"]).map { CasebookClient($0, row["value"]) }
+                    })
+            }
+            if let known = clientsByAS[asn], !known.isEmpty { onAS.append((asn, known)) }
+        }
+        guard !onAS.isEmpty else { return [] }
+        let own = Set(try clients())
+        var matches: [(asn: Int64, client: CasebookClient, cases: Int)] = []
+        for (asn, known) in onAS {
+            for client in own.intersection(known).sorted(by: { ($0.kind.rawValue, $0.value) < ($1.kind.rawValue, $1.value) }) {
+                if casesByClient[client] == nil {
+                    casesByClient[client] =
+                        try Int.fetchOne(
+                            db.cachedStatement(
+                                sql: """
+                                    SELECT count(DISTINCT k.case_id) FROM casebook_client k JOIN casebook_case c ON c.id = k.case_id
+                                    WHERE k.kind = ? AND k.value = ? AND c.pseudonym != ?
+                                    """), arguments: [client.kind.rawValue, client.value, excluding ?? ""]) ?? 0
+                }
+                let cases = casesByClient[client] ?? 0
+                if cases <= Self.unusualClientCases { matches.append((asn, client, cases)) }
+            }
+        }
+        return matches
+    }
+
+    /// The cases to name for a key — at most ``casesPerOverlap``, none of `claimed` — and how
+    /// many more cases saw it that are not named here or claimed already; then claims them all.
+    func found(_ db: Database, _ key: Key, excluding claimed: inout Set<Int64>) throws -> (
+        rows: [(caseID: Int64, entry: CasebookCase, sighting: CasebookSighting)], more: Int
+    ) {
+        let limit = Self.casesPerOverlap
+        var found: Found
+        if let known = kept[key] {
+            found = known
+        } else {
+            found = try fetch(db, key, limit: Self.keptPerKey)
+            // An address is asked once; networks, ASes and clients come back for other addresses.
+            if case .address = key {} else { kept[key] = found }
+        }
+        var available = found.rows.filter { !claimed.contains($0.caseID) }
+        if available.count < limit, !found.complete {
+            // Too many of the kept cases are claimed: the first ones past them, by pseudonym.
+            let more = try fetch(db, key, limit: limit + claimed.intersection(found.cases).count)
+            available = more.rows.filter { !claimed.contains($0.caseID) }
+        }
+        let shown = Array(available.prefix(limit))
+        let unclaimed = found.cases.subtracting(claimed).count
+        claimed.formUnion(found.cases)
+        return (shown, max(0, unclaimed - shown.count))
+    }
+
+    /// Every case that saw the key (the case's own left out), and the earliest sighting of each
+    /// of the first `limit` by pseudonym.
+    func fetch(_ db: Database, _ key: Key, limit: Int) throws -> Found {
+        let (inner, innerArguments) = key.matching("s2")
+        let (outer, outerArguments) = key.matching("s")
+        let own = try ownCaseID(db)
+        let cases = Set(
+            try Int64.fetchAll(
+                db.cachedStatement(sql: "SELECT DISTINCT s.case_id \(outer) AND s.case_id != ?"),
+                arguments: StatementArguments(outerArguments + [own])))
+        guard !cases.isEmpty else { return Found(cases: [], rows: []) }
+        let rows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT s.*, c.pseudonym, c.reference, c.examiner, c.organisation, c.recorded_at, c.analysed_at, c.source
+                    FROM casebook_sighting s JOIN casebook_case c ON c.id = s.case_id
+                    WHERE s.rowid IN (
+                        SELECT (SELECT s2.rowid \(inner) AND s2.case_id = g.case_id
+                                ORDER BY ifnull(s2.first_seen, ''), s2.address LIMIT 1)
+                        FROM (SELECT DISTINCT s.case_id \(outer) AND s.case_id != ?) g)
+                    ORDER BY c.pseudonym LIMIT ?
+                    """),
+            arguments: StatementArguments(innerArguments + outerArguments + [own, limit]))
+        return Found(
+            cases: cases,
+            rows: rows.map { row in
+                (caseID: row["case_id"], entry: IndicatorStore.casebookCase(row), sighting: IndicatorStore.sighting(row))
+            })
+    }
+
+    var ownID: Int64??
+    /// The row id of the case being analysed in the casebook, or -1 when it is not recorded.
+    func ownCaseID(_ db: Database) throws -> Int64 {
+        if let ownID { return ownID ?? -1 }
+        let id = try Int64.fetchOne(
+            db, sql: "SELECT id FROM casebook_case WHERE pseudonym = ?", arguments: [excluding ?? ""])
+        ownID = .some(id)
+        return id ?? -1
     }
 }
 

@@ -54,4 +54,20 @@ import Testing
         }
         #expect(finding.indicators == ["casebook CASE-1 (C-0000000A) address 203.0.113.45"])
     }
+
+    @Test func anUnusualClientOnTheSameASIsContextAndQuotedSafely() throws {
+        var hit = Self.hit(.clientAndAS)
+        hit.value = "AS64501"
+        hit.client = CasebookClient(.userAgent, "ExampleTool/0.9 \u{1B}[31m(synthetic)")
+        hit.clientCases = 1
+        let finding = try #require(try Self.findings([hit]).first)
+        #expect(finding.severity == .low)
+        #expect(
+            finding.statement.contains(
+                "saw 203.0.113.45 with the same user agent, \u{201C}ExampleTool/0.9 \\x1B[31m(synthetic)\u{201D}, on the same AS (AS64501)"
+            ), "\(finding.statement)")
+        #expect(finding.statement.contains("Only that case of the casebook saw this user agent."))
+        #expect(!finding.statement.contains("\u{1B}"), "a control character from the evidence is escaped")
+        #expect(finding.statement.contains("This is context only"))
+    }
 }

@@ -121,6 +121,15 @@ import Testing
             #expect(ProcessInfo.processInfo.environment["CI"] == nil, "CI must run PyMISP (Scripts/setup installs it)")
         }
 
+        // Read back into the casebook that wrote them: its own case stays, once.
+        for format in ["stix", "misp", "csv"] {
+            let own = try runSpoor([
+                "casebook", "import", folder.appendingPathComponent("sightings-\(format).json").path, "--intel-db", store,
+            ])
+            #expect(own.status == 0 && own.stdout.contains("is this casebook's own case CASE-A-2024"), "\(format): \(own.stdout)")
+            #expect(try runSpoor(["casebook", "list", "--intel-db", store]).stdout.split(separator: "\n").count == 1)
+        }
+
         // Another helpline reads each format and recognises the address, saying whose sighting it was.
         for format in ["stix", "misp", "csv"] {
             let other = folder.appendingPathComponent("other-\(format).sqlite").path

@@ -145,4 +145,119 @@ import Testing
         #expect(!hits.contains { $0.pseudonym == "C-00000000" })
         #expect(hits.last?.moreCases == 4 && hits.dropLast().allSatisfy { $0.moreCases == nil })
     }
+
+    /// 100 cases share a /24; the last 30 by pseudonym (past the cases kept per network) also saw
+    /// the address itself. The address names 20 and counts 10 more; the network names the first
+    /// 20 of the other 70 and counts the 50 left: no case is named or counted twice.
+    @Test func casesCountedUnderAStrongerOverlapAreNotCountedAgain() throws {
+        let store = try Self.store()
+        for n in 0..<100 {
+            try store.recordCase(
+                Self.entry(String(format: "C-%08X", n), nil),
+                sightings: [Self.sighting(n >= 70 ? "203.0.113.45" : "203.0.113.\(n % 40 + 100)")])
+        }
+        let reader = try CasebookReader(store, excluding: "C-FFFFFFFF")
+        for _ in 0..<2 {  // the second time from what the reader kept
+            let hits = try reader.hits(for: try #require(IPAddress("203.0.113.45")), asns: [], holders: [])
+            let byAddress = hits.filter { $0.overlap == .address }
+            let byNetwork = hits.filter { $0.overlap == .network }
+            #expect(byAddress.count == 20 && byAddress.first?.pseudonym == String(format: "C-%08X", 70))
+            #expect(byAddress.last?.moreCases == 10)
+            #expect(byNetwork.count == 20 && byNetwork.first?.pseudonym == "C-00000000")
+            #expect(byNetwork.last?.moreCases == 50)
+            #expect(Set(hits.map(\.pseudonym)).count == hits.count)
+        }
+        // Another address of the /24: the network alone, its first 20 cases named, 80 counted.
+        let other = try reader.hits(for: try #require(IPAddress("203.0.113.7")), asns: [], holders: [])
+        #expect(other.count == 20 && other.last?.moreCases == 80)
+    }
+
+    /// An uncommon user agent on the same AS ties two cases (low); one seen in many cases does not;
+    /// on another AS it does not; and the case's clients are not asked when the casebook saw
+    /// none on the address's AS.
+    @Test func anUnusualClientOnTheSameASIsAnOverlapAndACommonOneIsNot() throws {
+        let store = try Self.store()
+        var tool = Self.sighting("192.0.2.10", asn: 64501, holder: "Tool Net")
+        tool.userAgents = ["ExampleTool/0.9 (synthetic)"]
+        tool.devices = ["DESKTOP-SYNTH1"]
+        try store.recordCase(Self.entry("C-0000000A", "A"), sightings: [tool])
+        for n in 1...4 {
+            var common = Self.sighting("198.51.100.\(n)", asn: 64501, holder: "Other \(n)")
+            common.userAgents = ["Mozilla/5.0 (synthetic common)"]
+            try store.recordCase(Self.entry(String(format: "C-1000000%d", n), "COMMON-\(n)"), sightings: [common])
+        }
+        let reader = try CasebookReader(store, excluding: "C-0000000Z")
+        let address = try #require(IPAddress("2001:db8:99::5"))
+        let clients = [
+            CasebookClient(.userAgent, "ExampleTool/0.9 (synthetic)"),
+            CasebookClient(.userAgent, "Mozilla/5.0 (synthetic common)"),
+            CasebookClient(.device, "DESKTOP-SYNTH1"),
+        ]
+        let hits = try reader.hits(for: address, asns: [64501], holders: ["Nobody"]) { clients }
+        #expect(hits.map(\.overlap) == [.clientAndAS], "case A once, at its first client; the common agent is not unusual")
+        #expect(hits.first?.pseudonym == "C-0000000A" && hits.first?.value == "AS64501")
+        #expect(hits.first?.client == CasebookClient(.device, "DESKTOP-SYNTH1") && hits.first?.clientCases == 1)
+        #expect(try reader.hits(for: address, asns: [64502], holders: []) { clients }.isEmpty)
+        var asked = false
+        _ = try reader.hits(for: address, asns: [64999], holders: []) {
+            asked = true
+            return clients
+        }
+        #expect(!asked, "no client of the casebook is on that AS")
+        #expect(
+            try CasebookReader(store, excluding: "C-0000000A").hits(for: address, asns: [64501], holders: []) { clients }.isEmpty)
+        // Withdrawing the case takes its clients with it.
+        try store.removeCasebookCase(named: "A")
+        #expect(try CasebookReader(store, excluding: nil).hits(for: address, asns: [64501], holders: []) { clients }.isEmpty)
+    }
+
+    @Test func aCasebookReadingBackItsOwnExportKeepsItsOwnCase() throws {
+        let store = try Self.store()
+        let entry = Self.entry("C-0000000A", "A")
+        try store.recordCase(entry, sightings: [Self.sighting("203.0.113.45"), Self.sighting("198.51.100.7")])
+        let own = try #require(try store.casebookCase(named: "A"))
+        let csv = CasebookExchange.csv([(own.entry, own.sightings)], source: "Example Helpline")
+        let shared = try CasebookExchange.read(Data(csv.utf8), path: "own.csv", recordedAt: "2024-03-01T00:00:00Z")
+        let back = try #require(shared.first)
+        #expect(CasebookExchange.sharedName(of: back.entry) == "C-0000000A")
+        #expect(try store.localOriginal(of: back.entry, sightings: back.sightings)?.pseudonym == "C-0000000A")
+        // Another helpline's case that happens to carry the same pseudonym but saw other addresses.
+        var foreign = back
+        foreign.sightings.append(Self.sighting("192.0.2.77"))
+        #expect(try store.localOriginal(of: foreign.entry, sightings: foreign.sightings) == nil)
+    }
+
+    /// A casebook recorded before v8 (no client table, no case hashes) reads the same after the
+    /// migration: the clients come from the sightings and the casebook's version is unchanged.
+    @Test func aCasebookFromBeforeTheClientTableMigratesWithTheSameVersion() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        let path = directory.appendingPathComponent("intel.sqlite").path
+        var tool = Self.sighting("192.0.2.10", asn: 64501, holder: "Tool Net")
+        tool.userAgents = ["ExampleTool/0.9 (synthetic)"]
+        do {
+            let store = try IndicatorStore(path: path)
+            try store.recordCase(Self.entry("C-0000000A", "A"), sightings: [tool, Self.sighting("203.0.113.45")])
+        }
+        let version = try IndicatorStore(path: path).casebookStatistics()
+        // Back to what v7 held, and the migration forgotten.
+        let reverted = try runTool(
+            "/usr/bin/python3",
+            [
+                "-c",
+                """
+                import sqlite3, sys
+                db = sqlite3.connect(sys.argv[1])
+                db.executescript(\"\"\"DROP TABLE casebook_client; ALTER TABLE casebook_case DROP COLUMN content_hash;
+                DELETE FROM grdb_migrations WHERE identifier = 'v8 casebook clients and case hashes';\"\"\")
+                db.commit()
+                """, path,
+            ])
+        #expect(reverted.status == 0, "\(reverted.output)")
+        let migrated = try IndicatorStore(path: path)
+        #expect(try migrated.casebookStatistics() == version)
+        let hits = try CasebookReader(migrated, excluding: nil).hits(
+            for: try #require(IPAddress("2001:db8::1")), asns: [64501], holders: []
+        ) { [CasebookClient(.userAgent, "ExampleTool/0.9 (synthetic)")] }
+        #expect(hits.map(\.overlap) == [.clientAndAS])
+    }
 }

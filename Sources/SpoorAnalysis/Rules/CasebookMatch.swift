@@ -1,6 +1,7 @@
 import Foundation
 import SpoorCore
 import SpoorIntel
+import SpoorStore
 
 extension RuleID {
     public static let casebookMatch = RuleID("casebook_match")
@@ -8,12 +9,13 @@ extension RuleID {
 
 /// `casebook_match`: an address of this case that the helpline's casebook saw in another case —
 /// the same address (high), the same /24 or /48 within a window of time (medium; outside it,
-/// low), or the same AS with the same registry holder (low, context). One finding per address,
+/// low), the same unusual user agent or device name on the same AS, or the same AS with the same
+/// registry holder (low, context). One finding per address,
 /// at its strongest overlap, naming every earlier case by reference and pseudonym.
 public final class CasebookMatch: Rule {
     public static let id = RuleID.casebookMatch
     public static let summary =
-        "An address of this case was seen in an earlier case recorded in the casebook: the same address, the same /24 or /48, or the same AS with the same registry holder."
+        "An address of this case was seen in an earlier case recorded in the casebook: the same address, the same /24 or /48, the same unusual user agent or device name on the same AS, or the same AS with the same registry holder."
     public static let reads =
         "Every distinct address with what the casebook holds for it from other cases (never this case's own sightings), and the dates of both."
     public static let doesNotShow =
@@ -27,6 +29,10 @@ public final class CasebookMatch: Rule {
             Tunable(
                 "network_window", .seconds(networkWindow),
                 "A shared /24 or /48 is medium when the earlier sighting ends at most this long before this case's first record of the address (or after it); otherwise low."
+            ),
+            Tunable(
+                "unusual_client_cases", .count(CasebookReader.unusualClientCases),
+                "A user agent or device name seen with the same AS counts only when at most this many other cases of the casebook saw it at all."
             ),
             Tunable("cited_records", .count(citedRecords), "At most this many of the address's records are cited."),
         ]
@@ -71,6 +77,18 @@ public final class CasebookMatch: Rule {
                 sentences.append(
                     "Case \(hit.caseName)\(seenBy) saw \(hit.earlierAddress), in the same network \(hit.value),\(when)\(how)\(findings)"
                         + (near(hit) ? "." : "; that was long before or after this case."))
+            case .clientAndAS:
+                let what = hit.client?.kind == .device ? "device name" : "user agent"
+                let text = "\u{201C}" + SafeText.excerpt(hit.client?.value ?? "", limit: 160) + "\u{201D}"
+                let rare =
+                    hit.clientCases.map {
+                        $0 == 1
+                            ? " Only that case of the casebook saw this \(what)."
+                            : " \($0) cases of the casebook saw this \(what)."
+                    } ?? ""
+                sentences.append(
+                    "Case \(hit.caseName)\(seenBy) saw \(hit.earlierAddress) with the same \(what), \(text), on the same AS (\(hit.value)),\(when)\(how)\(findings).\(rare)"
+                )
             case .asAndHolder:
                 sentences.append(
                     "Case \(hit.caseName)\(seenBy) saw \(hit.earlierAddress), held by the same AS and registry holder (\(hit.value)),\(when)\(how)\(findings)."

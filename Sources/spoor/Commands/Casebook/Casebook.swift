@@ -11,8 +11,8 @@ struct Casebook: ParsableCommand {
             The casebook lives in the indicator store (--intel-db) beside the indicators others \
             published. 'spoor casebook add CASE' records a case once its annex has been read; every \
             later 'spoor analyze' then reports, under the rule casebook_match, addresses of the new \
-            case that an earlier case saw (the same address, the same /24 or /48, or the same AS and \
-            registry holder). Cases are named by their reference and a pseudonym; the victim's \
+            case that an earlier case saw (the same address, the same /24 or /48, the same uncommon \
+            user agent or device name on the same AS, or the same AS and registry holder). Cases are named by their reference and a pseudonym; the victim's \
             account names are never copied into the casebook.
             """,
         subcommands: [Add.self, List.self, Show.self, Search.self, Overlap.self, Export.self, Import.self, Remove.self])

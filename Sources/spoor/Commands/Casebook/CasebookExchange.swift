@@ -90,7 +90,8 @@ extension Casebook {
                 Each shared case becomes a case of that helpline, named by the source and the \
                 pseudonym the file gives; later analyses recognise its addresses as they do your own \
                 cases' and say whose sighting it was. Importing the same file again replaces what it \
-                gave before.
+                gave before. A case this casebook exported itself (same pseudonym, no address it \
+                did not record) is not read in again: the local recording stays.
                 """)
 
         @Argument(help: "Sightings files.") var files: [String]
@@ -105,11 +106,23 @@ extension Casebook {
                     let data = try Data(contentsOf: URL(fileURLWithPath: file))
                     let cases = try CasebookExchange.read(
                         data, path: file, recordedAt: ISO8601DateFormatter().string(from: Date()), source: source)
-                    for (entry, sightings) in cases { try book.recordCase(entry, sightings: sightings) }
+                    var read: [CasebookExchange.Shared] = []
+                    for (entry, sightings) in cases {
+                        // This casebook's own case coming back: the local recording stays, once.
+                        if let own = try book.localOriginal(of: entry, sightings: sightings) {
+                            print(
+                                SafeText.terminal(
+                                    "\(file): \(entry.pseudonym) is this casebook's own case \(own.name); kept the local recording"
+                                ))
+                            continue
+                        }
+                        try book.recordCase(entry, sightings: sightings)
+                        read.append((entry, sightings))
+                    }
                     print(
                         SafeText.terminal(
-                            "\(file): \(cases.map(\.sightings.count).reduce(0, +)) sighting(s) of \(cases.count) case(s)"
-                                + (cases.isEmpty ? "" : " (" + cases.map(\.entry.pseudonym).joined(separator: ", ") + ")")))
+                            "\(file): \(read.map(\.sightings.count).reduce(0, +)) sighting(s) of \(read.count) case(s)"
+                                + (read.isEmpty ? "" : " (" + read.map(\.entry.pseudonym).joined(separator: ", ") + ")")))
                 } catch let error as CocoaError {
                     Console.error("spoor: error: \(SafeText.terminal(file)): \(error.localizedDescription)")
                     failed = true

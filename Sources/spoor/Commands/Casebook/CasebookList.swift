@@ -61,7 +61,11 @@ extension Casebook {
                 return
             }
             print(SafeText.terminal("\(found.entry.name), recorded \(found.entry.recordedAt)"))
-            for sighting in found.sightings { print("  " + Casebook.line(sighting)) }
+            for sighting in found.sightings {
+                print("  " + Casebook.line(sighting))
+                for agent in sighting.userAgents { print("      user agent: " + SafeText.excerpt(agent, limit: 160)) }
+                for device in sighting.devices { print("      device: " + SafeText.excerpt(device, limit: 160)) }
+            }
         }
     }
 

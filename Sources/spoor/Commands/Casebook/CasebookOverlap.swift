@@ -28,6 +28,7 @@ extension Casebook {
                     case .address: "address"
                     case .network: "network"
                     case .asAndHolder: "AS and holder"
+                    case .clientAndAS: "client on AS"
                     }
                 let cases = Set(overlap.seen.map(\.caseName)).count
                 print(SafeText.terminal("\(kind) \(overlap.value): \(cases) cases"))
