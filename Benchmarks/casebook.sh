@@ -37,18 +37,23 @@ network,autonomous_system_number,autonomous_system_organization
 CSV
 "$spoor" mmdb build "$work/asn.csv" --out "$work/asn.mmdb" --type Synthetic-ASN --build-date 2024-01-01 >/dev/null
 "$spoor" intel stats --intel-db "$work/empty.sqlite" >/dev/null
-"$spoor" intel stats --intel-db "$work/big.sqlite" >/dev/null
-python3 - "$work/big.sqlite" "$cases" "$addresses" <<'PY'
+# Two casebooks of the same size. Dense: spread over the documentation space the case uses, on
+# its ASes, so nearly every address of the case meets twenty cases or more (cost follows the
+# findings). Sparse: spread over 3fff::/20 (the other IPv6 documentation prefix) on other ASes,
+# with ten cases planted that saw an address of the case on its AS (cost of asking).
+generate() {
+  "$spoor" intel stats --intel-db "$1" >/dev/null
+  python3 - "$1" "$cases" "$addresses" "$2" <<'PY'
 import random, sqlite3, sys
-path, cases, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+path, cases, n, mode = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 rng = random.Random(2026)
 db = sqlite3.connect(path)
 db.execute("BEGIN")
 per = max(1, n // cases)
 rows = []
 clients = []
-# The user agents the generated case's Google export uses: each is seen in about one case in
-# a hundred (common, so never an overlap), the rest of the agents are one of 200,000 tools.
+# The user agents the generated case's Google export uses: in the dense casebook each is seen in
+# about one case in a hundred (common, so never an overlap); the rest are one of 200,000 tools.
 agents = [
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
     "App : GMAIL_APP. App Version : 6.0.260302. Os : IOS_OS. Os Version : 17.2. Device Type : MOBILE.",
@@ -56,16 +61,22 @@ agents = [
 for c in range(cases):
     db.execute("INSERT INTO casebook_case (id, pseudonym, reference, recorded_at, source, content_hash) VALUES (?, ?, ?, ?, 'local', ?)",
                (c + 1, "C-%08X" % c, "BENCH-%05d" % c, "2024-06-01T00:00:00Z", "%064x" % rng.getrandbits(256)))
-    for _ in range(per):
-        if rng.random() < 0.001:
+    for i in range(per):
+        asn = 4200000000 + rng.randrange(5000) + (0 if mode == "dense" else 100000)
+        if mode == "sparse" and c < 10 and i == 0:
+            asn, address, network = 4200000003, "203.0.113.%d" % (c + 1), "203.0.113.0/24"
+        elif mode == "sparse":
+            a, b, h = rng.randrange(0x1000), rng.randrange(0x10000), rng.randrange(0x10000)
+            address, network = "3fff:%x:%x::%x" % (a, b, h), "3fff:%x:%x::/48" % (a, b)
+        elif rng.random() < 0.001:
             third = rng.choice(["192.0.2", "198.51.100", "203.0.113"])
             last = rng.randrange(1, 255)
             address, network = "%s.%d" % (third, last), "%s.0/24" % third
         else:
             a, b = rng.randrange(0x10000), rng.randrange(0x10000)
             address, network = "2001:db8:%x::%x" % (a, b), "2001:db8:%x::/48" % a
-        asn = 4200000000 + rng.randrange(5000)
-        agent = rng.choice(agents) if rng.random() < 0.01 else "SyntheticTool/%d" % rng.randrange(200000)
+        common = mode == "dense" and rng.random() < 0.01
+        agent = rng.choice(agents) if common else "SyntheticTool/%d" % rng.randrange(200000)
         rows.append((c + 1, address, network, asn, "Synthetic Holder %d" % (asn % 500),
                      "2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z", 3, '["login source"]', '["%s"]' % agent, "[]", '["F1"]'))
         clients.append((c + 1, address, asn, "user_agent", agent))
@@ -77,22 +88,34 @@ db.executemany("INSERT INTO casebook_sighting VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
 db.executemany("INSERT INTO casebook_client VALUES (?,?,?,?,?)", clients)
 db.commit()
 PY
-recorded=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from casebook_sighting').fetchone()[0])" "$work/big.sqlite")
+}
+generate "$work/dense.sqlite" dense
+generate "$work/sparse.sqlite" sparse
+recorded=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from casebook_sighting').fetchone()[0])" "$work/dense.sqlite")
 subjects=$("$spoor" analyze "$work/case" --mmdb "$work/asn.mmdb" --intel-db "$work/empty.sqlite" 2>&1 | grep -oE '^[0-9]+ distinct' | grep -oE '[0-9]+' || echo "?")
 time_of() { /usr/bin/time -f "%e %M" -o "$work/t" "$@" >"$work/out" 2>&1 || true; cat "$work/t"; }
 read -r s_empty k_empty < <(time_of "$spoor" analyze "$work/case" --mmdb "$work/asn.mmdb" --intel-db "$work/empty.sqlite")
-read -r s_big k_big < <(time_of "$spoor" analyze "$work/case" --mmdb "$work/asn.mmdb" --intel-db "$work/big.sqlite")
+read -r s_sparse k_sparse < <(time_of "$spoor" analyze "$work/case" --mmdb "$work/asn.mmdb" --intel-db "$work/sparse.sqlite")
+m_sparse=$(grep -c "was seen in this case" "$work/out" || true)
+read -r s_big k_big < <(time_of "$spoor" analyze "$work/case" --mmdb "$work/asn.mmdb" --intel-db "$work/dense.sqlite")
 matches=$(grep -c "was seen in this case" "$work/out" || true)
-read -r s_search _ < <(time_of "$spoor" casebook search 203.0.113.45 --intel-db "$work/big.sqlite")
-read -r s_overlap _ < <(time_of "$spoor" casebook overlap --json --intel-db "$work/big.sqlite")
-python3 - "$cases" "$recorded" "$events" "$subjects" "$s_empty" "$k_empty" "$s_big" "$k_big" "$matches" "$s_search" "$s_overlap" <<'PY'
+# Recording: the case's 254 addresses of 203.0.113.0/24 into the large casebook.
+record=()
+for i in $(seq 1 254); do record+=(--address "203.0.113.$i"); done
+read -r s_add _ < <(time_of "$spoor" casebook add "$work/case" "${record[@]}" --intel-db "$work/sparse.sqlite")
+added=$(grep -oE '[0-9]+ address\(es\) recorded' "$work/out" | grep -oE '^[0-9]+' || echo "?")
+read -r s_search _ < <(time_of "$spoor" casebook search 203.0.113.45 --intel-db "$work/dense.sqlite")
+read -r s_overlap _ < <(time_of "$spoor" casebook overlap --json --intel-db "$work/dense.sqlite")
+python3 - "$cases" "$recorded" "$events" "$subjects" "$s_empty" "$k_empty" "$s_sparse" "$k_sparse" "$m_sparse" "$s_big" "$k_big" "$matches" "$s_add" "$added" "$s_search" "$s_overlap" <<'PY'
 import sys
-cases, recorded, events, subjects, se, ke, sb, kb, matches, ss, so = sys.argv[1:]
-print(f"casebook: {int(cases):,} cases, {int(recorded):,} recorded addresses; case: {int(events):,} sshd and {int(events):,} Google events, {subjects} distinct addresses")
-print(f"{'run':<44} {'seconds':>8} {'RSS MiB':>8}")
-print(f"{'spoor analyze, empty casebook':<44} {float(se):>8.2f} {int(ke)/1024:>8.1f}")
-print(f"{'spoor analyze, the large casebook':<44} {float(sb):>8.2f} {int(kb)/1024:>8.1f}")
-print(f"{'spoor casebook search 203.0.113.45':<44} {float(ss):>8.2f}")
-print(f"{'spoor casebook overlap --json':<44} {float(so):>8.2f}")
-print(f"analyze with the large casebook / empty: {float(sb)/float(se):.2f}x; {matches} casebook finding(s)")
+cases, recorded, events, subjects, se, ke, ss_, ks, ms, sb, kb, matches, sa, added, ss, so = sys.argv[1:]
+print(f"casebooks: {int(cases):,} cases, {int(recorded):,} recorded addresses each; case: {int(events):,} sshd and {int(events):,} Google events, {subjects} distinct addresses")
+print(f"{'run':<52} {'seconds':>8} {'RSS MiB':>8} {'findings':>9}")
+print(f"{'spoor analyze, empty casebook':<52} {float(se):>8.2f} {int(ke)/1024:>8.1f} {'':>9}")
+print(f"{'spoor analyze, sparse casebook (10 planted)':<52} {float(ss_):>8.2f} {int(ks)/1024:>8.1f} {int(ms):>9,}")
+print(f"{'spoor analyze, dense casebook':<52} {float(sb):>8.2f} {int(kb)/1024:>8.1f} {int(matches):>9,}")
+print(f"{'spoor casebook add (' + added + ' addresses) into the sparse one':<52} {float(sa):>8.2f}")
+print(f"{'spoor casebook search 203.0.113.45 (dense)':<52} {float(ss):>8.2f}")
+print(f"{'spoor casebook overlap --json (dense)':<52} {float(so):>8.2f}")
+print(f"analyze, sparse casebook / empty: {float(ss_)/float(se):.2f}x; dense / empty: {float(sb)/float(se):.2f}x")
 PY

@@ -17,13 +17,17 @@ public struct AddressAnswer: Encodable, Sendable {
     public var warninglists: [WarninglistHit] = []
     /// The indicators covering it, each with how it matched (`address`, `asn`, `name`) and its sources.
     public var indicators: [IndicatorHit] = []
+    /// With a day asked (`--at`): who the registry snapshots say held the address then and now.
+    public var heldAt: HeldAt?
 
     /// Whether the input was read as an address.
     public var isAddress: Bool { ip != nil }
 
     /// Reads `input` (an address, or an address with a port) and attributes it; an input that
     /// is not an address, or an attribution that fails, is answered with `error`.
-    public init(input: String, attributor: Attributor) {
+    /// `day` (YYYY-MM-DD) asks who held the address that day, as the annex says it of a record
+    /// of that day.
+    public init(input: String, attributor: Attributor, at day: String? = nil) {
         self.input = input
         guard let endpoint = IPAddress.parseEndpoint(input) else {
             error = "not an IP address"
@@ -36,7 +40,9 @@ public struct AddressAnswer: Encodable, Sendable {
         specialPurpose = block.map { "\($0.name), \($0.reference)" }
         do {
             var subject = SubjectIP(address: address)
+            subject.firstSeen = day
             try attributor.attribute(&subject)
+            heldAt = subject.heldAt
             enrichment = subject.enrichment
             registry = subject.registry ?? []
             warninglists = subject.warninglists ?? []
@@ -82,6 +88,7 @@ public final class AddressAnswerJSON {
         }
         out += "]"
         if let value = answer.error { out += ",\"error\":" + (try string(value)) }
+        if let value = answer.heldAt { out += ",\"held_at\":" + (try encoded(value)) }
         out += ",\"indicators\":" + (answer.indicators.isEmpty ? "[]" : try encoded(answer.indicators))
         out += ",\"input\":" + (try string(answer.input))
         if let value = answer.ip { out += ",\"ip\":" + (try string(value)) }

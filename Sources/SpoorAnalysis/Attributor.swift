@@ -113,6 +113,9 @@ public final class Attributor {
         if let registry {
             let answers = try registry.answers(for: address)
             subject.registry = answers.isEmpty ? nil : answers
+            if let day = subject.firstSeen ?? subject.zonelessFirst {
+                subject.heldAt = HeldAt(day: day, answers: answers, firstRecord: subject.records > 0)
+            }
         }
         // Lists holding the address, and host-name lists holding a name it was reached as.
         var listed = warnings?.hits(address) ?? []

@@ -39,6 +39,9 @@ public struct SubjectIP: Hashable, Sendable, Codable {
     /// Where this helpline's casebook saw the same address, network, or AS and holder in another
     /// case; nil when it did not (or no casebook was consulted).
     public var casebookHits: [CasebookHit]?
+    /// Who the registry snapshots say held the address on the day of its first record here, and
+    /// whether the latest snapshot says otherwise; nil when no snapshot answers for it.
+    public var heldAt: HeldAt?
 
     /// An address nothing has been said about yet: its class and special-purpose block only.
     public init(address: IPAddress) {

@@ -43,6 +43,9 @@ extension CaseStore {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var subjectCount = 0
+        // What the registry said on the day, where the latest snapshot says otherwise or only a
+        // later one answers: said again in every finding naming the address.
+        var heldNotes: [String: String] = [:]
         try writeSubjects { pass in
             try pass.forEachAddress { aggregate in
                 var subject = SubjectIP(aggregate)
@@ -60,6 +63,7 @@ extension CaseStore {
                         countries: Set(subject.enrichment.compactMap(\.countryCode)).sorted(),
                         asns: Set(subject.enrichment.compactMap(\.asn)).sorted(), flagged: context.flagged))
                 try run.consume(context)
+                if let held = subject.heldAt, held.changed || held.fromLater { heldNotes[ip] = held.sentence(naming: ip) }
                 subjectCount += 1
             }
             // Then every account's records in time order: each is given its session and novelty
@@ -78,9 +82,14 @@ extension CaseStore {
                 return mark
             }
         }
+        var findings = try run.findings()
+        for i in findings.indices {
+            let notes = findings[i].addresses.compactMap { heldNotes[$0.description] }
+            if !notes.isEmpty { findings[i].statement += " " + notes.joined(separator: " ") }
+        }
         var summary = AnalysisSummary(
             databases: attributor.databases, intel: attributor.intelReference, subjects: subjectCount,
-            findings: try run.findings(), rules: run.stated, sessions: Sessioning.tunables)
+            findings: findings, rules: run.stated, sessions: Sessioning.tunables)
         summary.casebook = attributor.casebookReference
         try saveAnalysis(
             ranAt: now ?? clock.now(), document: String(decoding: try encoder.encode(summary), as: UTF8.self))

@@ -36,12 +36,7 @@ extension CaseStore {
             for address in finding.addresses { named[address.description, default: []].append(finding.id) }
         }
         // The incident begins at the earliest record the chosen findings cite.
-        var start: Int64?
-        for finding in chosen {
-            for locator in finding.locators {
-                if let time = try earliestPlacedTime(at: locator) { start = min(start ?? time, time) }
-            }
-        }
+        let start = try earliestPlacedTime(among: chosen.lazy.flatMap(\.locators))
         let wanted = Set(addresses.map(\.description))
         let dropped = Set(excluding.map(\.description))
         var sightings: [CasebookSighting] = []

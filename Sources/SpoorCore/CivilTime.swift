@@ -12,6 +12,17 @@ public enum CivilTime {
         return era * 146097 + doe - 719468
     }
 
+    /// Days from 1970-01-01 to a `YYYY-MM-DD` date (what follows the tenth character is not
+    /// read); nil when it is not a valid date.
+    public static func days(isoDate text: some StringProtocol) -> Int64? {
+        let parts = text.prefix(10).split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]), (1...12).contains(month),
+            (1...daysInMonth(year: year, month: month)).contains(day)
+        else { return nil }
+        return days(year: year, month: month, day: day)
+    }
+
     /// The inverse of ``days(year:month:day:)``.
     public static func civil(days z0: Int64) -> (year: Int, month: Int, day: Int) {
         let z = z0 + 719468

@@ -196,6 +196,8 @@ enum ReportView {
                     registryFrom: shown(SafeText.excerpt(r.source.fileName, limit: 80)), registryDate: shown(r.source.asOf),
                     registryHashShort: shown(String(r.source.sha256.prefix(16))))
             },
+            heldAt: s.heldAt.map { shown(SafeText.excerpt($0.sentence, limit: 1_000)) },
+            heldChanged: s.heldAt.map { $0.changed || $0.fromLater } ?? false,
             warninglistHits: (s.warninglists ?? []).map { w in
                 WarninglistHitView(
                     hitList: shown(SafeText.excerpt(w.name, limit: 120)), hitListVersion: shown(w.version),
@@ -432,6 +434,9 @@ struct AddressView {
     var specialPurpose: String?
     var enrichment: [EnrichmentView]
     var registry: [RegistryView]
+    /// Who held the address on the day of its first record, and whether that changed since.
+    var heldAt: String?
+    var heldChanged: Bool
     var warninglistHits: [WarninglistHitView]
     var indicatorHits: [IndicatorHitView]
     var casebookHits: [CasebookHitView]

@@ -386,22 +386,38 @@ extension CaseStore {
     /// The earliest zoned instant of the records at `locator`'s evidence item (by hash) and
     /// position; nil when none has one.
     public func earliestPlacedTime(at locator: Locator) throws(CaseError) -> Int64? {
+        try read { db in try Self.earliestPlacedTime(db, at: locator) }
+    }
+
+    /// The earliest zoned time of any record at the locators, in one read (each distinct
+    /// locator asked once): where an incident begins, from the records its findings cite.
+    public func earliestPlacedTime(among locators: some Sequence<Locator>) throws(CaseError) -> Int64? {
         try read { db in
+            var earliest: Int64?
+            for locator in Set(locators) {
+                if let time = try Self.earliestPlacedTime(db, at: locator) { earliest = min(earliest ?? time, time) }
+            }
+            return earliest
+        }
+    }
+
+    static func earliestPlacedTime(_ db: Database, at locator: Locator) throws -> Int64? {
+        do {
             if let ordinal = locator.ordinal {
                 return try Int64.fetchOne(
-                    db,
-                    sql: """
-                        SELECT min(o.time_key) FROM observation o JOIN evidence e ON e.id = o.evidence_id
-                        WHERE e.sha256 = ? AND o.position = ? AND o.time_utc IS NOT NULL
-                        """,
+                    db.cachedStatement(
+                        sql: """
+                            SELECT min(o.time_key) FROM observation o JOIN evidence e ON e.id = o.evidence_id
+                            WHERE e.sha256 = ? AND o.position = ? AND o.time_utc IS NOT NULL
+                            """),
                     arguments: [locator.evidenceSHA256, ordinal])
             }
             return try Int64.fetchOne(
-                db,
-                sql: """
-                    SELECT min(o.time_key) FROM observation o JOIN evidence e ON e.id = o.evidence_id
-                    WHERE e.sha256 = ? AND o.position IS NULL AND o.locator = ? AND o.time_utc IS NOT NULL
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        SELECT min(o.time_key) FROM observation o JOIN evidence e ON e.id = o.evidence_id
+                        WHERE e.sha256 = ? AND o.position IS NULL AND o.locator = ? AND o.time_utc IS NOT NULL
+                        """),
                 arguments: [locator.evidenceSHA256, locator.positionJSON])
         }
     }

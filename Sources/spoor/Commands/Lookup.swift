@@ -10,14 +10,30 @@ import SpoorStore
 struct Lookup: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Tell what is known about addresses: class, MaxMind-format answers, registry holder, indicator matches.",
-        discussion: "Give addresses as arguments, or '-' (or none) to read them from standard input, one per line.")
+        usage: "spoor lookup [<ip> ...] [--mmdb <file> ...] [--at <date>] [--json] [--summary-only]\n[--intel-db <path>]",
+        discussion: """
+            Give addresses as arguments, or '-' (or none) to read them from standard input, one per line. With \
+            --at, the registry snapshots are read as the annex reads them for a record of that day: the one \
+            nearest before the day, and the latest, with a sentence saying whether they agree.
+            """)
 
     @Argument(help: ArgumentHelp("Addresses to look up.", valueName: "ip")) var addresses: [String] = []
     @Option(help: ArgumentHelp("A MaxMind-format database to consult; repeat for several.", valueName: "file"))
     var mmdb: [String] = []
+    @Option(
+        help: ArgumentHelp(
+            "A day (YYYY-MM-DD): say who the registry snapshots held the address then, and whether the latest one differs.",
+            valueName: "date"))
+    var at: String?
     @Flag(help: "Print one JSON object per address.") var json = false
     @Flag(help: "Print only how many addresses were looked up and answered (for measuring).") var summaryOnly = false
     @OptionGroup var intel: IntelStoreOption
+
+    func validate() throws {
+        if let at, CivilTime.days(isoDate: at) == nil || at.count != 10 {
+            throw ValidationError("--at \(SafeText.terminal(at)): not a date (YYYY-MM-DD)")
+        }
+    }
 
     func run() throws {
         var inputs = addresses.filter { $0 != "-" }
@@ -43,7 +59,7 @@ struct Lookup: ParsableCommand {
         let started = Date()
         let lines = AddressAnswerJSON(encoder: JSONOutput.encoder())
         for input in inputs {
-            let answer = AddressAnswer(input: input, attributor: attributor)
+            let answer = AddressAnswer(input: input, attributor: attributor, at: at)
             if !answer.isAddress { unreadable = true }
             if !answer.enrichment.isEmpty || !answer.registry.isEmpty { answered += 1 }
             if summaryOnly { continue }
@@ -88,6 +104,7 @@ struct Lookup: ParsableCommand {
         for r in a.registry {
             print("  registry (\(SafeText.terminal(r.source.fileName)), as of \(r.source.asOf)): \(SafeText.terminal(r.summary))")
         }
+        if let held = a.heldAt { print("  then/now:   \(SafeText.terminal(held.sentence))") }
         for w in a.warninglists {
             print("  warninglist: \(SafeText.terminal(w.name)) (version \(w.version), entry \(w.entry)) — context, not a verdict")
         }
