@@ -401,25 +401,30 @@ extension CaseStore {
         }
     }
 
+    /// The record tables are asked directly: through the `observation` view (a compound
+    /// select joined to `evidence`) SQLite reads every row for each locator.
     static func earliestPlacedTime(_ db: Database, at locator: Locator) throws -> Int64? {
-        do {
-            if let ordinal = locator.ordinal {
-                return try Int64.fetchOne(
-                    db.cachedStatement(
-                        sql: """
-                            SELECT min(o.time_key) FROM observation o JOIN evidence e ON e.id = o.evidence_id
-                            WHERE e.sha256 = ? AND o.position = ? AND o.time_utc IS NOT NULL
-                            """),
-                    arguments: [locator.evidenceSHA256, ordinal])
-            }
+        let items = "SELECT id FROM evidence WHERE sha256 = ?1"
+        if let ordinal = locator.ordinal {
+            // A flow's position is its first packet; a flow always has a zoned time.
             return try Int64.fetchOne(
                 db.cachedStatement(
                     sql: """
-                        SELECT min(o.time_key) FROM observation o JOIN evidence e ON e.id = o.evidence_id
-                        WHERE e.sha256 = ? AND o.position IS NULL AND o.locator = ? AND o.time_utc IS NOT NULL
+                        SELECT min(t) FROM (
+                            SELECT time_key AS t FROM record_observation
+                            WHERE evidence_id IN (\(items)) AND position = ?2 AND time_utc IS NOT NULL
+                            UNION ALL
+                            SELECT time_key FROM flow WHERE evidence_id IN (\(items)) AND first_packet = ?2)
                         """),
-                arguments: [locator.evidenceSHA256, locator.positionJSON])
+                arguments: [locator.evidenceSHA256, ordinal])
         }
+        return try Int64.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT min(time_key) FROM record_observation
+                    WHERE evidence_id IN (\(items)) AND position IS NULL AND locator = ?2 AND time_utc IS NOT NULL
+                    """),
+            arguments: [locator.evidenceSHA256, locator.positionJSON])
     }
 
     /// Every zoned observation's format and instant, and every flow's first instant with its
