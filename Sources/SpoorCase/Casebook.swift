@@ -36,7 +36,7 @@ extension CaseStore {
             for address in finding.addresses { named[address.description, default: []].append(finding.id) }
         }
         // The incident begins at the earliest record the chosen findings cite.
-        let start = try earliestPlacedTime(among: chosen.lazy.flatMap(\.locators))
+        let start = try earliestPlacedTimes(chosen.map(\.locators)).compactMap { $0 }.min()
         let wanted = Set(addresses.map(\.description))
         let dropped = Set(excluding.map(\.description))
         var sightings: [CasebookSighting] = []

@@ -41,15 +41,8 @@ struct Timeline {
         guard let first = firstTime, let last = lastTime, first <= last else {
             return Timeline(start: 0, end: 0, rows: [], markers: [], unplaced: unplaced)
         }
-        var known: [String: Int64?] = [:]  // locator key → its earliest placed time
         var markers: [Marker] = []
-        for finding in findings {
-            var earliest: Int64? = nil
-            for locator in finding.locators {
-                let k = key(locator)
-                if known[k] == nil { known[k] = .some(try store.earliestPlacedTime(at: locator)) }
-                if let time = known[k] ?? nil { earliest = min(earliest ?? time, time) }
-            }
+        for (finding, earliest) in zip(findings, try store.earliestPlacedTimes(findings.map(\.locators))) {
             if let earliest { markers.append(Marker(findingID: finding.id, severity: finding.severity, time: earliest)) }
         }
         markers.sort { ($0.time, $0.findingID) < ($1.time, $1.findingID) }
@@ -79,8 +72,6 @@ struct Timeline {
         return Timeline(
             start: start, end: end, rows: rows.values.sorted { $0.label < $1.label }, markers: markers, unplaced: unplaced)
     }
-
-    static func key(_ locator: Locator) -> String { locator.evidenceSHA256 + locator.positionText }
 
     /// The first and last instants on the axis, as UTC text.
     var spanText: (from: String, to: String) {

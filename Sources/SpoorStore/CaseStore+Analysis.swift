@@ -73,8 +73,9 @@ extension CaseStore {
     }
 
     /// The user agents and device names an address's records were seen with, as the casebook
-    /// keeps them (``CasebookClient/seen(userAgents:devices:limit:)``). Flow ends have neither.
-    static func clients(_ db: Database, ip: String) throws -> (userAgents: [String], devices: [String]) {
+    /// keeps them (``CasebookClient/seen(userAgents:devices:limit:)``: `limit` of each, 20 when
+    /// recording). Flow ends have neither.
+    static func clients(_ db: Database, ip: String, limit: Int = 20) throws -> (userAgents: [String], devices: [String]) {
         var userAgents: Set<String> = []
         var devices: Set<String> = []
         let rows = try Row.fetchCursor(
@@ -89,7 +90,7 @@ extension CaseStore {
             if let text: String = row["user_agent"] { userAgents.insert(text) }
             if let text: String = row["device"] { devices.insert(text) }
         }
-        return CasebookClient.seen(userAgents: userAgents, devices: devices)
+        return CasebookClient.seen(userAgents: userAgents, devices: devices, limit: limit)
     }
 
     /// The locators of up to `limit` records of an address, in time order.
@@ -289,9 +290,10 @@ package struct AnalysisPass {
         try CaseStore.countInWindows(db, ip: ip, windows)
     }
 
-    /// The user agents and device names an address's records were seen with.
+    /// The user agents and device names an address's records were seen with: all of them (up
+    /// to the 1,000 read), for comparing with the casebook's.
     package func clients(ip: String) throws -> [CasebookClient] {
-        let seen = try CaseStore.clients(db, ip: ip)
+        let seen = try CaseStore.clients(db, ip: ip, limit: 1_000)
         return seen.userAgents.map { CasebookClient(.userAgent, $0) } + seen.devices.map { CasebookClient(.device, $0) }
     }
 

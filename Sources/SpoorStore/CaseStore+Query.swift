@@ -383,38 +383,57 @@ extension CaseStore {
         }
     }
 
-    /// The earliest zoned instant of the records at `locator`'s evidence item (by hash) and
-    /// position; nil when none has one.
-    public func earliestPlacedTime(at locator: Locator) throws(CaseError) -> Int64? {
-        try read { db in try Self.earliestPlacedTime(db, at: locator) }
-    }
-
-    /// The earliest zoned time of any record at the locators, in one read (each distinct
-    /// locator asked once): where an incident begins, from the records its findings cite.
-    public func earliestPlacedTime(among locators: some Sequence<Locator>) throws(CaseError) -> Int64? {
+    /// For each list of locators (a finding's), the earliest zoned instant of the records at
+    /// them (by evidence hash and position), or nil when none has one; in one read. A record is
+    /// found by its index; a flow (no index by position: it would grow a capture's store) by one
+    /// pass over its capture's flows for all the packets asked of it.
+    public func earliestPlacedTimes(_ lists: [[Locator]]) throws(CaseError) -> [Int64?] {
         try read { db in
-            var earliest: Int64?
-            for locator in Set(locators) {
-                if let time = try Self.earliestPlacedTime(db, at: locator) { earliest = min(earliest ?? time, time) }
+            var known: [Locator: Int64] = [:]
+            var packets: [String: Set<Int>] = [:]  // capture hash → first packets not found among records
+            for locator in Set(lists.joined()) {
+                if let time = try Self.recordTime(db, at: locator) {
+                    known[locator] = time
+                } else if let ordinal = locator.ordinal {
+                    packets[locator.evidenceSHA256, default: []].insert(ordinal)
+                }
             }
-            return earliest
+            var flowTimes: [String: [Int: Int64]] = [:]
+            for (sha256, wanted) in packets {
+                let rows = try Row.fetchCursor(
+                    db,
+                    sql: """
+                        SELECT first_packet, time_key FROM flow
+                        WHERE evidence_id IN (SELECT id FROM evidence WHERE sha256 = ?)
+                        """, arguments: [sha256])
+                var times: [Int: Int64] = [:]
+                while let row = try rows.next() {
+                    let packet: Int = row[0]
+                    guard wanted.contains(packet) else { continue }
+                    let time: Int64 = row[1]
+                    times[packet] = min(times[packet] ?? time, time)
+                }
+                flowTimes[sha256] = times
+            }
+            return lists.map { locators in
+                locators.compactMap { locator in
+                    known[locator] ?? locator.ordinal.flatMap { flowTimes[locator.evidenceSHA256]?[$0] }
+                }.min()
+            }
         }
     }
 
-    /// The record tables are asked directly: through the `observation` view (a compound
-    /// select joined to `evidence`) SQLite reads every row for each locator.
-    static func earliestPlacedTime(_ db: Database, at locator: Locator) throws -> Int64? {
+    /// The earliest zoned time of the records (not flows) at a locator, read from the record
+    /// table by its index (through the `observation` view, a compound select, SQLite would
+    /// read every row).
+    static func recordTime(_ db: Database, at locator: Locator) throws -> Int64? {
         let items = "SELECT id FROM evidence WHERE sha256 = ?1"
         if let ordinal = locator.ordinal {
-            // A flow's position is its first packet; a flow always has a zoned time.
             return try Int64.fetchOne(
                 db.cachedStatement(
                     sql: """
-                        SELECT min(t) FROM (
-                            SELECT time_key AS t FROM record_observation
-                            WHERE evidence_id IN (\(items)) AND position = ?2 AND time_utc IS NOT NULL
-                            UNION ALL
-                            SELECT time_key FROM flow WHERE evidence_id IN (\(items)) AND first_packet = ?2)
+                        SELECT min(time_key) FROM record_observation
+                        WHERE evidence_id IN (\(items)) AND position = ?2 AND time_utc IS NOT NULL
                         """),
                 arguments: [locator.evidenceSHA256, ordinal])
         }

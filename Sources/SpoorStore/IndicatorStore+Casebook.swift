@@ -413,11 +413,8 @@ public final class CasebookReader {
         for asn in asns.sorted().map(Int64.init) {
             if clientsByAS[asn] == nil {
                 let rows = try Row.fetchAll(
-                    db.cachedStatement(
-                        sql: """
-                            SELECT DISTINCT k.kind, k.value FROM casebook_client k JOIN casebook_case c ON c.id = k.case_id
-                            WHERE k.asn = ? AND c.pseudonym != ?
-                            """), arguments: [asn, excluding ?? ""])
+                    db.cachedStatement(sql: "SELECT DISTINCT kind, value FROM casebook_client WHERE asn = ? AND case_id != ?"),
+                    arguments: [asn, try ownCaseID(db)])
                 clientsByAS[asn] = Set(
                     rows.compactMap { row in
                         CasebookClient.Kind(rawValue: row["kind"]).map { CasebookClient($0, row["value"]) }
@@ -434,10 +431,10 @@ public final class CasebookReader {
                     casesByClient[client] =
                         try Int.fetchOne(
                             db.cachedStatement(
-                                sql: """
-                                    SELECT count(DISTINCT k.case_id) FROM casebook_client k JOIN casebook_case c ON c.id = k.case_id
-                                    WHERE k.kind = ? AND k.value = ? AND c.pseudonym != ?
-                                    """), arguments: [client.kind.rawValue, client.value, excluding ?? ""]) ?? 0
+                                sql:
+                                    "SELECT count(DISTINCT case_id) FROM casebook_client WHERE kind = ? AND value = ? AND case_id != ?"
+                            ),
+                            arguments: [client.kind.rawValue, client.value, try ownCaseID(db)]) ?? 0
                 }
                 let cases = casesByClient[client] ?? 0
                 if cases <= Self.unusualClientCases { matches.append((asn, client, cases)) }
