@@ -19,6 +19,8 @@ public struct AddressAnswer: Encodable, Sendable {
     public var indicators: [IndicatorHit] = []
     /// With a day asked (`--at`): who the registry snapshots say held the address then and now.
     public var heldAt: HeldAt?
+    /// With a day asked: whether the Tor exit lists say it was a Tor exit then.
+    public var torExit: TorExitAt?
 
     /// Whether the input was read as an address.
     public var isAddress: Bool { ip != nil }
@@ -43,6 +45,7 @@ public struct AddressAnswer: Encodable, Sendable {
             subject.firstSeen = day
             try attributor.attribute(&subject)
             heldAt = subject.heldAt
+            torExit = subject.torExit
             enrichment = subject.enrichment
             registry = subject.registry ?? []
             warninglists = subject.warninglists ?? []
@@ -94,6 +97,7 @@ public final class AddressAnswerJSON {
         if let value = answer.ip { out += ",\"ip\":" + (try string(value)) }
         out += ",\"registry\":" + (try registryPart(answer.registry))
         if let value = answer.specialPurpose { out += ",\"special_purpose\":" + (try string(value)) }
+        if let value = answer.torExit { out += ",\"tor_exit\":" + (try encoded(value)) }
         out += ",\"warninglists\":" + (answer.warninglists.isEmpty ? "[]" : try encoded(answer.warninglists))
         return out + "}"
     }

@@ -115,6 +115,7 @@ public final class Attributor {
             subject.registry = answers.isEmpty ? nil : answers
             if let day = subject.firstSeen ?? subject.zonelessFirst {
                 subject.heldAt = HeldAt(day: day, answers: answers, firstRecord: subject.records > 0)
+                subject.torExit = TorExitAt(day: day, lists: try registry.torExitLists(for: address))
             }
         }
         // Lists holding the address, and host-name lists holding a name it was reached as.
@@ -158,6 +159,21 @@ public final class Attributor {
                 subject.indicatorHits[h].validity = try Self.validity(of: subject.indicatorHits[h], count)
             }
         }
+    }
+
+    /// What the dated reference data says of an attributed subject at any day, for findings
+    /// that concern other days than its first record: the registry answers when its snapshots
+    /// do not all name one holder (empty when they agree), and every Tor exit list when one
+    /// holds it (empty when none does); nil when both are empty.
+    public func datedAnswers(for subject: SubjectIP) throws -> (registry: [RegistryAnswer], tor: [TorExitListAnswer])? {
+        let answers = subject.registry ?? []
+        let holders = Set(answers.map { "\($0.holder ?? $0.originOrganisation ?? $0.originName ?? "")|\($0.originASN ?? 0)" })
+        let registryPart = holders.count > 1 || subject.heldAt?.fromLater == true ? answers : []
+        var torPart: [TorExitListAnswer] = []
+        if subject.torExit != nil, let registry, let address = IPAddress(subject.ip) {
+            torPart = try registry.torExitLists(for: address)
+        }
+        return registryPart.isEmpty && torPart.isEmpty ? nil : (registryPart, torPart)
     }
 
     /// Sets the address's observations against the hit's validity windows, when every

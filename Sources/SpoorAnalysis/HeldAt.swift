@@ -25,7 +25,7 @@ public struct HeldAt: Hashable, Sendable, Codable {
             asOf = answer.source.asOf
             file = answer.source.fileName
             network = answer.netblock?.key ?? answer.route?.key
-            holder = answer.holder
+            holder = answer.holder ?? answer.originOrganisation
             asn = answer.originASN
             asName = answer.originName
         }
@@ -57,6 +57,9 @@ public struct HeldAt: Hashable, Sendable, Codable {
     /// When no snapshot precedes the day: the earliest one, and how many days after the day.
     public var earliestAfter: Snapshot?
     public var daysAfter: Int?
+    /// Other snapshots of the same date as the one used for the day (two files describing one
+    /// day): each is kept and named; the sentence says where they disagree.
+    public var sameDate: [Snapshot]?
     /// The latest snapshot, when it is another than the one used for the day.
     public var now: Snapshot?
     /// True when the latest snapshot names another holder or AS than the one used for the day.
@@ -66,11 +69,13 @@ public struct HeldAt: Hashable, Sendable, Codable {
     /// True when the day is that of the address's first record in the case (the annex and the
     /// findings), false when it was asked (`lookup --at`).
     public var firstRecord: Bool
+    /// True when the day is that of the first record of the finding the sentence is added to.
+    public var ofFinding: Bool
     /// The answer in words, of "this address" (see the type's description).
     public var sentence: String
 
     /// Nil when no snapshot answers for the address, or the day cannot be read.
-    public init?(day: String, answers: [RegistryAnswer], firstRecord: Bool = false) {
+    public init?(day: String, answers: [RegistryAnswer], firstRecord: Bool = false, ofFinding: Bool = false) {
         let dated = answers.compactMap { answer in Self.dayNumber(answer.source.asOf).map { ($0, answer) } }
             .sorted { ($0.0, $0.1.source.id) < ($1.0, $1.1.source.id) }
         guard let asked = Self.dayNumber(day), let latest = dated.last else { return nil }
@@ -87,12 +92,15 @@ public struct HeldAt: Hashable, Sendable, Codable {
             daysAfter = dated[0].0 - asked
         }
         let usedSnapshot = Snapshot(used.1)
+        let twins = dated.filter { $0.0 == used.0 && $0.1.source.id != used.1.source.id }.map { Snapshot($0.1) }
+        sameDate = twins.isEmpty ? nil : twins
         let latestSnapshot = Snapshot(latest.1)
         let isLatest = latest.1.source.id == used.1.source.id
         now = isLatest ? nil : latestSnapshot
         changed = !isLatest && !usedSnapshot.sameHolder(as: latestSnapshot)
 
         self.firstRecord = firstRecord
+        self.ofFinding = ofFinding
         sentence = ""
         sentence = sentence(naming: nil)
     }
@@ -100,7 +108,8 @@ public struct HeldAt: Hashable, Sendable, Codable {
     /// The sentence, naming the address (`198.51.100.23`) or, when nil, as "this address".
     public func sentence(naming address: String?) -> String {
         let subject = address ?? "this address"
-        let when = firstRecord ? ", the day of its first record here," : ""
+        let when =
+            ofFinding ? ", the day of this finding's first record," : firstRecord ? ", the day of its first record here," : ""
         var text: String
         if let then, let daysBefore {
             let gap = daysBefore == 0 ? "made that day" : "\(Self.days(daysBefore)) before"
@@ -110,6 +119,13 @@ public struct HeldAt: Hashable, Sendable, Codable {
                 "No registry snapshot precedes \(day)\(when.dropLast()): the earliest, of \(earliestAfter.asOf) (\(Self.days(daysAfter ?? 0)) later), has \(subject) \(earliestAfter.words); who held it on \(day) is not known from these snapshots"
         } else {
             text = ""
+        }
+        for twin in sameDate ?? [] {
+            let used = then ?? earliestAfter
+            text +=
+                used.map(twin.sameHolder) == true
+                ? "; the other snapshot of that date, \(twin.file), agrees"
+                : "; the other snapshot of that date, \(twin.file), has it \(twin.words) instead"
         }
         if let now {
             text += changed ? "; by \(now.asOf) it was \(now.words)." : "; the latest snapshot, of \(now.asOf), says the same."

@@ -168,5 +168,7 @@ public struct SubjectContext {
     }
 
     /// True when any database flags the address (VPN, Tor, hosting, proxy) or a warninglist holds it.
-    public var flagged: Bool { subject.enrichment.contains { !$0.flags.isEmpty } || subject.warninglists != nil }
+    public var flagged: Bool {
+        subject.enrichment.contains { !$0.flags.isEmpty } || subject.warninglists != nil || subject.torExit != nil
+    }
 }

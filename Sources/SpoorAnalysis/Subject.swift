@@ -42,6 +42,9 @@ public struct SubjectIP: Hashable, Sendable, Codable {
     /// Who the registry snapshots say held the address on the day of its first record here, and
     /// whether the latest snapshot says otherwise; nil when no snapshot answers for it.
     public var heldAt: HeldAt?
+    /// Whether the Tor exit lists imported say the address was a Tor exit on the day of its
+    /// first record here; nil when no list holds it at any date.
+    public var torExit: TorExitAt?
 
     /// An address nothing has been said about yet: its class and special-purpose block only.
     public init(address: IPAddress) {

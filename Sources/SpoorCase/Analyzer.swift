@@ -43,9 +43,10 @@ extension CaseStore {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var subjectCount = 0
-        // What the registry said on the day, where the latest snapshot says otherwise or only a
-        // later one answers: said again in every finding naming the address.
-        var heldNotes: [String: String] = [:]
+        // For addresses whose snapshots do not all agree, or that a Tor exit list holds: what
+        // each snapshot and list says, so every finding naming the address is told who held it
+        // (and whether it was a Tor exit) on the day of that finding's own first record.
+        var dated: [String: DatedAnswers] = [:]
         try writeSubjects { pass in
             try pass.forEachAddress { aggregate in
                 var subject = SubjectIP(aggregate)
@@ -63,7 +64,9 @@ extension CaseStore {
                         countries: Set(subject.enrichment.compactMap(\.countryCode)).sorted(),
                         asns: Set(subject.enrichment.compactMap(\.asn)).sorted(), flagged: context.flagged))
                 try run.consume(context)
-                if let held = subject.heldAt, held.changed || held.fromLater { heldNotes[ip] = held.sentence(naming: ip) }
+                if let answers = try attributor.datedAnswers(for: subject), let day = subject.firstSeen ?? subject.zonelessFirst {
+                    dated[ip] = DatedAnswers(firstDay: day, registry: answers.registry, tor: answers.tor)
+                }
                 subjectCount += 1
             }
             // Then every account's records in time order: each is given its session and novelty
@@ -83,10 +86,7 @@ extension CaseStore {
             }
         }
         var findings = try run.findings()
-        for i in findings.indices {
-            let notes = findings[i].addresses.compactMap { heldNotes[$0.description] }
-            if !notes.isEmpty { findings[i].statement += " " + notes.joined(separator: " ") }
-        }
+        try sayWhoHeld(&findings, dated)
         var summary = AnalysisSummary(
             databases: attributor.databases, intel: attributor.intelReference, subjects: subjectCount,
             findings: findings, rules: run.stated, sessions: Sessioning.tunables)
@@ -138,5 +138,48 @@ extension SubjectIP {
         zonelessLast = aggregate.zonelessLast
         accounts = aggregate.accounts
         reachedAs = aggregate.reachedAs
+    }
+}
+
+/// What the dated reference data says of one address at any day: its registry answers and the
+/// Tor exit lists, kept for the findings naming it.
+struct DatedAnswers {
+    var firstDay: String
+    var registry: [RegistryAnswer]
+    var tor: [TorExitListAnswer]
+}
+
+extension CaseStore {
+    /// Adds to each finding naming an address in `dated` who the registry snapshots say held it
+    /// on the day of the finding's earliest record (else of the address's first record), when
+    /// the snapshots disagree or only a later one answers, and whether it was a Tor exit that
+    /// day. The anonymising rule says the Tor part itself.
+    func sayWhoHeld(_ findings: inout [Finding], _ dated: [String: DatedAnswers]) throws {
+        guard !dated.isEmpty else { return }
+        let concerned = findings.indices.filter { i in findings[i].addresses.contains { dated[$0.description] != nil } }
+        guard !concerned.isEmpty else { return }
+        let times = try earliestPlacedTimes(concerned.map { findings[$0].locators })
+        for (n, i) in concerned.enumerated() {
+            let findingDay = times[n].map { key -> String in
+                let (y, m, d) = CivilTime.civil(days: key >= 0 ? key / 86_400_000_000_000 : (key + 1) / 86_400_000_000_000 - 1)
+                return String(format: "%04d-%02d-%02d", y, m, d)
+            }
+            var notes: [String] = []
+            for address in findings[i].addresses {
+                let ip = address.description
+                guard let answers = dated[ip] else { continue }
+                let day = findingDay ?? String(answers.firstDay.prefix(10))
+                let ofFinding = day != answers.firstDay.prefix(10)
+                if let held = HeldAt(day: day, answers: answers.registry, firstRecord: !ofFinding, ofFinding: ofFinding),
+                    held.changed || held.fromLater
+                {
+                    notes.append(held.sentence(naming: ip))
+                }
+                if findings[i].rule != .anonymisingInfrastructure, let tor = TorExitAt(day: day, lists: answers.tor) {
+                    notes.append(tor.sentence(naming: ip))
+                }
+            }
+            if !notes.isEmpty { findings[i].statement += " " + notes.joined(separator: " ") }
+        }
     }
 }

@@ -24,6 +24,10 @@ public struct LineReader {
     /// bad bytes replaced: for sources such as RIPE database dumps, which are Latin-1.
     public var latin1Fallback = false
 
+    /// True once the last line was read and it did not end with a newline: a file cut short
+    /// (a partial download, a full disk) usually ends so.
+    public private(set) var endedMidLine = false
+
     public init(_ source: any ByteSource) { self.source = source }
 
     public mutating func next() throws -> Line? {
@@ -52,6 +56,7 @@ public struct LineReader {
                 guard start < buffer.count, !discarding else { return nil }
                 let line = makeLine(buffer[start...], truncated: false)
                 start = buffer.count
+                endedMidLine = true
                 return line
             }
             if discarding {

@@ -2,13 +2,18 @@ import Foundation
 import SpoorCore
 
 /// One object of registry data Spoor keeps: a netblock (`inetnum`, `inet6num`, an iptoasn
-/// range), a route (`route`, `route6`), an autonomous system (`aut-num`) or an organisation.
+/// range), a route (`route`, `route6`, a pfx2as prefix), an autonomous system (`aut-num`, an
+/// as2org AS), an organisation, or a Tor exit address.
 /// Personal data (`person`, `role`, …) is never kept.
 public struct RegistryObject: Hashable, Sendable, Codable {
     public enum Kind: String, Sendable, Codable, CaseIterable {
         case inetnum, inet6num, route, route6, autNum = "aut-num", organisation
         /// A row of an iptoasn-style table: a range, its origin AS, country and AS description.
         case asnRange = "iptoasn"
+        /// A row of a prefix-to-AS table (CAIDA/RouteViews pfx2as): a routed prefix and its origin.
+        case prefixOrigin = "pfx2as"
+        /// An address a Tor exit node was seen exiting from (a Tor exit list).
+        case torExit = "tor-exit"
     }
 
     public var kind: Kind
@@ -25,9 +30,12 @@ public struct RegistryObject: Hashable, Sendable, Codable {
     public var country: String?
     /// The `org:` reference (an organisation key).
     public var org: String?
+    /// RPSL `status:`; a Tor exit's `LastStatus` (when the directory last listed the relay).
     public var status: String?
     public var maintainedBy: String?
+    /// RPSL `created:`; a Tor exit's relay descriptor `Published` time.
     public var created: String?
+    /// RPSL `last-modified:`, as2org `changed`; when a Tor exit was seen exiting from the address.
     public var lastModified: String?
     /// The line of the dump where the object starts.
     public var line: Int
@@ -45,6 +53,8 @@ public struct RegistryObject: Hashable, Sendable, Codable {
 public struct RegistryImportReport: Sendable {
     public var format: String
     public var asOf: String
+    /// How the date was decided: `given`, `file name`, or what a Tor list states.
+    public var asOfBasis: String
     public var kept: [RegistryObject.Kind: Int] = [:]
     /// Objects not kept because they hold personal data or are of kinds Spoor does not use.
     public var skippedKinds: [String: Int] = [:]
@@ -53,9 +63,10 @@ public struct RegistryImportReport: Sendable {
 
     public var keptTotal: Int { kept.values.reduce(0, +) }
 
-    package init(format: String, asOf: String) {
+    package init(format: String, asOf: String, asOfBasis: String) {
         self.format = format
         self.asOf = asOf
+        self.asOfBasis = asOfBasis
     }
 }
 
@@ -67,7 +78,10 @@ public enum RPSLReader {
 
     /// Calls `body` with each object's attributes (lower-case names, values trimmed, in order)
     /// and the line it starts on.
-    public static func forEachObject(_ source: any ByteSource, _ body: ([(String, String)], Int) throws -> Void) throws {
+    /// - Returns: when the dump ends without a final newline (it may have been cut short), the
+    ///   line where its last object starts; nil when it ends as a complete dump does.
+    @discardableResult
+    public static func forEachObject(_ source: any ByteSource, _ body: ([(String, String)], Int) throws -> Void) throws -> Int? {
         var reader = LineReader(source)
         reader.latin1Fallback = true  // RIPE dumps are Latin-1; UTF-8 lines stay UTF-8
         var attributes: [(String, String)] = []
@@ -97,13 +111,17 @@ public enum RPSLReader {
             let value = String(text[text.index(after: colon)...]).trimming(" \t")
             attributes.append((name, value))
         }
+        let lastStart = attributes.isEmpty ? nil : start
         try flush()
+        return reader.endedMidLine ? lastStart : nil
     }
 
     /// The object Spoor keeps from a block, nil for kinds it does not keep, or an error text.
     public static func object(_ attributes: [(String, String)], line: Int) -> Result<RegistryObject?, RegistryReadError> {
         guard let (className, key) = attributes.first else { return .success(nil) }
-        guard let kind = RegistryObject.Kind(rawValue: className), kind != .asnRange else { return .success(nil) }
+        guard let kind = RegistryObject.Kind(rawValue: className), ![.asnRange, .prefixOrigin, .torExit].contains(kind) else {
+            return .success(nil)
+        }
         var object = RegistryObject(kind: kind, key: key, line: line)
         func value(_ name: String) -> String? {
             let values = attributes.filter { $0.0 == name }.map(\.1).filter { !$0.isEmpty }
@@ -129,7 +147,7 @@ public enum RPSLReader {
                 return .failure(RegistryReadError(line: line, reason: "aut-num '\(key)' is not an AS number"))
             }
             object.asn = asn
-        case .organisation, .asnRange:
+        case .organisation, .asnRange, .prefixOrigin, .torExit:
             break
         }
         switch kind {
@@ -190,21 +208,51 @@ public enum IPToASNReader {
 public struct RegistryReadError: Error, Hashable, Sendable {
     public var line: Int
     public var reason: String
+
+    public init(line: Int, reason: String) {
+        self.line = line
+        self.reason = reason
+    }
+}
+
+/// A registry file that states no date for its data, imported without `--as-of`.
+public struct RegistryDateMissing: Error, Sendable, CustomStringConvertible {
+    public var fileName: String
+    public var format: RegistryFormat
+
+    public init(fileName: String, format: RegistryFormat) {
+        self.fileName = fileName
+        self.format = format
+    }
+
+    public var description: String {
+        "\(fileName): the \(format.rawValue) data states no date and its file name holds none: give --as-of YYYY-MM-DD, the date the data describes (when it was made or downloaded)"
+    }
 }
 
 /// The formats of registry files.
 public enum RegistryFormat: String, Sendable, CaseIterable {
-    case rpsl, iptoasn
+    case rpsl, iptoasn, pfx2as, as2org
+    case torExits = "tor-exits"
 
-    /// RPSL when the first attribute line names an object class; iptoasn when the first data
-    /// line is two addresses and a number separated by tabs.
+    /// Read from the first data lines: RPSL when an attribute line names an object class;
+    /// iptoasn when a line is two addresses and a number separated by tabs; pfx2as when it is an
+    /// address, a prefix length and an AS; as2org on a `# format:` line, pipe-separated fields or
+    /// JSON with `organizationId`; a Tor exit list on `ExitNode` or `@type tordnsel`.
     public static func detect(head: [UInt8]) -> RegistryFormat? {
         let text = String(decoding: head, as: UTF8.self)
         for line in text.split(separator: "\n").prefix(200) {
             let trimmed = line.trimming(" \t\r")
+            if trimmed.hasPrefix("@type tordnsel") || trimmed.hasPrefix("ExitNode ") || trimmed.hasPrefix("Downloaded ") {
+                return .torExits
+            }
+            if trimmed.lowercased().hasPrefix("# format:") || trimmed.lowercased().hasPrefix("# format :") { return .as2org }
             if trimmed.isEmpty || trimmed.hasPrefix("#") || trimmed.hasPrefix("%") { continue }
+            if trimmed.hasPrefix("{") { return trimmed.contains("\"organizationId\"") ? .as2org : nil }
             let tabs = trimmed.split(separator: "\t", omittingEmptySubsequences: false)
             if tabs.count >= 3, IPAddress(String(tabs[0])) != nil, IPAddress(String(tabs[1])) != nil { return .iptoasn }
+            if tabs.count == 3, IPAddress(String(tabs[0])) != nil, Int(tabs[1]) != nil { return .pfx2as }
+            if trimmed.split(separator: "|", omittingEmptySubsequences: false).count >= 5 { return .as2org }
             if let colon = trimmed.firstIndex(of: ":"), !trimmed[..<colon].contains(" ") {
                 let name = trimmed[..<colon].lowercased()
                 if RegistryObject.Kind(rawValue: name) != nil || RPSLReader.personal.contains(name) { return .rpsl }

@@ -198,6 +198,8 @@ enum ReportView {
             },
             heldAt: s.heldAt.map { shown(SafeText.excerpt($0.sentence, limit: 1_000)) },
             heldChanged: s.heldAt.map { $0.changed || $0.fromLater } ?? false,
+            torExit: s.torExit.map { shown(SafeText.excerpt($0.sentence, limit: 1_000)) },
+            torExitOnDay: s.torExit?.exitOnDay ?? false,
             warninglistHits: (s.warninglists ?? []).map { w in
                 WarninglistHitView(
                     hitList: shown(SafeText.excerpt(w.name, limit: 120)), hitListVersion: shown(w.version),
@@ -437,6 +439,9 @@ struct AddressView {
     /// Who held the address on the day of its first record, and whether that changed since.
     var heldAt: String?
     var heldChanged: Bool
+    /// Whether the Tor exit lists say it was a Tor exit on the day of its first record.
+    var torExit: String?
+    var torExitOnDay: Bool
     var warninglistHits: [WarninglistHitView]
     var indicatorHits: [IndicatorHitView]
     var casebookHits: [CasebookHitView]

@@ -35,7 +35,9 @@ public final class RegistryReader {
         var netblocks: RegistrySegments?
         var routes: RegistrySegments?
         var organisations: [String: RegistryObject?] = [:]
-        var autNumNames: [UInt32: String?] = [:]
+        var autNums: [UInt32: RegistryObject?] = [:]
+        /// Whether the import holds AS objects (aut-num, as2org ASes): asked once.
+        var holdsAutNums: Bool?
 
         init(record: RegistryImport) {
             self.record = record
@@ -51,7 +53,7 @@ public final class RegistryReader {
     private static let objectLimit = 200_000
 
     static let netblockKinds: [RegistryObject.Kind] = [.inetnum, .inet6num, .asnRange]
-    static let routeKinds: [RegistryObject.Kind] = [.route, .route6]
+    static let routeKinds: [RegistryObject.Kind] = [.route, .route6, .prefixOrigin]
 
     /// Reads the list of imports (oldest data first).
     public init(_ store: IndicatorStore, strategy: Strategy = .standard) throws(IntelError) {
@@ -80,7 +82,7 @@ public final class RegistryReader {
             // one per address costs more than the answer from memory.
             return try store.database.unsafeRead { db in
                 var answers: [RegistryAnswer] = []
-                for source in sources {
+                for source in sources where source.record.format != RegistryFormat.torExits.rawValue {
                     source.lookups += 1
                     let useMemory: Bool
                     switch strategy {
@@ -116,6 +118,31 @@ public final class RegistryReader {
             }
         } catch let error as IntelError {
             throw error
+        } catch {
+            throw IntelError.store(error, path: store.path)
+        }
+    }
+
+    /// Every Tor exit list imported (oldest first), each with the exit entries it holds for the
+    /// address (none when it does not list it): a list that does not hold it says something too.
+    public func torExitLists(for address: IPAddress) throws(IntelError) -> [TorExitListAnswer] {
+        let lists = sources.filter { $0.record.format == RegistryFormat.torExits.rawValue }
+        guard !lists.isEmpty else { return [] }
+        let key = IndicatorStore.hex(address.normalized)
+        do {
+            return try store.database.unsafeRead { db in
+                try lists.map { source in
+                    let documents = try String.fetchAll(
+                        db.cachedStatement(
+                            sql: """
+                                SELECT document FROM registry_object
+                                WHERE import_id = ? AND kind = 'tor-exit' AND family = ? AND first_hex = ? ORDER BY id
+                                """),
+                        arguments: [source.record.id, Int(address.normalized.family.rawValue), key])
+                    let exits = try documents.map { try decoder.decode(RegistryObject.self, from: Data($0.utf8)) }
+                    return TorExitListAnswer(list: source.record, exits: exits)
+                }
+            }
         } catch {
             throw IntelError.store(error, path: store.path)
         }
@@ -180,6 +207,48 @@ public final class RegistryReader {
         source.routes = try segments(Self.routeKinds)
     }
 
+    private func decodedDocument(_ sql: String, _ arguments: StatementArguments, _ db: Database) throws -> RegistryObject? {
+        try String.fetchOne(db.cachedStatement(sql: sql), arguments: arguments).map {
+            try decoder.decode(RegistryObject.self, from: Data($0.utf8))
+        }
+    }
+
+    private func organisation(_ key: String, in source: Source, _ db: Database) throws -> RegistryObject? {
+        if let known = source.organisations[key] { return known }
+        let found = try decodedDocument(
+            "SELECT document FROM registry_object WHERE import_id = ? AND kind = 'organisation' AND key = ? LIMIT 1",
+            [source.record.id, key], db)
+        source.organisations[key] = .some(found)
+        return found
+    }
+
+    private func autNum(_ asn: UInt32, in source: Source, _ db: Database) throws -> RegistryObject? {
+        if let known = source.autNums[asn] { return known }
+        let found = try decodedDocument(
+            "SELECT document FROM registry_object WHERE import_id = ? AND kind = 'aut-num' AND asn = ? LIMIT 1",
+            [source.record.id, Int64(asn)], db)
+        source.autNums[asn] = .some(found)
+        return found
+    }
+
+    /// The imports holding AS objects, the nearest before (or on) the date first, going back,
+    /// then those after it, going forward.
+    private func autNumSources(near day: String, _ db: Database) throws -> [Source] {
+        var holding: [Source] = []
+        for source in sources {
+            if source.holdsAutNums == nil {
+                source.holdsAutNums =
+                    try Bool.fetchOne(
+                        db.cachedStatement(
+                            sql: "SELECT EXISTS (SELECT 1 FROM registry_object WHERE import_id = ? AND kind = 'aut-num')"),
+                        arguments: [source.record.id]) ?? false
+            }
+            if source.holdsAutNums == true { holding.append(source) }
+        }
+        // Sources are in date order.
+        return holding.filter { $0.record.asOf <= day }.reversed() + holding.filter { $0.record.asOf > day }
+    }
+
     private func object(_ id: Int64, _ db: Database) throws -> RegistryObject {
         if let known = objects[id] { return known }
         guard
@@ -197,30 +266,37 @@ public final class RegistryReader {
         -> RegistryAnswer
     {
         var answer = RegistryAnswer(source: source.record, netblock: netblock, route: route)
-        if let org = netblock?.org {
-            if source.organisations[org] == nil {
-                let document = try String.fetchOne(
-                    db, sql: "SELECT document FROM registry_object WHERE import_id = ? AND kind = ? AND key = ? LIMIT 1",
-                    arguments: [source.record.id, RegistryObject.Kind.organisation.rawValue, org])
-                source.organisations[org] = try document.map { try decoder.decode(RegistryObject.self, from: Data($0.utf8)) }
-            }
-            answer.holder = source.organisations[org]??.name
-        }
+        if let org = netblock?.org { answer.holder = try organisation(org, in: source, db)?.name }
         if answer.holder == nil { answer.holder = netblock?.kind == .asnRange ? netblock?.name : netblock?.descr }
         answer.originASN = route?.asn ?? (netblock?.kind == .asnRange && netblock?.asn != 0 ? netblock?.asn : nil)
         if let asn = answer.originASN {
-            if source.autNumNames[asn] == nil {
-                let document = try String.fetchOne(
-                    db, sql: "SELECT document FROM registry_object WHERE import_id = ? AND kind = 'aut-num' AND asn = ? LIMIT 1",
-                    arguments: [source.record.id, Int64(asn)])
-                source.autNumNames[asn] = .some(
-                    try document.map { try decoder.decode(RegistryObject.self, from: Data($0.utf8)).name } ?? nil)
+            // The AS's name and organisation: from this import, else from the import holding
+            // AS objects (RPSL aut-num, as2org) nearest before its date, else the earliest after.
+            var named = try autNum(asn, in: source, db).map { (source, $0) }
+            if named == nil {
+                for other in try autNumSources(near: source.record.asOf, db) where other !== source {
+                    if let object = try autNum(asn, in: other, db) {
+                        named = (other, object)
+                        break
+                    }
+                }
             }
-            answer.originName = source.autNumNames[asn] ?? nil
+            if let (from, object) = named {
+                answer.originName = object.name
+                answer.originOrganisation = try object.org.flatMap { try organisation($0, in: from, db)?.name }
+                if from !== source { answer.originFrom = "\(from.record.fileName) as of \(from.record.asOf)" }
+            }
             if answer.originName == nil, netblock?.kind == .asnRange { answer.originName = netblock?.name }
         }
         return answer
     }
+}
+
+/// One Tor exit list and what it holds for an address: the exit entries (fingerprint, the
+/// relay's `LastStatus`, when it was seen exiting from the address), empty when it lists none.
+public struct TorExitListAnswer: Hashable, Sendable, Codable {
+    public var list: RegistryImport
+    public var exits: [RegistryObject]
 }
 
 /// Ranges that may nest or overlap, cut into disjoint segments each naming its most specific

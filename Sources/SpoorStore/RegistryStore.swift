@@ -26,6 +26,11 @@ public struct RegistryAnswer: Hashable, Sendable, Codable {
     public var route: RegistryObject?
     public var originASN: UInt32?
     public var originName: String?
+    /// The organisation holding the origin AS (RPSL `org:` of the aut-num, as2org organisation).
+    public var originOrganisation: String?
+    /// When the AS's name comes from another import than this one (a pfx2as snapshot names no
+    /// AS): that import's file and date.
+    public var originFrom: String?
 
     /// `192.0.2.0 - 192.0.2.255 EXAMPLE-NET (Example Org), route 192.0.2.0/24 AS64500 EXAMPLE-AS, as of 2024-01-01`.
     public var summary: String {
@@ -34,7 +39,10 @@ public struct RegistryAnswer: Hashable, Sendable, Codable {
             parts.append("\(netblock.key)" + (netblock.name.map { " \($0)" } ?? "") + (holder.map { " (\($0))" } ?? ""))
         }
         if let originASN {
-            parts.append((route.map { "route \($0.key) " } ?? "") + "AS\(originASN)" + (originName.map { " \($0)" } ?? ""))
+            parts.append(
+                (route.map { "\($0.kind == .prefixOrigin ? "prefix" : "route") \($0.key) " } ?? "") + "AS\(originASN)"
+                    + (originName.map { " \($0)" } ?? "") + (originOrganisation.map { " of \($0)" } ?? "")
+                    + (originFrom.map { " (AS named by \($0))" } ?? ""))
         }
         return (parts.isEmpty ? "no registry object covers it" : parts.joined(separator: ", ")) + ", as of \(source.asOf)"
     }
@@ -90,14 +98,25 @@ extension IndicatorStore {
         return String(repeating: "0", count: 32 - digits.count) + digits
     }
 
-    /// Imports a registry file (RPSL dump or iptoasn table) in one transaction. Personal objects
-    /// are skipped unread; unreadable objects are listed with their line.
+    /// Imports a registry file (RPSL dump, iptoasn or pfx2as table, as2org file, Tor exit list)
+    /// in one transaction. Personal objects are skipped unread; unreadable objects are listed
+    /// with their line and the rest kept.
     /// - Parameters:
-    ///   - asOf: the date the data describes (YYYY-MM-DD), and how it was decided.
+    ///   - asOf: the date the data describes (YYYY-MM-DD), and how it was decided. When nil, the
+    ///     date a Tor list states (its `Downloaded` line, else its latest `LastStatus`) or the
+    ///     file name's; data that states none is refused with ``RegistryDateMissing``.
     public func importRegistry(
-        _ source: any ByteSource, format: RegistryFormat, fileName: String, sha256: String, asOf: String, asOfBasis: String
+        _ source: any ByteSource, format: RegistryFormat, fileName: String, sha256: String, asOf: String?,
+        asOfBasis: String = "given"
     ) throws -> RegistryImportReport {
-        var report = RegistryImportReport(format: format.rawValue, asOf: asOf)
+        var date = asOf
+        var basis = asOfBasis
+        if date == nil, format != .torExits, let named = DateInFileName.date(in: fileName) {
+            date = named
+            basis = "file name"
+        }
+        guard date != nil || format == .torExits else { throw RegistryDateMissing(fileName: fileName, format: format) }
+        var report = RegistryImportReport(format: format.rawValue, asOf: date ?? "", asOfBasis: basis)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try database.write { db in
@@ -106,7 +125,9 @@ extension IndicatorStore {
                     INSERT INTO registry_import (file_name, file_sha256, format, as_of, as_of_basis, imported_at)
                     VALUES (?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [fileName, sha256, format.rawValue, asOf, asOfBasis, ISO8601DateFormatter().string(from: clock.now())])
+                arguments: [
+                    fileName, sha256, format.rawValue, date ?? "", basis, ISO8601DateFormatter().string(from: clock.now()),
+                ])
             let importID = db.lastInsertedRowID
             let insert = try db.makeStatement(
                 sql: """
@@ -121,9 +142,20 @@ extension IndicatorStore {
                 ])
                 report.kept[object.kind, default: 0] += 1
             }
+            func take(_ result: Result<RegistryObject?, RegistryReadError>) throws {
+                switch result {
+                case .success(let object?): try keep(object)
+                case .success(nil): break
+                case .failure(let error): report.unreadable.append((error.line, error.reason))
+                }
+            }
+            func lines(_ body: (String, Int) throws -> Void) throws {
+                var reader = LineReader(source)
+                while let line = try reader.next() { try body(line.text, line.number) }
+            }
             switch format {
             case .rpsl:
-                try RPSLReader.forEachObject(source) { attributes, line in
+                let cut = try RPSLReader.forEachObject(source) { attributes, line in
                     guard let className = attributes.first?.0 else { return }
                     switch RPSLReader.object(attributes, line: line) {
                     case .success(let object?): try keep(object)
@@ -131,14 +163,37 @@ extension IndicatorStore {
                     case .failure(let error): report.unreadable.append((error.line, error.reason))
                     }
                 }
-            case .iptoasn:
-                var reader = LineReader(source)
-                while let line = try reader.next() {
-                    switch IPToASNReader.object(line.text, number: line.number) {
-                    case .success(let object?): try keep(object)
-                    case .success(nil): break
-                    case .failure(let error): report.unreadable.append((error.line, error.reason))
+                if let cut {
+                    report.unreadable.append(
+                        (
+                            cut,
+                            "the dump ends without a final newline: it may be cut short; the object starting here was kept as read"
+                        ))
+                }
+            case .iptoasn: try lines { try take(IPToASNReader.object($0, number: $1)) }
+            case .pfx2as: try lines { try take(PrefixToASReader.object($0, number: $1)) }
+            case .as2org:
+                var reader = AS2OrgReader()
+                try lines { try take(reader.object($0, number: $1)) }
+            case .torExits:
+                var reader = TorExitListReader()
+                try lines { try take(reader.object($0, number: $1)) }
+                if let error = reader.finish() { report.unreadable.append((error.line, error.reason)) }
+                if date == nil {
+                    if let downloaded = reader.downloaded {
+                        date = String(downloaded.prefix(10))
+                        basis = "list's Downloaded line (\(downloaded))"
+                    } else if let latest = reader.latestStatus {
+                        date = String(latest.prefix(10))
+                        basis = "list's latest LastStatus (\(latest))"
+                    } else {
+                        throw RegistryDateMissing(fileName: fileName, format: format)
                     }
+                    report.asOf = date ?? ""
+                    report.asOfBasis = basis
+                    try db.execute(
+                        sql: "UPDATE registry_import SET as_of = ?, as_of_basis = ? WHERE id = ?",
+                        arguments: [date, basis, importID])
                 }
             }
         }

@@ -62,7 +62,7 @@ func ip(_ text: String) -> IPAddress { IPAddress(text) ?? IPAddress(v4: 0) }
         #expect(outer.holder == "Example Hosting Ltd", "the org's name")
         #expect(
             outer.summary
-                == "198.51.100.0 - 198.51.100.255 EXAMPLE-NET (Example Hosting Ltd), route 198.51.100.0/24 AS64500 EXAMPLE-AS, as of 2024-01-01"
+                == "198.51.100.0 - 198.51.100.255 EXAMPLE-NET (Example Hosting Ltd), route 198.51.100.0/24 AS64500 EXAMPLE-AS of Example Hosting Ltd, as of 2024-01-01"
         )
         let v6 = try #require(try store.registryAnswers(for: ip("2001:db8:4400::1")).first)
         #expect(v6.netblock?.kind == .inet6num && v6.originASN == 64500)

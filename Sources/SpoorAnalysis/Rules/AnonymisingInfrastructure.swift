@@ -33,7 +33,15 @@ public final class AnonymisingInfrastructure: Rule {
                     + " by \(answer.source.databaseType) built \(answer.source.buildDate)")
         }
         for hit in subject.warninglists ?? [] { reasons.append("listed in the warninglist \(hit.name) (\(hit.entry))") }
-        guard !reasons.isEmpty else { return [] }
+        // A Tor exit is judged for the day: the list nearest before it decides.
+        if let tor = subject.torExit, tor.exitOnDay {
+            reasons.append(
+                "listed as a Tor exit by the Tor exit list of \(tor.used.asOf)"
+                    + (tor.fromLater ? " (dated after its first record: no list precedes it)" : ""))
+        }
+        let torNote = subject.torExit.map { " " + $0.sentence(naming: subject.ip) } ?? ""
+        guard !reasons.isEmpty || !torNote.isEmpty else { return [] }
+        if reasons.isEmpty { reasons.append("not a Tor exit on the day of its first record, but one at another time") }
         // Only an address used on an account: its dated account records.
         let locators = try context.records(.accountAccess, citedRecords)
         guard !locators.isEmpty else { return [] }
@@ -41,7 +49,7 @@ public final class AnonymisingInfrastructure: Rule {
             finding(
                 .medium,
                 "\(subject.ip), used on the account(s) \(subject.accounts.joined(separator: ", ")), is \(reasons.joined(separator: " and ")). "
-                    + "Such addresses are shared by many users: this says how the access was made, not who made it.",
+                    + "Such addresses are shared by many users: this says how the access was made, not who made it." + torNote,
                 addresses: [subject.ip], locators: locators)
         ]
     }

@@ -105,6 +105,7 @@ struct Lookup: ParsableCommand {
             print("  registry (\(SafeText.terminal(r.source.fileName)), as of \(r.source.asOf)): \(SafeText.terminal(r.summary))")
         }
         if let held = a.heldAt { print("  then/now:   \(SafeText.terminal(held.sentence))") }
+        if let tor = a.torExit { print("  tor exit:   \(SafeText.terminal(tor.sentence))") }
         for w in a.warninglists {
             print("  warninglist: \(SafeText.terminal(w.name)) (version \(w.version), entry \(w.entry)) — context, not a verdict")
         }

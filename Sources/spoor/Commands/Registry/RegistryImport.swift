@@ -8,26 +8,38 @@ import SpoorStore
 extension Registry {
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Import a RIPE-style RPSL dump or an iptoasn-style table.",
+            abstract: "Import dated registry data: RPSL, iptoasn, pfx2as, as2org or a Tor exit list.",
             discussion: """
                 rpsl: split dumps (ripe.db.inetnum, inet6num, aut-num, organisation, route, route6; decompress .gz \
                 first, or pipe them in with -). inetnum, inet6num, route, route6, aut-num and organisation objects are \
                 kept (netname, descr, country, org, status, mnt-by, created, last-modified, origin, as-name, org-name); \
                 person, role and other personal objects are skipped unread. \
                 iptoasn: tab-separated range start, range end, AS number, country, AS description (iptoasn.com). \
-                The date the data describes is --as-of; without it, the file's modification date, and the import says so.
+                pfx2as: CAIDA/RouteViews prefix, length, origin AS (AS1_AS2 for several origins). \
+                as2org: CAIDA AS-to-organisation data, pipe-separated text or JSON lines. \
+                tor-exits: Tor's exit-addresses list (ExitNode, Published, LastStatus, ExitAddress). \
+                Each import is one snapshot, dated by --as-of; without it, by a date in the file name \
+                (routeviews-rv2-20240101-1200.pfx2as, 20240101.as-org2info.txt) or, for a Tor list, its Downloaded \
+                line or latest LastStatus. Data with no date is refused. Import one file per date: analysis uses, \
+                for each event, the snapshot nearest before it and says what the latest says.
                 """)
 
-        enum FormatChoice: String, ExpressibleByArgument, CaseIterable { case auto, rpsl, iptoasn }
+        enum FormatChoice: String, ExpressibleByArgument, CaseIterable {
+            case auto, rpsl, iptoasn, pfx2as, as2org
+            case torExits = "tor-exits"
+        }
 
         @Argument(help: ArgumentHelp("The registry file, or - for standard input.", valueName: "file")) var file: String
         @Option(help: ArgumentHelp("The date the data describes.", valueName: "YYYY-MM-DD")) var asOf: String?
-        @Option(help: "The file format: auto, rpsl or iptoasn.") var format: FormatChoice = .auto
+        @Option(help: "The file format: auto, rpsl, iptoasn, pfx2as, as2org or tor-exits.") var format: FormatChoice = .auto
         @OptionGroup var intel: IntelStoreOption
 
         func validate() throws {
             if let asOf, !Self.isDate(asOf) { throw ValidationError("--as-of must be a date YYYY-MM-DD") }
-            if file == "-" && asOf == nil { throw ValidationError("data read from standard input needs --as-of") }
+            if file == "-" && asOf == nil && format != .torExits {
+                throw ValidationError("data read from standard input needs --as-of")
+            }
+            if file == "-" && format == .auto { throw ValidationError("data read from standard input needs --format") }
         }
 
         static func isDate(_ text: String) -> Bool {
@@ -44,8 +56,6 @@ extension Registry {
                 // Standard input is hashed as it is read; a file is hashed first.
                 let source: any ByteSource
                 var sha256 = ""
-                var date = asOf
-                var basis = "given"
                 let fileSource: FileByteSource?
                 if file == "-" {
                     fileSource = try FileByteSource(path: "/dev/stdin", hashing: true)
@@ -54,12 +64,6 @@ extension Registry {
                     sha256 = try FileHasher.sha256(path: file).sha256
                     fileSource = try FileByteSource(path: file)
                     source = fileSource!
-                    if date == nil {
-                        let attributes = try FileManager.default.attributesOfItem(atPath: file)
-                        let modified = (attributes[.modificationDate] as? Date) ?? Date()
-                        date = String(ISO8601DateFormatter().string(from: modified).prefix(10))
-                        basis = "file modification time"
-                    }
                 }
                 defer { fileSource?.close() }
                 let chosen: RegistryFormat
@@ -69,15 +73,16 @@ extension Registry {
                 {
                     chosen = detected
                 } else {
-                    throw ValidationError("\(file): not recognised as RPSL or iptoasn data (use --format)")
+                    throw ValidationError(
+                        "\(file): not recognised as RPSL, iptoasn, pfx2as, as2org or a Tor exit list (use --format)")
                 }
                 let name = file == "-" ? "(standard input)" : URL(fileURLWithPath: file).lastPathComponent
                 let report = try store.importRegistry(
-                    source, format: chosen, fileName: name, sha256: sha256, asOf: date ?? "", asOfBasis: basis)
+                    source, format: chosen, fileName: name, sha256: sha256, asOf: asOf)
                 if file == "-", let hash = fileSource?.finalHash() { try store.setRegistrySHA256(hash, forLatestNamed: name) }
                 let kept = report.kept.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.value) \($0.key.rawValue)" }
                 print(
-                    "\(SafeText.terminal(file)) (\(report.format), as of \(report.asOf)\(basis == "given" ? "" : ", from the \(basis)")): "
+                    "\(SafeText.terminal(file)) (\(report.format), as of \(report.asOf)\(report.asOfBasis == "given" ? "" : ", from the \(SafeText.terminal(report.asOfBasis))")): "
                         + "\(report.keptTotal) kept" + (kept.isEmpty ? "" : " (\(kept.joined(separator: ", ")))"))
                 for (kind, n) in report.skippedKinds.sorted(by: { $0.key < $1.key }) {
                     let why = RPSLReader.personal.contains(kind) ? "personal data, not kept" : "not used"

@@ -1,0 +1,188 @@
+import Foundation
+import SpoorTestSupport
+import Testing
+
+/// Dated reference sources besides RPSL: CAIDA pfx2as and as2org snapshots dated by their file
+/// names, Tor exit lists judged for the day of an event, two snapshots of one date, and files
+/// that state no date or are cut short.
+@Suite struct DatedSourcesTests {
+    static let fingerprint = "A1B2C3D4E5F60718293A4B5C6D7E8F9012345678"
+
+    /// An exit list that holds 203.0.113.77 and .78 (`listed`) or not, with another exit in it.
+    static func torList(downloaded: String, listed: Bool) -> String {
+        var text = """
+            @type tordnsel 1.0
+            Downloaded \(downloaded)
+            ExitNode 00112233445566778899AABBCCDDEEFF00112233
+            Published 2023-12-31 22:00:00
+            LastStatus \(downloaded.prefix(10)) 01:00:00
+            ExitAddress 192.0.2.200 \(downloaded.prefix(10)) 01:10:00
+
+            """
+        if listed {
+            text += """
+                ExitNode \(fingerprint)
+                Published 2023-12-31 23:00:00
+                LastStatus \(downloaded.prefix(10)) 02:00:00
+                ExitAddress 203.0.113.77 \(downloaded.prefix(10)) 02:15:00
+                ExitAddress 203.0.113.78 \(downloaded.prefix(10)) 02:16:00
+
+                """
+        }
+        return text
+    }
+
+    @Test func pfx2asAndAs2orgSnapshotsAreDatedByTheirFileNamesAndNameTheASHolder() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let store = folder.appendingPathComponent("intel.sqlite").path
+        let pfx2as = folder.appendingPathComponent("routeviews-rv2-20240101-1200.pfx2as")
+        try Data("198.51.100.0\t24\t64500\n203.0.113.0\t24\t64501_64502\n2001:db8::\t32\t64500\n".utf8).write(to: pfx2as)
+        let as2org = folder.appendingPathComponent("20231201.as-org2info.txt")
+        try Data(
+            """
+            # name: AS Org
+            # format:aut|changed|aut_name|org_id|opaque_id|source
+            64500|20200101|EXAMPLE-AS|ORG-EX-TEST|abc_TEST|TEST
+            # format:org_id|changed|org_name|country|source
+            ORG-EX-TEST|20200101|Example Hosting Ltd|NL|TEST
+
+            """.utf8
+        ).write(to: as2org)
+        let jsonl = folder.appendingPathComponent("20240201.as-org2info.jsonl")
+        try Data(
+            """
+            {"type":"ASN","asn":"64501","changed":"20210101","name":"OTHER-AS","organizationId":"ORG-OT-TEST","opaqueId":"x","source":"TEST"}
+            {"type":"Organization","organizationId":"ORG-OT-TEST","changed":"20210101","name":"Other Net","country":"DE","source":"TEST"}
+
+            """.utf8
+        ).write(to: jsonl)
+        for file in [pfx2as, as2org, jsonl] {
+            let imported = try runSpoor(["registry", "import", file.path, "--intel-db", store])
+            #expect(imported.status == 0, "\(imported.stdout)\(imported.stderr)")
+            #expect(imported.stdout.contains("from the file name"), "\(imported.stdout)")
+        }
+        let list = try runSpoor(["registry", "list", "--intel-db", store]).stdout
+        #expect(
+            list.contains("2024-01-01  pfx2as") && list.contains("2023-12-01  as2org") && list.contains("2024-02-01  as2org"),
+            "\(list)")
+
+        let looked = try runSpoor(["lookup", "198.51.100.9", "--at", "2024-01-05", "--intel-db", store])
+        #expect(looked.status == 0, "\(looked.stderr)")
+        #expect(
+            looked.stdout.contains(
+                "prefix 198.51.100.0/24 AS64500 EXAMPLE-AS of Example Hosting Ltd (AS named by 20231201.as-org2info.txt as of 2023-12-01)"
+            ), "\(looked.stdout)")
+        #expect(looked.stdout.contains("held by Example Hosting Ltd (AS64500 EXAMPLE-AS)"), "\(looked.stdout)")
+        // Several origins: the first is the one answered, all are said.
+        let moas = try runSpoor(["lookup", "203.0.113.9", "--json", "--intel-db", store]).stdout
+        #expect(
+            moas.contains("announced by 2 origins: AS64501, AS64502") && moas.contains("\"origin_name\":\"OTHER-AS\""), "\(moas)")
+        #expect(moas.contains("\"origin_organisation\":\"Other Net\""), "\(moas)")
+    }
+
+    @Test func dataThatStatesNoDateIsRefusedWithoutAsOf() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let store = folder.appendingPathComponent("intel.sqlite").path
+        let dump = folder.appendingPathComponent("ripe.db.inetnum")
+        try Data("inetnum: 198.51.100.0 - 198.51.100.255\nnetname: SYNTH\n\n".utf8).write(to: dump)
+        let refused = try runSpoor(["registry", "import", dump.path, "--intel-db", store])
+        #expect(
+            refused.status != 0 && refused.stderr.contains("states no date") && refused.stderr.contains("--as-of"),
+            "\(refused.stderr)")
+        #expect(try runSpoor(["registry", "list", "--intel-db", store]).stdout.contains("ripe.db.inetnum") == false)
+        let given = try runSpoor(["registry", "import", dump.path, "--as-of", "2024-01-01", "--intel-db", store])
+        #expect(given.status == 0, "\(given.stderr)")
+    }
+
+    @Test func filesCutShortAreReportedWithTheirLineAndTheRestKept() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let store = folder.appendingPathComponent("intel.sqlite").path
+        let tor = folder.appendingPathComponent("exit-addresses")
+        try Data(
+            (Self.torList(downloaded: "2024-01-01 03:00:00", listed: true)
+                + "ExitNode FFEEDDCCBBAA99887766554433221100FFEEDDCC\nPublished 2024-01-01 00:00:00\n").utf8
+        )
+        .write(to: tor)
+        let torImport = try runSpoor(["registry", "import", tor.path, "--intel-db", store])
+        #expect(torImport.status != 0, "\(torImport.stdout)")
+        #expect(torImport.stdout.contains("3 kept (3 tor-exit)"), "\(torImport.stdout)")
+        #expect(
+            torImport.stdout.contains("line 12: exit node FFEEDDCC") && torImport.stdout.contains("cut short"),
+            "\(torImport.stdout)")
+        #expect(torImport.stdout.contains("as of 2024-01-01, from the the list's Downloaded line") == false)
+        #expect(torImport.stdout.contains("from the list's Downloaded line (2024-01-01 03:00:00)"), "\(torImport.stdout)")
+
+        let pfx2as = folder.appendingPathComponent("routeviews-rv2-20240101-1200.pfx2as")
+        try Data("198.51.100.0\t24\t64500\n203.0.113.0\t2".utf8).write(to: pfx2as)
+        let cut = try runSpoor(["registry", "import", pfx2as.path, "--intel-db", store])
+        #expect(cut.status != 0 && cut.stdout.contains("1 kept") && cut.stdout.contains("line 2: not 'prefix"), "\(cut.stdout)")
+
+        let dump = folder.appendingPathComponent("ripe.db.inetnum")
+        try Data("inetnum: 198.51.100.0 - 198.51.100.255\nnetname: SYNTH\n\ninetnum: 192.0.2.0 - 192.0.2.255\nnetna".utf8).write(
+            to: dump)
+        let rpsl = try runSpoor(["registry", "import", dump.path, "--as-of", "2024-01-01", "--intel-db", store])
+        #expect(rpsl.status != 0 && rpsl.stdout.contains("line 4: the dump ends without a final newline"), "\(rpsl.stdout)")
+    }
+
+    @Test func aTorExitIsJudgedForTheDayOfTheEvent() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let store = folder.appendingPathComponent("intel.sqlite").path
+        for (date, listed) in [("2024-01-01 03:00:00", true), ("2024-03-01 03:00:00", false)] {
+            let file = folder.appendingPathComponent("exit-addresses-\(date.prefix(10))")
+            try Data(Self.torList(downloaded: date, listed: listed).utf8).write(to: file)
+            #expect(try runSpoor(["registry", "import", file.path, "--format", "tor-exits", "--intel-db", store]).status == 0)
+        }
+        func tor(_ day: String) throws -> String {
+            let result = try runSpoor(["lookup", "203.0.113.77", "--at", day, "--intel-db", store])
+            return result.stdout.split(separator: "\n").first { $0.contains("tor exit:") }.map(String.init) ?? ""
+        }
+        #expect(
+            try tor("2024-01-02").contains(
+                "On 2024-01-02 this address was a Tor exit: the Tor exit list of 2024-01-01 (exit-addresses-2024-01-01), 1 day before, lists it (relay \(Self.fingerprint), seen exiting from it at 2024-01-01 02:15:00 UTC"
+            ))
+        #expect(
+            try tor("2024-03-05").contains(
+                "The Tor exit list nearest before 2024-03-05, of 2024-03-01 (exit-addresses-2024-03-01), does not list this address; the list(s) of 2024-01-01 do: it was a Tor exit at another time"
+            ))
+        #expect(try tor("2023-12-01").contains("No Tor exit list precedes 2023-12-01"))
+        #expect(try tor("2024-01-02").contains("identifies the service, not who used it"))
+        #expect(
+            try runSpoor(["lookup", "198.51.100.1", "--at", "2024-01-02", "--intel-db", store]).stdout.contains("tor exit:")
+                == false)
+
+        // In a case: used on the account while an exit, and after it stopped being one.
+        let path = folder.appendingPathComponent("case").path
+        let log = folder.appendingPathComponent("auth.log")
+        try Data(
+            """
+            2024-01-02T08:00:01Z web01 sshd[100]: Accepted password for synth from 203.0.113.77 port 50000 ssh2
+            2024-03-05T09:00:00Z web01 sshd[101]: Accepted password for synth from 203.0.113.78 port 50001 ssh2
+
+            """.utf8
+        ).write(to: log)
+        #expect(try runSpoor(["case", "init", path, "--title", "tor"]).status == 0)
+        #expect(try runSpoor(["ingest", path, log.path]).status == 0)
+        let analysed = try runSpoor(["analyze", path, "--intel-db", store])
+        #expect(analysed.status == 0, "\(analysed.stderr)")
+        let lines = analysed.stdout.split(separator: "\n").map(String.init)
+        let exit = lines.first { $0.contains("used on the account") && $0.contains("203.0.113.77,") } ?? ""
+        #expect(exit.contains("listed as a Tor exit by the Tor exit list of 2024-01-01"), "\(analysed.stdout)")
+        let former = lines.first { $0.contains("used on the account") && $0.contains("203.0.113.78,") } ?? ""
+        #expect(former.contains("not a Tor exit on the day of its first record, but one at another time"), "\(analysed.stdout)")
+        #expect(former.contains("does not list 203.0.113.78"), "\(analysed.stdout)")
+    }
+
+    @Test func twoSnapshotsOfOneDateAreBothKeptAndNamed() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let store = folder.appendingPathComponent("intel.sqlite").path
+        for (file, holder) in [("a.db", "Example Hosting"), ("b.db", "Other Net")] {
+            let url = folder.appendingPathComponent(file)
+            try Data("inetnum: 198.51.100.0 - 198.51.100.255\nnetname: SYNTH\ndescr: \(holder)\n\n".utf8).write(to: url)
+            #expect(try runSpoor(["registry", "import", url.path, "--as-of", "2024-01-01", "--intel-db", store]).status == 0)
+        }
+        let looked = try runSpoor(["lookup", "198.51.100.5", "--at", "2024-02-01", "--intel-db", store]).stdout
+        #expect(
+            looked.contains("held by Other Net") && looked.contains("the other snapshot of that date, a.db, has it"), "\(looked)")
+        #expect(looked.contains("held by Example Hosting instead"), "\(looked)")
+    }
+}
