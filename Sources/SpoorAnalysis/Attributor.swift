@@ -161,6 +161,12 @@ public final class Attributor {
         }
     }
 
+    /// The registry neighbourhoods of the addresses, those with members only.
+    public func neighbourhoods(of addresses: [IPAddress]) throws -> [RegistryNeighbourhood] {
+        guard let registry, !addresses.isEmpty else { return [] }
+        return try registry.neighbourhoods(of: addresses.map { .address($0) }).filter { !$0.members.isEmpty }
+    }
+
     /// What the dated reference data says of an attributed subject at any day, for findings
     /// that concern other days than its first record: the registry answers when its snapshots
     /// do not all name one holder (empty when they agree), and every Tor exit list when one

@@ -149,6 +149,9 @@ public struct AnalysisSummary: Hashable, Sendable, Codable {
     public var rules: [RuleDescription]?
     /// The settings sessions were grouped by (``Sessioning``); nil in an older analysis, as above.
     public var sessions: [Tunable]?
+    /// The registry neighbourhood of each address a high-severity finding names (the other
+    /// netblocks and ASes of its organisation); nil when none has one.
+    public var neighbourhoods: [RegistryNeighbourhood]?
 
     public init(
         databases: [DatabaseIdentity], intel: IntelReference?, subjects: Int, findings: [Finding], rules: [RuleDescription]?,

@@ -91,6 +91,10 @@ extension CaseStore {
             databases: attributor.databases, intel: attributor.intelReference, subjects: subjectCount,
             findings: findings, rules: run.stated, sessions: Sessioning.tunables)
         summary.casebook = attributor.casebookReference
+        let high = Set(findings.filter { $0.severity == .high }.flatMap(\.addresses)).sorted()
+        let hoods = try attributor.neighbourhoods(of: high)
+        summary.neighbourhoods = hoods.isEmpty ? nil : hoods
+        summary.findings = Self.sayNeighbours(summary.findings, hoods)
         try saveAnalysis(
             ranAt: now ?? clock.now(), document: String(decoding: try encoder.encode(summary), as: UTF8.self))
         return summary
@@ -180,6 +184,41 @@ extension CaseStore {
                 }
             }
             if !notes.isEmpty { findings[i].statement += " " + notes.joined(separator: " ") }
+        }
+    }
+}
+
+extension CaseStore {
+    /// Adds to each high-severity finding what the registry neighbourhood of its addresses
+    /// holds: the organisation's other netblocks and ASes that hold indicators or earlier cases'
+    /// addresses (at most three named, the rest counted).
+    static func sayNeighbours(_ findings: [Finding], _ hoods: [RegistryNeighbourhood]) -> [Finding] {
+        guard !hoods.isEmpty else { return findings }
+        let byTarget = Dictionary(hoods.map { ($0.target, $0) }, uniquingKeysWith: { a, _ in a })
+        return findings.map { finding in
+            guard finding.severity == .high else { return finding }
+            var finding = finding
+            for address in finding.addresses {
+                guard let hood = byTarget[address.description], !hood.flagged.isEmpty else { continue }
+                let holder =
+                    hood.organisations.first.map { o in (o.name ?? o.key) + " (registry snapshot of \(o.asOf))" }
+                    ?? hood.maintainers.first.map { "the maintainers \($0)" } ?? "its holder"
+                let named = hood.flagged.prefix(3).map { m -> String in
+                    var what: [String] = []
+                    if !m.indicators.isEmpty { what.append("indicator(s) " + m.indicators.prefix(3).joined(separator: ", ")) }
+                    if !m.casebookCases.isEmpty {
+                        what.append("addresses of earlier case(s) " + m.casebookCases.prefix(3).joined(separator: ", "))
+                    }
+                    let text = [m.name, m.descr].compactMap { $0 }.joined(separator: ", ")
+                    return "\(m.key)" + (text.isEmpty ? "" : " (\(SafeText.excerpt(text, limit: 120)))") + ", with "
+                        + what.joined(separator: " and ")
+                }
+                let more = hood.flagged.count > 3 ? "; and \(hood.flagged.count - 3) more" : ""
+                finding.statement +=
+                    " The organisation holding \(address), \(holder), also holds " + named.joined(separator: "; ") + more
+                    + ". Sharing a holder says who holds the space, not who used the address."
+            }
+            return finding
         }
     }
 }

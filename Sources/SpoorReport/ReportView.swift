@@ -89,7 +89,11 @@ enum ReportView {
             timelineSVG: svg, hasTimeline: !svg.isEmpty, timelineFrom: shown(span.from), timelineTo: shown(span.to),
             timelinePlaced: timeline.placed, timelineUnplaced: timeline.unplaced, timelineHasUnplaced: timeline.unplaced > 0,
             timelineMarked: timeline.markers.count,
-            addresses: try detailed.map { try addressView($0, store: store, redaction: redaction) },
+            addresses: try detailed.map {
+                try addressView(
+                    $0, store: store, redaction: redaction,
+                    neighbourhood: document.analysis?.neighbourhoods?.first { [ip = $0.ip] in $0.target == ip })
+            },
             hasAddresses: overview.count > 0, addressesShown: detailed.count, addressesOmitted: overview.omitted,
             hasAddressesOmitted: overview.omitted > 0,
             unaddressed: unaddressed.map { original in
@@ -169,7 +173,9 @@ enum ReportView {
 
     /// One address in detail; `original` as the case holds it (its records are looked up by it),
     /// shown redacted when the annex is.
-    static func addressView(_ original: SubjectIP, store: CaseStore, redaction: Redaction?) throws -> AddressView {
+    static func addressView(
+        _ original: SubjectIP, store: CaseStore, redaction: Redaction?, neighbourhood: RegistryNeighbourhood? = nil
+    ) throws -> AddressView {
         let s = redaction?.subject(original) ?? original
         let events = try store.events(ip: original.ip, limit: quotedRecordsPerAddress)
         return AddressView(
@@ -219,6 +225,7 @@ enum ReportView {
                     cbRoles: hit.roles.isEmpty ? nil : shown(hit.roles.joined(separator: ", ")),
                     cbFindings: hit.findings.isEmpty ? nil : shown(hit.findings.joined(separator: ", ")))
             },
+            neighbourhood: neighbourhood.map(neighbourhoodView),
             events: events.map { eventView(redaction?.event($0) ?? $0) }, eventsMore: max(0, s.records - events.count),
             hasEventsMore: s.records > events.count)
     }
@@ -445,6 +452,8 @@ struct AddressView {
     var warninglistHits: [WarninglistHitView]
     var indicatorHits: [IndicatorHitView]
     var casebookHits: [CasebookHitView]
+    /// The other netblocks and ASes of the organisation holding it (addresses of high findings).
+    var neighbourhood: NeighbourhoodView?
     var events: [EventView]
     var eventsMore: Int
     var hasEventsMore: Bool
@@ -509,6 +518,49 @@ struct Citation {
 }
 
 /// An earlier case of the casebook that saw the address, its network, or its AS and holder.
+/// An address's registry neighbourhood as the annex shows it.
+struct NeighbourhoodView {
+    var hoodHeld: String
+    var hoodMembers: [NeighbourView]
+    var hoodFlagged: Int
+    var hoodOmitted: Int
+    var hasHoodOmitted: Bool
+}
+
+struct NeighbourView {
+    var hoodKind: String
+    var hoodKey: String
+    var hoodText: String
+    var hoodSource: String
+    var hoodNotes: String
+    var hoodHit: Bool
+}
+
+extension ReportView {
+    static func neighbourhoodView(_ hood: RegistryNeighbourhood) -> NeighbourhoodView {
+        let orgs = hood.organisations.map { o in
+            "organisation \(o.key)" + (o.name.map { ", \($0)" } ?? "") + (o.country.map { " (\($0))" } ?? "")
+                + " — \(o.source) as of \(o.asOf)"
+        }
+        let held = (orgs + hood.maintainers.map { "the maintainers \($0) (the netblock names no organisation)" })
+            .joined(separator: "; ")
+        return NeighbourhoodView(
+            hoodHeld: shown(SafeText.excerpt(held, limit: 600)),
+            hoodMembers: hood.members.map { m in
+                var notes: [String] = []
+                if m.holdsTarget { notes.append("holds this address") }
+                if !m.indicators.isEmpty { notes.append("indicators: " + m.indicators.joined(separator: ", ")) }
+                if !m.casebookCases.isEmpty { notes.append("earlier cases: " + m.casebookCases.joined(separator: ", ")) }
+                return NeighbourView(
+                    hoodKind: shown(m.kind), hoodKey: shown(m.key),
+                    hoodText: shown(SafeText.excerpt([m.name, m.descr].compactMap { $0 }.joined(separator: " — "), limit: 240)),
+                    hoodSource: shown("\(m.source) as of \(m.asOf)"),
+                    hoodNotes: shown(SafeText.excerpt(notes.joined(separator: "; "), limit: 400)),
+                    hoodHit: !m.holdsTarget && (!m.indicators.isEmpty || !m.casebookCases.isEmpty))
+            }, hoodFlagged: hood.flagged.count, hoodOmitted: hood.omitted, hasHoodOmitted: hood.omitted > 0)
+    }
+}
+
 struct CasebookHitView {
     var cbCase: String
     var cbSource: String?

@@ -105,6 +105,11 @@ struct SubjectOverview {
                 registryFormat: ReportView.shown(r.source.format), registryAsOf: ReportView.shown(r.source.asOf),
                 registrySHA256: ReportView.shown(r.source.sha256))
         }
+        for list in shown.torExit.map({ [$0.used] + $0.otherListings }) ?? [] {
+            registries[list.sha256] = RegistryFileView(
+                registryFile: ReportView.shown(SafeText.excerpt(list.file, limit: 120)), registryFormat: "tor-exits",
+                registryAsOf: ReportView.shown(list.asOf), registrySHA256: ReportView.shown(list.sha256))
+        }
         for w in shown.warninglists ?? [] {
             warninglists[w.name + "\u{0}" + w.version] = WarninglistView(
                 listName: ReportView.shown(SafeText.excerpt(w.name, limit: 160)), listVersion: ReportView.shown(w.version))

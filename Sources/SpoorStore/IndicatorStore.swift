@@ -80,6 +80,7 @@ public final class IndicatorStore: Sendable {
         registerSnapshotMigration(&migrator)
         registerRegistryLookupMigration(&migrator)
         registerCasebookMigration(&migrator)
+        registerRegistryOrganisationMigration(&migrator)
         return migrator
     }
 

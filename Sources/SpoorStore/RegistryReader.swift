@@ -44,7 +44,7 @@ public final class RegistryReader {
         }
     }
 
-    private let store: IndicatorStore
+    let store: IndicatorStore
     private let strategy: Strategy
     private let sources: [Source]
     private var objects: [Int64: RegistryObject] = [:]
@@ -69,6 +69,9 @@ public final class RegistryReader {
             throw IntelError.store(error, path: store.path)
         }
     }
+
+    /// The import of that id, as listed when the reader was made.
+    func sourceRecord(_ id: Int64) -> RegistryImport? { sources.first { $0.record.id == id }?.record }
 
     /// Whether any import is held in memory (for tests and measurements).
     public var importsInMemory: Int { sources.count { $0.netblocks != nil } }

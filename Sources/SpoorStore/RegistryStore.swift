@@ -93,6 +93,23 @@ extension IndicatorStore {
         }
     }
 
+    static func registerRegistryOrganisationMigration(_ migrator: inout DatabaseMigrator) {
+        // An organisation's other netblocks and ASes, and a maintainer's, found from an index
+        // (the neighbourhood of an address).
+        migrator.registerMigration("v9 registry objects by organisation and maintainer") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE registry_object ADD COLUMN org TEXT;
+                    ALTER TABLE registry_object ADD COLUMN maintainer TEXT;
+                    UPDATE registry_object SET org = json_extract(document, '$.org'),
+                        maintainer = json_extract(document, '$.maintainedBy')
+                    WHERE kind IN ('inetnum', 'inet6num', 'route', 'route6', 'aut-num');
+                    CREATE INDEX registry_object_org ON registry_object (org, import_id) WHERE org IS NOT NULL;
+                    CREATE INDEX registry_object_maintainer ON registry_object (maintainer, import_id) WHERE maintainer IS NOT NULL;
+                    """)
+        }
+    }
+
     static func hex(_ address: IPAddress) -> String {
         let digits = String(address.value, radix: 16)
         return String(repeating: "0", count: 32 - digits.count) + digits
@@ -131,14 +148,17 @@ extension IndicatorStore {
             let importID = db.lastInsertedRowID
             let insert = try db.makeStatement(
                 sql: """
-                    INSERT INTO registry_object (import_id, kind, key, family, first_hex, last_hex, asn, document)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO registry_object (import_id, kind, key, family, first_hex, last_hex, asn, document, org, maintainer)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
+            let related: Set<RegistryObject.Kind> = [.inetnum, .inet6num, .route, .route6, .autNum]
             func keep(_ object: RegistryObject) throws {
+                let relates = related.contains(object.kind)
                 try insert.execute(arguments: [
                     importID, object.kind.rawValue, object.key, object.first.map { Int($0.family.rawValue) },
                     object.first.map(Self.hex), object.last.map(Self.hex), object.asn.map { Int64($0) },
-                    String(decoding: try encoder.encode(object), as: UTF8.self),
+                    String(decoding: try encoder.encode(object), as: UTF8.self), relates ? object.org : nil,
+                    relates ? object.maintainedBy : nil,
                 ])
                 report.kept[object.kind, default: 0] += 1
             }

@@ -12,5 +12,5 @@ struct Registry: ParsableCommand {
             Registry data lives in the same store as indicators (--intel-db, $SPOOR_INTEL_DB); 'spoor lookup' and \
             'spoor analyze' answer from every import, each answer dated "as of" its import.
             """,
-        subcommands: [Import.self, List.self])
+        subcommands: [Import.self, List.self, Neighbours.self])
 }
