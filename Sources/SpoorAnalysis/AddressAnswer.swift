@@ -21,6 +21,8 @@ public struct AddressAnswer: Encodable, Sendable {
     public var heldAt: HeldAt?
     /// With a day asked: whether the Tor exit lists say it was a Tor exit then.
     public var torExit: TorExitAt?
+    /// With a day asked: the names passive DNS gives the address within 30 days of it.
+    public var passiveDNS: [PassiveDNSName] = []
 
     /// Whether the input was read as an address.
     public var isAddress: Bool { ip != nil }
@@ -46,6 +48,7 @@ public struct AddressAnswer: Encodable, Sendable {
             try attributor.attribute(&subject)
             heldAt = subject.heldAt
             torExit = subject.torExit
+            passiveDNS = subject.passiveDNS ?? []
             enrichment = subject.enrichment
             registry = subject.registry ?? []
             warninglists = subject.warninglists ?? []
@@ -95,6 +98,7 @@ public final class AddressAnswerJSON {
         out += ",\"indicators\":" + (answer.indicators.isEmpty ? "[]" : try encoded(answer.indicators))
         out += ",\"input\":" + (try string(answer.input))
         if let value = answer.ip { out += ",\"ip\":" + (try string(value)) }
+        if !answer.passiveDNS.isEmpty { out += ",\"passive_dns\":" + (try encoded(answer.passiveDNS)) }
         out += ",\"registry\":" + (try registryPart(answer.registry))
         if let value = answer.specialPurpose { out += ",\"special_purpose\":" + (try string(value)) }
         if let value = answer.torExit { out += ",\"tor_exit\":" + (try encoded(value)) }

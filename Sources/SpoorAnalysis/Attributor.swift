@@ -118,6 +118,12 @@ public final class Attributor {
                 subject.torExit = TorExitAt(day: day, lists: try registry.torExitLists(for: address))
             }
         }
+        if let intel, let from = Self.seconds(subject.firstSeen ?? subject.zonelessFirst) {
+            let until = Self.seconds(subject.lastSeen ?? subject.zonelessLast) ?? from
+            let names = try intel.passiveDNSNames(
+                for: address, from: from, until: max(from, until), margin: SubjectIP.passiveDNSMargin, limit: 20)
+            subject.passiveDNS = names.isEmpty ? nil : names
+        }
         // Lists holding the address, and host-name lists holding a name it was reached as.
         var listed = warnings?.hits(address) ?? []
         for name in subject.reachedAs ?? [] {
@@ -159,6 +165,13 @@ public final class Attributor {
                 subject.indicatorHits[h].validity = try Self.validity(of: subject.indicatorHits[h], count)
             }
         }
+    }
+
+    /// Seconds since 1970 of an RFC 3339 time or a bare `YYYY-MM-DD` day (its start).
+    static func seconds(_ text: String?) -> Int64? {
+        guard let text else { return nil }
+        if text.count == 10, let days = CivilTime.days(isoDate: text) { return days * 86_400 }
+        return Timestamp.parseISO8601(text).map { $0.sortKey / 1_000_000_000 }
     }
 
     /// The registry neighbourhoods of the addresses, those with members only.

@@ -45,6 +45,13 @@ public struct SubjectIP: Hashable, Sendable, Codable {
     /// Whether the Tor exit lists imported say the address was a Tor exit on the day of its
     /// first record here; nil when no list holds it at any date.
     public var torExit: TorExitAt?
+    /// Names passive DNS ties to the address within ``SubjectIP/passiveDNSMargin`` of its
+    /// records (A/AAAA answers naming it, PTR names), each with its file; nil when none.
+    public var passiveDNS: [PassiveDNSName]?
+
+    /// How far (seconds) a passive DNS window may lie from the address's records and still be
+    /// shown: 30 days.
+    public static let passiveDNSMargin: Int64 = 30 * 86_400
 
     /// An address nothing has been said about yet: its class and special-purpose block only.
     public init(address: IPAddress) {

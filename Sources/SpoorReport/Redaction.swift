@@ -166,6 +166,10 @@ public struct Redaction {
             r.enrichment = []
             r.registry = nil
             r.reachedAs = nil
+            // Who held it then, whether it was an exit, and the names it carried say where too.
+            r.heldAt = nil
+            r.torExit = nil
+            r.passiveDNS = nil
         }
         return r
     }

@@ -188,7 +188,7 @@ enum ReportView {
             sources: s.bySource.sorted { $0.key < $1.key }.map { SourceCount(sourceName: shown($0.key), sourceCount: $0.value) },
             actions: s.byAction.sorted { $0.key < $1.key }.map { ActionCount(actionName: shown($0.key), actionCount: $0.value) },
             accounts: s.accounts.map { AccountName(accountName: shown(SafeText.excerpt($0, limit: 80))) },
-            reachedAs: (s.reachedAs ?? []).map { ReachedName(reachedName: shown(SafeText.excerpt($0, limit: 120))) },
+            reachedAs: try reachedNames(s, original: original, store: store),
             specialPurpose: s.specialPurpose.map(shown),
             enrichment: s.enrichment.map { a in
                 EnrichmentView(
@@ -206,6 +206,7 @@ enum ReportView {
             heldChanged: s.heldAt.map { $0.changed || $0.fromLater } ?? false,
             torExit: s.torExit.map { shown(SafeText.excerpt($0.sentence, limit: 1_000)) },
             torExitOnDay: s.torExit?.exitOnDay ?? false,
+            passiveDNS: (s.passiveDNS ?? []).map { PassiveDNSView(pdnsName: shown(SafeText.excerpt($0.words, limit: 400))) },
             warninglistHits: (s.warninglists ?? []).map { w in
                 WarninglistHitView(
                     hitList: shown(SafeText.excerpt(w.name, limit: 120)), hitListVersion: shown(w.version),
@@ -449,6 +450,8 @@ struct AddressView {
     /// Whether the Tor exit lists say it was a Tor exit on the day of its first record.
     var torExit: String?
     var torExitOnDay: Bool
+    /// Names passive DNS gives the address around its records.
+    var passiveDNS: [PassiveDNSView]
     var warninglistHits: [WarninglistHitView]
     var indicatorHits: [IndicatorHitView]
     var casebookHits: [CasebookHitView]
@@ -472,7 +475,15 @@ struct ActionCount {
 }
 
 struct AccountName { var accountName: String }
-struct ReachedName { var reachedName: String }
+struct PassiveDNSView { var pdnsName: String }
+
+struct ReachedName {
+    var reachedName: String
+    /// How the capture named it (`dns answer`, `tls server name`) and the first packet naming it.
+    var reachedHow: String?
+    var reachedFirst: String?
+    var reachedRecords: Int
+}
 
 struct EnrichmentView {
     var enrichSummary: String
@@ -518,6 +529,23 @@ struct Citation {
 }
 
 /// An earlier case of the casebook that saw the address, its network, or its AS and holder.
+extension ReportView {
+    /// The names the address was reached as, each with the first packet naming it (where the
+    /// redaction keeps them: it drops the holder's own addresses' names).
+    static func reachedNames(_ s: SubjectIP, original: SubjectIP, store: CaseStore) throws -> [ReachedName] {
+        guard let shownNames = s.reachedAs, !shownNames.isEmpty else { return [] }
+        let sightings = Dictionary(
+            try store.nameSightings(ip: original.ip).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        return shownNames.map { name in
+            let seen = sightings[name]
+            return ReachedName(
+                reachedName: shown(SafeText.excerpt(name, limit: 120)),
+                reachedHow: seen.map { shown($0.how.replacingOccurrences(of: "_", with: " ")) },
+                reachedFirst: seen.map { shown($0.first.description) }, reachedRecords: seen?.records ?? 0)
+        }
+    }
+}
+
 /// An address's registry neighbourhood as the annex shows it.
 struct NeighbourhoodView {
     var hoodHeld: String

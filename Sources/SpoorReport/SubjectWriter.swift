@@ -110,6 +110,12 @@ struct SubjectOverview {
                 registryFile: ReportView.shown(SafeText.excerpt(list.file, limit: 120)), registryFormat: "tor-exits",
                 registryAsOf: ReportView.shown(list.asOf), registrySHA256: ReportView.shown(list.sha256))
         }
+        for name in shown.passiveDNS ?? [] {
+            registries[name.source.sha256 + name.source.fileName] = RegistryFileView(
+                registryFile: ReportView.shown(SafeText.excerpt(name.source.fileName, limit: 120)), registryFormat: "passive DNS",
+                registryAsOf: ReportView.shown("imported " + name.source.importedAt.prefix(10)),
+                registrySHA256: ReportView.shown(name.source.sha256))
+        }
         for w in shown.warninglists ?? [] {
             warninglists[w.name + "\u{0}" + w.version] = WarninglistView(
                 listName: ReportView.shown(SafeText.excerpt(w.name, limit: 160)), listVersion: ReportView.shown(w.version))

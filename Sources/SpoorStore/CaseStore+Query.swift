@@ -36,6 +36,16 @@ public struct StoredEvent: Hashable, Sendable {
     public var locator: Locator
 }
 
+/// A name an address was reached as in a capture, with the first packet that says so.
+public struct NameSighting: Hashable, Sendable {
+    public var name: String
+    /// `dns_answer`, `tls_server_name`, `http_host`.
+    public var how: String
+    public var first: Locator
+    public var firstTime: String?
+    public var records: Int
+}
+
 extension StoredEvent {
     /// - Parameter withFields: false leaves `fields` empty, for readers that do not show them.
     init(row: Row, withFields: Bool = true) throws {
@@ -488,6 +498,26 @@ extension CaseStore {
             var events: [StoredEvent] = []
             try Self.forEachMergedEvent(db, EventFilter(ip: ip, limit: limit)) { events.append($0) }
             return events
+        }
+    }
+
+    /// The names the address was reached as in captures (DNS answers, TLS server names, HTTP
+    /// hosts), each once, with its first record (time order) and how many records name it.
+    public func nameSightings(ip: String, limit: Int = 50) throws(CaseError) -> [NameSighting] {
+        try read { db in
+            var byName: [String: NameSighting] = [:]
+            var order: [String] = []
+            try Self.forEachMergedEvent(db, EventFilter(ip: ip, recordCondition: "o.kind = 'name'", flowEnds: false)) { event in
+                guard let name = event.fields["name"] else { return }
+                if byName[name] == nil {
+                    guard order.count < limit else { return }
+                    order.append(name)
+                    byName[name] = NameSighting(
+                        name: name, how: event.action.rawValue, first: event.locator, firstTime: event.timeUTC, records: 0)
+                }
+                byName[name]?.records += 1
+            }
+            return order.compactMap { byName[$0] }
         }
     }
 

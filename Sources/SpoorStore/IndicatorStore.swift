@@ -81,6 +81,7 @@ public final class IndicatorStore: Sendable {
         registerRegistryLookupMigration(&migrator)
         registerCasebookMigration(&migrator)
         registerRegistryOrganisationMigration(&migrator)
+        registerPassiveDNSMigration(&migrator)
         return migrator
     }
 

@@ -41,7 +41,7 @@ struct Spoor: ParsableCommand {
         subcommands: [
             CaseCommand.self, Ingest.self, Events.self, Analyze.self, Report.self, Verify.self, Keygen.self, Lookup.self,
             Intel.self, Casebook.self,
-            Flows.self, Registry.self, MMDB.self, Formats.self,
+            Flows.self, Registry.self, PDNS.self, MMDB.self, Formats.self,
         ]
     )
 }

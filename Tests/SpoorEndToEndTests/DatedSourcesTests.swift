@@ -186,3 +186,57 @@ import Testing
         #expect(looked.contains("held by Example Hosting instead"), "\(looked)")
     }
 }
+
+/// Passive DNS: the names an address carried around its records, from a common-output-format
+/// file; A, AAAA and PTR kept, other types counted, bad lines named.
+@Suite struct PassiveDNSTests {
+    @Test func namesAroundTheRecordsAreShownWithTheirFileAndLine() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let store = folder.appendingPathComponent("intel.sqlite").path
+        let file = folder.appendingPathComponent("pdns.jsonl")
+        // 2024-01-01 = 1704067200; 2023-01-01 = 1672531200.
+        try Data(
+            """
+            {"rrname":"login-verify.example.","rrtype":"A","rdata":"203.0.113.45","time_first":1704067200,"time_last":1704153600,"count":12}
+            {"rrname":"old-name.example","rrtype":"A","rdata":["203.0.113.45"],"time_first":1672531200,"time_last":1672617600,"count":1}
+            {"rrname":"45.113.0.203.in-addr.arpa","rrtype":"PTR","rdata":"host45.hosting.example.","time_first":"2023-12-20T00:00:00Z","time_last":"2024-02-01T00:00:00Z"}
+            {"rrname":"v6.example","rrtype":"AAAA","rdata":"2001:db8::45","time_first":1704067200,"time_last":1704067200,"count":1}
+            {"rrname":"alias.example","rrtype":"CNAME","rdata":"login-verify.example"}
+            {"rrname":"broken.example","rrtype":"A","rdata":"not-an-address"}
+            {"rrname":"cut.example","rrtype":"A","rd
+            """.utf8
+        ).write(to: file)
+        let imported = try runSpoor(["pdns", "import", file.path, "--intel-db", store])
+        #expect(imported.status == 3, "\(imported.stdout)\(imported.stderr)")
+        #expect(imported.stdout.contains("4 address record(s) kept; not kept (no address): 1 CNAME"), "\(imported.stdout)")
+        #expect(imported.stdout.contains("line 6: broken.example A: rdata is not an address"), "\(imported.stdout)")
+        #expect(imported.stdout.contains("line 7: not a JSON object"), "\(imported.stdout)")
+        #expect(try runSpoor(["pdns", "list", "--intel-db", store]).stdout.contains("pdns.jsonl  4 record(s)"))
+
+        let looked = try runSpoor(["lookup", "203.0.113.45", "--at", "2024-01-02", "--intel-db", store]).stdout
+        #expect(
+            looked.contains(
+                "passive DNS: login-verify.example (A record, seen 2024-01-01 00:00:00 to 2024-01-02 00:00:00 UTC, 12 times; pdns.jsonl line 1)"
+            ), "\(looked)")
+        #expect(
+            looked.contains("host45.hosting.example (PTR name, seen 2023-12-20 00:00:00 to 2024-02-01 00:00:00 UTC"), "\(looked)")
+        #expect(!looked.contains("old-name.example"), "a year before: not around the day")
+        let v6 = try runSpoor(["lookup", "2001:db8::45", "--at", "2024-01-01", "--json", "--intel-db", store]).stdout
+        #expect(v6.contains("\"passive_dns\":[{") && v6.contains("\"name\":\"v6.example\""), "\(v6)")
+
+        // In a case's annex.
+        let path = folder.appendingPathComponent("case").path
+        let log = folder.appendingPathComponent("auth.log")
+        try Data("2024-01-05T08:00:01Z web01 sshd[100]: Accepted password for synth from 203.0.113.45 port 50000 ssh2\n".utf8)
+            .write(to: log)
+        #expect(try runSpoor(["case", "init", path, "--title", "pdns"]).status == 0)
+        #expect(try runSpoor(["ingest", path, log.path]).status == 0)
+        #expect(try runSpoor(["analyze", path, "--intel-db", store]).status == 0)
+        let annex = folder.appendingPathComponent("annex").path
+        #expect(try runSpoor(["report", path, "--out", annex, "--pdf", "none"]).status == 0)
+        let page = try String(contentsOfFile: annex + "/report.html", encoding: .utf8)
+        #expect(page.contains("Names in passive DNS within 30 days of its records"), "\(page)")
+        #expect(page.contains("<code>login-verify.example (A record"), "\(page)")
+        #expect(page.contains("<td class=\"mono\">pdns.jsonl</td><td>passive DNS</td>"), "the file is cited with its hash")
+    }
+}

@@ -106,6 +106,9 @@ struct Lookup: ParsableCommand {
         }
         if let held = a.heldAt { print("  then/now:   \(SafeText.terminal(held.sentence))") }
         if let tor = a.torExit { print("  tor exit:   \(SafeText.terminal(tor.sentence))") }
+        for name in a.passiveDNS {
+            print("  passive DNS: \(SafeText.terminal(name.words))")
+        }
         for w in a.warninglists {
             print("  warninglist: \(SafeText.terminal(w.name)) (version \(w.version), entry \(w.entry)) — context, not a verdict")
         }
