@@ -98,7 +98,7 @@ public final class AddressAnswerJSON {
         out += ",\"indicators\":" + (answer.indicators.isEmpty ? "[]" : try encoded(answer.indicators))
         out += ",\"input\":" + (try string(answer.input))
         if let value = answer.ip { out += ",\"ip\":" + (try string(value)) }
-        if !answer.passiveDNS.isEmpty { out += ",\"passive_dns\":" + (try encoded(answer.passiveDNS)) }
+        out += ",\"passive_dns\":" + (answer.passiveDNS.isEmpty ? "[]" : try encoded(answer.passiveDNS))
         out += ",\"registry\":" + (try registryPart(answer.registry))
         if let value = answer.specialPurpose { out += ",\"special_purpose\":" + (try string(value)) }
         if let value = answer.torExit { out += ",\"tor_exit\":" + (try encoded(value)) }
