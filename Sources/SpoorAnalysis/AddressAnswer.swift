@@ -21,6 +21,8 @@ public struct AddressAnswer: Encodable, Sendable {
     public var heldAt: HeldAt?
     /// With a day asked: whether the Tor exit lists say it was a Tor exit then.
     public var torExit: TorExitAt?
+    /// With a day asked and several builds of a database type: which build answered for it.
+    public var databasesAt: [DatabaseAt]?
     /// With a day asked: the names passive DNS gives the address within 30 days of it.
     public var passiveDNS: [PassiveDNSName] = []
 
@@ -48,6 +50,7 @@ public struct AddressAnswer: Encodable, Sendable {
             try attributor.attribute(&subject)
             heldAt = subject.heldAt
             torExit = subject.torExit
+            databasesAt = subject.databasesAt
             passiveDNS = subject.passiveDNS ?? []
             enrichment = subject.enrichment
             registry = subject.registry ?? []
@@ -87,6 +90,7 @@ public final class AddressAnswerJSON {
     public func line(_ answer: AddressAnswer) throws -> String {
         var out = "{"
         if let value = answer.addressClass { out += "\"address_class\":" + (try string(value)) + "," }
+        if let value = answer.databasesAt { out += "\"databases_at\":" + (try encoded(value)) + "," }
         out += "\"enrichment\":["
         for (n, item) in answer.enrichment.enumerated() {
             if n > 0 { out += "," }

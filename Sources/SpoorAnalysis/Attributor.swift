@@ -44,6 +44,8 @@ public final class Attributor {
     /// What the indicator set was when attribution began: its content hash and size, cited by the annex.
     public let intelReference: AnalysisSummary.IntelReference?
     private let enricher = Enricher()
+    /// The databases' identities, in order (read once: every address asks).
+    private var identities: [DatabaseIdentity] = []
     private let matcher: IndicatorMatcher?
     private let warnings: WarninglistMatcher?
     private let registry: RegistryReader?
@@ -67,6 +69,7 @@ public final class Attributor {
             }
         }
         self.intel = intel
+        identities = enricher.databases.map(\.identity)
         do {
             matcher = try intel?.matcher()
             warnings = try intel?.warninglistMatcher()
@@ -108,8 +111,12 @@ public final class Attributor {
         _ subject: inout SubjectIP, clients: (() throws -> [CasebookClient])? = nil, count: WindowCounter? = nil
     ) throws {
         guard let address = IPAddress(subject.ip) else { return }
-        let answers = try enricher.answers(for: address)
+        // Several builds of one database type: the build for the day of the first record answers.
+        let chosen = DatabaseAt.choose(
+            try enricher.answers(for: address), databases: identities, day: subject.firstSeen ?? subject.zonelessFirst)
+        let answers = chosen.kept
         subject.enrichment = answers
+        subject.databasesAt = chosen.chosen.isEmpty ? nil : chosen.chosen
         if let registry {
             let answers = try registry.answers(for: address)
             subject.registry = answers.isEmpty ? nil : answers

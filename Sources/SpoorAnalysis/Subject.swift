@@ -48,6 +48,9 @@ public struct SubjectIP: Hashable, Sendable, Codable {
     /// Names passive DNS ties to the address within ``SubjectIP/passiveDNSMargin`` of its
     /// records (A/AAAA answers naming it, PTR names), each with its file; nil when none.
     public var passiveDNS: [PassiveDNSName]?
+    /// For each database type given in several builds: which build answered for the day of the
+    /// first record, and what the latest says; nil when every type was given once.
+    public var databasesAt: [DatabaseAt]?
 
     /// How far (seconds) a passive DNS window may lie from the address's records and still be
     /// shown: 30 days.

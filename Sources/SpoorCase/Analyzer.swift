@@ -64,8 +64,14 @@ extension CaseStore {
                         countries: Set(subject.enrichment.compactMap(\.countryCode)).sorted(),
                         asns: Set(subject.enrichment.compactMap(\.asn)).sorted(), flagged: context.flagged))
                 try run.consume(context)
+                let databaseNotes = (subject.databasesAt ?? []).filter { $0.changed || $0.daysBefore < 0 }.map {
+                    $0.sentence.replacingOccurrences(of: " says ", with: " says of \(ip) ")
+                }
                 if let answers = try attributor.datedAnswers(for: subject), let day = subject.firstSeen ?? subject.zonelessFirst {
-                    dated[ip] = DatedAnswers(firstDay: day, registry: answers.registry, tor: answers.tor)
+                    dated[ip] = DatedAnswers(
+                        firstDay: day, registry: answers.registry, tor: answers.tor, databases: databaseNotes)
+                } else if !databaseNotes.isEmpty, let day = subject.firstSeen ?? subject.zonelessFirst {
+                    dated[ip] = DatedAnswers(firstDay: day, registry: [], tor: [], databases: databaseNotes)
                 }
                 subjectCount += 1
             }
@@ -151,6 +157,9 @@ struct DatedAnswers {
     var firstDay: String
     var registry: [RegistryAnswer]
     var tor: [TorExitListAnswer]
+    /// What the databases given in several builds say, where the latest differs (for the day of
+    /// the address's first record).
+    var databases: [String]
 }
 
 extension CaseStore {
@@ -182,6 +191,7 @@ extension CaseStore {
                 if findings[i].rule != .anonymisingInfrastructure, let tor = TorExitAt(day: day, lists: answers.tor) {
                     notes.append(tor.sentence(naming: ip))
                 }
+                notes += answers.databases
             }
             if !notes.isEmpty { findings[i].statement += " " + notes.joined(separator: " ") }
         }

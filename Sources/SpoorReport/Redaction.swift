@@ -170,6 +170,7 @@ public struct Redaction {
             r.heldAt = nil
             r.torExit = nil
             r.passiveDNS = nil
+            r.databasesAt = nil
         }
         return r
     }

@@ -206,6 +206,9 @@ enum ReportView {
             heldChanged: s.heldAt.map { $0.changed || $0.fromLater } ?? false,
             torExit: s.torExit.map { shown(SafeText.excerpt($0.sentence, limit: 1_000)) },
             torExitOnDay: s.torExit?.exitOnDay ?? false,
+            databasesAt: (s.databasesAt ?? []).map {
+                DatabaseAtView(dbAt: shown(SafeText.excerpt($0.sentence, limit: 800)), dbAtHit: $0.changed || $0.daysBefore < 0)
+            },
             passiveDNS: (s.passiveDNS ?? []).map { PassiveDNSView(pdnsName: shown(SafeText.excerpt($0.words, limit: 400))) },
             warninglistHits: (s.warninglists ?? []).map { w in
                 WarninglistHitView(
@@ -450,6 +453,8 @@ struct AddressView {
     /// Whether the Tor exit lists say it was a Tor exit on the day of its first record.
     var torExit: String?
     var torExitOnDay: Bool
+    /// Which build of a database given in several answered for the day of the first record.
+    var databasesAt: [DatabaseAtView]
     /// Names passive DNS gives the address around its records.
     var passiveDNS: [PassiveDNSView]
     var warninglistHits: [WarninglistHitView]
@@ -476,6 +481,11 @@ struct ActionCount {
 
 struct AccountName { var accountName: String }
 struct PassiveDNSView { var pdnsName: String }
+
+struct DatabaseAtView {
+    var dbAt: String
+    var dbAtHit: Bool
+}
 
 struct ReachedName {
     var reachedName: String

@@ -240,3 +240,60 @@ import Testing
         #expect(page.contains("<td class=\"mono\">pdns.jsonl</td><td>passive DNS</td>"), "the file is cited with its hash")
     }
 }
+
+/// Several builds of one MaxMind-format database given as a folder: the build nearest before the
+/// record answers (and alone decides matches); the latest is said when it differs.
+@Suite struct DatabaseBuildsTests {
+    @Test func theBuildForTheDayAnswersAndTheLatestIsSaid() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let builds = folder.appendingPathComponent("asn")
+        try FileManager.default.createDirectory(at: builds, withIntermediateDirectories: true)
+        for (date, asn, org) in [("2024-01-01", 64500, "Example Hosting"), ("2024-03-01", 64501, "Other Net")] {
+            let csv = folder.appendingPathComponent("\(date).csv")
+            try Data("network,autonomous_system_number,autonomous_system_organization\n198.51.100.0/24,\(asn),\(org)\n".utf8)
+                .write(to: csv)
+            let built = try runSpoor([
+                "mmdb", "build", csv.path, "--out", builds.appendingPathComponent("asn-\(date).mmdb").path, "--type",
+                "Synthetic-ASN", "--build-date", date,
+            ])
+            #expect(built.status == 0, "\(built.stderr)")
+        }
+        let store = folder.appendingPathComponent("intel.sqlite").path
+        #expect(try runSpoor(["intel", "add", "AS64501", "--source", "Example Lab", "--intel-db", store]).status == 0)
+
+        let looked = try runSpoor(["lookup", "198.51.100.7", "--mmdb", builds.path, "--at", "2024-02-01", "--intel-db", store])
+        #expect(looked.status == 0, "\(looked.stderr)")
+        #expect(
+            looked.stdout.contains(
+                "For 2024-02-01 the Synthetic-ASN build asn-2024-01-01.mmdb built 2024-01-01 (31 days before) says AS64500 Example Hosting; the latest, asn-2024-03-01.mmdb built 2024-03-01, says AS64501 Other Net."
+            ), "\(looked.stdout)")
+        #expect(looked.stdout.contains("indicators: none"), "the AS the latest build names does not match for the day")
+        let now = try runSpoor(["lookup", "198.51.100.7", "--mmdb", builds.path, "--intel-db", store]).stdout
+        #expect(now.contains("AS64501 Other Net") && now.contains("asn AS64501"), "without a day, the latest build: \(now)")
+        let empty = folder.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let refused = try runSpoor(["lookup", "198.51.100.7", "--mmdb", empty.path, "--intel-db", store])
+        #expect(refused.status != 0 && refused.stderr.contains("holds no .mmdb file"), "\(refused.stderr)")
+
+        let path = folder.appendingPathComponent("case").path
+        let log = folder.appendingPathComponent("auth.log")
+        try Data("2024-02-01T08:00:01Z web01 sshd[100]: Accepted password for synth from 198.51.100.7 port 50000 ssh2\n".utf8)
+            .write(to: log)
+        #expect(try runSpoor(["case", "init", path, "--title", "builds"]).status == 0)
+        #expect(try runSpoor(["ingest", path, log.path]).status == 0)
+        let analysed = try runSpoor(["analyze", path, "--mmdb", builds.path, "--intel-db", store])
+        #expect(analysed.status == 0, "\(analysed.stderr)")
+        #expect(!analysed.stdout.contains("matches its network AS64501"), "\(analysed.stdout)")
+        // The March build alone would have matched: the check above can fail.
+        let march = builds.appendingPathComponent("asn-2024-03-01.mmdb").path
+        let latestOnly = try runSpoor(["analyze", path, "--mmdb", march, "--intel-db", store])
+        #expect(latestOnly.stdout.contains("matches its network AS64501"), "\(latestOnly.stdout)")
+        #expect(try runSpoor(["analyze", path, "--mmdb", builds.path, "--intel-db", store]).status == 0)
+        let annex = folder.appendingPathComponent("annex").path
+        #expect(try runSpoor(["report", path, "--out", annex, "--pdf", "none"]).status == 0)
+        let page = try String(contentsOfFile: annex + "/report.html", encoding: .utf8)
+        #expect(
+            page.contains("<li class=\"hit\">Database builds: For 2024-02-01 the Synthetic-ASN build asn-2024-01-01.mmdb"),
+            "\(page)")
+    }
+}

@@ -12,11 +12,16 @@ struct Analyze: ParsableCommand {
         discussion: """
             Each distinct address is looked up once in each database given with --mmdb (GeoLite2, GeoIP2, DB-IP, \
             IPinfo) and matched once against the indicator store. Every answer is stored with the database's \
-            type, build date and SHA-256. Run again after adding evidence or indicators.
+            type, build date and SHA-256. Given several builds of one database type (a folder of monthly \
+            files), each address is answered by the build nearest before its first record, and the annex says \
+            what the latest build says when it differs. Run again after adding evidence or indicators.
             """)
 
     @Argument(help: ArgumentHelp("The case folder.", valueName: "case-dir")) var directory: String
-    @Option(help: ArgumentHelp("A MaxMind-format database to enrich from; repeat for several.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "A MaxMind-format database to enrich from, or a folder of them (builds of one database by date); repeat.",
+            valueName: "file"))
     var mmdb: [String] = []
     @Flag(help: "Do not match against the indicator store.") var noIntel = false
     @OptionGroup var intel: IntelStoreOption
@@ -38,7 +43,7 @@ struct Analyze: ParsableCommand {
                             + "Import some with 'spoor intel import', then analyse again.")
                 }
             }
-            let summary = try store.analyze(mmdbPaths: mmdb, intel: indicators)
+            let summary = try store.analyze(mmdbPaths: try MMDBPaths.expand(mmdb), intel: indicators)
             print("\(summary.subjects) distinct address(es); \(summary.findings.count) finding(s).")
             for db in summary.databases { print("  enriched from \(db.databaseType) built \(db.buildDate) (\(db.fileName))") }
             if let intel = summary.intel {

@@ -18,7 +18,7 @@ struct Lookup: ParsableCommand {
             """)
 
     @Argument(help: ArgumentHelp("Addresses to look up.", valueName: "ip")) var addresses: [String] = []
-    @Option(help: ArgumentHelp("A MaxMind-format database to consult; repeat for several.", valueName: "file"))
+    @Option(help: ArgumentHelp("A MaxMind-format database to consult, or a folder of them; repeat.", valueName: "file"))
     var mmdb: [String] = []
     @Option(
         help: ArgumentHelp(
@@ -46,7 +46,9 @@ struct Lookup: ParsableCommand {
         let attributor: Attributor
         do {
             var files: [ReferenceFile] = []
-            for path in mmdb { files.append(ReferenceFile(path: path, sha256: try FileHasher.sha256(path: path).sha256)) }
+            for path in try MMDBPaths.expand(mmdb) {
+                files.append(ReferenceFile(path: path, sha256: try FileHasher.sha256(path: path).sha256))
+            }
             let (path, explicit) = intel.resolved
             let store = explicit || FileManager.default.fileExists(atPath: path) ? try IndicatorStore(path: path) : nil
             attributor = try Attributor(databases: files, intel: store)
@@ -77,7 +79,7 @@ struct Lookup: ParsableCommand {
             let fresh = Enricher()
             defer { fresh.close() }
             do {
-                for path in mmdb { try fresh.add(path: path, sha256: "") }
+                for path in try MMDBPaths.expand(mmdb) { try fresh.add(path: path, sha256: "") }
                 let before = Date()
                 for address in parsed { _ = try fresh.answers(for: address) }
                 enrichment = Date().timeIntervalSince(before)
@@ -105,6 +107,7 @@ struct Lookup: ParsableCommand {
             print("  registry (\(SafeText.terminal(r.source.fileName)), as of \(r.source.asOf)): \(SafeText.terminal(r.summary))")
         }
         if let held = a.heldAt { print("  then/now:   \(SafeText.terminal(held.sentence))") }
+        for at in a.databasesAt ?? [] { print("  builds:     \(SafeText.terminal(at.sentence))") }
         if let tor = a.torExit { print("  tor exit:   \(SafeText.terminal(tor.sentence))") }
         for name in a.passiveDNS {
             print("  passive DNS: \(SafeText.terminal(name.words))")

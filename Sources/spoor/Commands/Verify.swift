@@ -49,7 +49,8 @@ struct Verify: ParsableCommand {
             }
             let store = intel
             rerunInputs = AnnexVerifier.Rerun(
-                mmdb: mmdb, year: year, intel: { try IndicatorStore(path: store.resolved.path) }, templates: set,
+                mmdb: try MMDBPaths.expand(mmdb), year: year, intel: { try IndicatorStore(path: store.resolved.path) },
+                templates: set,
                 templatesGiven: templates != nil)
         }
         do {
