@@ -50,7 +50,7 @@ for month, moved in (("2024-01-01", set()), ("2024-02-01", set(random.sample(ran
                 f"source:         RIPE # Filtered\n\n")
 with open(f"{work}/routeviews-rv2-20240201-1200.pfx2as", "w") as f:
     for first, last, i in blocks[::4]:
-        f.write(f"{ipaddress.ip_address(first)}\t{32 - (last - first + 1).bit_length() + 1}\t{64496 + i % 16}\n")
+        f.write(f"{ipaddress.ip_address(first & ~255)}\t24\t{64496 + i % 16}\n")
 with open(f"{work}/addresses.txt", "w") as f:
     for _ in range(a):
         first, last, _ = random.choice(blocks)

@@ -49,7 +49,7 @@ extension StringProtocol {
     public func trimming(_ set: String) -> String {
         let slice = Substring(self)
         if set.utf8.allSatisfy({ $0 < 0x80 }) {
-            let bytes = Array(set.utf8)
+            let bytes = set.utf8
             let view = slice.utf8
             guard let first = view.firstIndex(where: { !bytes.contains($0) }),
                 let last = view.lastIndex(where: { !bytes.contains($0) })

@@ -82,6 +82,7 @@ public final class IndicatorStore: Sendable {
         registerCasebookMigration(&migrator)
         registerRegistryOrganisationMigration(&migrator)
         registerPassiveDNSMigration(&migrator)
+        registerRegistryLeanIndexMigration(&migrator)
         return migrator
     }
 

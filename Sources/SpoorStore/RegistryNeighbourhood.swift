@@ -152,7 +152,7 @@ extension RegistryReader {
             for (column, value, relation) in orgKeys.map({ ("org", $0, "organisation \($0)") })
                 + maintainers.map({ ("maintainer", $0, "maintainers \($0)") })
             {
-                if column == "org", let (object, source) = try latestObject(kind: "organisation", key: value, db) {
+                if column == "org", let (object, source) = try latestOrganisation(value, db) {
                     orgs.append(
                         .init(
                             key: value, name: object.name, country: object.country, source: source.fileName, asOf: source.asOf,
@@ -222,14 +222,14 @@ extension RegistryReader {
         ).map { try JSONDecoder().decode(RegistryObject.self, from: Data($0.utf8)) }
     }
 
-    private func latestObject(kind: String, key: String, _ db: Database) throws -> (RegistryObject, RegistryImport)? {
+    private func latestOrganisation(_ key: String, _ db: Database) throws -> (RegistryObject, RegistryImport)? {
         guard
             let row = try Row.fetchOne(
                 db,
                 sql: """
                     SELECT o.document, o.import_id FROM registry_object o JOIN registry_import i ON i.id = o.import_id
-                    WHERE o.kind = ? AND o.key = ? ORDER BY i.as_of DESC, i.id DESC LIMIT 1
-                    """, arguments: [kind, key]),
+                    WHERE o.kind = 'organisation' AND o.key = ? ORDER BY i.as_of DESC, i.id DESC LIMIT 1
+                    """, arguments: [key]),
             let source = sourceRecord(row["import_id"])
         else { return nil }
         return (try JSONDecoder().decode(RegistryObject.self, from: Data((row["document"] as String).utf8)), source)

@@ -110,6 +110,21 @@ extension IndicatorStore {
         }
     }
 
+    static func registerRegistryLeanIndexMigration(_ migrator: inout DatabaseMigrator) {
+        // Fewer index entries per netblock (an import writes millions): the key and AS indexes
+        // hold only the kinds looked up by them, and the range index (v2) is covered by v5's.
+        migrator.registerMigration("v11 registry indexes for the kinds that use them") { db in
+            try db.execute(
+                sql: """
+                    DROP INDEX registry_object_range;
+                    DROP INDEX registry_object_key;
+                    DROP INDEX registry_object_asn;
+                    CREATE INDEX registry_object_key ON registry_object (import_id, key) WHERE kind = 'organisation';
+                    CREATE INDEX registry_object_asn ON registry_object (import_id, asn) WHERE kind = 'aut-num';
+                    """)
+        }
+    }
+
     static func hex(_ address: IPAddress) -> String {
         let digits = String(address.value, radix: 16)
         return String(repeating: "0", count: 32 - digits.count) + digits
@@ -134,8 +149,6 @@ extension IndicatorStore {
         }
         guard date != nil || format == .torExits else { throw RegistryDateMissing(fileName: fileName, format: format) }
         var report = RegistryImportReport(format: format.rawValue, asOf: date ?? "", asOfBasis: basis)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         try database.write { db in
             try db.execute(
                 sql: """
@@ -157,7 +170,7 @@ extension IndicatorStore {
                 try insert.execute(arguments: [
                     importID, object.kind.rawValue, object.key, object.first.map { Int($0.family.rawValue) },
                     object.first.map(Self.hex), object.last.map(Self.hex), object.asn.map { Int64($0) },
-                    String(decoding: try encoder.encode(object), as: UTF8.self), relates ? object.org : nil,
+                    object.jsonDocument, relates ? object.org : nil,
                     relates ? object.maintainedBy : nil,
                 ])
                 report.kept[object.kind, default: 0] += 1

@@ -21,6 +21,32 @@ func ip(_ text: String) -> IPAddress { IPAddress(text) ?? IPAddress(v4: 0) }
             asOf: asOf, asOfBasis: "given")
     }
 
+    @Test func theHandWrittenDocumentDecodesToTheObjectAsTheEncodersDoes() throws {
+        var full = RegistryObject(kind: .inetnum, key: "198.51.100.0 - 198.51.100.255", line: 12)
+        full.first = ip("198.51.100.0")
+        full.last = ip("198.51.100.255")
+        full.asn = 64500
+        full.name = "SYNTH \"NET\"\\"
+        full.descr = "line\none\ttab \u{1} ünï"
+        full.country = "ZZ"
+        full.org = "ORG-EX1-TEST"
+        full.status = "ASSIGNED PA"
+        full.maintainedBy = "A-MNT; B-MNT"
+        full.created = "2020-01-01T00:00:00Z"
+        full.lastModified = "2024-01-01T00:00:00Z"
+        var v6 = RegistryObject(kind: .torExit, key: "A1B2", line: 1)
+        v6.first = ip("2001:db8::1")
+        v6.last = ip("2001:db8::1")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        for object in [full, v6, RegistryObject(kind: .organisation, key: "ORG-X", line: 3)] {
+            let hand = try JSONDecoder().decode(RegistryObject.self, from: Data(object.jsonDocument.utf8))
+            #expect(hand == object)
+            let encoded = try JSONDecoder().decode(RegistryObject.self, from: try encoder.encode(object))
+            #expect(hand == encoded)
+        }
+    }
+
     @Test func detectsBothFormats() throws {
         #expect(RegistryFormat.detect(head: try Fixtures.bytes("registry/ripe-style.db")) == .rpsl)
         #expect(RegistryFormat.detect(head: try Fixtures.bytes("registry/ip2asn-style.tsv")) == .iptoasn)
