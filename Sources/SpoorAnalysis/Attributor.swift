@@ -50,6 +50,8 @@ public final class Attributor {
     private let warnings: WarninglistMatcher?
     private let registry: RegistryReader?
     private let casebook: CasebookReader?
+    /// The dated reference files in the store when attribution began.
+    public private(set) var referenceSnapshots: [ReferenceSnapshot] = []
     /// What the casebook was when attribution began, when it held anything.
     public let casebookReference: AnalysisSummary.CasebookReference?
     /// Indicator records already read, by id: an indicator covering many addresses is read once.
@@ -75,6 +77,18 @@ public final class Attributor {
             warnings = try intel?.warninglistMatcher()
             registry = try intel.map { try RegistryReader($0) }
             casebook = try intel.map { try CasebookReader($0, excluding: casebookCase) }
+            if let intel {
+                referenceSnapshots =
+                    (try intel.registryImports().map {
+                        ReferenceSnapshot(
+                            kind: "registry", format: $0.format, fileName: $0.fileName, sha256: $0.sha256, asOf: $0.asOf)
+                    }
+                    + (try intel.passiveDNSImports()).map {
+                        ReferenceSnapshot(
+                            kind: "passive DNS", format: "cof", fileName: $0.fileName, sha256: $0.sha256,
+                            asOf: String($0.importedAt.prefix(10)))
+                    }).sorted()
+            }
             if let intel {
                 let stats = try intel.casebookStatistics()
                 casebookReference = .init(

@@ -162,6 +162,9 @@ public struct AnalysisSummary: Hashable, Sendable, Codable {
     /// The registry neighbourhood of each address a high-severity finding names (the other
     /// netblocks and ASes of its organisation); nil when none has one.
     public var neighbourhoods: [RegistryNeighbourhood]?
+    /// The dated reference files read from the reference store (registry snapshots, Tor exit
+    /// lists, passive DNS), by name, hash and date; nil in an older analysis.
+    public var referenceSnapshots: [ReferenceSnapshot]?
 
     public init(
         databases: [DatabaseIdentity], intel: IntelReference?, subjects: Int, findings: [Finding], rules: [RuleDescription]?,

@@ -97,6 +97,7 @@ extension CaseStore {
             databases: attributor.databases, intel: attributor.intelReference, subjects: subjectCount,
             findings: findings, rules: run.stated, sessions: Sessioning.tunables)
         summary.casebook = attributor.casebookReference
+        summary.referenceSnapshots = attributor.referenceSnapshots.isEmpty ? nil : attributor.referenceSnapshots
         let high = Set(findings.filter { $0.severity == .high }.flatMap(\.addresses)).sorted()
         let hoods = try attributor.neighbourhoods(of: high)
         summary.neighbourhoods = hoods.isEmpty ? nil : hoods

@@ -230,6 +230,9 @@ public struct Manifest: Codable, Sendable, Hashable {
     public var evidence: [Evidence]
     public var databases: [Database]
     public var indicatorSet: IndicatorSet?
+    /// The dated reference files the analysis read from the reference store (registry
+    /// snapshots, Tor exit lists, passive DNS): kind, format, file name, SHA-256 and date.
+    public var referenceSnapshots: [ReferenceSnapshot]?
     /// True when the annex was written with `--redact`.
     public var redacted: Bool?
     /// The program that printed report.pdf.
@@ -262,7 +265,8 @@ public struct Manifest: Codable, Sendable, Hashable {
                 IndicatorSet(
                     contentHash: $0.contentHash, indicators: $0.indicators, provenanceRecords: $0.provenanceRecords,
                     sources: $0.sources)
-            })
+            },
+            referenceSnapshots: document.analysis?.referenceSnapshots)
     }
 
     /// Stable JSON: sorted keys, snake_case, two-space indentation, final newline.

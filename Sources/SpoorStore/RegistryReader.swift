@@ -24,7 +24,13 @@ public final class RegistryReader {
 
         /// Reading a range costs about a hundredth of answering an address by queries (an
         /// address in no range makes the ordered query walk every range that starts before it).
+        /// The import is also read into memory once the time its queries took passes what
+        /// reading it would take (about 2 µs a range): addresses in no range cost far more than
+        /// the count assumes.
         public static let standard = Strategy.adaptive(rangesPerLookup: 100)
+
+        /// What reading one range into memory is taken to cost, in nanoseconds.
+        static let loadNanosPerRange: UInt64 = 2_000
     }
 
     private final class Source {
@@ -32,6 +38,8 @@ public final class RegistryReader {
         /// How many ranges the import holds: counted when the adaptive strategy first asks.
         var rangeCount: Int?
         var lookups = 0
+        /// Time the queries for this import took so far.
+        var queryNanos: UInt64 = 0
         var netblocks: RegistrySegments?
         var routes: RegistrySegments?
         var organisations: [String: RegistryObject?] = [:]
@@ -99,7 +107,10 @@ public final class RegistryReader {
                                     sql: "SELECT count(*) FROM registry_object WHERE import_id = ? AND first_hex IS NOT NULL",
                                     arguments: [source.record.id]) ?? 0
                         }
-                        useMemory = source.lookups * perLookup >= source.rangeCount ?? 0
+                        let ranges = source.rangeCount ?? 0
+                        useMemory =
+                            source.lookups * perLookup >= ranges
+                            || source.queryNanos >= UInt64(ranges) * Strategy.loadNanosPerRange
                     }
                     let netblockID: Int64?
                     let routeID: Int64?
@@ -108,8 +119,10 @@ public final class RegistryReader {
                         netblockID = source.netblocks?.object(containing: address)
                         routeID = source.routes?.object(containing: address)
                     } else {
+                        let started = DispatchTime.now().uptimeNanoseconds
                         netblockID = try Self.mostSpecific(Self.netblockKinds, address, import: source.record.id, db)
                         routeID = try Self.mostSpecific(Self.routeKinds, address, import: source.record.id, db)
+                        source.queryNanos += DispatchTime.now().uptimeNanoseconds - started
                     }
                     guard netblockID != nil || routeID != nil else { continue }
                     answers.append(

@@ -297,3 +297,45 @@ import Testing
             "\(page)")
     }
 }
+
+/// A snapshot imported after an analysis: the annex already written stays as it was; analysing
+/// again says which findings changed and which reference data is new.
+@Suite struct NewSnapshotTests {
+    @Test func analysingAgainSaysWhatChangedAndWhy() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let store = folder.appendingPathComponent("intel.sqlite").path
+        let first = folder.appendingPathComponent("ripe-2023-05-28.db")
+        try Data(HeldAtTests.snapshot(org: "Example Hosting", name: "EXAMPLE-AS", asn: 64500).utf8).write(to: first)
+        #expect(try runSpoor(["registry", "import", first.path, "--as-of", "2023-05-28", "--intel-db", store]).status == 0)
+        #expect(try runSpoor(["intel", "add", "198.51.100.0/24", "--source", "Example Lab", "--intel-db", store]).status == 0)
+        let path = folder.appendingPathComponent("case").path
+        let log = folder.appendingPathComponent("auth.log")
+        try Data("2023-06-01T09:00:00Z web01 sshd[101]: Accepted password for synth from 198.51.100.8 port 50001 ssh2\n".utf8)
+            .write(to: log)
+        #expect(try runSpoor(["case", "init", path, "--title", "again"]).status == 0)
+        #expect(try runSpoor(["ingest", path, log.path]).status == 0)
+        #expect(try runSpoor(["analyze", path, "--intel-db", store]).status == 0)
+        let annex = folder.appendingPathComponent("annex").path
+        #expect(try runSpoor(["report", path, "--out", annex, "--pdf", "none"]).status == 0)
+        let before = try Data(contentsOf: URL(fileURLWithPath: annex + "/findings.json"))
+        let manifest = try String(contentsOfFile: annex + "/manifest.json", encoding: .utf8)
+        #expect(manifest.contains("\"reference_snapshots\"") && manifest.contains("\"file_name\" : \"ripe-2023-05-28.db\""))
+
+        let same = try runSpoor(["analyze", path, "--intel-db", store])
+        #expect(
+            same.stdout.contains("Since the previous analysis: the same findings, from the same reference data."),
+            "\(same.stdout)")
+
+        let second = folder.appendingPathComponent("ripe-2024-06-01.db")
+        try Data(HeldAtTests.snapshot(org: "Other Net", name: "OTHER-AS", asn: 64501).utf8).write(to: second)
+        #expect(try runSpoor(["registry", "import", second.path, "--as-of", "2024-06-01", "--intel-db", store]).status == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: annex + "/findings.json")) == before, "the annex is not rewritten")
+        let again = try runSpoor(["analyze", path, "--intel-db", store])
+        #expect(again.stdout.contains("0 finding(s) added, 0 removed, 1 reworded or regraded."), "\(again.stdout)")
+        #expect(again.stdout.contains("changed F1 (was F1) indicator_match 198.51.100.8: its statement"), "\(again.stdout)")
+        #expect(
+            again.stdout.contains("reference data now read: registry rpsl ripe-2024-06-01.db as of 2024-06-01"), "\(again.stdout)"
+        )
+        #expect(again.stdout.contains("by 2024-06-01 it was in 198.51.100.0 - 198.51.100.255, held by Other Net"))
+    }
+}

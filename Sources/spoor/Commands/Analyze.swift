@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SpoorAnalysis
 import SpoorCase
 import SpoorCore
 import SpoorIntel
@@ -43,7 +44,13 @@ struct Analyze: ParsableCommand {
                             + "Import some with 'spoor intel import', then analyse again.")
                 }
             }
+            let previous = try store.lastAnalysis()
             let summary = try store.analyze(mmdbPaths: try MMDBPaths.expand(mmdb), intel: indicators)
+            defer {
+                if let previous {
+                    for line in AnalysisChanges(from: previous, to: summary).lines { print(SafeText.terminal(line)) }
+                }
+            }
             print("\(summary.subjects) distinct address(es); \(summary.findings.count) finding(s).")
             for db in summary.databases { print("  enriched from \(db.databaseType) built \(db.buildDate) (\(db.fileName))") }
             if let intel = summary.intel {
