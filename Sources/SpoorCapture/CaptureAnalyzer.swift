@@ -334,9 +334,12 @@ public final class CaptureAnalyzer {
         guard message.isResponse else { return }
         for answer in message.answers {
             summary.names += 1
+            // A PTR answer names its address by the name it points to.
+            let ptr = answer.type == 12
             onName(
                 NameRecord(
-                    kind: .dnsAnswer, name: answer.name, address: answer.address, target: answer.target,
+                    kind: .dnsAnswer, name: ptr ? answer.target ?? answer.name : answer.name, address: answer.address,
+                    target: ptr ? nil : answer.target,
                     recordType: DNSMessage.typeName(answer.type), ttl: answer.ttl, query: message.question, method: nil,
                     packet: header.number, packetOffset: header.offset, time: header.time, flowID: flow.id,
                     client: flow.originatorAddress, clientPort: flow.originatorPort,

@@ -1,6 +1,7 @@
 import SpoorCore
 
-/// DNS messages (RFC 1035): the question and the A, AAAA and CNAME answers. Names are read
+/// DNS messages (RFC 1035): the question and the A, AAAA, CNAME and PTR answers (a PTR answer
+/// names the address its reverse name stands for). Names are read
 /// with backward-only compression pointers, a cap on jumps and on length, and reserved label
 /// types rejected, so crafted messages (pointer loops, bad labels) end the parse, not the tool.
 enum DNSMessage {
@@ -55,6 +56,11 @@ enum DNSMessage {
                 var at = offset
                 if let target = readName(b, &at) {
                     parsed.answers.append(Answer(name: name, type: type, ttl: ttl, target: target))
+                }
+            case 12:
+                var at = offset
+                if let target = readName(b, &at), let address = IPAddress(reverseName: name) {
+                    parsed.answers.append(Answer(name: name, type: type, ttl: ttl, address: address, target: target))
                 }
             default:
                 break
@@ -124,6 +130,7 @@ enum DNSMessage {
         case 1: return "A"
         case 28: return "AAAA"
         case 5: return "CNAME"
+        case 12: return "PTR"
         default: return String(type)
         }
     }

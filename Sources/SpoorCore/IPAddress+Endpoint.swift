@@ -45,3 +45,29 @@ extension IPAddress {
         return Endpoint(address: address.normalized, port: port)
     }
 }
+
+extension IPAddress {
+    /// The address a reverse-lookup name stands for: `7.2.0.192.in-addr.arpa` or a
+    /// nibble-reversed `….ip6.arpa` name (a trailing dot allowed); nil for any other name.
+    public init?(reverseName name: String) {
+        var lower = name.lowercased()
+        if lower.hasSuffix(".") { lower.removeLast() }
+        if lower.hasSuffix(".in-addr.arpa") {
+            let labels = lower.dropLast(".in-addr.arpa".count).split(separator: ".", omittingEmptySubsequences: false)
+            guard labels.count == 4, labels.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isASCIIDigit) }) else {
+                return nil
+            }
+            self.init(labels.reversed().joined(separator: "."))
+            return
+        }
+        if lower.hasSuffix(".ip6.arpa") {
+            let nibbles = lower.dropLast(".ip6.arpa".count).split(separator: ".", omittingEmptySubsequences: false)
+            guard nibbles.count == 32, nibbles.allSatisfy({ $0.count == 1 && $0.first!.isHexDigit }) else { return nil }
+            let hex = Array(nibbles.reversed().joined())
+            let groups = stride(from: 0, to: 32, by: 4).map { String(hex[$0..<($0 + 4)]) }
+            self.init(groups.joined(separator: ":"))
+            return
+        }
+        return nil
+    }
+}

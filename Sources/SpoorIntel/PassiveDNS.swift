@@ -88,27 +88,5 @@ public enum PassiveDNSReader {
     }
 
     /// The address of `7.2.0.192.in-addr.arpa` or a nibble-reversed `….ip6.arpa` name.
-    public static func reverseAddress(_ name: String) -> IPAddress? {
-        var lower = name.lowercased()
-        if lower.hasSuffix(".") { lower.removeLast() }
-        if lower.hasSuffix(".in-addr.arpa") {
-            let labels = lower.dropLast(".in-addr.arpa".count).split(separator: ".")
-            guard labels.count == 4 else { return nil }
-            return IPAddress(labels.reversed().joined(separator: "."))
-        }
-        if lower.hasSuffix(".ip6.arpa") {
-            let nibbles = lower.dropLast(".ip6.arpa".count).split(separator: ".")
-            guard nibbles.count == 32, nibbles.allSatisfy({ $0.count == 1 && $0.first!.isHexDigit }) else { return nil }
-            let hex = nibbles.reversed().joined()
-            var groups: [String] = []
-            var index = hex.startIndex
-            while index < hex.endIndex {
-                let next = hex.index(index, offsetBy: 4)
-                groups.append(String(hex[index..<next]))
-                index = next
-            }
-            return IPAddress(groups.joined(separator: ":"))
-        }
-        return nil
-    }
+    public static func reverseAddress(_ name: String) -> IPAddress? { IPAddress(reverseName: name) }
 }

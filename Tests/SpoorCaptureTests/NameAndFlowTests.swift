@@ -27,6 +27,26 @@ import Testing
         #expect(parsed.answers[1].ttl == 300)
     }
 
+    @Test func aPTRAnswerNamesTheAddressOfItsReverseName() throws {
+        var m: [UInt8] = [0x12, 0x35, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0]
+        let reverse = ["7", "100", "51", "198", "in-addr", "arpa"]
+        for label in reverse { m += [UInt8(label.utf8.count)] + Array(label.utf8) }
+        m += [0, 0, 12, 0, 1]
+        m +=
+            [0xC0, 12, 0, 12, 0, 1, 0, 0, 0, 60, 0, 20] + [6] + Array("host07".utf8) + [7] + Array("example".utf8) + [3]
+            + Array("net".utf8) + [0]
+        let parsed = try #require(m.withUnsafeBytes { DNSMessage.parse($0) })
+        #expect(parsed.answers.count == 1)
+        #expect(parsed.answers[0].address?.description == "198.51.100.7")
+        #expect(parsed.answers[0].target == "host07.example.net")
+        #expect(DNSMessage.typeName(parsed.answers[0].type) == "PTR")
+        #expect(
+            IPAddress(reverseName: "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.")?.description
+                == "2001:db8::1")
+        #expect(IPAddress(reverseName: "7.100.51.in-addr.arpa") == nil)
+        #expect(IPAddress(reverseName: "www.example.org") == nil)
+    }
+
     @Test func refusesPointerLoopsForwardPointersAndReservedLabels() {
         // The question name is a pointer to itself: a loop.
         var loop: [UInt8] = [0, 1, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0, 0xC0, 12, 0, 1, 0, 1]
