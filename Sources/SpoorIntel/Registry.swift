@@ -131,10 +131,19 @@ public enum RPSLReader {
                 attributes[last].1 += attributes[last].1.isEmpty ? more : " " + more
                 continue
             }
-            guard let colon = text.firstIndex(of: ":") else { continue }
+            // Byte offsets, not characters: the attribute name is ASCII and a dump has millions of lines.
+            let bytes = text.utf8
+            guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { continue }
             if attributes.isEmpty { start = line.number }
-            let name = text[..<colon].lowercased()
-            let value = String(text[text.index(after: colon)...]).trimming(" \t")
+            let nameBytes = bytes[..<colon]
+            let name =
+                nameBytes.contains(where: { $0 >= 0x41 && $0 <= 0x5A })
+                ? String(text[..<colon]).lowercased() : String(text[..<colon])
+            var from = bytes.index(after: colon)
+            var to = bytes.endIndex
+            while from < to, bytes[from] == 0x20 || bytes[from] == 0x09 { from = bytes.index(after: from) }
+            while to > from, case let b = bytes[bytes.index(before: to)], b == 0x20 || b == 0x09 { to = bytes.index(before: to) }
+            let value = String(text[from..<to])
             attributes.append((name, value))
         }
         let lastStart = attributes.isEmpty ? nil : start
