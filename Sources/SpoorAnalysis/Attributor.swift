@@ -44,12 +44,17 @@ public final class Attributor {
     /// What the indicator set was when attribution began: its content hash and size, cited by the annex.
     public let intelReference: AnalysisSummary.IntelReference?
     private let enricher = Enricher()
-    /// The databases' identities, in order (read once: every address asks).
-    private var identities: [DatabaseIdentity] = []
+    /// The database types given in several builds (worked out once: every address asks).
+    private var builds: [(type: String, builds: [DatabaseIdentity])] = []
     private let matcher: IndicatorMatcher?
     private let warnings: WarninglistMatcher?
     private let registry: RegistryReader?
     private let casebook: CasebookReader?
+    /// The Tor exit lists read for the address last attributed, when one holds it (for
+    /// ``datedAnswers(for:)``, asked right after).
+    private var lastTorLists: (ip: String, lists: [TorExitListAnswer])?
+    /// The passive DNS imports (read once; none: no address asks).
+    private var passiveDNSImports: [PassiveDNSImport] = []
     /// The dated reference files in the store when attribution began.
     public private(set) var referenceSnapshots: [ReferenceSnapshot] = []
     /// What the casebook was when attribution began, when it held anything.
@@ -71,25 +76,24 @@ public final class Attributor {
             }
         }
         self.intel = intel
-        identities = enricher.databases.map(\.identity)
+        builds = DatabaseAt.severalBuilds(enricher.databases.map(\.identity))
         do {
             matcher = try intel?.matcher()
             warnings = try intel?.warninglistMatcher()
             registry = try intel.map { try RegistryReader($0) }
             casebook = try intel.map { try CasebookReader($0, excluding: casebookCase) }
             if let intel {
+                passiveDNSImports = try intel.passiveDNSImports()
                 referenceSnapshots =
                     (try intel.registryImports().map {
                         ReferenceSnapshot(
                             kind: "registry", format: $0.format, fileName: $0.fileName, sha256: $0.sha256, asOf: $0.asOf)
                     }
-                    + (try intel.passiveDNSImports()).map {
+                    + passiveDNSImports.map {
                         ReferenceSnapshot(
                             kind: "passive DNS", format: "cof", fileName: $0.fileName, sha256: $0.sha256,
                             asOf: String($0.importedAt.prefix(10)))
                     }).sorted()
-            }
-            if let intel {
                 let stats = try intel.casebookStatistics()
                 casebookReference = .init(
                     cases: stats.cases, sightings: stats.sightings, contentHash: stats.contentHash, ownPseudonym: casebookCase)
@@ -127,7 +131,7 @@ public final class Attributor {
         guard let address = IPAddress(subject.ip) else { return }
         // Several builds of one database type: the build for the day of the first record answers.
         let chosen = DatabaseAt.choose(
-            try enricher.answers(for: address), databases: identities, day: subject.firstSeen ?? subject.zonelessFirst)
+            try enricher.answers(for: address), builds: builds, day: subject.firstSeen ?? subject.zonelessFirst)
         let answers = chosen.kept
         subject.enrichment = answers
         subject.databasesAt = chosen.chosen.isEmpty ? nil : chosen.chosen
@@ -136,13 +140,16 @@ public final class Attributor {
             subject.registry = answers.isEmpty ? nil : answers
             if let day = subject.firstSeen ?? subject.zonelessFirst {
                 subject.heldAt = HeldAt(day: day, answers: answers, firstRecord: subject.records > 0)
-                subject.torExit = TorExitAt(day: day, lists: try registry.torExitLists(for: address))
+                let lists = try registry.torExitLists(for: address)
+                subject.torExit = TorExitAt(day: day, lists: lists)
+                lastTorLists = subject.torExit == nil ? nil : (subject.ip, lists)
             }
         }
-        if let intel, let from = Self.seconds(subject.firstSeen ?? subject.zonelessFirst) {
+        if let intel, !passiveDNSImports.isEmpty, let from = Self.seconds(subject.firstSeen ?? subject.zonelessFirst) {
             let until = Self.seconds(subject.lastSeen ?? subject.zonelessLast) ?? from
             let names = try intel.passiveDNSNames(
-                for: address, from: from, until: max(from, until), margin: SubjectIP.passiveDNSMargin, limit: 20)
+                for: address, from: from, until: max(from, until), margin: SubjectIP.passiveDNSMargin, limit: 20,
+                imports: passiveDNSImports)
             subject.passiveDNS = names.isEmpty ? nil : names
         }
         // Lists holding the address, and host-name lists holding a name it was reached as.
@@ -201,19 +208,15 @@ public final class Attributor {
         return try registry.neighbourhoods(of: addresses.map { .address($0) }).filter { !$0.members.isEmpty }
     }
 
-    /// What the dated reference data says of an attributed subject at any day, for findings
-    /// that concern other days than its first record: the registry answers when its snapshots
-    /// do not all name one holder (empty when they agree), and every Tor exit list when one
-    /// holds it (empty when none does); nil when both are empty.
-    public func datedAnswers(for subject: SubjectIP) throws -> (registry: [RegistryAnswer], tor: [TorExitListAnswer])? {
+    /// What the dated reference data says of the subject last attributed, at any day, for
+    /// findings that concern other days than its first record: the registry answers when its
+    /// snapshots disagree or only a later one answers (else empty), and every Tor exit list when
+    /// one holds it (else empty).
+    public func datedAnswers(for subject: SubjectIP) -> (registry: [RegistryAnswer], tor: [TorExitListAnswer]) {
         let answers = subject.registry ?? []
-        let holders = Set(answers.map { "\($0.holder ?? $0.originOrganisation ?? $0.originName ?? "")|\($0.originASN ?? 0)" })
-        let registryPart = holders.count > 1 || subject.heldAt?.fromLater == true ? answers : []
-        var torPart: [TorExitListAnswer] = []
-        if subject.torExit != nil, let registry, let address = IPAddress(subject.ip) {
-            torPart = try registry.torExitLists(for: address)
-        }
-        return registryPart.isEmpty && torPart.isEmpty ? nil : (registryPart, torPart)
+        let registryPart = HeldAt.disagree(answers) || subject.heldAt?.fromLater == true ? answers : []
+        let torPart = subject.torExit != nil && lastTorLists?.ip == subject.ip ? lastTorLists?.lists ?? [] : []
+        return (registryPart, torPart)
     }
 
     /// Sets the address's observations against the hit's validity windows, when every

@@ -25,21 +25,26 @@ public struct DatabaseAt: Hashable, Sendable, Codable {
     public var changed: Bool
     public var sentence: String
 
-    /// Chooses, for each database type given in several builds, the build for the day.
+    /// The database types given in several builds, each with its builds oldest first, by type
+    /// name: worked out once for the databases of an attribution run.
+    public static func severalBuilds(_ databases: [DatabaseIdentity]) -> [(type: String, builds: [DatabaseIdentity])] {
+        Dictionary(grouping: databases, by: \.databaseType).filter { Set($0.value.map(\.buildEpoch)).count > 1 }
+            .map { ($0.key, $0.value.sorted { ($0.buildEpoch, $0.fileName) < ($1.buildEpoch, $1.fileName) }) }
+            .sorted { $0.type < $1.type }
+    }
+
+    /// Chooses, for each database type given in several builds (``severalBuilds(_:)``), the
+    /// build for the day.
     /// - Returns: the answers to keep (every single-build type's, and the chosen build's of the
     ///   others) and, per several-build type, what was chosen.
     public static func choose(
-        _ answers: [EnrichmentAnswer], databases: [DatabaseIdentity], day: String?
+        _ answers: [EnrichmentAnswer], builds: [(type: String, builds: [DatabaseIdentity])], day: String?
     ) -> (kept: [EnrichmentAnswer], chosen: [DatabaseAt]) {
-        let builds = Dictionary(grouping: databases, by: \.databaseType).filter {
-            Set($0.value.map(\.buildEpoch)).count > 1
-        }
         guard !builds.isEmpty else { return (answers, []) }
         let asked = day.flatMap { CivilTime.days(isoDate: $0) }
-        var kept = answers.filter { builds[$0.source.databaseType] == nil }
+        var kept = answers.filter { answer in !builds.contains { $0.type == answer.source.databaseType } }
         var chosen: [DatabaseAt] = []
-        for (type, identities) in builds.sorted(by: { $0.key < $1.key }) {
-            let ordered = identities.sorted { ($0.buildEpoch, $0.fileName) < ($1.buildEpoch, $1.fileName) }
+        for (type, ordered) in builds {
             guard let latest = ordered.last else { continue }
             func dayOf(_ identity: DatabaseIdentity) -> Int64 { Int64(identity.buildEpoch / 86_400) }
             let used: DatabaseIdentity =
@@ -62,14 +67,16 @@ public struct DatabaseAt: Hashable, Sendable, Codable {
                 latestFile: isLatest ? nil : latest.fileName,
                 latestBuild: isLatest ? nil : latest.buildDate, latestAnswer: isLatest ? nil : latestAnswer?.summary,
                 changed: differs, sentence: "")
-            at.sentence = at.words()
+            at.sentence = at.sentence(naming: nil)
             chosen.append(at)
         }
         return (kept, chosen)
     }
 
-    func words() -> String {
-        let says = usedAnswer.map { "says \($0)" } ?? "has no record for it"
+    /// The sentence, naming the address (`198.51.100.23`) or, when nil, as "it".
+    public func sentence(naming address: String?) -> String {
+        let of = address.map { " of \($0)" } ?? ""
+        let says = usedAnswer.map { "says\(of) \($0)" } ?? "has no record for \(address ?? "it")"
         let gap =
             daysBefore == 0
             ? "that day" : daysBefore > 0 ? "\(HeldAt.days(daysBefore)) before" : "\(HeldAt.days(-daysBefore)) later"
@@ -81,7 +88,7 @@ public struct DatabaseAt: Hashable, Sendable, Codable {
             text +=
                 changed
                 ? "; the latest, \(latestFile) built \(latestBuild), "
-                    + (latestAnswer.map { "says \($0)" } ?? "has no record for it")
+                    + (latestAnswer.map { "says\(of) \($0)" } ?? "has no record for \(address ?? "it")")
                     + "."
                 : "; the latest, built \(latestBuild), says the same."
         } else {

@@ -135,6 +135,13 @@ public struct HeldAt: Hashable, Sendable, Codable {
         return text
     }
 
+    /// Whether the snapshots answering for an address name more than one holder or origin AS,
+    /// as ``Snapshot/sameHolder(as:)`` compares them.
+    public static func disagree(_ answers: [RegistryAnswer]) -> Bool {
+        guard let first = answers.first.map(Snapshot.init) else { return false }
+        return answers.dropFirst().contains { !Snapshot($0).sameHolder(as: first) }
+    }
+
     static func days(_ n: Int) -> String { n == 1 ? "1 day" : "\(n) days" }
 
     /// Days since 1970-01-01 of a `YYYY-MM-DD…` text.

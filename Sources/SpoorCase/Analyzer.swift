@@ -65,13 +65,14 @@ extension CaseStore {
                         asns: Set(subject.enrichment.compactMap(\.asn)).sorted(), flagged: context.flagged))
                 try run.consume(context)
                 let databaseNotes = (subject.databasesAt ?? []).filter { $0.changed || $0.daysBefore < 0 }.map {
-                    $0.sentence.replacingOccurrences(of: " says ", with: " says of \(ip) ")
+                    $0.sentence(naming: ip)
                 }
-                if let answers = try attributor.datedAnswers(for: subject), let day = subject.firstSeen ?? subject.zonelessFirst {
+                let answers = attributor.datedAnswers(for: subject)
+                if let day = subject.firstSeen ?? subject.zonelessFirst,
+                    !answers.registry.isEmpty || !answers.tor.isEmpty || !databaseNotes.isEmpty
+                {
                     dated[ip] = DatedAnswers(
                         firstDay: day, registry: answers.registry, tor: answers.tor, databases: databaseNotes)
-                } else if !databaseNotes.isEmpty, let day = subject.firstSeen ?? subject.zonelessFirst {
-                    dated[ip] = DatedAnswers(firstDay: day, registry: [], tor: [], databases: databaseNotes)
                 }
                 subjectCount += 1
             }
@@ -174,10 +175,7 @@ extension CaseStore {
         guard !concerned.isEmpty else { return }
         let times = try earliestPlacedTimes(concerned.map { findings[$0].locators })
         for (n, i) in concerned.enumerated() {
-            let findingDay = times[n].map { key -> String in
-                let (y, m, d) = CivilTime.civil(days: key >= 0 ? key / 86_400_000_000_000 : (key + 1) / 86_400_000_000_000 - 1)
-                return String(format: "%04d-%02d-%02d", y, m, d)
-            }
+            let findingDay = times[n].flatMap { Timestamp(sortKey: $0, zone: .utc).rfc3339UTC.map { String($0.prefix(10)) } }
             var notes: [String] = []
             for address in findings[i].addresses {
                 let ip = address.description

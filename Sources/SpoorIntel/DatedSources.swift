@@ -226,12 +226,10 @@ public struct TorExitListReader {
             line: node.line, reason: "exit node \(node.fingerprint) has no ExitAddress line (the list may be cut short)")
     }
 
-    /// `YYYY-MM-DD HH:MM:SS`.
-    static func time(_ text: String) -> Int64? {
-        guard text.count == 19, let day = CivilTime.days(isoDate: text) else { return nil }
-        let clock = text.dropFirst(11).split(separator: ":").compactMap { Int($0) }
-        guard clock.count == 3, clock[0] < 24, clock[1] < 60, clock[2] < 61 else { return nil }
-        return day * 86_400 + Int64(clock[0] * 3600 + clock[1] * 60 + clock[2])
+    /// `YYYY-MM-DD HH:MM:SS` (UTC, as Tor writes it).
+    static func time(_ text: String) -> Timestamp? {
+        guard text.count == 19, text.dropFirst(10).first == " " else { return nil }
+        return Timestamp.parseISO8601(text.replacingOccurrences(of: " ", with: "T") + "Z")
     }
 }
 

@@ -17,21 +17,21 @@ public struct PassiveDNSImport: Hashable, Sendable, Codable {
 public struct PassiveDNSName: Hashable, Sendable, Codable {
     public var name: String
     public var type: String
-    /// `YYYY-MM-DD HH:MM:SS` UTC, or nil when the record gives no time.
+    /// RFC 3339 UTC, or nil when the record gives no time.
     public var firstSeen: String?
     public var lastSeen: String?
     public var count: Int64?
     public var source: PassiveDNSImport
     public var line: Int
 
-    /// `www.example.org (A record, seen 2024-01-01 10:00:00 to 2024-02-01 08:00:00 UTC, 12 times;
+    /// `www.example.org (A record, seen 2024-01-01T10:00:00Z to 2024-02-01T08:00:00Z, 12 times;
     /// pdns.jsonl line 3)`.
     public var words: String {
         var text = "\(name) (\(type == "PTR" ? "PTR name" : "\(type) record")"
         switch (firstSeen, lastSeen) {
-        case (let a?, let b?): text += a == b ? ", seen at \(a) UTC" : ", seen \(a) to \(b) UTC"
-        case (let a?, nil): text += ", first seen \(a) UTC"
-        case (nil, let b?): text += ", last seen \(b) UTC"
+        case (let a?, let b?): text += a == b ? ", seen at \(a)" : ", seen \(a) to \(b)"
+        case (let a?, nil): text += ", first seen \(a)"
+        case (nil, let b?): text += ", last seen \(b)"
         case (nil, nil): text += ", no time given"
         }
         if let count { text += count == 1 ? ", once" : ", \(count) times" }
@@ -128,19 +128,15 @@ extension IndicatorStore {
 
     /// The names passive DNS ties to the address whose window [first, last] comes within
     /// `margin` seconds of [from, until] (a record without times always does), earliest first;
-    /// at most `limit`.
-    public func passiveDNSNames(for address: IPAddress, from: Int64, until: Int64, margin: Int64, limit: Int = 50)
-        throws(IntelError) -> [PassiveDNSName]
-    {
+    /// at most `limit`. `imports` are ``passiveDNSImports()``, read once by a caller asking for
+    /// many addresses; none asks nothing.
+    public func passiveDNSNames(
+        for address: IPAddress, from: Int64, until: Int64, margin: Int64, limit: Int = 50, imports: [PassiveDNSImport]
+    ) throws(IntelError) -> [PassiveDNSName] {
+        guard !imports.isEmpty else { return [] }
         let address = address.normalized
         do {
             return try database.read { db in
-                guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM pdns_import)") == true else { return [] }
-                let imports = Dictionary(
-                    try Row.fetchAll(db, sql: "SELECT * FROM pdns_import").map {
-                        (($0["id"] as Int64), Self.passiveDNSImport($0))
-                    },
-                    uniquingKeysWith: { a, _ in a })
                 let rows = try Row.fetchAll(
                     db,
                     sql: """
@@ -150,7 +146,7 @@ extension IndicatorStore {
                         """,
                     arguments: [Int(address.family.rawValue), Self.hex(address), until + margin, from - margin, limit])
                 return rows.compactMap { row in
-                    guard let source = imports[row["import_id"]] else { return nil }
+                    guard let source = imports.first(where: { $0.id == row["import_id"] }) else { return nil }
                     return PassiveDNSName(
                         name: row["name"], type: row["type"], firstSeen: (row["time_first"] as Int64?).map(Self.utcText),
                         lastSeen: (row["time_last"] as Int64?).map(Self.utcText), count: row["count"], source: source,
@@ -162,12 +158,8 @@ extension IndicatorStore {
         }
     }
 
-    static func utcText(_ seconds: Int64) -> String {
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let (y, m, d) = CivilTime.civil(days: days)
-        let s = seconds - days * 86_400
-        return String(format: "%04d-%02d-%02d %02d:%02d:%02d", y, m, d, Int(s / 3600), Int(s / 60 % 60), Int(s % 60))
-    }
+    /// RFC 3339 UTC, as the annex writes every time.
+    static func utcText(_ seconds: Int64) -> String { Timestamp.unixSeconds(seconds).rfc3339UTC ?? String(seconds) }
 }
 
 extension IndicatorStore {

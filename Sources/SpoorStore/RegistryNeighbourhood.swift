@@ -118,29 +118,24 @@ extension RegistryReader {
         var orgKeys: [String] = []
         var maintainers: [String] = []
         var asn: UInt32?
+        // An address or network: what the latest snapshot answering for it (its first address) names.
+        let probe: IPAddress?
         switch target {
-        case .address(let address):
-            if let latest = try answers(for: address).last {
-                if let org = latest.netblock?.org { orgKeys.append(org) }
-                if latest.netblock?.org == nil, let mnt = latest.netblock?.maintainedBy,
-                    !Self.registryMaintainerPrefixes.contains(where: { mnt.hasPrefix($0) })
-                {
-                    maintainers.append(mnt)
-                }
-                asn = latest.originASN
-            }
-        case .network(let network):
-            if let latest = try answers(for: network.address).last {
-                if let org = latest.netblock?.org { orgKeys.append(org) }
-                if latest.netblock?.org == nil, let mnt = latest.netblock?.maintainedBy,
-                    !Self.registryMaintainerPrefixes.contains(where: { mnt.hasPrefix($0) })
-                {
-                    maintainers.append(mnt)
-                }
-                asn = latest.originASN
-            }
+        case .address(let address): probe = address
+        case .network(let network): probe = network.address
         case .asn(let number):
+            probe = nil
             asn = number
+        }
+        if let probe, let latest = try answers(for: probe).last {
+            if let org = latest.netblock?.org {
+                orgKeys.append(org)
+            } else if let mnt = latest.netblock?.maintainedBy,
+                !Self.registryMaintainerPrefixes.contains(where: { mnt.hasPrefix($0) })
+            {
+                maintainers.append(mnt)
+            }
+            asn = latest.originASN
         }
         let found = try store.database.read {
             db -> (orgs: [RegistryNeighbourhood.Organisation], members: [RegistryNeighbourhood.Member], omitted: Int) in

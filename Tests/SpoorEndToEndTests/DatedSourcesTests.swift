@@ -151,17 +151,12 @@ import Testing
                 == false)
 
         // In a case: used on the account while an exit, and after it stopped being one.
-        let path = folder.appendingPathComponent("case").path
-        let log = folder.appendingPathComponent("auth.log")
-        try Data(
+        let path = try Fixtures.caseFromLog(
             """
             2024-01-02T08:00:01Z web01 sshd[100]: Accepted password for synth from 203.0.113.77 port 50000 ssh2
             2024-03-05T09:00:00Z web01 sshd[101]: Accepted password for synth from 203.0.113.78 port 50001 ssh2
 
-            """.utf8
-        ).write(to: log)
-        #expect(try runSpoor(["case", "init", path, "--title", "tor"]).status == 0)
-        #expect(try runSpoor(["ingest", path, log.path]).status == 0)
+            """, in: folder, title: "tor")
         let analysed = try runSpoor(["analyze", path, "--intel-db", store])
         #expect(analysed.status == 0, "\(analysed.stderr)")
         let lines = analysed.stdout.split(separator: "\n").map(String.init)
@@ -216,21 +211,18 @@ import Testing
         let looked = try runSpoor(["lookup", "203.0.113.45", "--at", "2024-01-02", "--intel-db", store]).stdout
         #expect(
             looked.contains(
-                "passive DNS: login-verify.example (A record, seen 2024-01-01 00:00:00 to 2024-01-02 00:00:00 UTC, 12 times; pdns.jsonl line 1)"
+                "passive DNS: login-verify.example (A record, seen 2024-01-01T00:00:00Z to 2024-01-02T00:00:00Z, 12 times; pdns.jsonl line 1)"
             ), "\(looked)")
         #expect(
-            looked.contains("host45.hosting.example (PTR name, seen 2023-12-20 00:00:00 to 2024-02-01 00:00:00 UTC"), "\(looked)")
+            looked.contains("host45.hosting.example (PTR name, seen 2023-12-20T00:00:00Z to 2024-02-01T00:00:00Z"), "\(looked)")
         #expect(!looked.contains("old-name.example"), "a year before: not around the day")
         let v6 = try runSpoor(["lookup", "2001:db8::45", "--at", "2024-01-01", "--json", "--intel-db", store]).stdout
         #expect(v6.contains("\"passive_dns\":[{") && v6.contains("\"name\":\"v6.example\""), "\(v6)")
 
         // In a case's annex.
-        let path = folder.appendingPathComponent("case").path
-        let log = folder.appendingPathComponent("auth.log")
-        try Data("2024-01-05T08:00:01Z web01 sshd[100]: Accepted password for synth from 203.0.113.45 port 50000 ssh2\n".utf8)
-            .write(to: log)
-        #expect(try runSpoor(["case", "init", path, "--title", "pdns"]).status == 0)
-        #expect(try runSpoor(["ingest", path, log.path]).status == 0)
+        let path = try Fixtures.caseFromLog(
+            "2024-01-05T08:00:01Z web01 sshd[100]: Accepted password for synth from 203.0.113.45 port 50000 ssh2\n", in: folder,
+            title: "pdns")
         #expect(try runSpoor(["analyze", path, "--intel-db", store]).status == 0)
         let annex = folder.appendingPathComponent("annex").path
         #expect(try runSpoor(["report", path, "--out", annex, "--pdf", "none"]).status == 0)
@@ -275,12 +267,9 @@ import Testing
         let refused = try runSpoor(["lookup", "198.51.100.7", "--mmdb", empty.path, "--intel-db", store])
         #expect(refused.status != 0 && refused.stderr.contains("holds no .mmdb file"), "\(refused.stderr)")
 
-        let path = folder.appendingPathComponent("case").path
-        let log = folder.appendingPathComponent("auth.log")
-        try Data("2024-02-01T08:00:01Z web01 sshd[100]: Accepted password for synth from 198.51.100.7 port 50000 ssh2\n".utf8)
-            .write(to: log)
-        #expect(try runSpoor(["case", "init", path, "--title", "builds"]).status == 0)
-        #expect(try runSpoor(["ingest", path, log.path]).status == 0)
+        let path = try Fixtures.caseFromLog(
+            "2024-02-01T08:00:01Z web01 sshd[100]: Accepted password for synth from 198.51.100.7 port 50000 ssh2\n", in: folder,
+            title: "builds")
         let analysed = try runSpoor(["analyze", path, "--mmdb", builds.path, "--intel-db", store])
         #expect(analysed.status == 0, "\(analysed.stderr)")
         #expect(!analysed.stdout.contains("matches its network AS64501"), "\(analysed.stdout)")
@@ -308,12 +297,9 @@ import Testing
         try Data(HeldAtTests.snapshot(org: "Example Hosting", name: "EXAMPLE-AS", asn: 64500).utf8).write(to: first)
         #expect(try runSpoor(["registry", "import", first.path, "--as-of", "2023-05-28", "--intel-db", store]).status == 0)
         #expect(try runSpoor(["intel", "add", "198.51.100.0/24", "--source", "Example Lab", "--intel-db", store]).status == 0)
-        let path = folder.appendingPathComponent("case").path
-        let log = folder.appendingPathComponent("auth.log")
-        try Data("2023-06-01T09:00:00Z web01 sshd[101]: Accepted password for synth from 198.51.100.8 port 50001 ssh2\n".utf8)
-            .write(to: log)
-        #expect(try runSpoor(["case", "init", path, "--title", "again"]).status == 0)
-        #expect(try runSpoor(["ingest", path, log.path]).status == 0)
+        let path = try Fixtures.caseFromLog(
+            "2023-06-01T09:00:00Z web01 sshd[101]: Accepted password for synth from 198.51.100.8 port 50001 ssh2\n", in: folder,
+            title: "again")
         #expect(try runSpoor(["analyze", path, "--intel-db", store]).status == 0)
         let annex = folder.appendingPathComponent("annex").path
         #expect(try runSpoor(["report", path, "--out", annex, "--pdf", "none"]).status == 0)

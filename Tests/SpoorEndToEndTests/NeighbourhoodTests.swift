@@ -114,12 +114,9 @@ import Testing
     @Test func aHighFindingAndTheAnnexShowTheNeighbourhood() throws {
         let folder = try Fixtures.temporaryDirectory()
         let store = try Self.store(in: folder)
-        let path = folder.appendingPathComponent("case").path
-        let log = folder.appendingPathComponent("auth.log")
-        try Data("2024-07-02T08:00:01Z web01 sshd[100]: Accepted password for synth from 198.51.100.7 port 50000 ssh2\n".utf8)
-            .write(to: log)
-        #expect(try runSpoor(["case", "init", path, "--title", "hood"]).status == 0)
-        #expect(try runSpoor(["ingest", path, log.path]).status == 0)
+        let path = try Fixtures.caseFromLog(
+            "2024-07-02T08:00:01Z web01 sshd[100]: Accepted password for synth from 198.51.100.7 port 50000 ssh2\n", in: folder,
+            title: "hood")
         let analysed = try runSpoor(["analyze", path, "--intel-db", store])
         #expect(
             analysed.stdout.contains(

@@ -136,3 +136,27 @@ public func runTool(_ path: String, _ arguments: [String]) throws -> (status: In
     process.waitUntilExit()
     return (process.terminationStatus, output)
 }
+
+/// A step of a test's set-up that the spoor binary refused, with what it said.
+public struct SetUpFailed: Error, CustomStringConvertible {
+    public var step: String
+    public var output: String
+    public var description: String { "\(step) failed: \(output)" }
+}
+
+extension Fixtures {
+    /// A case made with the binary in `folder/case` from one log's text (`auth.log`), ingested;
+    /// its path. Throws when a step fails.
+    public static func caseFromLog(_ log: String, in folder: URL, title: String = "test") throws -> String {
+        let path = folder.appendingPathComponent("case").path
+        let file = folder.appendingPathComponent("auth.log")
+        try Data(log.utf8).write(to: file)
+        for (step, arguments) in [
+            ("case init", ["case", "init", path, "--title", title]), ("ingest", ["ingest", path, file.path]),
+        ] {
+            let result = try runSpoor(arguments)
+            if result.status != 0 { throw SetUpFailed(step: step, output: result.stdout + result.stderr) }
+        }
+        return path
+    }
+}
