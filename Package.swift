@@ -139,6 +139,7 @@ let package = Package(
             name: "SpoorIntelTests",
             dependencies: [
                 "SpoorIntel", "SpoorStore", "SpoorTestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(

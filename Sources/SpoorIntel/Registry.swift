@@ -1,6 +1,16 @@
 import Foundation
 import SpoorCore
 
+extension Substring {
+    /// Without leading and trailing spaces and tabs, as a slice of the same text.
+    fileprivate var trimmingBlanks: Substring {
+        var slice = self
+        while let c = slice.utf8.first, c == 0x20 || c == 0x09 { slice = slice.dropFirst() }
+        while let c = slice.utf8.last, c == 0x20 || c == 0x09 { slice = slice.dropLast() }
+        return slice
+    }
+}
+
 /// One object of registry data Spoor keeps: a netblock (`inetnum`, `inet6num`, an iptoasn
 /// range), a route (`route`, `route6`, a pfx2as prefix), an autonomous system (`aut-num`, an
 /// as2org AS), an organisation, or a Tor exit address.
@@ -47,32 +57,6 @@ public struct RegistryObject: Hashable, Sendable, Codable {
     }
 
     public var isRange: Bool { first != nil && last != nil }
-
-    /// The object as the JSON `JSONEncoder` writes for it (sorted keys, absent values left out),
-    /// written by hand: an import writes millions and the encoder cost more than the reading.
-    /// A test holds the two to decoding the same object.
-    public var jsonDocument: String {
-        var out = "{"
-        func add(_ name: String, _ value: String) {
-            if out.utf8.count > 1 { out += "," }
-            out += "\"" + name + "\":" + value
-        }
-        if let asn { add("asn", String(asn)) }
-        if let country { add("country", JSONText.quote(country)) }
-        if let created { add("created", JSONText.quote(created)) }
-        if let descr { add("descr", JSONText.quote(descr)) }
-        if let first { add("first", "\"" + first.description + "\"") }
-        add("key", JSONText.quote(key))
-        add("kind", "\"" + kind.rawValue + "\"")
-        if let last { add("last", "\"" + last.description + "\"") }
-        if let lastModified { add("lastModified", JSONText.quote(lastModified)) }
-        add("line", String(line))
-        if let maintainedBy { add("maintainedBy", JSONText.quote(maintainedBy)) }
-        if let name { add("name", JSONText.quote(name)) }
-        if let org { add("org", JSONText.quote(org)) }
-        if let status { add("status", JSONText.quote(status)) }
-        return out + "}"
-    }
 }
 
 /// What importing a registry file did.
@@ -102,53 +86,145 @@ public enum RPSLReader {
     /// Object classes that hold personal data: never kept.
     public static let personal: Set<String> = ["person", "role", "irt", "mntner", "key-cert", "poem", "poetic-form"]
 
+    /// The attributes ``object(_:line:)`` reads: an import passes only these (and each object's
+    /// class) and makes no text of the rest.
+    public static let attributesKept = [
+        "netname", "as-name", "org-name", "descr", "country", "org", "status", "mnt-by", "created", "last-modified", "origin",
+    ]
+
     /// Calls `body` with each object's attributes (lower-case names, values trimmed, in order)
     /// and the line it starts on.
+    ///
+    /// The dump is read as bytes, a megabyte at a time; text is made only for the attributes
+    /// passed. A dump of millions of objects is mostly attributes nobody reads (`admin-c`,
+    /// `source`, …).
+    /// - Parameter names: when given, only attributes of these names (lower case) are passed,
+    ///   besides each object's first (its class and key); continuation lines of the others are
+    ///   skipped with them.
     /// - Returns: when the dump ends without a final newline (it may have been cut short), the
     ///   line where its last object starts; nil when it ends as a complete dump does.
     @discardableResult
-    public static func forEachObject(_ source: any ByteSource, _ body: ([(String, String)], Int) throws -> Void) throws -> Int? {
-        var reader = LineReader(source)
-        reader.latin1Fallback = true  // RIPE dumps are Latin-1; UTF-8 lines stay UTF-8
+    public static func forEachObject(
+        _ source: any ByteSource, names: [String]? = nil, _ body: ([(String, String)], Int) throws -> Void
+    ) throws -> Int? {
+        let wanted = names.map { $0.map { (name: $0, bytes: Array($0.utf8)) } }
         var attributes: [(String, String)] = []
         var start = 0
-        func flush() throws {
-            if !attributes.isEmpty { try body(attributes, start) }
-            attributes = []
+        var number = 0
+        var lastKept = false
+        var buffer: [UInt8] = []
+        var consumed = 0
+        var atEnd = false
+        var endedMidLine = false
+        /// More than this without a newline: the line is cut there and the rest of it skipped.
+        let longest = LineReader.maximumLineLength
+        var skippingRest = false
+
+        func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+            if let utf8 = String(validating: bytes, as: UTF8.self) { return utf8 }
+            // Not UTF-8: ISO-8859-1 (RIPE dumps are Latin-1), where every byte is the character of that number.
+            return String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) }))
         }
-        while let line = try reader.next() {
-            let text = line.text
-            if text.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
-                try flush()
-                continue
+        func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+        func trimmed(_ line: UnsafeBufferPointer<UInt8>, from: Int) -> UnsafeBufferPointer<UInt8> {
+            var from = from
+            var to = line.count
+            while from < to, isBlank(line[from]) { from += 1 }
+            while to > from, isBlank(line[to - 1]) { to -= 1 }
+            return UnsafeBufferPointer(rebasing: line[from..<to])
+        }
+        func line(_ raw: UnsafeBufferPointer<UInt8>) throws {
+            number += 1
+            var line = raw
+            if line.last == 0x0D { line = UnsafeBufferPointer(rebasing: line.dropLast()) }
+            if line.allSatisfy(isBlank) {
+                if !attributes.isEmpty { try body(attributes, start) }
+                attributes.removeAll(keepingCapacity: true)
+                return
             }
-            if text.hasPrefix("#") || text.hasPrefix("%") { continue }
-            if let first = text.first, first == " " || first == "\t" || first == "+" {
+            let first = line[0]
+            if first == UInt8(ascii: "#") || first == UInt8(ascii: "%") { return }
+            if first == 0x20 || first == 0x09 || first == UInt8(ascii: "+") {
                 // A continuation of the previous attribute's value.
-                guard !attributes.isEmpty else { continue }
-                let more = String(text.dropFirst()).trimming(" \t")
+                guard lastKept, !attributes.isEmpty else { return }
+                let more = text(trimmed(line, from: 1))
                 let last = attributes.count - 1
                 attributes[last].1 += attributes[last].1.isEmpty ? more : " " + more
-                continue
+                return
             }
-            // Byte offsets, not characters: the attribute name is ASCII and a dump has millions of lines.
-            let bytes = text.utf8
-            guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { continue }
-            if attributes.isEmpty { start = line.number }
-            let nameBytes = bytes[..<colon]
-            let name =
-                nameBytes.contains(where: { $0 >= 0x41 && $0 <= 0x5A })
-                ? String(text[..<colon]).lowercased() : String(text[..<colon])
-            var from = bytes.index(after: colon)
-            var to = bytes.endIndex
-            while from < to, bytes[from] == 0x20 || bytes[from] == 0x09 { from = bytes.index(after: from) }
-            while to > from, case let b = bytes[bytes.index(before: to)], b == 0x20 || b == 0x09 { to = bytes.index(before: to) }
-            let value = String(text[from..<to])
-            attributes.append((name, value))
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
+            let nameBytes = UnsafeBufferPointer(rebasing: line[..<colon])
+            var name: String?
+            if attributes.isEmpty {
+                start = number
+            } else if let wanted {
+                // Compared as bytes, capitals folded: most names are not wanted and get no text.
+                for candidate in wanted where candidate.bytes.count == nameBytes.count {
+                    var same = true
+                    for i in 0..<nameBytes.count {
+                        let b = nameBytes[i]
+                        if candidate.bytes[i] != (b >= 0x41 && b <= 0x5A ? b | 0x20 : b) {
+                            same = false
+                            break
+                        }
+                    }
+                    if same {
+                        name = candidate.name
+                        break
+                    }
+                }
+                guard name != nil else {
+                    lastKept = false
+                    return
+                }
+            }
+            let resolved =
+                name ?? (nameBytes.contains { $0 >= 0x41 && $0 <= 0x5A } ? text(nameBytes).lowercased() : text(nameBytes))
+            attributes.append((resolved, text(trimmed(line, from: colon + 1))))
+            lastKept = true
+        }
+
+        while true {
+            // Every complete line in the buffer.
+            try buffer.withUnsafeBufferPointer { all in
+                var from = consumed
+                while from < all.count {
+                    guard let newline = UnsafeBufferPointer(rebasing: all[from...]).firstIndex(of: 0x0A) else { break }
+                    let end = from + newline
+                    if skippingRest {
+                        skippingRest = false
+                    } else {
+                        try line(UnsafeBufferPointer(rebasing: all[from..<min(end, from + longest)]))
+                    }
+                    from = end + 1
+                }
+                consumed = from
+            }
+            if atEnd {
+                if consumed < buffer.count, !skippingRest {
+                    try buffer.withUnsafeBufferPointer { try line(UnsafeBufferPointer(rebasing: $0[consumed...])) }
+                    endedMidLine = true
+                }
+                break
+            }
+            if buffer.count - consumed > longest, !skippingRest {
+                // A line longer than any a dump has: read up to the limit, the rest skipped.
+                try buffer.withUnsafeBufferPointer {
+                    try line(UnsafeBufferPointer(rebasing: $0[consumed..<(consumed + longest)]))
+                }
+                consumed = buffer.count
+                skippingRest = true
+            } else if skippingRest {
+                consumed = buffer.count
+            }
+            buffer.removeFirst(consumed)
+            consumed = 0
+            let chunk = try source.read(upTo: 1 << 20)
+            if chunk.isEmpty { atEnd = true } else { buffer.append(contentsOf: chunk) }
         }
         let lastStart = attributes.isEmpty ? nil : start
-        try flush()
-        return reader.endedMidLine ? lastStart : nil
+        if !attributes.isEmpty { try body(attributes, start) }
+        return endedMidLine ? lastStart : nil
     }
 
     /// The object Spoor keeps from a block, nil for kinds it does not keep, or an error text.
@@ -158,14 +234,40 @@ public enum RPSLReader {
             return .success(nil)
         }
         var object = RegistryObject(kind: kind, key: key, line: line)
-        func value(_ name: String) -> String? {
-            let values = attributes.filter { $0.0 == name }.map(\.1).filter { !$0.isEmpty }
-            return values.isEmpty ? nil : values.joined(separator: "; ")
+        // One pass: the first non-empty value of each attribute, and every one of those that repeat.
+        var netname: String?
+        var asName: String?
+        var orgName: String?
+        var country: String?
+        var org: String?
+        var status: String?
+        var created: String?
+        var lastModified: String?
+        var origin: String?
+        var descr: [String] = []
+        var maintainers: [String] = []
+        func keepFirst(_ field: inout String?, _ value: String) { if field == nil { field = value } }
+        for (name, value) in attributes.dropFirst() where !value.isEmpty {
+            switch name {
+            case "descr": descr.append(value)
+            case "mnt-by": maintainers.append(value)
+            case "netname": keepFirst(&netname, value)
+            case "as-name": keepFirst(&asName, value)
+            case "org-name": keepFirst(&orgName, value)
+            case "country": keepFirst(&country, value)
+            case "org": keepFirst(&org, value)
+            case "status": keepFirst(&status, value)
+            case "created": keepFirst(&created, value)
+            case "last-modified": keepFirst(&lastModified, value)
+            case "origin": keepFirst(&origin, value)
+            default: break
+            }
         }
-        func firstValue(_ name: String) -> String? { attributes.first { $0.0 == name && !$0.1.isEmpty }?.1 }
         switch kind {
         case .inetnum:
-            let parts = key.split(separator: "-", maxSplits: 1).map { String($0).trimming(" \t") }
+            // `a - b`, read without making text of either half.
+            let dash = key.utf8.firstIndex(of: UInt8(ascii: "-"))
+            let parts = dash.map { [key[..<$0].trimmingBlanks, key[key.index(after: $0)...].trimmingBlanks] } ?? []
             guard parts.count == 2, let first = IPAddress(parts[0]), let last = IPAddress(parts[1]), first.family == .v4,
                 last.family == .v4, first <= last
             else { return .failure(RegistryReadError(line: line, reason: "inetnum '\(key)' is not a range a - b")) }
@@ -187,21 +289,21 @@ public enum RPSLReader {
         }
         switch kind {
         case .route, .route6:
-            guard let origin = firstValue("origin").flatMap(parseASN) else {
+            guard let origin = origin.flatMap(parseASN) else {
                 return .failure(RegistryReadError(line: line, reason: "\(className) \(key) has no origin AS"))
             }
             object.asn = origin
-        case .autNum: object.name = firstValue("as-name")
-        case .organisation: object.name = firstValue("org-name")
-        default: object.name = firstValue("netname")
+        case .autNum: object.name = asName
+        case .organisation: object.name = orgName
+        default: object.name = netname
         }
-        object.descr = value("descr")
-        object.country = firstValue("country")
-        object.org = firstValue("org")
-        object.status = firstValue("status")
-        object.maintainedBy = value("mnt-by")
-        object.created = firstValue("created")
-        object.lastModified = firstValue("last-modified")
+        object.descr = descr.isEmpty ? nil : descr.joined(separator: "; ")
+        object.country = country
+        object.org = org
+        object.status = status
+        object.maintainedBy = maintainers.isEmpty ? nil : maintainers.joined(separator: "; ")
+        object.created = created
+        object.lastModified = lastModified
         return .success(object)
     }
 

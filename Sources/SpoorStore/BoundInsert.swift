@@ -48,6 +48,18 @@ struct BoundInsert {
 
         mutating func int(_ value: Int?) { int(value.map(Int64.init)) }
 
+        mutating func blob(_ value: [UInt8]?) {
+            column += 1
+            guard let value else {
+                sqlite3_bind_null(statement, column)
+                return
+            }
+            let (statement, column) = (statement, column)
+            value.withUnsafeBytes {
+                _ = sqlite3_bind_blob(statement, column, $0.baseAddress, Int32($0.count), BoundInsert.transient)
+            }
+        }
+
         mutating func text(_ value: String?) {
             column += 1
             guard var value else {

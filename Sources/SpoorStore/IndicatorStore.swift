@@ -83,6 +83,7 @@ public final class IndicatorStore: Sendable {
         registerRegistryOrganisationMigration(&migrator)
         registerPassiveDNSMigration(&migrator)
         registerRegistryLeanIndexMigration(&migrator)
+        registerRegistryColumnsMigration(&migrator)
         return migrator
     }
 

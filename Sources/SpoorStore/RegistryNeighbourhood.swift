@@ -158,21 +158,32 @@ extension RegistryReader {
                     db,
                     sql: """
                         SELECT i.id, i.format, i.as_of FROM registry_import i
-                        WHERE EXISTS (SELECT 1 FROM registry_object o WHERE o.\(column) = ? AND o.import_id = i.id)
+                        WHERE EXISTS (
+                            SELECT 1 FROM registry_link l WHERE l.relation = ? AND l.import_id = i.id AND l.value = ?)
                         ORDER BY i.as_of DESC, i.id DESC
-                        """, arguments: [value])
+                        """, arguments: [column, value])
                 var formats = Set<String>()
                 for row in imports {
                     guard formats.insert(row["format"]).inserted else { continue }
                     let id: Int64 = row["id"]
                     guard let source = sourceRecord(id) else { continue }
-                    let rows = try String.fetchCursor(
-                        db,
-                        sql:
-                            "SELECT document FROM registry_object WHERE \(column) = ? AND import_id = ? ORDER BY kind, first_hex, asn",
-                        arguments: [value, id])
-                    while let document = try rows.next() {
-                        let object = try JSONDecoder().decode(RegistryObject.self, from: Data(document.utf8))
+                    let ids =
+                        try Data.fetchOne(
+                            db, sql: "SELECT object_ids FROM registry_link WHERE relation = ? AND import_id = ? AND value = ?",
+                            arguments: [column, id, value]
+                        ).map(RegistryLinks.ids) ?? []
+                    var objects: [RegistryObject] = []
+                    for chunk in stride(from: 0, to: ids.count, by: 500).map({ ids[$0..<min($0 + 500, ids.count)] }) {
+                        objects += try Row.fetchAll(
+                            db,
+                            sql: "SELECT * FROM registry_object WHERE id IN (\(chunk.map(String.init).joined(separator: ", ")))"
+                        ).compactMap(RegistryRows.object)
+                    }
+                    objects.sort {
+                        ($0.kind.rawValue, $0.first?.family.rawValue ?? 0, $0.first?.value ?? 0, $0.asn ?? 0)
+                            < ($1.kind.rawValue, $1.first?.family.rawValue ?? 0, $1.first?.value ?? 0, $1.asn ?? 0)
+                    }
+                    for object in objects {
                         guard seen.insert("\(object.kind.rawValue) \(object.key)").inserted else { continue }
                         guard members.count < Self.neighbourLimit else {
                             omitted += 1
@@ -208,13 +219,13 @@ extension RegistryReader {
     }
 
     private func latestAutNum(_ asn: UInt32, _ db: Database) throws -> RegistryObject? {
-        try String.fetchOne(
+        try Row.fetchOne(
             db,
             sql: """
-                SELECT o.document FROM registry_object o JOIN registry_import i ON i.id = o.import_id
+                SELECT o.* FROM registry_object o JOIN registry_import i ON i.id = o.import_id
                 WHERE o.kind = 'aut-num' AND o.asn = ? ORDER BY i.as_of DESC, i.id DESC LIMIT 1
                 """, arguments: [Int64(asn)]
-        ).map { try JSONDecoder().decode(RegistryObject.self, from: Data($0.utf8)) }
+        ).flatMap(RegistryRows.object)
     }
 
     private func latestOrganisation(_ key: String, _ db: Database) throws -> (RegistryObject, RegistryImport)? {
@@ -222,12 +233,12 @@ extension RegistryReader {
             let row = try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT o.document, o.import_id FROM registry_object o JOIN registry_import i ON i.id = o.import_id
+                    SELECT o.* FROM registry_object o JOIN registry_import i ON i.id = o.import_id
                     WHERE o.kind = 'organisation' AND o.key = ? ORDER BY i.as_of DESC, i.id DESC LIMIT 1
                     """, arguments: [key]),
-            let source = sourceRecord(row["import_id"])
+            let source = sourceRecord(row["import_id"]), let object = RegistryRows.object(row)
         else { return nil }
-        return (try JSONDecoder().decode(RegistryObject.self, from: Data((row["document"] as String).utf8)), source)
+        return (object, source)
     }
 
     /// Marks each member with the indicators inside it and the casebook cases that saw it: one

@@ -56,7 +56,6 @@ public final class RegistryReader {
     private let strategy: Strategy
     private let sources: [Source]
     private var objects: [Int64: RegistryObject] = [:]
-    private let decoder = JSONDecoder()
     /// Objects kept decoded at most (a registry dump has millions; a case names few).
     private static let objectLimit = 200_000
 
@@ -104,7 +103,7 @@ public final class RegistryReader {
                             source.rangeCount =
                                 try Int.fetchOne(
                                     db,
-                                    sql: "SELECT count(*) FROM registry_object WHERE import_id = ? AND first_hex IS NOT NULL",
+                                    sql: "SELECT count(*) FROM registry_object WHERE import_id = ? AND first IS NOT NULL",
                                     arguments: [source.record.id]) ?? 0
                         }
                         let ranges = source.rangeCount ?? 0
@@ -144,18 +143,18 @@ public final class RegistryReader {
     public func torExitLists(for address: IPAddress) throws(IntelError) -> [TorExitListAnswer] {
         let lists = sources.filter { $0.record.format == RegistryFormat.torExits.rawValue }
         guard !lists.isEmpty else { return [] }
-        let key = IndicatorStore.hex(address.normalized)
+        let key = Data(address.normalized.bytes)
         do {
             return try store.database.unsafeRead { db in
                 try lists.map { source in
-                    let documents = try String.fetchAll(
+                    let exits = try Row.fetchAll(
                         db.cachedStatement(
                             sql: """
-                                SELECT document FROM registry_object
-                                WHERE import_id = ? AND kind = 'tor-exit' AND family = ? AND first_hex = ? ORDER BY id
+                                SELECT \(RegistryRows.columns) FROM registry_object
+                                WHERE import_id = ? AND kind = 'tor-exit' AND family = ? AND first = ? ORDER BY id
                                 """),
-                        arguments: [source.record.id, Int(address.normalized.family.rawValue), key])
-                    let exits = try documents.map { try decoder.decode(RegistryObject.self, from: Data($0.utf8)) }
+                        arguments: [source.record.id, Int(address.normalized.family.rawValue), key]
+                    ).compactMap(RegistryRows.object)
                     return TorExitListAnswer(list: source.record, exits: exits)
                 }
             }
@@ -171,22 +170,24 @@ public final class RegistryReader {
     static func mostSpecific(_ kinds: [RegistryObject.Kind], _ address: IPAddress, import id: Int64, _ db: Database) throws
         -> Int64?
     {
-        let key = IndicatorStore.hex(address)
-        var best: (first: String, last: String, id: Int64)?
+        let key = Data(address.bytes)
+        var best: (first: Data, last: Data, id: Int64)?
         for kind in kinds {
             guard
                 let row = try Row.fetchOne(
                     db.cachedStatement(
                         sql: """
-                            SELECT first_hex, last_hex, id FROM registry_object
-                            WHERE import_id = ? AND kind = ? AND family = ? AND first_hex <= ? AND last_hex >= ?
-                            ORDER BY first_hex DESC, last_hex ASC, id DESC LIMIT 1
+                            SELECT first, last, id FROM registry_object
+                            WHERE import_id = ? AND kind = ? AND family = ? AND first <= ? AND last >= ?
+                            ORDER BY first DESC, last ASC, id DESC LIMIT 1
                             """),
                     arguments: [id, kind.rawValue, Int(address.family.rawValue), key, key])
             else { continue }
-            let candidate: (first: String, last: String, id: Int64) = (row[0], row[1], row[2])
+            // Bytes of one family and length: their order is the addresses' order.
+            let candidate: (first: Data, last: Data, id: Int64) = (row[0], row[1], row[2])
             if let current = best,
-                current.first > candidate.first || (current.first == candidate.first && current.last <= candidate.last)
+                current.first.lexicographicallyPrecedes(candidate.first) == false && current.first != candidate.first
+                    || (current.first == candidate.first && !candidate.last.lexicographicallyPrecedes(current.last))
             {
                 continue
             }
@@ -203,13 +204,13 @@ public final class RegistryReader {
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT id, kind, family, first_hex, last_hex FROM registry_object
+                    SELECT id, kind, family, first, last FROM registry_object
                     WHERE import_id = ? AND kind IN (\(kinds.map { "'\($0.rawValue)'" }.joined(separator: ", ")))
-                      AND first_hex IS NOT NULL
+                      AND first IS NOT NULL
                     """,
                 arguments: [source.record.id])
             while let row = try rows.next() {
-                guard let first = UInt128(row[3] as String, radix: 16), let last = UInt128(row[4] as String, radix: 16)
+                guard let first = RegistryRows.address(row[3])?.value, let last = RegistryRows.address(row[4])?.value
                 else { continue }
                 let family: Int = row[2]
                 ranges.append(
@@ -223,16 +224,14 @@ public final class RegistryReader {
         source.routes = try segments(Self.routeKinds)
     }
 
-    private func decodedDocument(_ sql: String, _ arguments: StatementArguments, _ db: Database) throws -> RegistryObject? {
-        try String.fetchOne(db.cachedStatement(sql: sql), arguments: arguments).map {
-            try decoder.decode(RegistryObject.self, from: Data($0.utf8))
-        }
+    private func fetchObject(_ sql: String, _ arguments: StatementArguments, _ db: Database) throws -> RegistryObject? {
+        try Row.fetchOne(db.cachedStatement(sql: sql), arguments: arguments).flatMap(RegistryRows.object)
     }
 
     private func organisation(_ key: String, in source: Source, _ db: Database) throws -> RegistryObject? {
         if let known = source.organisations[key] { return known }
-        let found = try decodedDocument(
-            "SELECT document FROM registry_object WHERE import_id = ? AND kind = 'organisation' AND key = ? LIMIT 1",
+        let found = try fetchObject(
+            "SELECT \(RegistryRows.columns) FROM registry_object WHERE import_id = ? AND kind = 'organisation' AND key = ? LIMIT 1",
             [source.record.id, key], db)
         source.organisations[key] = .some(found)
         return found
@@ -240,8 +239,8 @@ public final class RegistryReader {
 
     private func autNum(_ asn: UInt32, in source: Source, _ db: Database) throws -> RegistryObject? {
         if let known = source.autNums[asn] { return known }
-        let found = try decodedDocument(
-            "SELECT document FROM registry_object WHERE import_id = ? AND kind = 'aut-num' AND asn = ? LIMIT 1",
+        let found = try fetchObject(
+            "SELECT \(RegistryRows.columns) FROM registry_object WHERE import_id = ? AND kind = 'aut-num' AND asn = ? LIMIT 1",
             [source.record.id, Int64(asn)], db)
         source.autNums[asn] = .some(found)
         return found
@@ -268,10 +267,8 @@ public final class RegistryReader {
     private func object(_ id: Int64, _ db: Database) throws -> RegistryObject {
         if let known = objects[id] { return known }
         guard
-            let document = try String.fetchOne(
-                db.cachedStatement(sql: "SELECT document FROM registry_object WHERE id = ?"), arguments: [id])
+            let decoded = try fetchObject("SELECT \(RegistryRows.columns) FROM registry_object WHERE id = ?", [id], db)
         else { throw IntelError.store(DatabaseError(message: "registry object \(id) vanished"), path: store.path) }
-        let decoded = try decoder.decode(RegistryObject.self, from: Data(document.utf8))
         if objects.count < Self.objectLimit { objects[id] = decoded }
         return decoded
     }

@@ -125,6 +125,15 @@ extension IndicatorStore {
         }
     }
 
+    /// What the reading thread of an import hands to the writing one.
+    enum RegistryRead: Sendable {
+        /// An object and the row id it is written with.
+        case object(RegistryObject, id: Int64)
+        /// An object of a class Spoor does not keep (personal data, other classes).
+        case skipped(String)
+        case unreadable(Int, String)
+    }
+
     static func hex(_ address: IPAddress) -> String {
         let digits = String(address.value, radix: 16)
         return String(repeating: "0", count: 32 - digits.count) + digits
@@ -137,9 +146,11 @@ extension IndicatorStore {
     ///   - asOf: the date the data describes (YYYY-MM-DD), and how it was decided. When nil, the
     ///     date a Tor list states (its `Downloaded` line, else its latest `LastStatus`) or the
     ///     file name's; data that states none is refused with ``RegistryDateMissing``.
+    ///   - hashedWhileRead: when the source hashes what it hands out, its hash once it was read
+    ///     to the end: recorded in the same transaction instead of `sha256`.
     public func importRegistry(
         _ source: any ByteSource, format: RegistryFormat, fileName: String, sha256: String, asOf: String?,
-        asOfBasis: String = "given"
+        asOfBasis: String = "given", hashedWhileRead: (() -> String?)? = nil
     ) throws -> RegistryImportReport {
         var date = asOf
         var basis = asOfBasis
@@ -159,64 +170,81 @@ extension IndicatorStore {
                     fileName, sha256, format.rawValue, date ?? "", basis, ISO8601DateFormatter().string(from: clock.now()),
                 ])
             let importID = db.lastInsertedRowID
-            let insert = try db.makeStatement(
-                sql: """
-                    INSERT INTO registry_object (import_id, kind, key, family, first_hex, last_hex, asn, document, org, maintainer)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-            let related: Set<RegistryObject.Kind> = [.inetnum, .inet6num, .route, .route6, .autNum]
-            func keep(_ object: RegistryObject) throws {
-                let relates = related.contains(object.kind)
-                try insert.execute(arguments: [
-                    importID, object.kind.rawValue, object.key, object.first.map { Int($0.family.rawValue) },
-                    object.first.map(Self.hex), object.last.map(Self.hex), object.asn.map { Int64($0) },
-                    object.jsonDocument, relates ? object.org : nil,
-                    relates ? object.maintainedBy : nil,
-                ])
-                report.kept[object.kind, default: 0] += 1
-            }
-            func take(_ result: Result<RegistryObject?, RegistryReadError>) throws {
-                switch result {
-                case .success(let object?): try keep(object)
-                case .success(nil): break
-                case .failure(let error): report.unreadable.append((error.line, error.reason))
-                }
-            }
-            func lines(_ body: (String, Int) throws -> Void) throws {
-                var reader = LineReader(source)
-                while let line = try reader.next() { try body(line.text, line.number) }
-            }
-            switch format {
-            case .rpsl:
-                let cut = try RPSLReader.forEachObject(source) { attributes, line in
-                    guard let className = attributes.first?.0 else { return }
-                    switch RPSLReader.object(attributes, line: line) {
-                    case .success(let object?): try keep(object)
-                    case .success(nil): report.skippedKinds[className, default: 0] += 1
-                    case .failure(let error): report.unreadable.append((error.line, error.reason))
+            let insert = try BoundInsert(
+                db,
+                sql:
+                    "INSERT INTO registry_object (id, import_id, \(RegistryRows.columns)) VALUES (\(Array(repeating: "?", count: 17).joined(separator: ", ")))"
+            )
+            // The file is read and parsed on a thread of its own while this one writes.
+            var torReader = TorExitListReader()
+            var links = RegistryLinks()
+            var cut: Int?
+            // Ids given by the reading thread, which gathers the links while it reads.
+            var nextID = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) + 1 FROM registry_object") ?? 1
+            try Pipeline.run(
+                produce: { (emitRead: (RegistryRead) throws -> Void) in
+                    func emit(_ read: RegistryRead) throws {
+                        var read = read
+                        if case .object(let object, _) = read {
+                            links.add(kind: object.kind, org: object.org, maintainer: object.maintainedBy, id: nextID)
+                            read = .object(object, id: nextID)
+                            nextID += 1
+                        }
+                        try emitRead(read)
                     }
-                }
-                if let cut {
-                    report.unreadable.append(
-                        (
-                            cut,
-                            "the dump ends without a final newline: it may be cut short; the object starting here was kept as read"
-                        ))
-                }
-            case .iptoasn: try lines { try take(IPToASNReader.object($0, number: $1)) }
-            case .pfx2as: try lines { try take(PrefixToASReader.object($0, number: $1)) }
-            case .as2org:
-                var reader = AS2OrgReader()
-                try lines { try take(reader.object($0, number: $1)) }
-            case .torExits:
-                var reader = TorExitListReader()
-                try lines { try take(reader.object($0, number: $1)) }
-                if let error = reader.finish() { report.unreadable.append((error.line, error.reason)) }
+                    func take(_ result: Result<RegistryObject?, RegistryReadError>) throws {
+                        switch result {
+                        case .success(let object?): try emit(.object(object, id: 0))
+                        case .success(nil): break
+                        case .failure(let error): try emit(.unreadable(error.line, error.reason))
+                        }
+                    }
+                    func lines(_ body: (String, Int) throws -> Void) throws {
+                        var reader = LineReader(source)
+                        while let line = try reader.next() { try body(line.text, line.number) }
+                    }
+                    switch format {
+                    case .rpsl:
+                        cut = try RPSLReader.forEachObject(source, names: RPSLReader.attributesKept) { attributes, line in
+                            guard let className = attributes.first?.0 else { return }
+                            switch RPSLReader.object(attributes, line: line) {
+                            case .success(let object?): try emit(.object(object, id: 0))
+                            case .success(nil): try emit(.skipped(className))
+                            case .failure(let error): try emit(.unreadable(error.line, error.reason))
+                            }
+                        }
+                    case .iptoasn: try lines { try take(IPToASNReader.object($0, number: $1)) }
+                    case .pfx2as: try lines { try take(PrefixToASReader.object($0, number: $1)) }
+                    case .as2org:
+                        var reader = AS2OrgReader()
+                        try lines { try take(reader.object($0, number: $1)) }
+                    case .torExits:
+                        try lines { try take(torReader.object($0, number: $1)) }
+                    }
+                },
+                consume: { items in
+                    for item in items {
+                        switch item {
+                        case .object(let object, let id):
+                            try insert.insert { RegistryRows.bind(id, importID, object, &$0) }
+                            report.kept[object.kind, default: 0] += 1
+                        case .skipped(let className): report.skippedKinds[className, default: 0] += 1
+                        case .unreadable(let line, let reason): report.unreadable.append((line, reason))
+                        }
+                    }
+                })
+            if let cut {
+                report.unreadable.append(
+                    (cut, "the dump ends without a final newline: it may be cut short; the object starting here was kept as read")
+                )
+            }
+            if format == .torExits {
+                if let error = torReader.finish() { report.unreadable.append((error.line, error.reason)) }
                 if date == nil {
-                    if let downloaded = reader.downloaded {
+                    if let downloaded = torReader.downloaded {
                         date = String(downloaded.prefix(10))
                         basis = "list's Downloaded line (\(downloaded))"
-                    } else if let latest = reader.latestStatus {
+                    } else if let latest = torReader.latestStatus {
                         date = String(latest.prefix(10))
                         basis = "list's latest LastStatus (\(latest))"
                     } else {
@@ -228,6 +256,10 @@ extension IndicatorStore {
                         sql: "UPDATE registry_import SET as_of = ?, as_of_basis = ? WHERE id = ?",
                         arguments: [date, basis, importID])
                 }
+            }
+            try links.write(importID: importID, db)
+            if let hash = hashedWhileRead?() {
+                try db.execute(sql: "UPDATE registry_import SET file_sha256 = ? WHERE id = ?", arguments: [hash, importID])
             }
         }
         return report
@@ -251,17 +283,5 @@ extension IndicatorStore {
     /// addresses, keep one ``RegistryReader``: it reads large imports into memory once.
     public func registryAnswers(for address: IPAddress) throws(IntelError) -> [RegistryAnswer] {
         try RegistryReader(self, strategy: .queries).answers(for: address)
-    }
-}
-
-extension IndicatorStore {
-    /// Records the hash of data that was hashed while it was read (standard input).
-    public func setRegistrySHA256(_ sha256: String, forLatestNamed name: String) throws {
-        try database.write { db in
-            try db.execute(
-                sql:
-                    "UPDATE registry_import SET file_sha256 = ? WHERE id = (SELECT max(id) FROM registry_import WHERE file_name = ?)",
-                arguments: [sha256, name])
-        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 @testable import SpoorStore
 import SpoorCore
 @testable import SpoorIntel
@@ -21,7 +22,7 @@ func ip(_ text: String) -> IPAddress { IPAddress(text) ?? IPAddress(v4: 0) }
             asOf: asOf, asOfBasis: "given")
     }
 
-    @Test func theHandWrittenDocumentDecodesToTheObjectAsTheEncodersDoes() throws {
+    @Test func anObjectReadBackFromItsRowIsTheObjectWritten() throws {
         var full = RegistryObject(kind: .inetnum, key: "198.51.100.0 - 198.51.100.255", line: 12)
         full.first = ip("198.51.100.0")
         full.last = ip("198.51.100.255")
@@ -37,14 +38,26 @@ func ip(_ text: String) -> IPAddress { IPAddress(text) ?? IPAddress(v4: 0) }
         var v6 = RegistryObject(kind: .torExit, key: "A1B2", line: 1)
         v6.first = ip("2001:db8::1")
         v6.last = ip("2001:db8::1")
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        for object in [full, v6, RegistryObject(kind: .organisation, key: "ORG-X", line: 3)] {
-            let hand = try JSONDecoder().decode(RegistryObject.self, from: Data(object.jsonDocument.utf8))
-            #expect(hand == object)
-            let encoded = try JSONDecoder().decode(RegistryObject.self, from: try encoder.encode(object))
-            #expect(hand == encoded)
+        let objects = [full, v6, RegistryObject(kind: .organisation, key: "ORG-X", line: 3)]
+        let store = try Self.store()
+        let read = try store.database.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO registry_import (file_name, file_sha256, format, as_of, as_of_basis, imported_at)
+                    VALUES ('t', 't', 'rpsl', '2024-01-01', 'given', '2024-01-01T00:00:00Z')
+                    """)
+            let importID = db.lastInsertedRowID
+            let insert = try BoundInsert(
+                db,
+                sql:
+                    "INSERT INTO registry_object (id, import_id, \(RegistryRows.columns)) VALUES (?\(String(repeating: ", ?", count: 16)))"
+            )
+            for (n, object) in objects.enumerated() {
+                try insert.insert { RegistryRows.bind(Int64(n + 1), importID, object, &$0) }
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM registry_object ORDER BY id").compactMap(RegistryRows.object)
         }
+        #expect(read == objects)
     }
 
     @Test func detectsBothFormats() throws {

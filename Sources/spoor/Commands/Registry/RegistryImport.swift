@@ -53,19 +53,9 @@ extension Registry {
         func run() throws {
             let store = try Intel.open(intel)
             do {
-                // Standard input is hashed as it is read; a file is hashed first.
-                let source: any ByteSource
-                var sha256 = ""
-                let fileSource: FileByteSource?
-                if file == "-" {
-                    fileSource = try FileByteSource(path: "/dev/stdin", hashing: true)
-                    source = fileSource!
-                } else {
-                    sha256 = try FileHasher.sha256(path: file).sha256
-                    fileSource = try FileByteSource(path: file)
-                    source = fileSource!
-                }
-                defer { fileSource?.close() }
+                // Hashed as it is read (one pass over a dump of gigabytes), standard input as a file.
+                let fileSource = try FileByteSource(path: file == "-" ? "/dev/stdin" : file, hashing: true)
+                defer { fileSource.close() }
                 let chosen: RegistryFormat
                 if let explicit = RegistryFormat(rawValue: format.rawValue) {
                     chosen = explicit
@@ -78,8 +68,8 @@ extension Registry {
                 }
                 let name = file == "-" ? "(standard input)" : URL(fileURLWithPath: file).lastPathComponent
                 let report = try store.importRegistry(
-                    source, format: chosen, fileName: name, sha256: sha256, asOf: asOf)
-                if file == "-", let hash = fileSource?.finalHash() { try store.setRegistrySHA256(hash, forLatestNamed: name) }
+                    fileSource, format: chosen, fileName: name, sha256: "", asOf: asOf,
+                    hashedWhileRead: { fileSource.finalHash() })
                 let kept = report.kept.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.value) \($0.key.rawValue)" }
                 print(
                     "\(SafeText.terminal(file)) (\(report.format), as of \(report.asOf)\(report.asOfBasis == "given" ? "" : ", from the \(SafeText.terminal(report.asOfBasis))")): "
