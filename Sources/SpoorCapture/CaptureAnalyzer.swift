@@ -265,12 +265,11 @@ public final class CaptureAnalyzer {
         _ flow: FlowState, isOriginator: Bool, _ p: PacketLayers, _ bytes: UnsafeRawBufferPointer, _ header: PacketHeader
     ) {
         let dnsFlow = Self.isDNSPort(flow.originatorPort, flow.responderPort)
-        guard isOriginator || dnsFlow else { return }
         let endpoint = isOriginator ? flow.originator : flow.responder
         var watcher = isOriginator ? flow.originatorStream : flow.responderStream
         if watcher == nil {
             guard !(isOriginator ? flow.originatorWatched : flow.responderWatched) else { return }
-            watcher = StreamWatcher(purpose: dnsFlow ? .dns : .client)
+            watcher = StreamWatcher(purpose: dnsFlow ? .dns : isOriginator ? .client : .server)
             if isOriginator {
                 flow.originatorStream = watcher
                 flow.originatorWatched = true
@@ -288,6 +287,9 @@ public final class CaptureAnalyzer {
             case .serverName(let name):
                 flow.addService("ssl")
                 if let name, !name.isEmpty { self.emitName(flow, .tlsServerName, name, nil, header) }
+            case .certificateNames(let names):
+                flow.addService("ssl")
+                for name in names { self.emitName(flow, .tlsCertificateName, name, nil, header) }
             case .http(let request):
                 flow.addService("http")
                 if let host = request.host { self.emitName(flow, .httpHost, host, request.method, header) }

@@ -361,3 +361,147 @@ enum HTTPRequest {
     }
 
 }
+
+/// The names a TLS server's certificate gives, where the handshake is in clear (TLS 1.2 and
+/// earlier; TLS 1.3 encrypts the Certificate message): the leaf certificate's subject common
+/// name when it is a host name, and its subject alternative names of type dNSName.
+enum TLSServerCertificate {
+    enum Result: Equatable {
+        case needMore
+        /// Not a TLS handshake, or one whose certificate is not in clear.
+        case none
+        case names([String])
+    }
+
+    static let maximumHandshake = 1 << 17
+
+    /// Reads the server's handshake records (ServerHello, Certificate, …) up to the Certificate
+    /// message.
+    static func parse(_ b: UnsafeRawBufferPointer) -> Result {
+        var handshake: [UInt8] = []
+        var offset = 0
+        while true {
+            // Each complete handshake message gathered so far.
+            var m = 0
+            while handshake.count - m >= 4 {
+                let type = handshake[m]
+                let length = Int(handshake[m + 1]) << 16 | Int(handshake[m + 2]) << 8 | Int(handshake[m + 3])
+                guard length <= maximumHandshake else { return .none }
+                guard handshake.count - m - 4 >= length else { break }
+                if type == 11 {
+                    return handshake.withUnsafeBytes {
+                        certificateNames(UnsafeRawBufferPointer(rebasing: $0[(m + 4)..<(m + 4 + length)]))
+                    }
+                }
+                // ServerHelloDone (14) or Finished (20) before any certificate: none is sent.
+                if type == 14 || type == 20 { return .none }
+                m += 4 + length
+            }
+            guard b.count - offset >= 5 else { return b.count > maximumHandshake ? .none : .needMore }
+            // A record other than a handshake (ChangeCipherSpec, encrypted data) ends what is in clear.
+            guard b[offset] == 0x16, b[offset + 1] == 0x03 else { return .none }
+            let length = Int(b[offset + 3]) << 8 | Int(b[offset + 4])
+            guard b.count - offset - 5 >= length else { return b.count > maximumHandshake ? .none : .needMore }
+            handshake += UnsafeRawBufferPointer(rebasing: b[(offset + 5)..<(offset + 5 + length)])
+            offset += 5 + length
+        }
+    }
+
+    /// The Certificate message body: a 3-byte list length, then each certificate with a 3-byte
+    /// length; the first is the server's own.
+    static func certificateNames(_ body: UnsafeRawBufferPointer) -> Result {
+        guard body.count >= 6 else { return .none }
+        let length = Int(body[3]) << 16 | Int(body[4]) << 8 | Int(body[5])
+        guard body.count >= 6 + length, length > 0 else { return .none }
+        return .names(names(der: UnsafeRawBufferPointer(rebasing: body[6..<(6 + length)])))
+    }
+
+    /// One DER element: its tag, and where its contents start and end.
+    private struct Element {
+        let tag: UInt8
+        let start: Int
+        let end: Int
+    }
+
+    private static func element(_ d: UnsafeRawBufferPointer, at offset: Int, end: Int) -> Element? {
+        guard end - offset >= 2 else { return nil }
+        let tag = d[offset]
+        var o = offset + 1
+        var length = Int(d[o])
+        o += 1
+        if length & 0x80 != 0 {
+            let count = length & 0x7F
+            guard count >= 1, count <= 3, end - o >= count else { return nil }
+            length = 0
+            for _ in 0..<count {
+                length = length << 8 | Int(d[o])
+                o += 1
+            }
+        }
+        guard end - o >= length else { return nil }
+        return Element(tag: tag, start: o, end: o + length)
+    }
+
+    /// The elements inside a constructed element, in order.
+    private static func children(_ d: UnsafeRawBufferPointer, _ parent: Element) -> [Element] {
+        var out: [Element] = []
+        var o = parent.start
+        while o < parent.end, let e = element(d, at: o, end: parent.end) {
+            out.append(e)
+            o = e.end
+        }
+        return out
+    }
+
+    private static let commonName: [UInt8] = [0x55, 0x04, 0x03]  // 2.5.4.3
+    private static let subjectAltName: [UInt8] = [0x55, 0x1D, 0x11]  // 2.5.29.17
+
+    /// The names of one X.509 certificate (DER), subject common name first; unreadable parts
+    /// give no names rather than a wrong one.
+    static func names(der d: UnsafeRawBufferPointer) -> [String] {
+        guard let certificate = element(d, at: 0, end: d.count), certificate.tag == 0x30,
+            let tbs = children(d, certificate).first, tbs.tag == 0x30
+        else { return [] }
+        var fields = children(d, tbs)
+        if fields.first?.tag == 0xA0 { fields.removeFirst() }  // [0] version
+        // serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo, then optional fields.
+        guard fields.count >= 6 else { return [] }
+        var names: [String] = []
+        func add(_ bytes: UnsafeRawBufferPointer.SubSequence) {
+            guard !bytes.isEmpty, bytes.count <= 253,
+                bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\\") })
+            else { return }
+            var text: [UInt8] = []
+            for byte in bytes { DNSMessage.appendLabelByte(byte, to: &text, dotSeparates: true) }
+            let name = String(decoding: text, as: UTF8.self)
+            guard name.contains("."), !names.contains(name) else { return }
+            names.append(name)
+        }
+        // Subject: SEQUENCE OF SET OF SEQUENCE { OID, value }.
+        for set in children(d, fields[4]) where set.tag == 0x31 {
+            for attribute in children(d, set) where attribute.tag == 0x30 {
+                let parts = children(d, attribute)
+                guard parts.count == 2, parts[0].tag == 0x06,
+                    d[parts[0].start..<parts[0].end].elementsEqual(commonName),
+                    [0x0C, 0x13, 0x16, 0x14].contains(parts[1].tag)  // UTF8, Printable, IA5, T61 strings
+                else { continue }
+                add(d[parts[1].start..<parts[1].end])
+            }
+        }
+        // Extensions: [3] EXPLICIT SEQUENCE OF SEQUENCE { OID, critical?, OCTET STRING }.
+        guard let extensionsTag = fields.dropFirst(6).first(where: { $0.tag == 0xA3 }),
+            let list = children(d, extensionsTag).first, list.tag == 0x30
+        else { return names }
+        for ext in children(d, list) where ext.tag == 0x30 {
+            let parts = children(d, ext)
+            guard let oid = parts.first, oid.tag == 0x06, d[oid.start..<oid.end].elementsEqual(subjectAltName),
+                let value = parts.last, value.tag == 0x04,
+                let generalNames = element(d, at: value.start, end: value.end), generalNames.tag == 0x30
+            else { continue }
+            for name in children(d, generalNames) where name.tag == 0x82 {  // [2] dNSName, IA5String
+                add(d[name.start..<name.end])
+            }
+        }
+        return names
+    }
+}

@@ -1,14 +1,17 @@
 /// Watches one direction of a TCP flow for names: a client's TLS ClientHello or HTTP request
 /// headers (at the start of the stream or later, after STARTTLS or between pipelined requests),
-/// or DNS messages with their 2-byte length prefixes. Segments are put in sequence order
+/// a server's TLS certificate where the handshake is in clear, or DNS messages with their
+/// 2-byte length prefixes. Segments are put in sequence order
 /// (retransmissions trimmed, a few out-of-order segments held); bytes are kept only while a
 /// message is being assembled, and the watcher gives up after a bounded amount of data.
 final class StreamWatcher {
-    enum Purpose { case client, dns }
+    enum Purpose { case client, server, dns }
     enum Mode { case watching, tls, http, dns, done }
 
     enum Event {
         case serverName(String?)
+        /// The names of the certificate a server presented (empty when it names no host).
+        case certificateNames([String])
         case http(HTTPRequest.Parsed)
         case dns(DNSMessage.Parsed)
     }
@@ -80,7 +83,7 @@ final class StreamWatcher {
                 mode = .tls
                 buffer = Array(chunk)
                 tryTLS(emit)
-            } else if HTTPRequest.looksLikeRequest(chunk) {
+            } else if purpose == .client, HTTPRequest.looksLikeRequest(chunk) {
                 mode = .http
                 buffer = Array(chunk)
                 tryHTTP(emit)
@@ -100,6 +103,16 @@ final class StreamWatcher {
     }
 
     private func tryTLS(_ emit: (Event) -> Void) {
+        if purpose == .server {
+            switch buffer.withUnsafeBytes({ TLSServerCertificate.parse($0) }) {
+            case .needMore: if buffer.count > TLSServerCertificate.maximumHandshake { finish() }
+            case .none: finish()
+            case .names(let names):
+                emit(.certificateNames(names))
+                finish()
+            }
+            return
+        }
         let result = buffer.withUnsafeBytes { TLSClientHello.parse($0) }
         switch result {
         case .needMore:

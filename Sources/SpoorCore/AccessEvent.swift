@@ -94,6 +94,9 @@ public enum NameKind: String, Sendable, Codable, CaseIterable, Hashable {
     case httpHost = "http_host"
     /// The server name of the TLS ClientHello in a QUIC client's Initial packets.
     case quicServerName = "quic_sni"
+    /// A name in the certificate a TLS server presented in clear (TLS 1.2 and earlier): the
+    /// subject common name when it is a host name, and each dNSName subject alternative name.
+    case tlsCertificateName = "tls_certificate"
 }
 
 /// What one observation records, whatever its kind: an access record's action, one end of a
