@@ -157,13 +157,17 @@ public struct SubjectContext {
     public var kinds: Set<ObservationKind>
     /// The locators of up to `limit` records of a selection, in time order.
     public var records: (_ selection: RecordSelection, _ limit: Int) throws -> [Locator]
+    /// Up to `limit` of the address's dated records that may be login attempts, in time order.
+    public var loginAttempts: (_ limit: Int) throws -> [LoginAttempt]
 
     public init(
         subject: SubjectIP, kinds: Set<ObservationKind>,
+        loginAttempts: @escaping (_ limit: Int) throws -> [LoginAttempt] = { _ in [] },
         records: @escaping (_ selection: RecordSelection, _ limit: Int) throws -> [Locator]
     ) {
         self.subject = subject
         self.kinds = kinds
+        self.loginAttempts = loginAttempts
         self.records = records
     }
 

@@ -14,6 +14,7 @@ public enum RuleRegistry {
             NewAccess(),
             SimultaneousSessions(forgetEvery: forgetEvery),
             AnonymisingInfrastructure(),
+            BruteForce(),
             AccountAndCapture(),
         ]
     }

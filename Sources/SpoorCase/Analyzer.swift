@@ -54,7 +54,9 @@ extension CaseStore {
                 try attributor.attribute(&subject, clients: { try pass.clients(ip: ip) }) { windows in
                     try pass.countInWindows(ip: ip, windows)
                 }
-                let context = SubjectContext(subject: subject, kinds: aggregate.kinds) { selection, limit in
+                let context = SubjectContext(
+                    subject: subject, kinds: aggregate.kinds, loginAttempts: { try pass.loginAttempts(ip: ip, limit: $0) }
+                ) { selection, limit in
                     try pass.locators(ip: ip, selection, limit: limit)
                 }
                 try pass.insert(

@@ -45,6 +45,42 @@ public struct AccountEvent: Sendable {
     }
 }
 
+/// One dated access record of an address that may be a login attempt (a login, a failed login,
+/// a POST to WordPress's login or XML-RPC endpoint), as a rule of address scope asks for it.
+public struct LoginAttempt: Sendable, Hashable {
+    /// The ordering key: nanoseconds since 1970 (zone-less times by their wall-clock reading).
+    public var timeKey: Int64
+    /// RFC 3339 UTC, nil when the source gave no zone.
+    public var timeUTC: String?
+    public var action: Action
+    public var rawAction: String?
+    public var account: String?
+    /// The source format (`openssh`, `web_access`) and its item: what was attacked.
+    public var format: String
+    public var evidence: String
+    /// The HTTP status of a web request.
+    public var status: Int?
+    /// How many occurrences the record stands for (`message repeated 3 times`).
+    public var count: Int
+    public var locator: Locator
+
+    public init(
+        timeKey: Int64, timeUTC: String?, action: Action, rawAction: String?, account: String?, format: String,
+        evidence: String, status: Int?, count: Int, locator: Locator
+    ) {
+        self.timeKey = timeKey
+        self.timeUTC = timeUTC
+        self.action = action
+        self.rawAction = rawAction
+        self.account = account
+        self.format = format
+        self.evidence = evidence
+        self.status = status
+        self.count = count
+        self.locator = locator
+    }
+}
+
 /// The records of one address a rule may ask the case for.
 public enum RecordSelection: Sendable {
     /// Every record naming it.

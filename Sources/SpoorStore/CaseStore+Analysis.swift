@@ -302,6 +302,28 @@ package struct AnalysisPass {
         try CaseStore.locators(db, ip: ip, selection, limit: limit)
     }
 
+    /// The address's dated records that may be login attempts: logins, failed logins, and POSTs
+    /// to WordPress's `wp-login.php` and `xmlrpc.php`, in time order.
+    package func loginAttempts(ip: String, limit: Int) throws -> [LoginAttempt] {
+        var filter = CaseStore.EventFilter(ip: ip, limit: limit)
+        filter.flowEnds = false
+        filter.recordCondition = """
+            o.kind = 'access' AND o.time_key IS NOT NULL AND (o.action IN ('login', 'login_failed')
+                OR (o.action = 'request' AND o.raw_action LIKE 'POST %' AND (o.raw_action LIKE '%/wp-login.php%'
+                    OR o.raw_action LIKE '%/xmlrpc.php%')))
+            """
+        var attempts: [LoginAttempt] = []
+        try CaseStore.forEachMergedEvent(db, filter) { event in
+            guard case .access(let action) = event.action, let key = event.timeKey else { return }
+            attempts.append(
+                LoginAttempt(
+                    timeKey: key, timeUTC: event.timeUTC, action: action, rawAction: event.rawAction, account: event.account,
+                    format: event.format, evidence: event.locator.path, status: event.fields["status"].flatMap { Int($0) },
+                    count: max(1, event.count), locator: event.locator))
+        }
+        return attempts
+    }
+
     /// Stores one attributed subject.
     package func insert(_ subject: SubjectRow) throws {
         try db.cachedStatement(

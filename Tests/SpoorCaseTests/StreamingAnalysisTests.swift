@@ -121,11 +121,14 @@ import Testing
 
     @Test func thePageDetailsWhatMattersAndCountsTheRest() throws {
         let folder = try Fixtures.temporaryDirectory()
-        // 130 addresses that fail to log in, the n-th n times; one of them also logs in.
+        // 130 addresses that fail to log in, the n-th n times, each failure 61 minutes after the
+        // one before (too slow for brute_force: no finding names them); one of them also logs in.
         var log = ""
+        let times = ISO8601DateFormatter()
         for n in 1...130 {
-            for _ in 0..<n {
-                log += "2024-07-09T15:00:00Z gw sshd[1]: Failed password for root from 198.51.100.\(n) port 4000 ssh2\n"
+            for i in 0..<n {
+                let time = times.string(from: Date(timeIntervalSince1970: 1_720_537_200 + Double(i * 61 * 60)))
+                log += "\(time) gw sshd[1]: Failed password for root from 198.51.100.\(n) port 4000 ssh2\n"
             }
         }
         log += "2024-07-09T16:00:00Z gw sshd[2]: Accepted password for root from 198.51.100.3 port 4001 ssh2\n"
