@@ -20,42 +20,8 @@ trap 'rm -rf "$work"' EXIT
 export XDG_DATA_HOME="$work/xdg" SPOOR_INTEL_DB="$work/intel.sqlite"
 source Benchmarks/common.sh
 
-python3 - "$work" "$objects" "$addresses" <<'PY'
-import random, sys, ipaddress
-work, n, a = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-random.seed(2026)
-# Netblocks of 64 to 1,024 addresses laid end to end through 1.0.0.0 upwards, each with an org.
-blocks, start = [], 1 << 24
-for i in range(n):
-    size = 1 << random.randrange(6, 11)
-    blocks.append((start, start + size - 1, i))
-    start += size
-for month, moved in (("2024-01-01", set()), ("2024-02-01", set(random.sample(range(n), n // 10)))):
-    with open(f"{work}/ripe.db.inetnum.{month}", "w") as f:
-        f.write("# generated for the benchmark: not registry data\n\n")
-        for first, last, i in blocks:
-            org = f"ORG-M{i % 50000}-TEST" if i not in moved else f"ORG-N{i % 7000}-TEST"
-            f.write(
-                f"inetnum:        {ipaddress.ip_address(first)} - {ipaddress.ip_address(last)}\n"
-                f"netname:        SYNTH-{i}\n"
-                f"descr:          Synthetic customer {i}\n"
-                f"country:        ZZ\n"
-                f"org:            {org}\n"
-                f"admin-c:        DUMY-RIPE\n"
-                f"tech-c:         DUMY-RIPE\n"
-                f"status:         ASSIGNED PA\n"
-                f"mnt-by:         SYNTH-MNT-{i % 900}\n"
-                f"created:        2020-01-01T00:00:00Z\n"
-                f"last-modified:  {month}T00:00:00Z\n"
-                f"source:         RIPE # Filtered\n\n")
-with open(f"{work}/routeviews-rv2-20240201-1200.pfx2as", "w") as f:
-    for first, last, i in blocks[::4]:
-        f.write(f"{ipaddress.ip_address(first & ~255)}\t24\t{64496 + i % 16}\n")
-with open(f"{work}/addresses.txt", "w") as f:
-    for _ in range(a):
-        first, last, _ = random.choice(blocks)
-        f.write(f"{ipaddress.ip_address(random.randrange(first, last + 1))}\n")
-PY
+python3 Benchmarks/registry-dumps.py "$work" "$objects" "$addresses" 2026 2024-01-01:0 2024-02-01:1 \
+  --pfx2as routeviews-rv2-20240201-1200.pfx2as
 
 echo "registry snapshots: $objects inetnum objects each, $(wc -l < "$work/routeviews-rv2-20240201-1200.pfx2as") pfx2as prefixes, $addresses addresses"
 printf '%-58s %10s %10s %12s\n' "run" "seconds" "RSS MiB" "objects/s"
