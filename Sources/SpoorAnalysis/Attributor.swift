@@ -136,7 +136,11 @@ public final class Attributor {
         subject.enrichment = answers
         subject.databasesAt = chosen.chosen.isEmpty ? nil : chosen.chosen
         if let registry {
-            let answers = try registry.answers(for: address)
+            // The imports that matter for the days of its records (all, when it has no dated record).
+            let days = (subject.firstSeen ?? subject.zonelessFirst).map { first in
+                first...max(first, subject.lastSeen ?? subject.zonelessLast ?? first)
+            }
+            let answers = try registry.answers(for: address, days: days)
             subject.registry = answers.isEmpty ? nil : answers
             if let day = subject.firstSeen ?? subject.zonelessFirst {
                 subject.heldAt = HeldAt(day: day, answers: answers, firstRecord: subject.records > 0)

@@ -84,58 +84,82 @@ public final class RegistryReader {
     public var importsInMemory: Int { sources.count { $0.netblocks != nil } }
 
     /// What each import says of the address, one answer per import that has any, oldest first.
-    public func answers(for address: IPAddress) throws(IntelError) -> [RegistryAnswer] {
+    /// - Parameter days: the first and last day (YYYY-MM-DD…) of the address's records, when
+    ///   they are known. Then only the imports that can matter for those days are asked: the one
+    ///   answering nearest before the first day (else the earliest answering after it), those
+    ///   dated within the days, the latest answering, and the imports of the same dates as
+    ///   those. A year of monthly snapshots is not asked twelve times for an address seen on one
+    ///   day. ``HeldAt`` gives the same answer from these as from all of them; a test holds it.
+    public func answers(for address: IPAddress, days: ClosedRange<String>? = nil) throws(IntelError) -> [RegistryAnswer] {
         guard !sources.isEmpty else { return [] }
         let address = address.normalized
+        let dated = sources.filter { $0.record.format != RegistryFormat.torExits.rawValue }
         do {
             // Outside a transaction: one is not needed to read settled reference data, and opening
             // one per address costs more than the answer from memory.
             return try store.database.unsafeRead { db in
-                var answers: [RegistryAnswer] = []
-                for source in sources where source.record.format != RegistryFormat.torExits.rawValue {
-                    source.lookups += 1
-                    let useMemory: Bool
-                    switch strategy {
-                    case .queries: useMemory = false
-                    case .memory: useMemory = true
-                    case .adaptive(let perLookup):
-                        if source.rangeCount == nil {
-                            source.rangeCount =
-                                try Int.fetchOne(
-                                    db,
-                                    sql: "SELECT count(*) FROM registry_object WHERE import_id = ? AND first IS NOT NULL",
-                                    arguments: [source.record.id]) ?? 0
-                        }
-                        let ranges = source.rangeCount ?? 0
-                        useMemory =
-                            source.lookups * perLookup >= ranges
-                            || source.queryNanos >= UInt64(ranges) * Strategy.loadNanosPerRange
-                    }
-                    let netblockID: Int64?
-                    let routeID: Int64?
-                    if useMemory {
-                        if source.netblocks == nil { try load(source, db) }
-                        netblockID = source.netblocks?.object(containing: address)
-                        routeID = source.routes?.object(containing: address)
-                    } else {
-                        let started = DispatchTime.now().uptimeNanoseconds
-                        netblockID = try Self.mostSpecific(Self.netblockKinds, address, import: source.record.id, db)
-                        routeID = try Self.mostSpecific(Self.routeKinds, address, import: source.record.id, db)
-                        source.queryNanos += DispatchTime.now().uptimeNanoseconds - started
-                    }
-                    guard netblockID != nil || routeID != nil else { continue }
-                    answers.append(
-                        try answer(
-                            source, netblock: try netblockID.map { try object($0, db) },
-                            route: try routeID.map { try object($0, db) }, db))
+                var asked: [Int: RegistryAnswer?] = [:]
+                func ask(_ i: Int) throws -> RegistryAnswer? {
+                    if let known = asked[i] { return known }
+                    let found = try answer(dated[i], address, db)
+                    asked[i] = .some(found)
+                    return found
                 }
-                return answers
+                guard let days else { return try dated.indices.compactMap(ask) }
+                let first = String(days.lowerBound.prefix(10))
+                let last = String(days.upperBound.prefix(10))
+                var chosen = Set(dated.indices.filter { dated[$0].record.asOf > first && dated[$0].record.asOf <= last })
+                if let before = try dated.indices.reversed().first(where: { try dated[$0].record.asOf <= first && ask($0) != nil }
+                ) {
+                    chosen.insert(before)
+                } else if let after = try dated.indices.first(where: { try ask($0) != nil }) {
+                    chosen.insert(after)
+                }
+                if let latest = try dated.indices.reversed().first(where: { try ask($0) != nil }) { chosen.insert(latest) }
+                let dates = Set(chosen.map { dated[$0].record.asOf })
+                chosen.formUnion(dated.indices.filter { dates.contains(dated[$0].record.asOf) })
+                return try chosen.sorted().compactMap(ask)
             }
         } catch let error as IntelError {
             throw error
         } catch {
             throw IntelError.store(error, path: store.path)
         }
+    }
+
+    /// What one import says of the address, nil when it holds nothing containing it.
+    private func answer(_ source: Source, _ address: IPAddress, _ db: Database) throws -> RegistryAnswer? {
+        source.lookups += 1
+        let useMemory: Bool
+        switch strategy {
+        case .queries: useMemory = false
+        case .memory: useMemory = true
+        case .adaptive(let perLookup):
+            if source.rangeCount == nil {
+                source.rangeCount =
+                    try Int.fetchOne(
+                        db, sql: "SELECT count(*) FROM registry_object WHERE import_id = ? AND first IS NOT NULL",
+                        arguments: [source.record.id]) ?? 0
+            }
+            let ranges = source.rangeCount ?? 0
+            useMemory =
+                source.lookups * perLookup >= ranges || source.queryNanos >= UInt64(ranges) * Strategy.loadNanosPerRange
+        }
+        let netblockID: Int64?
+        let routeID: Int64?
+        if useMemory {
+            if source.netblocks == nil { try load(source, db) }
+            netblockID = source.netblocks?.object(containing: address)
+            routeID = source.routes?.object(containing: address)
+        } else {
+            let started = DispatchTime.now().uptimeNanoseconds
+            netblockID = try Self.mostSpecific(Self.netblockKinds, address, import: source.record.id, db)
+            routeID = try Self.mostSpecific(Self.routeKinds, address, import: source.record.id, db)
+            source.queryNanos += DispatchTime.now().uptimeNanoseconds - started
+        }
+        guard netblockID != nil || routeID != nil else { return nil }
+        return try answer(
+            source, netblock: try netblockID.map { try object($0, db) }, route: try routeID.map { try object($0, db) }, db)
     }
 
     /// Every Tor exit list imported (oldest first), each with the exit entries it holds for the
