@@ -46,19 +46,22 @@ extension StringProtocol {
 extension StringProtocol {
     /// The text without the given characters at either end. An ASCII set is compared by byte
     /// (cheap per field); any other set by character.
-    public func trimming(_ set: String) -> String {
+    public func trimming(_ set: String) -> String { String(trimmedSlice(set)) }
+
+    /// ``trimming(_:)`` as a slice of the same text, making no new one.
+    public func trimmedSlice(_ set: String) -> Substring {
         let slice = Substring(self)
         if set.utf8.allSatisfy({ $0 < 0x80 }) {
             let bytes = set.utf8
             let view = slice.utf8
             guard let first = view.firstIndex(where: { !bytes.contains($0) }),
                 let last = view.lastIndex(where: { !bytes.contains($0) })
-            else { return "" }
-            return String(slice[first...last])
+            else { return slice[slice.endIndex...] }
+            return slice[first...last]
         }
         var s = slice
         while let c = s.first, set.contains(c) { s.removeFirst() }
         while let c = s.last, set.contains(c) { s.removeLast() }
-        return String(s)
+        return s
     }
 }

@@ -1,16 +1,6 @@
 import Foundation
 import SpoorCore
 
-extension Substring {
-    /// Without leading and trailing spaces and tabs, as a slice of the same text.
-    fileprivate var trimmingBlanks: Substring {
-        var slice = self
-        while let c = slice.utf8.first, c == 0x20 || c == 0x09 { slice = slice.dropFirst() }
-        while let c = slice.utf8.last, c == 0x20 || c == 0x09 { slice = slice.dropLast() }
-        return slice
-    }
-}
-
 /// One object of registry data Spoor keeps: a netblock (`inetnum`, `inet6num`, an iptoasn
 /// range), a route (`route`, `route6`, a pfx2as prefix), an autonomous system (`aut-num`, an
 /// as2org AS), an organisation, or a Tor exit address.
@@ -108,23 +98,11 @@ public enum RPSLReader {
         _ source: any ByteSource, names: [String]? = nil, _ body: ([(String, String)], Int) throws -> Void
     ) throws -> Int? {
         let wanted = names.map { $0.map { (name: $0, bytes: Array($0.utf8)) } }
+        var reader = LineReader(source)
+        reader.latin1Fallback = true  // RIPE dumps are Latin-1; UTF-8 lines stay UTF-8
         var attributes: [(String, String)] = []
         var start = 0
-        var number = 0
         var lastKept = false
-        var buffer: [UInt8] = []
-        var consumed = 0
-        var atEnd = false
-        var endedMidLine = false
-        /// More than this without a newline: the line is cut there and the rest of it skipped.
-        let longest = LineReader.maximumLineLength
-        var skippingRest = false
-
-        func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-            if let utf8 = String(validating: bytes, as: UTF8.self) { return utf8 }
-            // Not UTF-8: ISO-8859-1 (RIPE dumps are Latin-1), where every byte is the character of that number.
-            return String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) }))
-        }
         func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
         func trimmed(_ line: UnsafeBufferPointer<UInt8>, from: Int) -> UnsafeBufferPointer<UInt8> {
             var from = from
@@ -133,10 +111,7 @@ public enum RPSLReader {
             while to > from, isBlank(line[to - 1]) { to -= 1 }
             return UnsafeBufferPointer(rebasing: line[from..<to])
         }
-        func line(_ raw: UnsafeBufferPointer<UInt8>) throws {
-            number += 1
-            var line = raw
-            if line.last == 0x0D { line = UnsafeBufferPointer(rebasing: line.dropLast()) }
+        func line(_ line: UnsafeBufferPointer<UInt8>, _ number: Int) throws {
             if line.allSatisfy(isBlank) {
                 if !attributes.isEmpty { try body(attributes, start) }
                 attributes.removeAll(keepingCapacity: true)
@@ -147,7 +122,7 @@ public enum RPSLReader {
             if first == 0x20 || first == 0x09 || first == UInt8(ascii: "+") {
                 // A continuation of the previous attribute's value.
                 guard lastKept, !attributes.isEmpty else { return }
-                let more = text(trimmed(line, from: 1))
+                let more = reader.text(trimmed(line, from: 1))
                 let last = attributes.count - 1
                 attributes[last].1 += attributes[last].1.isEmpty ? more : " " + more
                 return
@@ -179,52 +154,18 @@ public enum RPSLReader {
                 }
             }
             let resolved =
-                name ?? (nameBytes.contains { $0 >= 0x41 && $0 <= 0x5A } ? text(nameBytes).lowercased() : text(nameBytes))
-            attributes.append((resolved, text(trimmed(line, from: colon + 1))))
+                name
+                ?? (nameBytes.contains { $0 >= 0x41 && $0 <= 0x5A }
+                    ? reader.text(nameBytes).lowercased() : reader.text(nameBytes))
+            attributes.append((resolved, reader.text(trimmed(line, from: colon + 1))))
             lastKept = true
         }
-
-        while true {
-            // Every complete line in the buffer.
-            try buffer.withUnsafeBufferPointer { all in
-                var from = consumed
-                while from < all.count {
-                    guard let newline = UnsafeBufferPointer(rebasing: all[from...]).firstIndex(of: 0x0A) else { break }
-                    let end = from + newline
-                    if skippingRest {
-                        skippingRest = false
-                    } else {
-                        try line(UnsafeBufferPointer(rebasing: all[from..<min(end, from + longest)]))
-                    }
-                    from = end + 1
-                }
-                consumed = from
-            }
-            if atEnd {
-                if consumed < buffer.count, !skippingRest {
-                    try buffer.withUnsafeBufferPointer { try line(UnsafeBufferPointer(rebasing: $0[consumed...])) }
-                    endedMidLine = true
-                }
-                break
-            }
-            if buffer.count - consumed > longest, !skippingRest {
-                // A line longer than any a dump has: read up to the limit, the rest skipped.
-                try buffer.withUnsafeBufferPointer {
-                    try line(UnsafeBufferPointer(rebasing: $0[consumed..<(consumed + longest)]))
-                }
-                consumed = buffer.count
-                skippingRest = true
-            } else if skippingRest {
-                consumed = buffer.count
-            }
-            buffer.removeFirst(consumed)
-            consumed = 0
-            let chunk = try source.read(upTo: 1 << 20)
-            if chunk.isEmpty { atEnd = true } else { buffer.append(contentsOf: chunk) }
+        while let raw = try reader.nextBytes() {
+            try raw.bytes.withUnsafeBufferPointer { try line($0, raw.number) }
         }
         let lastStart = attributes.isEmpty ? nil : start
         if !attributes.isEmpty { try body(attributes, start) }
-        return endedMidLine ? lastStart : nil
+        return reader.endedMidLine ? lastStart : nil
     }
 
     /// The object Spoor keeps from a block, nil for kinds it does not keep, or an error text.
@@ -267,7 +208,7 @@ public enum RPSLReader {
         case .inetnum:
             // `a - b`, read without making text of either half.
             let dash = key.utf8.firstIndex(of: UInt8(ascii: "-"))
-            let parts = dash.map { [key[..<$0].trimmingBlanks, key[key.index(after: $0)...].trimmingBlanks] } ?? []
+            let parts = dash.map { [key[..<$0].trimmedSlice(" \t"), key[key.index(after: $0)...].trimmedSlice(" \t")] } ?? []
             guard parts.count == 2, let first = IPAddress(parts[0]), let last = IPAddress(parts[1]), first.family == .v4,
                 last.family == .v4, first <= last
             else { return .failure(RegistryReadError(line: line, reason: "inetnum '\(key)' is not a range a - b")) }

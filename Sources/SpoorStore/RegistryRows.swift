@@ -10,7 +10,7 @@ import SpoorIntel
 /// big-endian, so that comparing two of one family compares the addresses; no JSON copy of the
 /// columns.
 enum RegistryRows {
-    /// The columns of `registry_object` after the import id, in the order ``bind(_:_:)`` binds them
+    /// The columns of `registry_object` after the import id, in the order ``bind(_:_:_:_:)`` binds them (after the id and import id)
     /// and ``object(_:)`` reads them.
     static let columns =
         "kind, key, family, first, last, asn, name, descr, country, org, status, maintainer, created, last_modified, line"
@@ -74,7 +74,7 @@ struct RegistryLinks {
     private var maintainers: [String: [Int64]] = [:]
 
     mutating func add(kind: RegistryObject.Kind, org: String?, maintainer: String?, id: Int64) {
-        guard kind != .organisation, RegistryRows.relatedKinds.contains(kind) else { return }
+        guard RegistryRows.relatedKinds.contains(kind) else { return }
         if let org { orgs[org, default: []].append(id) }
         if let maintainer { maintainers[maintainer, default: []].append(id) }
     }
@@ -103,10 +103,8 @@ struct RegistryLinks {
     }
 
     static func ids(_ data: Data) -> [Int64] {
-        stride(from: 0, to: data.count - data.count % 8, by: 8).map { offset in
-            data[data.startIndex + offset..<data.startIndex + offset + 8].enumerated().reduce(Int64(0)) {
-                $0 | Int64($1.element) << (8 * $1.offset)
-            }
+        data.withUnsafeBytes { raw in
+            (0..<raw.count / 8).map { Int64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self)) }
         }
     }
 }

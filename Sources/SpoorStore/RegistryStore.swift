@@ -182,19 +182,15 @@ extension IndicatorStore {
             // Ids given by the reading thread, which gathers the links while it reads.
             var nextID = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) + 1 FROM registry_object") ?? 1
             try Pipeline.run(
-                produce: { (emitRead: (RegistryRead) throws -> Void) in
-                    func emit(_ read: RegistryRead) throws {
-                        var read = read
-                        if case .object(let object, _) = read {
-                            links.add(kind: object.kind, org: object.org, maintainer: object.maintainedBy, id: nextID)
-                            read = .object(object, id: nextID)
-                            nextID += 1
-                        }
-                        try emitRead(read)
+                produce: { (emit: (RegistryRead) throws -> Void) in
+                    func keep(_ object: RegistryObject) throws {
+                        links.add(kind: object.kind, org: object.org, maintainer: object.maintainedBy, id: nextID)
+                        try emit(.object(object, id: nextID))
+                        nextID += 1
                     }
                     func take(_ result: Result<RegistryObject?, RegistryReadError>) throws {
                         switch result {
-                        case .success(let object?): try emit(.object(object, id: 0))
+                        case .success(let object?): try keep(object)
                         case .success(nil): break
                         case .failure(let error): try emit(.unreadable(error.line, error.reason))
                         }
@@ -208,7 +204,7 @@ extension IndicatorStore {
                         cut = try RPSLReader.forEachObject(source, names: RPSLReader.attributesKept) { attributes, line in
                             guard let className = attributes.first?.0 else { return }
                             switch RPSLReader.object(attributes, line: line) {
-                            case .success(let object?): try emit(.object(object, id: 0))
+                            case .success(let object?): try keep(object)
                             case .success(nil): try emit(.skipped(className))
                             case .failure(let error): try emit(.unreadable(error.line, error.reason))
                             }

@@ -67,9 +67,9 @@ public final class BruteForce: Rule {
 
     public func consume(_ context: SubjectContext) throws -> [Finding] {
         let subject = context.subject
-        // Cheap before reading any record: enough failed logins or requests to be possible.
+        // Before reading any record: enough failed logins or requests (occurrences) to be possible.
         let possible = (subject.byAction[Action.loginFailed.rawValue] ?? 0) + (subject.byAction[Action.request.rawValue] ?? 0)
-        guard context.kinds.contains(.access), possible > 0 else { return [] }
+        guard context.kinds.contains(.access), possible >= failures else { return [] }
         let attempts = try context.loginAttempts(recordLimit).compactMap { a in Self.outcome(a).map { (a, $0) } }
         let tries = attempts.filter { $0.1 != .success }
         guard tries.reduce(0, { $0 + $1.0.count }) >= failures else { return [] }
