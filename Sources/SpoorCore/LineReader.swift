@@ -31,13 +31,6 @@ public struct LineReader {
     public init(_ source: any ByteSource) { self.source = source }
 
     public mutating func next() throws -> Line? {
-        guard let raw = try nextBytes() else { return nil }
-        return Line(number: raw.number, text: text(raw.bytes), truncated: raw.truncated)
-    }
-
-    /// The next line as bytes (its `\r\n` or `\n` removed), for readers that make text of only
-    /// part of a line. The slice is valid until the next call.
-    public mutating func nextBytes() throws -> (number: Int, bytes: ArraySlice<UInt8>, truncated: Bool)? {
         while true {
             if let newline = buffer[start...].firstIndex(of: 0x0A) {
                 if discarding {
@@ -48,12 +41,12 @@ public struct LineReader {
                 }
                 let cut = newline - start > LineReader.maximumLineLength
                 let end = cut ? start + LineReader.maximumLineLength : newline
-                let line = numbered(buffer[start..<end], truncated: cut)
+                let line = makeLine(buffer[start..<end], truncated: cut)
                 start = newline + 1
                 return line
             }
             if buffer.count - start > LineReader.maximumLineLength && !discarding {
-                let line = numbered(buffer[start..<(start + LineReader.maximumLineLength)], truncated: true)
+                let line = makeLine(buffer[start..<(start + LineReader.maximumLineLength)], truncated: true)
                 buffer.removeAll(keepingCapacity: true)
                 start = 0
                 discarding = true
@@ -61,7 +54,7 @@ public struct LineReader {
             }
             if atEnd {
                 guard start < buffer.count, !discarding else { return nil }
-                let line = numbered(buffer[start...], truncated: false)
+                let line = makeLine(buffer[start...], truncated: false)
                 start = buffer.count
                 endedMidLine = true
                 return line
@@ -78,19 +71,17 @@ public struct LineReader {
         }
     }
 
-    private mutating func numbered(_ bytes: ArraySlice<UInt8>, truncated: Bool) -> (
-        number: Int, bytes: ArraySlice<UInt8>, truncated: Bool
-    ) {
+    private mutating func makeLine(_ bytes: ArraySlice<UInt8>, truncated: Bool) -> Line {
         number += 1
-        return (number, bytes.last == 0x0D ? bytes.dropLast() : bytes, truncated)
-    }
-
-    /// A line's text: UTF-8, with bad bytes replaced, or with ``latin1Fallback`` read as
-    /// ISO-8859-1 when it is not UTF-8.
-    public func text(_ bytes: some Collection<UInt8>) -> String {
-        guard latin1Fallback else { return String(decoding: bytes, as: UTF8.self) }
-        if let text = String(validating: bytes, as: UTF8.self) { return text }
-        // Not UTF-8: read as ISO-8859-1, where every byte is the character of that number.
-        return String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) }))
+        var slice = bytes
+        if slice.last == 0x0D { slice = slice.dropLast() }
+        if latin1Fallback, let text = String(validating: slice, as: UTF8.self) {
+            return Line(number: number, text: text, truncated: truncated)
+        } else if latin1Fallback {
+            // Not UTF-8: read as ISO-8859-1, where every byte is the character of that number.
+            return Line(
+                number: number, text: String(String.UnicodeScalarView(slice.map { Unicode.Scalar($0) })), truncated: truncated)
+        }
+        return Line(number: number, text: String(decoding: slice, as: UTF8.self), truncated: truncated)
     }
 }

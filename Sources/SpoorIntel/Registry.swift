@@ -87,7 +87,9 @@ public enum RPSLReader {
     ///
     /// The dump is read as bytes, a megabyte at a time; text is made only for the attributes
     /// passed. A dump of millions of objects is mostly attributes nobody reads (`admin-c`,
-    /// `source`, …).
+    /// `source`, …). It splits lines itself rather than through ``LineReader`` (whose long-line
+    /// cut, `\r` and Latin-1 rules it follows): the same import through `LineReader` returning
+    /// each line's bytes took 7.4–10 s instead of 6.0–6.4 s for a million objects.
     /// - Parameter names: when given, only attributes of these names (lower case) are passed,
     ///   besides each object's first (its class and key); continuation lines of the others are
     ///   skipped with them.
@@ -98,11 +100,23 @@ public enum RPSLReader {
         _ source: any ByteSource, names: [String]? = nil, _ body: ([(String, String)], Int) throws -> Void
     ) throws -> Int? {
         let wanted = names.map { $0.map { (name: $0, bytes: Array($0.utf8)) } }
-        var reader = LineReader(source)
-        reader.latin1Fallback = true  // RIPE dumps are Latin-1; UTF-8 lines stay UTF-8
         var attributes: [(String, String)] = []
         var start = 0
+        var number = 0
         var lastKept = false
+        var buffer: [UInt8] = []
+        var consumed = 0
+        var atEnd = false
+        var endedMidLine = false
+        /// More than this without a newline: the line is cut there and the rest of it skipped.
+        let longest = LineReader.maximumLineLength
+        var skippingRest = false
+
+        func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+            if let utf8 = String(validating: bytes, as: UTF8.self) { return utf8 }
+            // Not UTF-8: ISO-8859-1 (RIPE dumps are Latin-1), where every byte is the character of that number.
+            return String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) }))
+        }
         func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
         func trimmed(_ line: UnsafeBufferPointer<UInt8>, from: Int) -> UnsafeBufferPointer<UInt8> {
             var from = from
@@ -111,7 +125,10 @@ public enum RPSLReader {
             while to > from, isBlank(line[to - 1]) { to -= 1 }
             return UnsafeBufferPointer(rebasing: line[from..<to])
         }
-        func line(_ line: UnsafeBufferPointer<UInt8>, _ number: Int) throws {
+        func line(_ raw: UnsafeBufferPointer<UInt8>) throws {
+            number += 1
+            var line = raw
+            if line.last == 0x0D { line = UnsafeBufferPointer(rebasing: line.dropLast()) }
             if line.allSatisfy(isBlank) {
                 if !attributes.isEmpty { try body(attributes, start) }
                 attributes.removeAll(keepingCapacity: true)
@@ -122,7 +139,7 @@ public enum RPSLReader {
             if first == 0x20 || first == 0x09 || first == UInt8(ascii: "+") {
                 // A continuation of the previous attribute's value.
                 guard lastKept, !attributes.isEmpty else { return }
-                let more = reader.text(trimmed(line, from: 1))
+                let more = text(trimmed(line, from: 1))
                 let last = attributes.count - 1
                 attributes[last].1 += attributes[last].1.isEmpty ? more : " " + more
                 return
@@ -154,18 +171,52 @@ public enum RPSLReader {
                 }
             }
             let resolved =
-                name
-                ?? (nameBytes.contains { $0 >= 0x41 && $0 <= 0x5A }
-                    ? reader.text(nameBytes).lowercased() : reader.text(nameBytes))
-            attributes.append((resolved, reader.text(trimmed(line, from: colon + 1))))
+                name ?? (nameBytes.contains { $0 >= 0x41 && $0 <= 0x5A } ? text(nameBytes).lowercased() : text(nameBytes))
+            attributes.append((resolved, text(trimmed(line, from: colon + 1))))
             lastKept = true
         }
-        while let raw = try reader.nextBytes() {
-            try raw.bytes.withUnsafeBufferPointer { try line($0, raw.number) }
+
+        while true {
+            // Every complete line in the buffer.
+            try buffer.withUnsafeBufferPointer { all in
+                var from = consumed
+                while from < all.count {
+                    guard let newline = UnsafeBufferPointer(rebasing: all[from...]).firstIndex(of: 0x0A) else { break }
+                    let end = from + newline
+                    if skippingRest {
+                        skippingRest = false
+                    } else {
+                        try line(UnsafeBufferPointer(rebasing: all[from..<min(end, from + longest)]))
+                    }
+                    from = end + 1
+                }
+                consumed = from
+            }
+            if atEnd {
+                if consumed < buffer.count, !skippingRest {
+                    try buffer.withUnsafeBufferPointer { try line(UnsafeBufferPointer(rebasing: $0[consumed...])) }
+                    endedMidLine = true
+                }
+                break
+            }
+            if buffer.count - consumed > longest, !skippingRest {
+                // A line longer than any a dump has: read up to the limit, the rest skipped.
+                try buffer.withUnsafeBufferPointer {
+                    try line(UnsafeBufferPointer(rebasing: $0[consumed..<(consumed + longest)]))
+                }
+                consumed = buffer.count
+                skippingRest = true
+            } else if skippingRest {
+                consumed = buffer.count
+            }
+            buffer.removeFirst(consumed)
+            consumed = 0
+            let chunk = try source.read(upTo: 1 << 20)
+            if chunk.isEmpty { atEnd = true } else { buffer.append(contentsOf: chunk) }
         }
         let lastStart = attributes.isEmpty ? nil : start
         if !attributes.isEmpty { try body(attributes, start) }
-        return reader.endedMidLine ? lastStart : nil
+        return endedMidLine ? lastStart : nil
     }
 
     /// The object Spoor keeps from a block, nil for kinds it does not keep, or an error text.
