@@ -88,8 +88,9 @@ public enum RPSLReader {
     /// The dump is read as bytes, a megabyte at a time; text is made only for the attributes
     /// passed. A dump of millions of objects is mostly attributes nobody reads (`admin-c`,
     /// `source`, …). It splits lines itself rather than through ``LineReader`` (whose long-line
-    /// cut, `\r` and Latin-1 rules it follows): the same import through `LineReader` returning
-    /// each line's bytes took 7.4–10 s instead of 6.0–6.4 s for a million objects.
+    /// cut, `\r` and Latin-1 rules it follows): a million-object import through `LineReader`
+    /// returning each line's bytes took 7.4–10.0 s (4 runs), this 6.4–8.7 s (5 runs) on the same
+    /// busy machine the same hour, and 6.0–6.6 s in quieter runs.
     /// - Parameter names: when given, only attributes of these names (lower case) are passed,
     ///   besides each object's first (its class and key); continuation lines of the others are
     ///   skipped with them.
