@@ -149,7 +149,7 @@ extension IndicatorStore {
     /// The recorded cases, by reference then pseudonym, with how many sightings each holds.
     public func casebookCases() throws(IntelError) -> [(entry: CasebookCase, sightings: Int)] {
         do {
-            return try database.read { db in
+            return try reader.read { db in
                 try Row.fetchAll(
                     db,
                     sql: """
@@ -166,7 +166,7 @@ extension IndicatorStore {
     /// One case and its sightings, found by pseudonym or reference; nil when the casebook has none.
     public func casebookCase(named name: String) throws(IntelError) -> (entry: CasebookCase, sightings: [CasebookSighting])? {
         do {
-            return try database.read { db in
+            return try reader.read { db in
                 guard
                     let row = try Row.fetchOne(
                         db, sql: "SELECT * FROM casebook_case WHERE pseudonym = ? OR reference = ? ORDER BY id LIMIT 1",
@@ -229,7 +229,7 @@ extension IndicatorStore {
         }
         guard !conditions.isEmpty else { return [] }
         do {
-            return try database.read { db in
+            return try reader.read { db in
                 try Row.fetchAll(
                     db,
                     sql: """
@@ -249,7 +249,7 @@ extension IndicatorStore {
     /// casebook's version, as the indicator set's hash is the indicators').
     public func casebookStatistics() throws(IntelError) -> (cases: Int, sightings: Int, contentHash: String) {
         do {
-            return try database.read { db in
+            return try reader.read { db in
                 // Each case's hash was made when it was recorded: the cost follows the cases.
                 let rows = try Row.fetchCursor(
                     db, sql: "SELECT pseudonym, reference, source, content_hash FROM casebook_case ORDER BY pseudonym")
@@ -295,7 +295,7 @@ public final class CasebookReader {
         self.store = store
         excluding = pseudonym
         do {
-            holdsSightings = try store.database.read { db in
+            holdsSightings = try store.reader.read { db in
                 try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM casebook_sighting)") ?? false
             }
         } catch {
@@ -363,7 +363,7 @@ public final class CasebookReader {
     ) throws(IntelError) -> [CasebookHit] {
         guard holdsSightings else { return [] }
         do {
-            return try store.database.unsafeRead { db in
+            return try store.reader.unsafeRead { db in
                 var hits: [CasebookHit] = []
                 // The cases a stronger overlap already named or counted: never named or counted again.
                 var claimed: Set<Int64> = []
@@ -515,7 +515,7 @@ extension IndicatorStore {
     /// same registry holder, each with every case's sightings.
     public func casebookOverlap() throws(IntelError) -> [CasebookOverlap] {
         do {
-            return try database.read { db in
+            return try reader.read { db in
                 let select = """
                     SELECT s.*, c.pseudonym, c.reference, c.examiner, c.organisation, c.recorded_at, c.analysed_at, c.source
                     FROM casebook_sighting s JOIN casebook_case c ON c.id = s.case_id

@@ -21,9 +21,9 @@ extension IndicatorStore {
     /// otherwise compiled from the indicators and stored (when the store is writable).
     public func coverage() throws(IntelError) -> CoverageIndex {
         do {
-            let stored = try database.read { db in try Data.fetchOne(db, sql: "SELECT data FROM coverage_snapshot WHERE id = 1") }
+            let stored = try reader.read { db in try Data.fetchOne(db, sql: "SELECT data FROM coverage_snapshot WHERE id = 1") }
             if let stored, let index = CoverageIndex(serialized: stored) { return index }
-            let networks = try database.read { db in
+            let networks = try reader.read { db in
                 try Row.fetchAll(db, sql: "SELECT type, value FROM indicator WHERE type IN ('ipv4', 'ipv6', 'cidr')")
                     .compactMap { row -> IPNetwork? in
                         guard let type = IndicatorType(rawValue: row["type"]) else { return nil }

@@ -68,7 +68,7 @@ extension IndicatorStore {
                 + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
                 .replacingOccurrences(of: "_", with: "\\_") + "%"
             do {
-                let found = try database.read { db in
+                let found = try reader.read { db in
                     try Int64.fetchAll(
                         db,
                         sql: """
@@ -88,7 +88,7 @@ extension IndicatorStore {
 
     private func rows(sql: String) throws(IntelError) -> [(Int64, Indicator)] {
         do {
-            return try database.read { db in
+            return try reader.read { db in
                 try Row.fetchAll(db, sql: sql).compactMap { row -> (Int64, Indicator)? in
                     guard let type = IndicatorType(rawValue: row["type"]) else { return nil }
                     return (row["id"], Indicator(type: type, canonicalValue: row["value"]))

@@ -112,7 +112,7 @@ extension IndicatorStore {
 
     public func passiveDNSImports() throws(IntelError) -> [PassiveDNSImport] {
         do {
-            return try database.read { db in
+            return try reader.read { db in
                 try Row.fetchAll(db, sql: "SELECT * FROM pdns_import ORDER BY id").map(Self.passiveDNSImport)
             }
         } catch {
@@ -136,7 +136,7 @@ extension IndicatorStore {
         guard !imports.isEmpty else { return [] }
         let address = address.normalized
         do {
-            return try database.read { db in
+            return try reader.read { db in
                 let rows = try Row.fetchAll(
                     db,
                     sql: """

@@ -50,7 +50,7 @@ extension IndicatorStore {
 
     /// Every stored warninglist compiled into one matcher.
     public func warninglistMatcher() throws -> WarninglistMatcher {
-        try database.read { db in
+        try reader.read { db in
             var stored: [(name: String, version: String, type: String, entries: [String])] = []
             for row in try Row.fetchAll(db, sql: "SELECT id, name, version, type FROM warninglist ORDER BY name") {
                 let entries = try String.fetchAll(
@@ -63,7 +63,7 @@ extension IndicatorStore {
 
     /// Stored lists: name, version, type and entry count.
     public func warninglists() throws -> [(name: String, version: String, type: String, entries: Int)] {
-        try database.read { db in
+        try reader.read { db in
             try Row.fetchAll(
                 db,
                 sql: """

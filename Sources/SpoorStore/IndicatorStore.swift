@@ -10,7 +10,13 @@ public final class IndicatorStore: Sendable {
     public let path: String
     /// Where the import times the store records come from.
     public let clock: SpoorClock
+    /// The connection that writes (and migrates).
     let database: DatabaseQueue
+    /// A connection of its own for reading, opened read-only. A read on the writing connection
+    /// switches SQLite's `query_only` on and off around it, and each switch expires every
+    /// statement prepared on that connection: a lookup asking the registry a dozen cached
+    /// queries per address compiled them all again after each indicator or casebook read.
+    let reader: DatabaseQueue
 
     /// Opens (creating when needed) the store at `path` and brings its schema up to date.
     /// - Throws: ``IntelError/storeUnavailable(path:reason:)``.
@@ -22,10 +28,13 @@ public final class IndicatorStore: Sendable {
             if !directory.isEmpty {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             }
-            database = try DatabaseQueue(path: path, configuration: .spoorStore)
+            database = try DatabaseQueue(path: path, configuration: .spoorReferenceStore)
             let newer = try IndicatorStore.migrator.unknownMigrations(in: database)
             guard newer.isEmpty else { throw IntelError.writtenByNewerSpoor(path: path, changes: newer) }
             try IndicatorStore.migrator.migrate(database)
+            var reading = Configuration.spoorReferenceStore
+            reading.readonly = true
+            reader = try DatabaseQueue(path: path, configuration: reading)
         } catch let error as IntelError {
             throw error
         } catch {
@@ -146,7 +155,7 @@ public final class IndicatorStore: Sendable {
     /// Every indicator with its provenance, ordered by type then value.
     public func records(ids: [Int64]? = nil) throws(IntelError) -> [IndicatorRecord] {
         do {
-            return try database.read { db in
+            return try reader.read { db in
                 var sql = "SELECT id, type, value FROM indicator"
                 var arguments: StatementArguments = []
                 if let ids {
@@ -189,7 +198,7 @@ public final class IndicatorStore: Sendable {
     /// Compiles every indicator into a matcher.
     public func matcher() throws(IntelError) -> IndicatorMatcher {
         do {
-            let entries = try database.read { db in
+            let entries = try reader.read { db in
                 try Row.fetchAll(db, sql: "SELECT id, type, value FROM indicator").compactMap { row -> (Int64, Indicator)? in
                     guard let type = IndicatorType(rawValue: row["type"]) else { return nil }
                     return (row["id"], Indicator(type: type, canonicalValue: row["value"]))
@@ -204,7 +213,7 @@ public final class IndicatorStore: Sendable {
     /// Counts and the content hash, for `spoor intel stats` and for reports.
     public func statistics() throws(IntelError) -> IntelStatistics {
         do {
-            return try database.read { db in
+            return try reader.read { db in
                 var byType: [String: Int] = [:]
                 for row in try Row.fetchAll(db, sql: "SELECT type, count(*) AS n FROM indicator GROUP BY type") {
                     byType[row["type"]] = row["n"]

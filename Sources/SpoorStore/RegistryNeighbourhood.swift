@@ -102,7 +102,7 @@ extension RegistryReader {
             var result: [RegistryNeighbourhood] = []
             for target in targets { result.append(try members(of: target)) }
             guard result.contains(where: { !$0.members.isEmpty }) else { return result }
-            try store.database.read { db in
+            try store.reader.read { db in
                 try mark(&result, db)
             }
             return result
@@ -137,7 +137,7 @@ extension RegistryReader {
             }
             asn = latest.originASN
         }
-        let found = try store.database.read {
+        let found = try store.reader.read {
             db -> (orgs: [RegistryNeighbourhood.Organisation], members: [RegistryNeighbourhood.Member], omitted: Int) in
             if let asn, let org = try latestAutNum(asn, db)?.org, !orgKeys.contains(org) { orgKeys.append(org) }
             var orgs: [RegistryNeighbourhood.Organisation] = []

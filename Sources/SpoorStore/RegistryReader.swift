@@ -67,7 +67,7 @@ public final class RegistryReader {
         self.store = store
         self.strategy = strategy
         do {
-            sources = try store.database.read { db in
+            sources = try store.reader.read { db in
                 try Row.fetchAll(db, sql: "SELECT * FROM registry_import ORDER BY as_of, id").map {
                     Source(record: IndicatorStore.registryImport($0))
                 }
@@ -95,9 +95,11 @@ public final class RegistryReader {
         let address = address.normalized
         let dated = sources.filter { $0.record.format != RegistryFormat.torExits.rawValue }
         do {
-            // Outside a transaction: one is not needed to read settled reference data, and opening
-            // one per address costs more than the answer from memory.
-            return try store.database.unsafeRead { db in
+            // In one transaction: SQLite takes and releases its file lock once for the address
+            // rather than once for each of its dozen statements (system calls that cost more
+            // than the queries). The reading connection is read-only, so this does not switch
+            // `query_only` (which would expire the prepared statements).
+            return try store.reader.read { db in
                 var asked: [Int: RegistryAnswer?] = [:]
                 func ask(_ i: Int) throws -> RegistryAnswer? {
                     if let known = asked[i] { return known }
@@ -169,7 +171,7 @@ public final class RegistryReader {
         guard !lists.isEmpty else { return [] }
         let key = Data(address.normalized.bytes)
         do {
-            return try store.database.unsafeRead { db in
+            return try store.reader.unsafeRead { db in
                 try lists.map { source in
                     let exits = try Row.fetchAll(
                         db.cachedStatement(
@@ -197,15 +199,19 @@ public final class RegistryReader {
         let key = Data(address.bytes)
         var best: (first: Data, last: Data, id: Int64)?
         for kind in kinds {
+            // The kind is written into the statement, not bound: with a bound kind SQLite's
+            // planner compares it to the partial indexes' `kind = '…'`, and a statement whose
+            // plan looked at a bound value is compiled again each time that value changes
+            // (every call, here). Kinds are Spoor's own names.
             guard
                 let row = try Row.fetchOne(
                     db.cachedStatement(
                         sql: """
                             SELECT first, last, id FROM registry_object
-                            WHERE import_id = ? AND kind = ? AND family = ? AND first <= ? AND last >= ?
+                            WHERE import_id = ? AND kind = '\(kind.rawValue)' AND family = ? AND first <= ? AND last >= ?
                             ORDER BY first DESC, last ASC, id DESC LIMIT 1
                             """),
-                    arguments: [id, kind.rawValue, Int(address.family.rawValue), key, key])
+                    arguments: [id, Int(address.family.rawValue), key, key])
             else { continue }
             // Bytes of one family and length: their order is the addresses' order.
             let candidate: (first: Data, last: Data, id: Int64) = (row[0], row[1], row[2])

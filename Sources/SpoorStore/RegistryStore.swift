@@ -263,7 +263,7 @@ extension IndicatorStore {
 
     /// Every registry import, oldest data first.
     public func registryImports() throws -> [RegistryImport] {
-        try database.read { db in
+        try reader.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM registry_import ORDER BY as_of, id").map(Self.registryImport)
         }
     }

@@ -33,4 +33,21 @@ extension Configuration {
         configuration.busyMode = .timeout(TimeInterval(StoreFault.busyWaitSeconds))
         return configuration
     }
+
+    /// The shared reference store: as ``spoorStore``, and read through memory-mapped pages and a
+    /// larger page cache. A year of registry snapshots is several gigabytes asked a few pages at
+    /// a time for each address; reading them with one system call each cost more than the
+    /// answer (`Benchmarks/registry-year.sh`).
+    package static var spoorReferenceStore: Configuration {
+        var configuration = spoorStore
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA mmap_size = \(referenceMappedBytes); PRAGMA cache_size = -\(referenceCacheKiB)")
+        }
+        return configuration
+    }
+
+    /// How much of the reference store may be mapped (SQLite caps it at its compiled maximum).
+    static let referenceMappedBytes: Int64 = 1 << 36
+    /// The page cache of the reference store, in KiB.
+    static let referenceCacheKiB = 65_536
 }
