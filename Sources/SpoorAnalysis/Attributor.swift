@@ -156,11 +156,14 @@ public final class Attributor {
                 imports: passiveDNSImports)
             subject.passiveDNS = names.isEmpty ? nil : names
         }
-        // Lists holding the address, and host-name lists holding a name it was reached as.
-        var listed = warnings?.hits(address) ?? []
+        // Lists holding the address, and host-name lists holding a name it was reached as, each
+        // from its version for the day of the first record.
+        let day = subject.firstSeen ?? subject.zonelessFirst
+        var listed = warnings?.hits(address, day: day) ?? []
         for name in subject.reachedAs ?? [] {
-            for hit in warnings?.hits(name: name) ?? [] where !listed.contains(hit) {
-                listed.append(WarninglistHit(name: hit.name, version: hit.version, entry: "\(hit.entry) (reached as \(name))"))
+            for var hit in warnings?.hits(name: name, day: day) ?? [] where !listed.contains(hit) {
+                hit.entry += " (reached as \(name))"
+                listed.append(hit)
             }
         }
         subject.warninglists = listed.isEmpty ? nil : listed

@@ -148,6 +148,9 @@ enum ReportView {
     /// through here.
     static func shown(_ text: String) -> String { SafeText.terminal(text) }
 
+    /// The text with its first letter in capitals (a sentence made from words meant to follow "is").
+    static func capitalised(_ text: String) -> String { text.prefix(1).uppercased() + text.dropFirst() }
+
     static func findingView(_ finding: Finding) -> FindingView {
         FindingView(
             findingID: shown(finding.id), findingSeverity: shown(finding.severity.rawValue),
@@ -213,7 +216,8 @@ enum ReportView {
             warninglistHits: (s.warninglists ?? []).map { w in
                 WarninglistHitView(
                     hitList: shown(SafeText.excerpt(w.name, limit: 120)), hitListVersion: shown(w.version),
-                    hitEntry: shown(SafeText.excerpt(w.entry, limit: 120)))
+                    hitEntry: shown(SafeText.excerpt(w.entry, limit: 120)),
+                    hitWords: shown(SafeText.excerpt(Self.capitalised(w.words(day: s.firstSeen ?? s.zonelessFirst)), limit: 600)))
             },
             indicatorHits: s.indicatorHits.map(indicatorHitView),
             casebookHits: (s.casebookHits ?? []).map { hit in
@@ -431,6 +435,8 @@ struct RegistryFileView {
 struct WarninglistView {
     var listName: String
     var listVersion: String
+    var listAsOf: String?
+    var listSHA256: String?
 }
 
 struct AddressView {
@@ -515,6 +521,8 @@ struct WarninglistHitView {
     var hitList: String
     var hitListVersion: String
     var hitEntry: String
+    /// The hit in words with the version's date and how it stands to the first record's day.
+    var hitWords: String
 }
 
 struct IndicatorHitView {

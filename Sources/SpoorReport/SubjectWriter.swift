@@ -118,7 +118,8 @@ struct SubjectOverview {
         }
         for w in shown.warninglists ?? [] {
             warninglists[w.name + "\u{0}" + w.version] = WarninglistView(
-                listName: ReportView.shown(SafeText.excerpt(w.name, limit: 160)), listVersion: ReportView.shown(w.version))
+                listName: ReportView.shown(SafeText.excerpt(w.name, limit: 160)), listVersion: ReportView.shown(w.version),
+                listAsOf: w.asOf.map(ReportView.shown), listSHA256: w.sha256.map(ReportView.shown))
         }
         for hit in shown.indicatorHits where indicators[hit.type + " " + hit.value] == nil {
             indicators[hit.type + " " + hit.value] = hit

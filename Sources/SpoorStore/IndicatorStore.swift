@@ -93,6 +93,7 @@ public final class IndicatorStore: Sendable {
         registerPassiveDNSMigration(&migrator)
         registerRegistryLeanIndexMigration(&migrator)
         registerRegistryColumnsMigration(&migrator)
+        registerWarninglistVersionsMigration(&migrator)
         return migrator
     }
 

@@ -304,9 +304,13 @@ struct CaptureCommandLineTests {
         try #"{"name":"Example VPN exits","version":3,"type":"cidr","matching_attributes":["ip-src"],"list":["192.0.2.0/24"]}"#
             .write(to: warninglist, atomically: true, encoding: .utf8)
         let imported = try runSpoor(["intel", "import", warninglist.path, "--intel-db", store])
-        #expect(imported.stdout.contains("(warninglist): Example VPN exits version 3, cidr, 1 entries"))
+        #expect(
+            imported.stdout.contains(
+                "(warninglist): Example VPN exits version 3 (undated: replaces any earlier version), cidr, 1 entries"))
         let lookup = try runSpoor(["lookup", "192.0.2.1", "--intel-db", store])
-        #expect(lookup.stdout.contains("warninglist: Example VPN exits (version 3, entry 192.0.2.0/24)"))
+        #expect(
+            lookup.stdout.contains("warninglist: listed in the warninglist Example VPN exits (192.0.2.0/24), version 3 — context")
+        )
         #expect(lookup.stdout.contains("indicators: none"))
     }
 }

@@ -167,6 +167,60 @@ import Testing
         #expect(former.contains("does not list 203.0.113.78"), "\(analysed.stdout)")
     }
 
+    @Test func aVPNWarninglistIsJudgedByItsVersionForTheDay() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let store = folder.appendingPathComponent("intel.sqlite").path
+        // 203.0.113.0/24 is a VPN's in January; by June it has left the list and 198.51.100.0/24 is in it.
+        for (version, ranges) in [("20240101", #"["203.0.113.0/24"]"#), ("20240601", #"["198.51.100.0/24"]"#)] {
+            let file = folder.appendingPathComponent("vpn-\(version).json")
+            try Data(#"{"name": "Example VPN exits", "version": \#(version), "type": "cidr", "list": \#(ranges)}"#.utf8)
+                .write(to: file)
+            let imported = try runSpoor(["intel", "import", file.path, "--intel-db", store])
+            #expect(imported.status == 0 && imported.stdout.contains("as of \(version.prefix(4))-"), "\(imported.stdout)")
+        }
+        func listed(_ address: String, _ day: String) throws -> String {
+            let result = try runSpoor(["lookup", address, "--at", day, "--intel-db", store])
+            return result.stdout.split(separator: "\n").first { $0.contains("warninglist:") }.map(String.init) ?? ""
+        }
+        #expect(
+            try listed("203.0.113.9", "2024-02-01").contains(
+                "listed in the warninglist Example VPN exits (203.0.113.0/24) by its version of 2024-01-01, 31 days before its first record (its version of 2024-06-01 no longer lists it)"
+            ))
+        #expect(
+            try listed("203.0.113.9", "2024-07-01").contains(
+                "not listed in the warninglist Example VPN exits by its version of 2024-06-01, the one for its first record; its version of 2024-01-01 lists it (203.0.113.0/24): listed at another time"
+            ))
+        #expect(try listed("198.51.100.9", "2023-06-01").contains("not listed"))
+        #expect(try listed("198.51.100.9", "2024-06-01").contains("by its version of 2024-06-01, of that day"))
+        #expect(try listed("192.0.2.1", "2024-02-01") == "")
+
+        // In a case: on the account while the range was a VPN's, and after it left the list.
+        let path = try Fixtures.caseFromLog(
+            """
+            2024-02-01T08:00:01Z web01 sshd[100]: Accepted password for synth from 203.0.113.77 port 50000 ssh2
+            2024-07-01T09:00:00Z web01 sshd[101]: Accepted password for synth from 203.0.113.78 port 50001 ssh2
+
+            """, in: folder, title: "vpn")
+        // Each address's first record decides: .77 on 2024-02-01, .78 on 2024-07-01.
+        let analysed = try runSpoor(["analyze", path, "--intel-db", store])
+        #expect(analysed.status == 0, "\(analysed.stderr)")
+        let lines = analysed.stdout.split(separator: "\n").map(String.init)
+        let then = lines.first { $0.contains("used on the account") && $0.contains("203.0.113.77,") } ?? ""
+        #expect(
+            then.contains("listed in the warninglist Example VPN exits (203.0.113.0/24) by its version of 2024-01-01"),
+            "\(analysed.stdout)")
+        #expect(then.contains("how the access was made, not who made it"), "\(then)")
+        let later = lines.first { $0.contains("used on the account") && $0.contains("203.0.113.78,") } ?? ""
+        #expect(
+            later.contains("not listed in the warninglist Example VPN exits by its version of 2024-06-01"), "\(analysed.stdout)")
+        // The annex names each version that answered with its date and hash.
+        let annex = folder.appendingPathComponent("annex")
+        let reported = try runSpoor(["report", path, "--out", annex.path, "--pdf", "none"])
+        #expect(reported.status == 0, "\(reported.stderr)")
+        let html = try String(contentsOf: annex.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(html.contains("Example VPN exits, version 20240101, as of 2024-01-01, SHA-256 <code>"), "warninglist versions")
+    }
+
     @Test func twoSnapshotsOfOneDateAreBothKeptAndNamed() throws {
         let folder = try Fixtures.temporaryDirectory()
         let store = folder.appendingPathComponent("intel.sqlite").path

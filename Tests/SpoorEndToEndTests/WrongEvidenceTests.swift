@@ -60,7 +60,8 @@ import Testing
         #expect(list.utf8.count > 1_000_000)
         let imported = try spoor(["intel", "import", path])
         #expect(
-            imported.stdout.contains("(warninglist): Synthetic public resolvers version 20240101, cidr, 60000 entries"),
+            imported.stdout.contains(
+                "(warninglist): Synthetic public resolvers version 20240101, as of 2024-01-01, cidr, 60000 entries"),
             "\(imported.stdout.prefix(300))")
         #expect(!imported.stdout.contains("not a valid domain"))
         #expect(try indicatorCount() == "Indicators: 0", "a warninglist adds no indicator")

@@ -32,7 +32,9 @@ public final class AnonymisingInfrastructure: Rule {
                 "flagged " + answer.flags.joined(separator: ", ")
                     + " by \(answer.source.databaseType) built \(answer.source.buildDate)")
         }
-        for hit in subject.warninglists ?? [] { reasons.append("listed in the warninglist \(hit.name) (\(hit.entry))") }
+        // A dated list (VPN, relay and cloud ranges change) is judged by its version for the day.
+        let day = subject.firstSeen ?? subject.zonelessFirst
+        for hit in subject.warninglists ?? [] { reasons.append(hit.words(day: day)) }
         // A Tor exit is judged for the day: the list nearest before it decides.
         if let tor = subject.torExit, tor.exitOnDay {
             reasons.append(

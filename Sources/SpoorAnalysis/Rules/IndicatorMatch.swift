@@ -72,7 +72,7 @@ public final class IndicatorMatch: Rule {
         if !holders.isEmpty { statement += "; held by " + holders.joined(separator: "; ") + "," }
         if let lists = subject.warninglists, !lists.isEmpty {
             statement +=
-                " in warninglist(s) " + lists.map { "\($0.name) (\($0.entry))" }.joined(separator: ", ")
+                " " + lists.map { $0.words(day: subject.firstSeen ?? subject.zonelessFirst) }.joined(separator: ", ")
                 + " (shared or benign infrastructure: context, not exoneration),"
         }
         statement += " and matches " + cited.joined(separator: "; and ") + "."

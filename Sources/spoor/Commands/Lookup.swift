@@ -113,7 +113,7 @@ struct Lookup: ParsableCommand {
             print("  passive DNS: \(SafeText.terminal(name.words))")
         }
         for w in a.warninglists {
-            print("  warninglist: \(SafeText.terminal(w.name)) (version \(w.version), entry \(w.entry)) — context, not a verdict")
+            print("  warninglist: \(SafeText.terminal(w.words(day: at))) — context, not a verdict")
         }
         if a.indicators.isEmpty {
             print("  indicators: none")

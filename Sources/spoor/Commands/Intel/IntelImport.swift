@@ -14,7 +14,10 @@ extension Intel {
                 Recognised by content unless --format says: stix (STIX 2.1 bundles: indicator patterns on addresses, \
                 CIDR, domains, URLs, AS numbers; what they indicate and the report that holds them kept as provenance), \
                 misp (MISP event JSON, bare or in a REST response, and MISP CSV exports: infrastructure attribute types), \
-                zeek (Zeek intel files), warninglist (MISP warninglists: kept as context, not indicators). \
+                zeek (Zeek intel files), warninglist (MISP warninglists: kept as context, not indicators; a list \
+                versioned by a date, as MISP's cloud, VPN and relay lists are, is kept beside its other dated \
+                versions and an address is judged by the version for the day of its records; --as-of dates a list \
+                whose version is not a date). \
                 csv: a header row naming the columns, at least a value column; recognised names include value, type, \
                 source, reference, first_seen, confidence, last_seen, tlp, tags, campaign, description. \
                 list (or text): one value per line, # starts a comment. misp-feed: a MISP feed folder (manifest.json \
@@ -32,7 +35,17 @@ extension Intel {
             FormatChoice = .auto
         @Option(help: ArgumentHelp("Who published these indicators, for rows that do not say.", valueName: "name"))
         var source: String?
+        @Option(
+            help: ArgumentHelp(
+                "For warninglists: the day the list describes, when its version is not a date.", valueName: "YYYY-MM-DD"))
+        var asOf: String?
         @OptionGroup var intel: IntelStoreOption
+
+        func validate() throws {
+            if let asOf, CivilTime.days(isoDate: asOf) == nil || asOf.count != 10 {
+                throw ValidationError("--as-of must be a date YYYY-MM-DD")
+            }
+        }
 
         func run() throws {
             let store = try Intel.open(intel)
@@ -73,10 +86,12 @@ extension Intel {
             let document = opensObject ? try Data(contentsOf: URL(fileURLWithPath: file), options: .alwaysMapped) : nil
             if forced == nil && (format == .warninglist || (format == .auto && document.map(Warninglist.looksLike) == true)) {
                 // A warninglist is context, not indicators: it is kept apart.
-                let list = try Warninglist.read(json: try document ?? Data(contentsOf: URL(fileURLWithPath: file)))
+                var list = try Warninglist.read(json: try document ?? Data(contentsOf: URL(fileURLWithPath: file)))
+                if let asOf { list.asOf = asOf }
                 let (kept, unreadable) = try store.importWarninglist(list, sha256: sha256)
+                let dated = list.asOf.map { ", as of \($0)" } ?? " (undated: replaces any earlier version)"
                 Swift.print(
-                    "\(SafeText.terminal(file)) (warninglist): \(SafeText.terminal(list.name)) version \(list.version), \(list.type), \(kept) entries; hits are shown as context, never used to drop an address"
+                    "\(SafeText.terminal(file)) (warninglist): \(SafeText.terminal(list.name)) version \(SafeText.terminal(list.version))\(dated), \(list.type), \(kept) entries; hits are shown as context, never used to drop an address"
                 )
                 for entry in unreadable { print("  skipped \(SafeText.terminal(entry)): not an address or network") }
                 return !unreadable.isEmpty

@@ -32,9 +32,11 @@ extension Intel {
             print("Imports:    \(stats.imports)")
             do {
                 let lists = try store.warninglists()
-                Swift.print("Warninglists: \(lists.count)")
+                Swift.print("Warninglists: \(Set(lists.map(\.name)).count) (\(lists.count) version(s))")
                 for list in lists {
-                    print("  \(SafeText.terminal(list.name)) (version \(list.version), \(list.type)): \(list.entries) entries")
+                    print(
+                        "  \(SafeText.terminal(list.name)) (version \(SafeText.terminal(list.version))"
+                            + (list.asOf.map { ", as of \($0)" } ?? "") + ", \(list.type)): \(list.entries) entries")
                 }
             } catch {
                 throw fail(error)
