@@ -10,7 +10,9 @@ extension Intel {
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import indicators from files.",
-            usage: "spoor intel import <file> ... [--format <format>] [--source <name>]\n[--as-of <YYYY-MM-DD>] [--intel-db <path>]",
+            usage:
+                "spoor intel import <file> ... [--format <format>] [--source <name>]\n"
+                + "[--as-of <YYYY-MM-DD>] [--intel-db <path>]",
             discussion: """
                 Recognised by content unless --format says: stix (STIX 2.1 bundles: indicator patterns on addresses, \
                 CIDR, domains, URLs, AS numbers; what they indicate and the report that holds them kept as provenance), \
