@@ -9,7 +9,9 @@ extension WarninglistHit {
         let gap: String? = {
             guard let asOf, let day, let from = HeldAt.dayNumber(day), let to = HeldAt.dayNumber(asOf) else { return nil }
             let n = from - to
-            return n == 0 ? "of that day" : n > 0 ? "\(HeldAt.days(n)) before its first record" : "\(HeldAt.days(-n)) after it"
+            return n == 0
+                ? "of that day"
+                : n > 0 ? "\(HeldAt.days(n)) before its first record" : "\(HeldAt.days(-n)) after its first record"
         }()
         switch judged {
         case nil:

@@ -16,6 +16,17 @@ public struct Warninglist: Hashable, Sendable, Codable {
     /// at import; nil for a fixed list (RFC ranges, versioned 1, 2, …).
     public var asOf: String? = nil
 
+    public init(
+        name: String, description: String? = nil, version: String, type: String, entries: [String], asOf: String? = nil
+    ) {
+        self.name = name
+        self.description = description
+        self.version = version
+        self.type = type
+        self.entries = entries
+        self.asOf = asOf
+    }
+
     /// The day a version names, when it is one (`20260811` → `2026-08-11`).
     public static func day(ofVersion version: String) -> String? {
         let digits = Array(version.utf8)
@@ -94,7 +105,7 @@ public struct WarninglistHit: Hashable, Sendable, Codable {
         case onDay = "on_day"
         /// No version precedes the day; the earliest, dated after it, holds the address.
         case fromLater = "from_later"
-        /// The version for the day does not hold it; a later one does (listed at another time).
+        /// The version for the day does not hold it; another version does (listed at another time).
         case notOnDay = "not_on_day"
     }
 
@@ -110,28 +121,6 @@ public struct WarninglistHit: Hashable, Sendable, Codable {
         self.judged = judged
         self.dayVersionAsOf = dayVersionAsOf
         self.notInLatestAsOf = notInLatestAsOf
-    }
-
-    /// Whether the list held the address on the day asked (or, undated, at all).
-    public var listedOnDay: Bool { judged != .notOnDay }
-}
-
-/// One stored version of a warninglist, as the matcher is given it.
-package struct StoredWarninglist {
-    var name: String
-    var version: String
-    var type: String
-    var entries: [String]
-    var asOf: String?
-    var sha256: String?
-
-    package init(name: String, version: String, type: String, entries: [String], asOf: String? = nil, sha256: String? = nil) {
-        self.name = name
-        self.version = version
-        self.type = type
-        self.entries = entries
-        self.asOf = asOf
-        self.sha256 = sha256
     }
 }
 
@@ -154,15 +143,14 @@ public struct WarninglistMatcher: Sendable {
 
     public var isEmpty: Bool { lists.isEmpty }
 
-    package init(_ stored: [StoredWarninglist]) {
+    /// - Parameter stored: every stored version, with the SHA-256 of the file it came from.
+    package init(_ stored: [(list: Warninglist, sha256: String?)]) {
         var compiled: [(id: Int64, indicator: Indicator)] = []
         var entries: [Int64: (Int, String)] = [:]
         var hostnames: [String: [Int]] = [:]
-        for (index, list) in stored.enumerated() {
+        for (index, (list, _)) in stored.enumerated() {
             if list.type == "cidr" {
-                let warninglist = Warninglist(
-                    name: list.name, description: nil, version: list.version, type: list.type, entries: list.entries)
-                for network in warninglist.networks.networks {
+                for network in list.networks.networks {
                     let id = Int64(compiled.count)
                     compiled.append((id, Indicator(type: .cidr, canonicalValue: network.description)))
                     entries[id] = (index, network.description)
@@ -171,11 +159,11 @@ public struct WarninglistMatcher: Sendable {
                 for entry in list.entries { hostnames[entry.lowercased().trimming(". "), default: []].append(index) }
             }
         }
-        lists = stored.map { ($0.name, $0.version, $0.asOf, $0.sha256) }
+        lists = stored.map { ($0.list.name, $0.list.version, $0.list.asOf, $0.sha256) }
         var versions: [String: [Int]] = [:]
-        for (index, list) in stored.enumerated() { versions[list.name, default: []].append(index) }
+        for (index, (list, _)) in stored.enumerated() { versions[list.name, default: []].append(index) }
         self.versions = versions.mapValues { indexes in
-            indexes.sorted { (stored[$0].asOf ?? "", $0) < (stored[$1].asOf ?? "", $1) }
+            indexes.sorted { (stored[$0].list.asOf ?? "", $0) < (stored[$1].list.asOf ?? "", $1) }
         }
         intervals = IndicatorMatcher(compiled)
         self.entries = entries

@@ -101,17 +101,17 @@ extension IndicatorStore {
     /// Every stored warninglist compiled into one matcher.
     public func warninglistMatcher() throws -> WarninglistMatcher {
         try reader.read { db in
-            var stored: [StoredWarninglist] = []
+            var stored: [(list: Warninglist, sha256: String?)] = []
             for row in try Row.fetchAll(
                 db, sql: "SELECT id, name, version, type, as_of, file_sha256 FROM warninglist_version ORDER BY name, id")
             {
                 let entries = try String.fetchAll(
                     db, sql: "SELECT value FROM warninglist_version_entry WHERE warninglist_id = ?",
                     arguments: [row["id"] as Int64])
-                stored.append(
-                    StoredWarninglist(
-                        name: row["name"], version: row["version"], type: row["type"], entries: entries, asOf: row["as_of"],
-                        sha256: row["file_sha256"]))
+                let list = Warninglist(
+                    name: row["name"], description: nil, version: row["version"], type: row["type"], entries: entries,
+                    asOf: row["as_of"])
+                stored.append((list, row["file_sha256"]))
             }
             return WarninglistMatcher(stored)
         }
