@@ -40,6 +40,13 @@ let package = Package(
             pkgConfig: "libmaxminddb",
             providers: [.apt(["libmaxminddb-dev"])]
         ),
+        // SQLite's process-wide settings (a variadic C function Swift cannot call), for SpoorStore.
+        .systemLibrary(
+            name: "CSQLiteSetup",
+            path: "Sources/CSQLiteSetup",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
 
         .target(name: "SpoorCore", exclude: ["README.md"]),
         .target(
@@ -78,6 +85,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // SQLite's own functions, for the one statement bound without GRDB (a capture's flows).
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                "CSQLiteSetup",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["README.md"],

@@ -1,4 +1,5 @@
 import Foundation
+import CSQLiteSetup
 import GRDB
 import SpoorCore
 import SpoorIntel
@@ -28,6 +29,7 @@ extension StoreFault {
 extension Configuration {
     /// How both stores open: foreign keys on, and a bounded wait for another writer.
     package static var spoorStore: Configuration {
+        _ = sqliteSetUp
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(TimeInterval(StoreFault.busyWaitSeconds))
@@ -45,6 +47,11 @@ extension Configuration {
         }
         return configuration
     }
+
+    /// SQLite's process-wide settings (`spoor_sqlite_setup`), made once, before the first
+    /// connection opens. Without them an import of a million registry objects spent a tenth of
+    /// its writing thread's time taking and releasing the memory-statistics mutex.
+    private static let sqliteSetUp: Void = { _ = spoor_sqlite_setup() }()
 
     /// How much of the reference store may be mapped (SQLite caps it at its compiled maximum).
     static let referenceMappedBytes: Int64 = 1 << 36
