@@ -23,7 +23,7 @@ public struct AddressAnswer: Encodable, Sendable {
     public var torExit: TorExitAt?
     /// With a day asked and several builds of a database type: which build answered for it.
     public var databasesAt: [DatabaseAt]?
-    /// With a day asked: the names passive DNS gives the address within 30 days of it.
+    /// With a day asked: the names passive DNS gives the address within ``SubjectIP/passiveDNSMargin`` of it.
     public var passiveDNS: [PassiveDNSName] = []
 
     /// Whether the input was read as an address.

@@ -53,7 +53,7 @@ public struct SubjectIP: Hashable, Sendable, Codable {
     public var databasesAt: [DatabaseAt]?
 
     /// How far (seconds) a passive DNS window may lie from the address's records and still be
-    /// shown: 30 days.
+    /// shown: 30 days. The annex and `spoor pdns --help` state it from here.
     public static let passiveDNSMargin: Int64 = 30 * 86_400
 
     /// An address nothing has been said about yet: its class and special-purpose block only.

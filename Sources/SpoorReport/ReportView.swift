@@ -213,6 +213,7 @@ enum ReportView {
                 DatabaseAtView(dbAt: shown(SafeText.excerpt($0.sentence, limit: 800)), dbAtHit: $0.changed || $0.daysBefore < 0)
             },
             passiveDNS: (s.passiveDNS ?? []).map { PassiveDNSView(pdnsName: shown(SafeText.excerpt($0.words, limit: 400))) },
+            pdnsMarginDays: Int(SubjectIP.passiveDNSMargin / 86_400),
             warninglistHits: (s.warninglists ?? []).map { w in
                 WarninglistHitView(
                     hitList: shown(SafeText.excerpt(w.name, limit: 120)), hitListVersion: shown(w.version),
@@ -463,6 +464,8 @@ struct AddressView {
     var databasesAt: [DatabaseAtView]
     /// Names passive DNS gives the address around its records.
     var passiveDNS: [PassiveDNSView]
+    /// How far from the records a passive DNS window may lie and be shown, in days.
+    var pdnsMarginDays: Int
     var warninglistHits: [WarninglistHitView]
     var indicatorHits: [IndicatorHitView]
     var casebookHits: [CasebookHitView]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SpoorAnalysis
 import SpoorCore
 import SpoorIntake
 import SpoorIntel
@@ -11,8 +12,8 @@ struct PDNS: ParsableCommand {
         abstract: "Keep passive DNS (which names an address carried, and when) in the reference store.",
         discussion: """
             Passive DNS lives in the same store as indicators and registry data (--intel-db, $SPOOR_INTEL_DB). \
-            'spoor analyze' shows, for each address, the names passive DNS gives it within 30 days of its records; \
-            'spoor lookup ADDR --at DATE' within 30 days of the date. A name an address carried says what was \
+            'spoor analyze' shows, for each address, the names passive DNS gives it within \(SubjectIP.passiveDNSMargin / 86_400) days of its records; \
+            'spoor lookup ADDR --at DATE' within as many days of the date. A name an address carried says what was \
             hosted there, not who used the address.
             """,
         subcommands: [Import.self, List.self])
