@@ -8,9 +8,16 @@ public enum RuleRegistry {
     /// can forget (memory, not results: a test sets it to 1 and expects the same findings).
     public static func standard(forgetEvery: Int = 4096) -> [any Rule] {
         [
+            // First, so that its findings lead the annex whatever else the case holds.
+            GovernmentBackedAttackWarning(),
             IndicatorMatch(),
             CasebookMatch(),
             ChangeAfterLogin(forgetEvery: forgetEvery),
+            RecoveryChange(),
+            MailForwarding(),
+            ConsentOrAppAccess(),
+            DataExport(),
+            Destruction(),
             NewAccess(),
             SimultaneousSessions(forgetEvery: forgetEvery),
             AnonymisingInfrastructure(),

@@ -88,7 +88,7 @@ extension CaseStore {
                     let event = AccountEvent(
                         id: record.id, timeKey: record.timeKey, timeUTC: record.timeUTC, ip: record.ip, action: record.action,
                         session: mark.session, novel: Set(mark.novel), locator: record.locator, countries: record.countries,
-                        asns: record.asns)
+                        asns: record.asns, rawAction: record.rawAction, target: record.target)
                     try run.consume(event, account: record.accountKey)
                 }
                 return mark

@@ -14,6 +14,23 @@ public enum Action: String, Sendable, Codable, CaseIterable, Hashable {
     case twoFactorChange = "two_factor_change"
     case deviceAdded = "device_added"
     case accountCreated = "account_created"
+    /// A recovery address or phone, or a security question, was set or changed.
+    case recoveryChange = "recovery_change"
+    /// A copy of the account's data was requested, made or downloaded (Google Takeout, Meta's
+    /// "Download your information", an X archive, a Microsoft eDiscovery export).
+    case dataExport = "data_export"
+    /// Mail is forwarded, redirected or deleted on arrival: an inbox rule or a mailbox
+    /// forwarding address (the record's `target` field names where to, when it says).
+    case mailForwarding = "mail_forwarding"
+    /// An application or another person was given access: OAuth consent, an app password, a
+    /// mailbox permission or delegate, a device-code sign-in (`target`: to whom).
+    case appAccess = "app_access"
+    /// Something was deleted or someone removed: pages, groups, channels, posts, mailboxes,
+    /// users, admins (`target`: what).
+    case deletion
+    /// The service warned the account holder of an attack (a government-backed attack
+    /// warning, a suspicious sign-in warning; `target`: which warning).
+    case attackWarning = "attack_warning"
     /// A network connection was opened (e.g. sshd `Connection from`).
     case connect
     /// A connection was closed before or without authentication (sshd pre-auth disconnects).

@@ -27,11 +27,18 @@ public struct AccountEvent: Sendable {
     /// The countries and AS numbers the databases gave for the address.
     public var countries: [String]
     public var asns: [UInt32]
+    /// The source's own words for the action (`New-InboxRule`, `gov_attack_warning`).
+    public var rawAction: String?
+    /// What the action was about, when the source says: where mail is forwarded, which
+    /// application was given access, what was deleted, which warning (the record's `target`).
+    public var target: String?
 
     public init(
         id: Int64, timeKey: Int64, timeUTC: String?, ip: String?, action: Action, session: String?, novel: Set<Novelty>,
-        locator: Locator, countries: [String], asns: [UInt32]
+        locator: Locator, countries: [String], asns: [UInt32], rawAction: String? = nil, target: String? = nil
     ) {
+        self.rawAction = rawAction
+        self.target = target
         self.id = id
         self.timeKey = timeKey
         self.timeUTC = timeUTC

@@ -19,6 +19,7 @@ public enum ParserRegistry {
         CPanelLogParser.self,
         EntraSignInParser.self,
         UnifiedAuditLogParser.self,
+        GoogleWorkspaceAuditParser.self,
         GenericCSVParser.self,
         GenericJSONLinesParser.self,
     ]

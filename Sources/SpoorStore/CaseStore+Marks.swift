@@ -22,6 +22,9 @@ package struct AccountRecord: Sendable {
     package var device: String?
     package var cookie: String?
     package var name: String?
+    /// The source's words for the action, and the record's `target` field (what it was about).
+    package var rawAction: String?
+    package var target: String?
     /// The countries and AS numbers the databases gave for the address (dated records only).
     package var countries: [String]
     package var asns: [UInt32]
@@ -74,7 +77,7 @@ extension AnalysisPass {
                     o.evidence_id,
                     coalesce(o.user_agent, ua.text) AS user_agent,
                     json_extract(o.fields, '$.device') AS device, json_extract(o.fields, '$.datr_cookie') AS cookie,
-                    json_extract(o.fields, '$.name') AS name,
+                    json_extract(o.fields, '$.name') AS name, o.raw_action, json_extract(o.fields, '$.target') AS target,
                     s.countries AS subject_countries, s.asns AS subject_asns
                 FROM record_observation o
                 LEFT JOIN user_agent ua ON ua.id = o.user_agent_id
@@ -104,7 +107,8 @@ extension AnalysisPass {
                 id: row["id"], accountKey: row["account_key"], timeKey: row["time_key"], timeUTC: timeUTC, ip: row["ip"],
                 action: Action(rawValue: action) ?? .other, locator: try CaseStore.locator(row, items: items),
                 userAgent: row["user_agent"],
-                device: row["device"], cookie: row["cookie"], name: row["name"], countries: countries, asns: asns)
+                device: row["device"], cookie: row["cookie"], name: row["name"], rawAction: row["raw_action"],
+                target: row["target"], countries: countries, asns: asns)
             let newAccount = record.accountKey != currentKey
             if newAccount {
                 currentKey = record.accountKey

@@ -151,7 +151,7 @@ func run(_ rule: any Rule, account: String = "facebook: the exported account", _
         let rules = RuleRegistry.standard()
         let ids = rules.map { type(of: $0).id }
         #expect(Set(ids).count == rules.count)
-        #expect(ids.first == .indicatorMatch)
+        #expect(ids.first == .governmentBackedAttackWarning)
         for rule in rules {
             let stated = rule.stated
             for sentence in [stated.summary, stated.reads, stated.doesNotShow] {

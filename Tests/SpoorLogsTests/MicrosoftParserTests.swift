@@ -70,3 +70,19 @@ import Testing
         #expect(sink.warnings.last?.message.contains("probably truncated") == true)
     }
 }
+
+@Suite struct UnifiedAuditLogTakeoverTests {
+    @Test func inboxRulesThatSendMailElsewhereAreForwardingAndNameTheirTarget() throws {
+        let (sink, summary) = try parse(UnifiedAuditLogParser(options: ParseOptions()), fixture: "microsoft/ual-takeover.csv")
+        #expect(summary.malformed == 0)
+        #expect(
+            sink.events.map(\.action) == [.login, .mailForwarding, .other, .mailForwarding, .appAccess, .dataExport],
+            "a rule that only moves mail to a folder is not forwarding")
+        #expect(sink.events[1].fields["target"] == "collector@example.net")
+        #expect(sink.events[1].fields["rule_name"] == ".")
+        #expect(sink.events[1].ip?.description == "198.51.100.7", "the port is removed")
+        #expect(sink.events[3].fields["target"] == "smtp:collector@example.net")
+        #expect(sink.events[4].fields["target"] == "Mail Sync Helper")
+        #expect(sink.events[5].rawAction == "SearchExported")
+    }
+}

@@ -95,7 +95,8 @@ public struct FacebookParser: LogParser {
 
     static func action(_ text: String?, default fallback: Action) -> Action {
         guard let text else { return fallback }
-        return actions[text.lowercased().trimming(" ")] ?? .other
+        let lower = text.lowercased().trimming(" ")
+        return actions[lower] ?? ActionWords.takeover(lower) ?? .other
     }
 
     static func events(root: String, record: JSONValue, locator: Locator) -> [AccessEvent] {

@@ -23,7 +23,35 @@ public struct UnifiedAuditLogParser: LogParser {
         "register security info": .twoFactorChange, "user registered security info": .twoFactorChange,
         "user deleted security info": .twoFactorChange, "add registered owner to device.": .deviceAdded,
         "add device.": .deviceAdded,
+        // Grants of access that outlive a password change.
+        "consent to application.": .appAccess, "add delegated permission grant.": .appAccess,
+        "add app role assignment grant to user.": .appAccess, "add-mailboxpermission": .appAccess,
+        "add-recipientpermission": .appAccess, "add-mailboxfolderpermission": .appAccess,
+        "set-mailboxfolderpermission": .appAccess,
+        // Copies of mailbox and site content made by eDiscovery.
+        "searchexported": .dataExport, "searchexportdownloaded": .dataExport, "viewedsearchexported": .dataExport,
+        "updateinboxrules": .mailForwarding,
+        "remove-mailbox": .deletion, "delete user.": .deletion, "delete group.": .deletion,
+        "remove member from role.": .deletion, "hard delete user.": .deletion,
     ]
+
+    /// Inbox rule and mailbox parameters that send mail elsewhere or delete it, in the order
+    /// their values are preferred as the record's target.
+    static let forwardingParameters = [
+        "ForwardTo", "ForwardAsAttachmentTo", "RedirectTo", "ForwardingSmtpAddress", "ForwardingAddress", "DeleteMessage",
+        "SoftDeleteMessage",
+    ]
+
+    /// `New-InboxRule`, `Set-InboxRule` and `Set-Mailbox` are forwarding when their parameters
+    /// send mail elsewhere or delete it; their `target` is where to (or `DeleteMessage=True`).
+    static func forwarding(_ operation: String, parameters: [String: String]) -> String?? {
+        guard ["new-inboxrule", "set-inboxrule", "set-mailbox"].contains(operation) else { return nil }
+        for name in forwardingParameters {
+            guard let value = parameters[name], !value.isEmpty, value.lowercased() != "false" else { continue }
+            return .some(name.hasSuffix("DeleteMessage") ? "\(name)=\(value)" : value)
+        }
+        return .some(nil)
+    }
 
     public init(options: ParseOptions) {}
 
@@ -84,6 +112,21 @@ public struct UnifiedAuditLogParser: LogParser {
             }
             var action = Self.operations[operation.lowercased()] ?? .other
             if action == .login, fields["resultstatus"]?.lowercased() == "failed" { action = .loginFailed }
+            var parameters: [String: String] = [:]
+            for item in (audit?["Parameters"]?.array ?? []).prefix(60) {
+                if let name = item["Name"]?.string, let value = item["Value"]?.scalarText { parameters[name] = value }
+            }
+            switch Self.forwarding(operation.lowercased(), parameters: parameters) {
+            case .some(.some(let target)):
+                action = .mailForwarding
+                fields["target"] = target
+                if let name = parameters["Name"] { fields["rule_name"] = name }
+            case .some(.none), .none: break
+            }
+            if action == .appAccess || action == .deletion || action == .dataExport, fields["target"] == nil {
+                let named = ["User", "Trustee", "Identity"].lazy.compactMap { parameters[$0] }.first
+                if let target = named ?? fields["objectid"] { fields["target"] = target }
+            }
             try sink.accept(
                 .access(
                     AccessEvent(
