@@ -19,6 +19,7 @@ public enum RuleRegistry {
             DataExport(),
             Destruction(),
             NewAccess(),
+            ImpossibleTravel(),
             SimultaneousSessions(forgetEvery: forgetEvery),
             AnonymisingInfrastructure(),
             BruteForce(),

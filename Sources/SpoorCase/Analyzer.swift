@@ -64,7 +64,16 @@ extension CaseStore {
                         address: aggregate.address, ip: ip, addressClass: subject.addressClass,
                         document: String(decoding: try encoder.encode(subject), as: UTF8.self),
                         countries: Set(subject.enrichment.compactMap(\.countryCode)).sorted(),
-                        asns: Set(subject.enrichment.compactMap(\.asn)).sorted(), flagged: context.flagged))
+                        asns: Set(subject.enrichment.compactMap(\.asn)).sorted(), flagged: context.flagged,
+                        location: subject.enrichment.lazy.compactMap { answer in
+                            answer.latitude.flatMap { lat in
+                                answer.longitude.map {
+                                    GeoPoint(
+                                        latitude: lat, longitude: $0, radiusKm: answer.accuracyRadiusKm,
+                                        source: answer.source.fileName)
+                                }
+                            }
+                        }.first))
                 try run.consume(context)
                 let databaseNotes = (subject.databasesAt ?? []).filter { $0.changed || $0.daysBefore < 0 }.map {
                     $0.sentence(naming: ip)
@@ -85,10 +94,12 @@ extension CaseStore {
                 record, ledger, newAccount in
                 let mark = try marker.mark(record, ledger: ledger, newAccount: newAccount)
                 if record.timeUTC != nil {
-                    let event = AccountEvent(
+                    var event = AccountEvent(
                         id: record.id, timeKey: record.timeKey, timeUTC: record.timeUTC, ip: record.ip, action: record.action,
                         session: mark.session, novel: Set(mark.novel), locator: record.locator, countries: record.countries,
                         asns: record.asns, rawAction: record.rawAction, target: record.target)
+                    event.location = record.location
+                    event.flagged = record.flagged
                     try run.consume(event, account: record.accountKey)
                 }
                 return mark

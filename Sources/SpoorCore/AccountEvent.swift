@@ -32,6 +32,11 @@ public struct AccountEvent: Sendable {
     /// What the action was about, when the source says: where mail is forwarded, which
     /// application was given access, what was deleted, which warning (the record's `target`).
     public var target: String?
+    /// Where a database places the address, when one gives coordinates.
+    public var location: GeoPoint?
+    /// Whether a database or warninglist calls the address anonymising, a VPN, Tor or hosting:
+    /// its place is a service's, not a person's.
+    public var flagged = false
 
     public init(
         id: Int64, timeKey: Int64, timeUTC: String?, ip: String?, action: Action, session: String?, novel: Set<Novelty>,

@@ -33,6 +33,12 @@ public struct EnrichmentAnswer: Hashable, Sendable, Codable {
     public var connectionType: String?
     /// Anonymity flags that are true (`is_anonymous_vpn`, `is_tor_exit_node`, `is_hosting_provider`, …).
     public var flags: [String]
+    /// Where the database places the address (`location.latitude`/`longitude`, or IPinfo's
+    /// top-level `latitude`/`longitude`), and how sure it is: the radius in kilometres within
+    /// which it places the address (`location.accuracy_radius`), when it says.
+    public var latitude: Double?
+    public var longitude: Double?
+    public var accuracyRadiusKm: Int?
 
     public init(source: DatabaseIdentity, network: IPNetwork, record: MMDBValue) {
         self.source = source
@@ -53,6 +59,23 @@ public struct EnrichmentAnswer: Hashable, Sendable, Codable {
             for (key, value) in traits where key.hasPrefix("is_") && value.bool == true { flags.append(key) }
         }
         self.flags = flags.sorted()
+        latitude = Self.degrees(record["location", "latitude"] ?? record["latitude"] ?? record["lat"], limit: 90)
+        longitude = Self.degrees(record["location", "longitude"] ?? record["longitude"] ?? record["lng"], limit: 180)
+        if latitude == nil || longitude == nil { (latitude, longitude) = (nil, nil) }
+        accuracyRadiusKm = record["location", "accuracy_radius"]?.unsigned.flatMap { Int(exactly: $0) }
+    }
+
+    /// A coordinate written as a double, a float or decimal text, within ±limit.
+    static func degrees(_ value: MMDBValue?, limit: Double) -> Double? {
+        let number: Double?
+        switch value {
+        case .double(let d)?: number = d
+        case .float(let f)?: number = Double(f)
+        case .string(let s)?: number = Double(s)
+        default: number = nil
+        }
+        guard let number, number.isFinite, abs(number) <= limit else { return nil }
+        return number
     }
 
     /// AS numbers come as unsigned integers of any width, or as `AS13335` strings (IPinfo).

@@ -328,13 +328,14 @@ package struct AnalysisPass {
     package func insert(_ subject: SubjectRow) throws {
         try db.cachedStatement(
             sql: """
-                INSERT INTO subject_ip (ip, family, address_class, document, sort_key, countries, asns, flagged)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO subject_ip (ip, family, address_class, document, sort_key, countries, asns, flagged, location)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
             subject.ip, Int(subject.address.family.rawValue), subject.addressClass.rawValue, subject.document,
             CaseStore.sortKey(subject.address), subject.countries.isEmpty ? nil : JSONText.array(subject.countries),
             subject.asns.isEmpty ? nil : "[" + subject.asns.map(String.init).joined(separator: ",") + "]", subject.flagged,
+            try subject.location.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) },
         ])
     }
 }
@@ -368,11 +369,14 @@ package struct SubjectRow: Sendable {
     package var countries: [String]
     package var asns: [UInt32]
     package var flagged: Bool
+    /// Where the first database that gives coordinates places it.
+    package var location: GeoPoint?
 
     package init(
         address: IPAddress, ip: String, addressClass: AddressClass, document: String, countries: [String], asns: [UInt32],
-        flagged: Bool
+        flagged: Bool, location: GeoPoint? = nil
     ) {
+        self.location = location
         self.address = address
         self.ip = ip
         self.addressClass = addressClass

@@ -25,6 +25,10 @@ package struct AccountRecord: Sendable {
     /// The source's words for the action, and the record's `target` field (what it was about).
     package var rawAction: String?
     package var target: String?
+    /// Where a database places the address, and whether a database or warninglist calls it
+    /// anonymising or hosting (dated records only).
+    package var location: GeoPoint?
+    package var flagged: Bool = false
     /// The countries and AS numbers the databases gave for the address (dated records only).
     package var countries: [String]
     package var asns: [UInt32]
@@ -78,7 +82,8 @@ extension AnalysisPass {
                     coalesce(o.user_agent, ua.text) AS user_agent,
                     json_extract(o.fields, '$.device') AS device, json_extract(o.fields, '$.datr_cookie') AS cookie,
                     json_extract(o.fields, '$.name') AS name, o.raw_action, json_extract(o.fields, '$.target') AS target,
-                    s.countries AS subject_countries, s.asns AS subject_asns
+                    s.countries AS subject_countries, s.asns AS subject_asns, s.location AS subject_location,
+                    s.flagged AS subject_flagged
                 FROM record_observation o
                 LEFT JOIN user_agent ua ON ua.id = o.user_agent_id
                 LEFT JOIN subject_ip s ON s.ip = o.ip
@@ -103,12 +108,18 @@ extension AnalysisPass {
                 countries = try countryList.map(JSONText.stringArray) ?? []
                 asns = try asnList.map { try JSONText.unsignedArray($0).compactMap { UInt32(exactly: $0) } } ?? []
             }
-            let record = AccountRecord(
+            var record = AccountRecord(
                 id: row["id"], accountKey: row["account_key"], timeKey: row["time_key"], timeUTC: timeUTC, ip: row["ip"],
                 action: Action(rawValue: action) ?? .other, locator: try CaseStore.locator(row, items: items),
                 userAgent: row["user_agent"],
                 device: row["device"], cookie: row["cookie"], name: row["name"], rawAction: row["raw_action"],
                 target: row["target"], countries: countries, asns: asns)
+            if timeUTC != nil {
+                record.flagged = row["subject_flagged"] ?? false
+                if let text: String = row["subject_location"] {
+                    record.location = try? JSONDecoder().decode(GeoPoint.self, from: Data(text.utf8))
+                }
+            }
             let newAccount = record.accountKey != currentKey
             if newAccount {
                 currentKey = record.accountKey

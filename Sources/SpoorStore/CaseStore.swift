@@ -403,6 +403,11 @@ public final class CaseStore: Sendable {
                 try update.execute(arguments: [JSONText.array(text.split(separator: ",").map(String.init)), row[0]])
             }
         }
+        migrator.registerMigration("v10 subject locations") { db in
+            // Where a database places each subject (JSON `GeoPoint`), for the account rules that
+            // compare the places of two logins. Filled by the next analysis.
+            try db.execute(sql: "ALTER TABLE subject_ip ADD COLUMN location TEXT")
+        }
         return migrator
     }
 }

@@ -137,3 +137,65 @@ private func with(_ event: AccountEvent, raw: String?, target: String?) -> Accou
         #expect(found.contains { $0.rule == .mailForwarding && $0.severity == .high })
     }
 }
+
+@Suite struct ImpossibleTravelTests {
+    static let amsterdam = GeoPoint(latitude: 52.37, longitude: 4.90, radiusKm: 20, source: "city.mmdb")
+    static let sydney = GeoPoint(latitude: -33.87, longitude: 151.21, radiusKm: 50, source: "city.mmdb")
+    static let rotterdam = GeoPoint(latitude: 51.92, longitude: 4.48, radiusKm: 20, source: "city.mmdb")
+
+    static func login(_ e: inout Events, _ minute: Int64, _ ip: String, _ place: GeoPoint?, flagged: Bool = false) -> AccountEvent
+    {
+        var event = e.make(minute, .login, session: "S\(minute)", ip: ip)
+        event.location = place
+        event.flagged = flagged
+        return event
+    }
+
+    @Test func amsterdamThenSydneyAnHourLaterIsImpossible() throws {
+        var e = Events()
+        let events = [Self.login(&e, 0, "192.0.2.10", Self.amsterdam), Self.login(&e, 60, "203.0.113.45", Self.sydney)]
+        let found = try run(ImpossibleTravel(), events)
+        #expect(found.map(\.severity) == [.medium])
+        let text = try #require(found.first?.statement)
+        #expect(text.contains("placed at 52.37° N, 4.90° E within 20 km by city.mmdb"), "\(text)")
+        #expect(text.contains("33.87° S, 151.21° E"))
+        #expect(text.contains("60 minute(s) apart"))
+        // 16,640 km between the two, less 70 km of radii.
+        let distance = Self.amsterdam.kilometres(to: Self.sydney)
+        #expect(abs(distance - 16_640) < 40, "\(distance)")
+        #expect(text.contains("\(Int((distance - 70).rounded())) km apart"))
+    }
+
+    @Test func aFlightsWorthOfTimeOrANeighbouringCityIsNot() throws {
+        var e = Events()
+        // Amsterdam to Sydney in 20 hours: about 830 km/h.
+        #expect(
+            try run(
+                ImpossibleTravel(),
+                [Self.login(&e, 0, "192.0.2.10", Self.amsterdam), Self.login(&e, 1200, "203.0.113.45", Self.sydney)]
+            ).isEmpty)
+        // Rotterdam a minute later: 57 km apart, 17 km once the radii are taken off.
+        #expect(
+            try run(
+                ImpossibleTravel(),
+                [Self.login(&e, 0, "192.0.2.10", Self.amsterdam), Self.login(&e, 1, "192.0.2.99", Self.rotterdam)]
+            ).isEmpty)
+        // No coordinates for one of them: nothing to compare.
+        #expect(
+            try run(
+                ImpossibleTravel(), [Self.login(&e, 0, "192.0.2.10", Self.amsterdam), Self.login(&e, 5, "203.0.113.45", nil)]
+            ).isEmpty)
+    }
+
+    @Test func aVPNAddressIsNamedNotAccused() throws {
+        var e = Events()
+        let events = [
+            Self.login(&e, 0, "192.0.2.10", Self.amsterdam), Self.login(&e, 30, "203.0.113.45", Self.sydney, flagged: true),
+        ]
+        let found = try run(ImpossibleTravel(), events)
+        #expect(found.map(\.severity) == [.low])
+        #expect(
+            found.first?.statement.contains("calls 203.0.113.45 anonymising, a VPN, Tor or hosting: its place is the service's")
+                == true)
+    }
+}

@@ -36,6 +36,39 @@ import Testing
         #expect(html.contains("government_backed_attack_warning"))
     }
 
+    @Test func loginsFromAmsterdamAndSydneyHalfAnHourApartAreImpossibleTravelByTheCityDatabase() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let city = folder.appendingPathComponent("city.json")
+        try Data(
+            """
+            [{"192.0.2.0/24": {"country": {"iso_code": "NL"}, "location": {"latitude": 52.37, "longitude": 4.9, "accuracy_radius": 20}}},
+             {"203.0.113.0/24": {"country": {"iso_code": "AU"}, "location": {"latitude": -33.87, "longitude": 151.21, "accuracy_radius": 50}}}]
+            """.utf8
+        ).write(to: city)
+        let mmdb = folder.appendingPathComponent("city.mmdb").path
+        #expect(try runSpoor(["mmdb", "build", city.path, "--out", mmdb, "--type", "Test-City"]).status == 0)
+        func login(_ time: String, _ ip: String) -> String {
+            #"{"id":{"time":"\#(time)","uniqueQualifier":"1","applicationName":"login"},"actor":{"email":"ada@example.org"},"ipAddress":"\#(ip)","events":[{"type":"login","name":"login_success"}]}"#
+        }
+        let log = folder.appendingPathComponent("activities.jsonl")
+        try Data(
+            [login("2024-05-06T22:40:00Z", "192.0.2.10"), login("2024-05-06T23:10:00Z", "203.0.113.45")]
+                .joined(separator: "\n").appending("\n").utf8
+        ).write(to: log)
+        let path = folder.appendingPathComponent("case").path
+        for arguments in [["case", "init", path], ["ingest", path, log.path]] {
+            let run = try runSpoor(arguments)
+            #expect(run.status == 0, "\(arguments[0]): \(run.stderr)")
+        }
+        let shown = try runSpoor(["analyze", path, "--mmdb", mmdb])
+        #expect(shown.status == 0, "\(shown.stderr)")
+        #expect(
+            shown.stdout.contains("[medium] On google_workspace_audit: ada@example.org, a login from 192.0.2.10"),
+            "\(shown.stdout)")
+        #expect(shown.stdout.contains("placed at 33.87° S, 151.21° E within 50 km by city.mmdb"))
+        #expect(shown.stdout.contains("30 minute(s) apart"))
+    }
+
     @Test func theMicrosoftAuditLogsForwardingRulesAreFoundAndTheFolderRuleIsNot() throws {
         let (all, _) = try Self.findings(["microsoft/ual-takeover.csv"])
         let forwarding = all.filter { $0["rule"] as? String == "mail_forwarding" }

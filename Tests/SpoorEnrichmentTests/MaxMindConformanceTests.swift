@@ -72,6 +72,23 @@ struct MaxMindConformanceTests {
         #expect(agree == total)
     }
 
+    @Test func theCityTestDatabasesCoordinatesAreReadAsMmdblookupShowsThem() throws {
+        let database = try MaxMindDatabase(path: Self.folder.appendingPathComponent("GeoIP2-City-Test.mmdb").path)
+        var compared = 0
+        for (line, record) in try Self.oracle("mmdblookup.jsonl") where line.db == "GeoIP2-City-Test.mmdb" {
+            guard let location = (record as? [String: Any])?["location"] as? [String: Any],
+                let latitude = location["latitude"] as? Double, let longitude = location["longitude"] as? Double,
+                let address = IPAddress(line.ip), let found = try database.lookup(address)
+            else { continue }
+            let identity = DatabaseIdentity(fileName: line.db, sha256: "00", metadata: database.metadata)
+            let answer = EnrichmentAnswer(source: identity, network: found.network, record: found.value)
+            #expect(answer.latitude == latitude && answer.longitude == longitude, "\(line.ip)")
+            #expect(answer.accuracyRadiusKm == location["accuracy_radius"] as? Int, "\(line.ip)")
+            compared += 1
+        }
+        #expect(compared > 0)
+    }
+
     @Test func corruptDatabasesFailWithAnErrorNamingTheFile() throws {
         for (line, _) in try Self.oracle("bad-data.jsonl") {
             let path = Self.folder.appendingPathComponent(line.db).path
@@ -153,5 +170,22 @@ struct MaxMindConformanceTests {
         #expect(answer.asn == 64501)
         #expect(answer.flags == ["is_anonymous", "is_anonymous_vpn"])
         #expect(answer.summary.contains("AS64501"))
+    }
+
+    @Test func readsCoordinatesFromLocationOrIPinfosTopLevelAndRefusesImpossibleOnes() throws {
+        let network = try #require(IPNetwork("192.0.2.0/24"))
+        let city = MMDBValue.map([
+            "location": .map(["latitude": .double(52.37), "longitude": .double(4.9), "accuracy_radius": .unsigned(20)])
+        ])
+        let answer = EnrichmentAnswer(source: identity, network: network, record: city)
+        #expect(answer.latitude == 52.37 && answer.longitude == 4.9 && answer.accuracyRadiusKm == 20)
+        let ipinfo = EnrichmentAnswer(
+            source: identity, network: network,
+            record: .map(["latitude": .string("-33.87"), "longitude": .string("151.21")]))
+        #expect(ipinfo.latitude == -33.87 && ipinfo.longitude == 151.21 && ipinfo.accuracyRadiusKm == nil)
+        let wrong = EnrichmentAnswer(
+            source: identity, network: network,
+            record: .map(["location": .map(["latitude": .double(95), "longitude": .double(4)])]))
+        #expect(wrong.latitude == nil && wrong.longitude == nil, "a latitude beyond 90° is no place, and half a place is none")
     }
 }
