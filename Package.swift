@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C libraries behind one door each: only SpoorCapture imports CPcap,
@@ -104,10 +105,17 @@ let package = Package(
             ],
             exclude: ["README.md"],
         ),
+        // Sigma rules: YAML read through Yams, compiled to matchers, tested against stored records.
+        .target(
+            name: "SpoorSigma",
+            dependencies: ["SpoorCore", .product(name: "Yams", package: "Yams")],
+            exclude: ["README.md"],
+        ),
         .target(
             name: "SpoorCase",
             dependencies: [
                 "SpoorCore", "SpoorLogs", "SpoorIntake", "SpoorEnrichment", "SpoorIntel", "SpoorStore", "SpoorAnalysis",
+                "SpoorSigma",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["README.md"],
@@ -127,7 +135,7 @@ let package = Package(
             name: "spoor",
             dependencies: [
                 "SpoorCore", "SpoorLogs", "SpoorCapture", "SpoorEnrichment", "SpoorIntel", "SpoorStore",
-                "SpoorIntake", "SpoorCase", "SpoorReport", "SpoorAnalysis",
+                "SpoorIntake", "SpoorCase", "SpoorReport", "SpoorAnalysis", "SpoorSigma",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -151,7 +159,8 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "SpoorAnalysisTests", dependencies: ["SpoorAnalysis", "SpoorCore", "SpoorIntel", "SpoorStore", "SpoorTestSupport"]
+            name: "SpoorAnalysisTests",
+            dependencies: ["SpoorAnalysis", "SpoorCore", "SpoorIntel", "SpoorStore", "SpoorSigma", "SpoorTestSupport"]
         ),
         .testTarget(
             name: "SpoorIntakeTests",

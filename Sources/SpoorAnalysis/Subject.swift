@@ -165,6 +165,9 @@ public struct AnalysisSummary: Hashable, Sendable, Codable {
     /// The dated reference files read from the reference store (registry snapshots, Tor exit
     /// lists, passive DNS), by name, hash and date; nil in an older analysis.
     public var referenceSnapshots: [ReferenceSnapshot]?
+    /// The Sigma rules applied (`analyze --sigma`): their folder, how many were evaluated, and
+    /// each refused with its reason; nil when none were given.
+    public var sigma: SigmaReference?
 
     public init(
         databases: [DatabaseIdentity], intel: IntelReference?, subjects: Int, findings: [Finding], rules: [RuleDescription]?,
@@ -176,5 +179,44 @@ public struct AnalysisSummary: Hashable, Sendable, Codable {
         self.findings = findings
         self.rules = rules
         self.sessions = sessions
+    }
+}
+
+/// The Sigma rules an analysis applied, as the annex's methods state them.
+public struct SigmaReference: Hashable, Sendable, Codable {
+    public var folder: String
+    /// The rules evaluated: file, title, id and level.
+    public var evaluated: [Evaluated]
+    /// The rules read but not evaluated, each with why.
+    public var refused: [Refused]
+
+    public struct Evaluated: Hashable, Sendable, Codable {
+        public var file: String
+        public var title: String
+        public var id: String?
+        public var level: String?
+        public init(file: String, title: String, id: String?, level: String?) {
+            self.file = file
+            self.title = title
+            self.id = id
+            self.level = level
+        }
+    }
+
+    public struct Refused: Hashable, Sendable, Codable {
+        public var file: String
+        public var title: String?
+        public var reason: String
+        public init(file: String, title: String?, reason: String) {
+            self.file = file
+            self.title = title
+            self.reason = reason
+        }
+    }
+
+    public init(folder: String, evaluated: [Evaluated], refused: [Refused]) {
+        self.folder = folder
+        self.evaluated = evaluated
+        self.refused = refused
     }
 }

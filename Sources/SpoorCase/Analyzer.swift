@@ -4,6 +4,7 @@ import SpoorCore
 import SpoorEnrichment
 import SpoorIntake
 import SpoorIntel
+import SpoorSigma
 import SpoorStore
 
 extension CaseStore {
@@ -22,7 +23,7 @@ extension CaseStore {
     ///     the same marks).
     public func analyze(
         mmdbPaths: [String], intel: IndicatorStore?, rules: [any Rule] = RuleRegistry.standard(), now: Date? = nil,
-        casebookPseudonym: String? = nil, noveltyMemoryLimit: Int? = nil
+        casebookPseudonym: String? = nil, noveltyMemoryLimit: Int? = nil, sigma: SigmaRuleSet? = nil
     ) throws -> AnalysisSummary {
         var files: [ReferenceFile] = []
         for path in mmdbPaths { files.append(ReferenceFile(path: path, sha256: try FileHasher.sha256(path: path).sha256)) }
@@ -106,10 +107,19 @@ extension CaseStore {
             }
         }
         var findings = try run.findings()
+        var stated = run.stated
+        var sigmaReference: SigmaReference?
+        if let sigma {
+            findings += try sigmaFindings(sigma, firstNumber: findings.count + 1)
+            let (description, reference) = Self.sigmaStated(sigma)
+            stated.append(description)
+            sigmaReference = reference
+        }
         try sayWhoHeld(&findings, dated)
         var summary = AnalysisSummary(
             databases: attributor.databases, intel: attributor.intelReference, subjects: subjectCount,
-            findings: findings, rules: run.stated, sessions: Sessioning.tunables)
+            findings: findings, rules: stated, sessions: Sessioning.tunables)
+        summary.sigma = sigmaReference
         summary.casebook = attributor.casebookReference
         summary.referenceSnapshots = attributor.referenceSnapshots.isEmpty ? nil : attributor.referenceSnapshots
         let high = Set(findings.filter { $0.severity == .high }.flatMap(\.addresses)).sorted()

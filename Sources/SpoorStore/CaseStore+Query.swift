@@ -281,6 +281,16 @@ extension CaseStore {
     /// so that no time text or JSON is written in SQL and read back for each of a capture's flows.
     ///
     /// - Parameter withFields: false leaves each event's `fields` empty (CSV rows do not show them).
+    /// Every access record of these formats, in time order, with its fields (no flow ends).
+    public func forEachRecord(formats: [String], _ body: (StoredEvent) throws -> Void) throws {
+        guard !formats.isEmpty else { return }
+        let list = formats.map { "'" + $0.replacingAll("'", with: "''") + "'" }.joined(separator: ", ")
+        try database.read { db in
+            try Self.forEachMergedEvent(
+                db, EventFilter(recordCondition: "o.kind = 'access' AND o.format IN (\(list))", flowEnds: false), body)
+        }
+    }
+
     public func forEachEvent(withFields: Bool = true, _ body: (StoredEvent) throws -> Void) throws {
         try database.read { db in try Self.forEachMergedEvent(db, EventFilter(fields: withFields), body) }
     }

@@ -79,3 +79,65 @@ import Testing
         #expect(all.filter { $0["rule"] as? String == "data_export" }.map { $0["severity"] as? String } == ["low"])
     }
 }
+
+/// `analyze --sigma` on a web log written for it, with a rule folder beside the case.
+@Suite struct SigmaCommandLineTests {
+    @Test func aMatchingRuleIsAFindingARefusedOneIsNamedAndTheFolderBesideTheCaseIsUsed() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let rules = folder.appendingPathComponent("sigma")
+        try FileManager.default.createDirectory(at: rules, withIntermediateDirectories: true)
+        try Data(
+            """
+            title: Password file asked for
+            id: 00000000-0000-4000-8000-00000000000a
+            author: Spoor tests
+            level: high
+            references: [https://example.org/passwd]
+            logsource: {category: webserver}
+            detection:
+                selection:
+                    cs-uri-query|contains: '/etc/passwd'
+                filter:
+                    sc-status: 404
+                condition: selection and not filter
+            """.utf8
+        ).write(to: rules.appendingPathComponent("passwd.yml"))
+        try Data(
+            """
+            title: Counted
+            logsource: {category: webserver}
+            detection:
+                selection: {cs-method: POST}
+                condition: selection | count() by c-ip > 10
+            """.utf8
+        ).write(to: rules.appendingPathComponent("counted.yml"))
+        let log = folder.appendingPathComponent("access.log")
+        try Data(
+            """
+            203.0.113.45 - - [01/Jan/2024:00:20:05 +0000] "GET /cgi-bin/view?f=../../etc/passwd HTTP/1.1" 200 1840 "-" "curl/8.0"
+            203.0.113.46 - - [01/Jan/2024:00:20:06 +0000] "GET /cgi-bin/view?f=../../etc/passwd HTTP/1.1" 404 162 "-" "curl/8.0"
+            198.51.100.9 - - [01/Jan/2024:00:21:00 +0000] "GET /about.html HTTP/1.1" 200 1024 "-" "Mozilla/5.0"
+
+            """.utf8
+        ).write(to: log)
+        let path = folder.appendingPathComponent("case").path
+        #expect(try runSpoor(["case", "init", path]).status == 0)
+        #expect(try runSpoor(["ingest", path, log.path]).status == 0)
+        let analysed = try runSpoor(["analyze", path, "--no-intel"])
+        #expect(analysed.status == 0, "\(analysed.stderr)")
+        #expect(analysed.stderr.contains("the folder beside the case"))
+        #expect(analysed.stderr.contains("Sigma rule not evaluated: counted.yml (Counted): condition"), "\(analysed.stderr)")
+        #expect(analysed.stdout.contains("1 rule(s) of"))
+        #expect(
+            analysed.stdout.contains(
+                "[high] Sigma rule \"Password file asked for\" (id 00000000-0000-4000-8000-00000000000a, by Spoor tests, level high, file passwd.yml) matched 1 record(s) of web_access at 2024-01-01T00:20:05Z, from 203.0.113.45. References: https://example.org/passwd."
+            ), "\(analysed.stdout)")
+        let out = folder.appendingPathComponent("annex").path
+        #expect(try runSpoor(["report", path, "--out", out, "--pdf", "none"]).status == 0)
+        let json = try String(contentsOfFile: out + "/findings.json", encoding: .utf8)
+        #expect(json.contains("\"refused\""))
+        let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
+        #expect(html.contains("Password file asked for"))
+        #expect(html.contains("1 evaluated against the records"), "the methods section states the rule set")
+    }
+}

@@ -6,6 +6,7 @@ import SpoorCore
 import SpoorIntel
 import SpoorStore
 import SpoorReport
+import SpoorSigma
 
 struct Analyze: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,6 +17,12 @@ struct Analyze: ParsableCommand {
             type, build date and SHA-256. Given several builds of one database type (a folder of monthly \
             files), each address is answered by the build nearest before its first record, and the annex says \
             what the latest build says when it differs. Run again after adding evidence or indicators.
+
+            --sigma DIR (or a folder named 'sigma' beside the case folder) applies the Sigma rules in it \
+            (.yml files, any depth) to the records of web server, sshd, Microsoft 365, Entra sign-in and \
+            Google Workspace logs. Each rule that matches is a finding; a rule Spoor cannot evaluate (a log \
+            source it does not read, a field it does not keep, an aggregation) is listed with the reason. \
+            A fields.yml in the folder maps further Sigma field names to Spoor's (see the guide).
             """)
 
     @Argument(help: ArgumentHelp("The case folder.", valueName: "case-dir")) var directory: String
@@ -24,6 +31,7 @@ struct Analyze: ParsableCommand {
             "A MaxMind-format database to enrich from, or a folder of them (builds of one database by date); repeat.",
             valueName: "file"))
     var mmdb: [String] = []
+    @Option(help: ArgumentHelp("A folder of Sigma rules to apply.", valueName: "dir")) var sigma: String?
     @Flag(help: "Do not match against the indicator store.") var noIntel = false
     @OptionGroup var intel: IntelStoreOption
 
@@ -45,7 +53,8 @@ struct Analyze: ParsableCommand {
                 }
             }
             let previous = try store.lastAnalysis()
-            let summary = try store.analyze(mmdbPaths: try MMDBPaths.expand(mmdb), intel: indicators)
+            let rules = try sigmaRules()
+            let summary = try store.analyze(mmdbPaths: try MMDBPaths.expand(mmdb), intel: indicators, sigma: rules)
             defer {
                 if let previous {
                     for line in AnalysisChanges(from: previous, to: summary).lines { print(SafeText.terminal(line)) }
@@ -56,6 +65,17 @@ struct Analyze: ParsableCommand {
             if let intel = summary.intel {
                 print("  matched against \(intel.indicators) indicator(s), set version \(intel.contentHash.prefix(16))…")
             }
+            if let rules {
+                print(
+                    "  Sigma: \(rules.rules.count) rule(s) of \(SafeText.terminal(rules.folder)) evaluated, \(rules.unsupported.count) not"
+                )
+                for refused in rules.unsupported {
+                    Console.error(
+                        "Sigma rule not evaluated: \(SafeText.terminal(refused.file))"
+                            + (refused.title.map { " (\(SafeText.terminal($0)))" } ?? "")
+                            + ": \(SafeText.terminal(refused.reason))")
+                }
+            }
             for finding in summary.findings {
                 print("\(finding.id) [\(finding.severity.rawValue)] \(SafeText.terminal(finding.statement))")
             }
@@ -64,5 +84,24 @@ struct Analyze: ParsableCommand {
         } catch {
             throw fail(error)
         }
+    }
+
+    /// The rules of --sigma, else of a `sigma` folder beside the case folder; nil when neither.
+    func sigmaRules() throws -> SigmaRuleSet? {
+        var folder = sigma
+        if folder == nil {
+            let beside = ((directory as NSString).standardizingPath as NSString).deletingLastPathComponent + "/sigma"
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: beside, isDirectory: &isFolder), isFolder.boolValue {
+                Console.error("Applying the Sigma rules of \(SafeText.terminal(beside)), the folder beside the case.")
+                folder = beside
+            }
+        }
+        guard let folder else { return nil }
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+            throw ValidationError("--sigma \(folder): no such folder")
+        }
+        return try SigmaRuleSet.load(folder: folder)
     }
 }

@@ -1,0 +1,192 @@
+import Foundation
+import SpoorCore
+
+/// One Sigma value with its modifiers, compiled once: how it tests a field's text.
+///
+/// Sigma's plain strings compare case-insensitively and whole, with `*` (any run) and `?` (any
+/// one character) as wildcards and `\` escaping them; `contains`, `startswith` and `endswith`
+/// wrap the value in wildcards; `re` is a regular expression (case-sensitive, searched);
+/// `cidr` a network; `base64` the value's Base64 encoding; `cased` turns case-folding off;
+/// `exists` tests presence; `lt`/`lte`/`gt`/`gte` compare numbers.
+enum ValueMatcher: Sendable {
+    /// A pattern of literal runs and wildcards, on lower-cased bytes unless `cased`.
+    case pattern(Glob, cased: Bool)
+    case regex(RegexBox)
+    case cidr(IPNetwork)
+    case exists(Bool)
+    case number(Comparison, Double)
+    /// The field is absent or empty (a YAML `null`).
+    case null
+    /// Not a value Spoor can test: the reason.
+    case invalid(String)
+
+    enum Comparison: Sendable { case lt, lte, gt, gte }
+
+    static let supported: Set<String> = [
+        "contains", "startswith", "endswith", "all", "re", "cidr", "base64", "cased", "exists", "lt", "lte", "gt", "gte",
+        "i", "m", "s",
+    ]
+
+    static func compile(_ text: String, modifiers: [String]) -> ValueMatcher {
+        let set = Set(modifiers)
+        if set.contains("exists") { return .exists(text.lowercased() == "true") }
+        for (name, comparison) in [("lt", Comparison.lt), ("lte", .lte), ("gt", .gt), ("gte", .gte)] where set.contains(name) {
+            guard let number = Double(text) else { return .invalid("'\(text)' is not a number for |\(name)") }
+            return .number(comparison, number)
+        }
+        if set.contains("cidr") {
+            guard let network = IPNetwork(text) else { return .invalid("'\(text)' is not a network for |cidr") }
+            return .cidr(network)
+        }
+        if set.contains("re") {
+            var options: NSRegularExpression.Options = []
+            if set.contains("i") { options.insert(.caseInsensitive) }
+            if set.contains("m") { options.insert(.anchorsMatchLines) }
+            if set.contains("s") { options.insert(.dotMatchesLineSeparators) }
+            guard let regex = try? NSRegularExpression(pattern: text, options: options) else {
+                return .invalid("'\(text)' is not a regular expression Spoor can read")
+            }
+            return .regex(RegexBox(regex))
+        }
+        let cased = set.contains("cased")
+        var glob = set.contains("base64") ? Glob(literal: Data(text.utf8).base64EncodedString()) : Glob(sigma: text)
+        if set.contains("contains") {
+            glob.openStart = true
+            glob.openEnd = true
+        } else if set.contains("startswith") {
+            glob.openEnd = true
+        } else if set.contains("endswith") {
+            glob.openStart = true
+        }
+        if !cased { glob.fold() }
+        return .pattern(glob, cased: cased)
+    }
+
+    /// Whether the value (nil: the field is absent) passes.
+    func matches(_ value: String?, lowered: String?) -> Bool {
+        switch self {
+        case .null: return value?.isEmpty ?? true
+        case .exists(let wanted): return (value != nil && value?.isEmpty == false) == wanted
+        case .invalid: return false
+        case .pattern(let glob, let cased):
+            guard let text = cased ? value : lowered else { return false }
+            return glob.matches(text)
+        case .regex(let box):
+            guard let value else { return false }
+            return box.regex.firstMatch(in: value, range: NSRange(value.startIndex..., in: value)) != nil
+        case .cidr(let network):
+            guard let value, let address = IPAddress(value) else { return false }
+            return network.contains(address)
+        case .number(let comparison, let bound):
+            guard let value, let number = Double(value) else { return false }
+            switch comparison {
+            case .lt: return number < bound
+            case .lte: return number <= bound
+            case .gt: return number > bound
+            case .gte: return number >= bound
+            }
+        }
+    }
+}
+
+/// A compiled regular expression, shared read-only between threads.
+final class RegexBox: @unchecked Sendable {
+    let regex: NSRegularExpression
+    init(_ regex: NSRegularExpression) { self.regex = regex }
+}
+
+/// A wildcard pattern: literal runs separated by `*`, each run possibly holding `?`.
+struct Glob: Sendable {
+    /// The runs between `*`s, as bytes; `nil` byte positions (0xFF marker) stand for `?`.
+    var runs: [[UInt8?]]
+    /// Whether the pattern may start or end anywhere (a leading or trailing `*`).
+    var openStart: Bool
+    var openEnd: Bool
+
+    init(literal: String) {
+        runs = [Array(literal.utf8).map { Optional($0) }]
+        openStart = false
+        openEnd = false
+    }
+
+    /// Sigma's escaping: `\*`, `\?` and `\\` are literal; a backslash before anything else is kept.
+    init(sigma text: String) {
+        var runs: [[UInt8?]] = [[]]
+        var bytes = Array(text.utf8)[...]
+        while let b = bytes.popFirst() {
+            if b == UInt8(ascii: "\\"), let next = bytes.first,
+                next == UInt8(ascii: "*") || next == UInt8(ascii: "?") || next == UInt8(ascii: "\\")
+            {
+                runs[runs.count - 1].append(next)
+                bytes = bytes.dropFirst()
+            } else if b == UInt8(ascii: "*") {
+                runs.append([])
+            } else if b == UInt8(ascii: "?") {
+                runs[runs.count - 1].append(nil)
+            } else {
+                runs[runs.count - 1].append(b)
+            }
+        }
+        openStart = runs.count > 1 && runs.first?.isEmpty == true
+        openEnd = runs.count > 1 && runs.last?.isEmpty == true
+        // A `*` anywhere opens the pattern there; the ends are kept as flags.
+        self.runs = runs
+        if openStart { self.runs.removeFirst() }
+        if openEnd, !self.runs.isEmpty { self.runs.removeLast() }
+    }
+
+    /// Lower-cases the pattern's ASCII letters (values are compared lower-cased).
+    mutating func fold() {
+        runs = runs.map { $0.map { $0.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 } } }
+    }
+
+    func matches(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { matches(Array($0)[...]) }
+    }
+
+    private func matches(_ text: ArraySlice<UInt8>) -> Bool {
+        if runs.isEmpty { return openStart || openEnd || text.isEmpty }
+        if runs.count == 1 && !openStart && !openEnd { return text.count == runs[0].count && Self.equal(runs[0], text) }
+        var rest = text
+        for (index, run) in runs.enumerated() {
+            let isFirst = index == 0
+            let isLast = index == runs.count - 1
+            if isFirst && !openStart {
+                guard rest.count >= run.count, Self.equal(run, rest.prefix(run.count)) else { return false }
+                rest = rest.dropFirst(run.count)
+                if isLast && !openEnd { return rest.isEmpty }
+                continue
+            }
+            if isLast && !openEnd {
+                guard rest.count >= run.count else { return false }
+                return Self.equal(run, rest.suffix(run.count))
+            }
+            guard let at = Self.find(run, in: rest) else { return false }
+            rest = rest[(at + run.count)...]
+        }
+        return true
+    }
+
+    private static func equal(_ run: [UInt8?], _ text: ArraySlice<UInt8>) -> Bool {
+        var i = text.startIndex
+        for b in run {
+            if let b, text[i] != b { return false }
+            i += 1
+        }
+        return true
+    }
+
+    /// The first index of `text` where `run` matches.
+    private static func find(_ run: [UInt8?], in text: ArraySlice<UInt8>) -> Int? {
+        guard run.count <= text.count else { return nil }
+        if run.isEmpty { return text.startIndex }
+        var start = text.startIndex
+        let last = text.endIndex - run.count
+        while start <= last {
+            if equal(run, text[start..<(start + run.count)]) { return start }
+            start += 1
+        }
+        return nil
+    }
+}
