@@ -27,6 +27,7 @@ extension CaseStore {
         var hits = Array(repeating: Hits(), count: set.rules.count)
         let formats = Array(Set(set.rules.flatMap(\.source.formats))).sorted()
         let byFormat = Dictionary(grouping: set.rules.indices) { set.rules[$0].source.formats.first ?? "" }
+        let programs = set.rules.map(\.program)
         try forEachRecord(formats: formats) { stored in
             guard let indices = byFormat[stored.format] else { return }
             var values = stored.fields
@@ -37,7 +38,7 @@ extension CaseStore {
             if let raw = stored.rawAction { values["raw_action"] = raw }
             if let agent = stored.userAgent { values["user_agent"] = agent }
             let event = SigmaEvent(values: values)
-            for index in indices where set.rules[index].matches(event) {
+            for index in indices where programs[index].matches(event) {
                 hits[index].count += 1
                 if hits[index].locators.count < Self.sigmaCitedRecords { hits[index].locators.append(stored.locator) }
                 if let ip = stored.ip { hits[index].addresses.insert(ip) }

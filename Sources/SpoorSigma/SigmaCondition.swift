@@ -2,13 +2,14 @@
 /// `all of` a name pattern (`selection_*`) or `them`. Aggregations (`| count() by …`) and
 /// `near` are refused with the reason.
 indirect enum SigmaCondition: Sendable {
-    case selection(String)
+    /// A selection by its index in the names the condition was parsed with.
+    case selection(Int)
     case and([SigmaCondition])
     case or([SigmaCondition])
     case not(SigmaCondition)
     /// At least one of the selections (`1 of`), or all of them (`all of`).
-    case oneOf([String])
-    case allOf([String])
+    case oneOf([Int])
+    case allOf([Int])
 
     static func parse(_ text: String, names: [String]) throws -> SigmaCondition {
         if text.contains("|") { throw SigmaConditionError(reason: "aggregations ('|') are not evaluated") }
@@ -94,15 +95,17 @@ indirect enum SigmaCondition: Sendable {
                 }
                 let target = tokens[at + 1]
                 at += 2
-                let matched =
-                    target.lowercased() == "them"
-                    ? names.filter { !$0.hasPrefix("_") }.sorted()
-                    : names.filter { Glob(sigma: target).matches($0) }.sorted()
+                let pattern = Glob(sigma: target)
+                let matched = names.indices.filter {
+                    target.lowercased() == "them" ? !names[$0].hasPrefix("_") : pattern.matches(names[$0])
+                }
                 guard !matched.isEmpty else { throw SigmaConditionError(reason: "no selection is named like '\(target)'") }
                 return lower == "all" ? .allOf(matched) : .oneOf(matched)
             }
-            guard names.contains(token) else { throw SigmaConditionError(reason: "no selection is named '\(token)'") }
-            return .selection(token)
+            guard let index = names.firstIndex(of: token) else {
+                throw SigmaConditionError(reason: "no selection is named '\(token)'")
+            }
+            return .selection(index)
         }
     }
 }

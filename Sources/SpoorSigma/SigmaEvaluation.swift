@@ -5,8 +5,9 @@ import Foundation
 /// every other value, space-separated).
 public struct SigmaEvent {
     var values: [String: String]
-    var lowered: [String: String]
-    var text: String
+    /// The values lower-cased, as bytes (what most matchers compare).
+    var lowered: [String: [UInt8]]
+    var text: [UInt8]
 
     public init(values: [String: String]) {
         var values = values.filter { !$0.value.isEmpty }
@@ -23,28 +24,51 @@ public struct SigmaEvent {
             values["service"] = application.lowercased() + ".googleapis.com"
         }
         self.values = values
-        let lowered = values.mapValues { $0.lowercased() }
+        let lowered = values.mapValues { SigmaEvent.fold($0) }
         self.lowered = lowered
-        let first = ["raw_action", "user_agent", "referer"].compactMap { lowered[$0] }
-        let rest = lowered.filter { !["raw_action", "user_agent", "referer"].contains($0.key) }.sorted { $0.key < $1.key }
-        text = (first + rest.map(\.value)).joined(separator: " ")
+        var text: [UInt8] = []
+        for key in ["raw_action", "user_agent", "referer"] {
+            guard let value = lowered[key] else { continue }
+            if !text.isEmpty { text.append(0x20) }
+            text += value
+        }
+        for (key, value) in lowered.sorted(by: { $0.key < $1.key }) where !["raw_action", "user_agent", "referer"].contains(key) {
+            if !text.isEmpty { text.append(0x20) }
+            text += value
+        }
+        self.text = text
+    }
+}
+
+extension SigmaEvent {
+    /// The text's bytes with ASCII capitals lower-cased, and other letters lower-cased as Swift
+    /// does when any byte is not ASCII.
+    static func fold(_ text: String) -> [UInt8] {
+        var bytes = Array(text.utf8)
+        if bytes.contains(where: { $0 >= 0x80 }) { return Array(text.lowercased().utf8) }
+        for i in bytes.indices where bytes[i] >= 0x41 && bytes[i] <= 0x5A { bytes[i] |= 0x20 }
+        return bytes
     }
 }
 
 extension SigmaRule {
     /// Whether the record is one the rule detects.
+    public func matches(_ event: SigmaEvent) -> Bool { program.matches(event) }
+}
+
+extension SigmaProgram {
+    /// Whether the record is one the rule detects.
     public func matches(_ event: SigmaEvent) -> Bool { condition.holds(self, event) }
 
-    func holds(_ name: String, _ event: SigmaEvent) -> Bool {
-        guard let selection = selections[name] else { return false }
-        switch selection {
-        case .keywords(let words): return words.contains { $0.matches(event.text, lowered: event.text) }
-        case .allKeywords(let words): return words.allSatisfy { $0.matches(event.text, lowered: event.text) }
+    func holds(_ index: Int, _ event: SigmaEvent) -> Bool {
+        switch selections[index] {
+        case .keywords(let words): return words.contains { $0.matches(nil, lowered: event.text) }
+        case .allKeywords(let words): return words.allSatisfy { $0.matches(nil, lowered: event.text) }
         case .fields(let alternatives):
             return alternatives.contains { tests in
                 tests.allSatisfy { test in
-                    let value = event.values[test.key]
                     let lowered = event.lowered[test.key]
+                    let value = test.needsOriginal ? event.values[test.key] : nil
                     return test.all
                         ? test.matchers.allSatisfy { $0.matches(value, lowered: lowered) }
                         : test.matchers.contains { $0.matches(value, lowered: lowered) }
@@ -55,14 +79,14 @@ extension SigmaRule {
 }
 
 extension SigmaCondition {
-    func holds(_ rule: SigmaRule, _ event: SigmaEvent) -> Bool {
+    func holds(_ rule: SigmaProgram, _ event: SigmaEvent) -> Bool {
         switch self {
-        case .selection(let name): return rule.holds(name, event)
+        case .selection(let index): return rule.holds(index, event)
         case .and(let parts): return parts.allSatisfy { $0.holds(rule, event) }
         case .or(let parts): return parts.contains { $0.holds(rule, event) }
         case .not(let inner): return !inner.holds(rule, event)
-        case .oneOf(let names): return names.contains { rule.holds($0, event) }
-        case .allOf(let names): return names.allSatisfy { rule.holds($0, event) }
+        case .oneOf(let indices): return indices.contains { rule.holds($0, event) }
+        case .allOf(let indices): return indices.allSatisfy { rule.holds($0, event) }
         }
     }
 }

@@ -17,8 +17,8 @@ public struct SigmaRule: Sendable {
     /// The file it was read from, relative to the folder given.
     public var file: String
     public var source: SigmaLogSource
-    var selections: [String: Selection]
-    var condition: SigmaCondition
+    /// The compiled selections and condition, shared, not copied with the rule.
+    public let program: SigmaProgram
 
     /// A selection: one or more alternatives (a list of maps is an OR of maps), each an AND of
     /// field tests; or keywords searched in a record's text.
@@ -35,6 +35,33 @@ public struct SigmaRule: Sendable {
         var matchers: [ValueMatcher]
         /// `|all`: every value must match, not one of them.
         var all: Bool
+        /// Whether a matcher reads the value as written (a regular expression, a network, a
+        /// number, a cased pattern), not only lower-cased.
+        let needsOriginal: Bool
+
+        init(key: String, matchers: [ValueMatcher], all: Bool) {
+            self.key = key
+            self.matchers = matchers
+            self.all = all
+            needsOriginal = matchers.contains {
+                switch $0 {
+                case .pattern(_, let cased): return cased
+                case .regex, .cidr, .number: return true
+                case .exists, .null, .invalid: return false
+                }
+            }
+        }
+    }
+}
+
+/// A rule's selections (in name order) and its condition, which refers to them by index.
+public final class SigmaProgram: Sendable {
+    let selections: [SigmaRule.Selection]
+    let condition: SigmaCondition
+
+    init(selections: [SigmaRule.Selection], condition: SigmaCondition) {
+        self.selections = selections
+        self.condition = condition
     }
 }
 
@@ -167,6 +194,7 @@ extension SigmaRule {
                 case .failure(let reason): return unsupported("selection '\(name)': \(reason.text)")
                 }
             }
+            let names = selections.keys.sorted()
             let conditions: [String]
             if let one = detection["condition"] as? String {
                 conditions = [one]
@@ -178,7 +206,7 @@ extension SigmaRule {
             var parsed: [SigmaCondition] = []
             for condition in conditions {
                 do {
-                    parsed.append(try SigmaCondition.parse(condition, names: Array(selections.keys)))
+                    parsed.append(try SigmaCondition.parse(condition, names: names))
                 } catch let error as SigmaConditionError {
                     return unsupported("condition '\(condition)': \(error.reason)")
                 } catch {
@@ -191,8 +219,9 @@ extension SigmaRule {
                 SigmaRule(
                     title: title, id: map["id"] as? String, author: author, level: (map["level"] as? String)?.lowercased(),
                     status: map["status"] as? String, description: map["description"] as? String, references: references,
-                    file: file, source: source, selections: selections,
-                    condition: parsed.count == 1 ? parsed[0] : .or(parsed)))
+                    file: file, source: source,
+                    program: SigmaProgram(
+                        selections: names.map { selections[$0]! }, condition: parsed.count == 1 ? parsed[0] : .or(parsed))))
         }
         guard !rules.isEmpty else { return .failure(SigmaUnsupported(file: file, title: nil, reason: "no YAML document")) }
         return .success(rules)

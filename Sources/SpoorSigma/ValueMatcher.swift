@@ -49,7 +49,7 @@ enum ValueMatcher: Sendable {
             return .regex(RegexBox(regex))
         }
         let cased = set.contains("cased")
-        var glob = set.contains("base64") ? Glob(literal: Data(text.utf8).base64EncodedString()) : Glob(sigma: text)
+        let glob = set.contains("base64") ? Glob(literal: Data(text.utf8).base64EncodedString()) : Glob(sigma: text)
         if set.contains("contains") {
             glob.openStart = true
             glob.openEnd = true
@@ -59,18 +59,25 @@ enum ValueMatcher: Sendable {
             glob.openStart = true
         }
         if !cased { glob.fold() }
+        glob.prepare()
         return .pattern(glob, cased: cased)
     }
 
     /// Whether the value (nil: the field is absent) passes.
-    func matches(_ value: String?, lowered: String?) -> Bool {
+    /// `lowered`: the value's bytes lower-cased (``SigmaEvent/fold(_:)``); for keywords, the
+    /// record's text, with no `value`.
+    func matches(_ value: String?, lowered: [UInt8]?) -> Bool {
         switch self {
-        case .null: return value?.isEmpty ?? true
-        case .exists(let wanted): return (value != nil && value?.isEmpty == false) == wanted
+        case .null: return lowered?.isEmpty ?? true
+        case .exists(let wanted): return (lowered.map { !$0.isEmpty } ?? false) == wanted
         case .invalid: return false
-        case .pattern(let glob, let cased):
-            guard let text = cased ? value : lowered else { return false }
-            return glob.matches(text)
+        case .pattern(let box, let cased):
+            if cased {
+                guard let value else { return false }
+                return box.matches(Array(value.utf8)[...])
+            }
+            guard let lowered else { return false }
+            return box.matches(lowered[...])
         case .regex(let box):
             guard let value else { return false }
             return box.regex.firstMatch(in: value, range: NSRange(value.startIndex..., in: value)) != nil
@@ -95,13 +102,38 @@ final class RegexBox: @unchecked Sendable {
     init(_ regex: NSRegularExpression) { self.regex = regex }
 }
 
-/// A wildcard pattern: literal runs separated by `*`, each run possibly holding `?`.
-struct Glob: Sendable {
+/// A wildcard pattern: literal runs separated by `*`, each run possibly holding `?`. A class,
+/// so that testing a value does not copy its arrays; set up by ``ValueMatcher/compile(_:modifiers:)``
+/// and never changed once shared.
+final class Glob: @unchecked Sendable {
     /// The runs between `*`s, as bytes; `nil` byte positions (0xFF marker) stand for `?`.
     var runs: [[UInt8?]]
     /// Whether the pattern may start or end anywhere (a leading or trailing `*`).
     var openStart: Bool
     var openEnd: Bool
+    /// The common shapes — one literal run, whole, at the start, at the end or anywhere — tested
+    /// with `memcmp`/`memmem` (``prepare()``); nil for the rest.
+    var simple: (bytes: [UInt8], shape: Shape)?
+    /// Each run's bytes when it holds no `?` (compared with `memcmp`), set by ``prepare()``.
+    var literals: [[UInt8]?] = []
+
+    enum Shape: Sendable { case whole, prefix, suffix, anywhere }
+
+    /// Sets ``simple`` once the pattern is final.
+    func prepare() {
+        literals = runs.map { run in run.allSatisfy { $0 != nil } ? run.map { $0! } : nil }
+        guard runs.count == 1, runs[0].allSatisfy({ $0 != nil }) else {
+            simple = nil
+            return
+        }
+        let bytes = runs[0].map { $0! }
+        switch (openStart, openEnd) {
+        case (false, false): simple = (bytes, .whole)
+        case (false, true): simple = (bytes, .prefix)
+        case (true, false): simple = (bytes, .suffix)
+        case (true, true): simple = (bytes, .anywhere)
+        }
+    }
 
     init(literal: String) {
         runs = [Array(literal.utf8).map { Optional($0) }]
@@ -136,16 +168,27 @@ struct Glob: Sendable {
     }
 
     /// Lower-cases the pattern's ASCII letters (values are compared lower-cased).
-    mutating func fold() {
+    func fold() {
         runs = runs.map { $0.map { $0.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 } } }
     }
 
-    func matches(_ text: String) -> Bool {
-        var text = text
-        return text.withUTF8 { matches(Array($0)[...]) }
-    }
+    func matches(_ text: String) -> Bool { matches(Array(text.utf8)[...]) }
 
-    private func matches(_ text: ArraySlice<UInt8>) -> Bool {
+    func matches(_ text: ArraySlice<UInt8>) -> Bool {
+        if let (bytes, shape) = simple {
+            guard bytes.count <= text.count else { return false }
+            if shape == .anywhere { return Self.find(runs[0], literal: bytes, in: text) != nil }
+            if bytes.isEmpty { return shape != .whole || text.isEmpty }
+            return text.withUnsafeBufferPointer { buffer in
+                guard let base = buffer.baseAddress else { return false }
+                switch shape {
+                case .whole: return buffer.count == bytes.count && memcmp(base, bytes, bytes.count) == 0
+                case .prefix: return memcmp(base, bytes, bytes.count) == 0
+                case .suffix: return memcmp(base + (buffer.count - bytes.count), bytes, bytes.count) == 0
+                case .anywhere: return true
+                }
+            }
+        }
         if runs.isEmpty { return openStart || openEnd || text.isEmpty }
         if runs.count == 1 && !openStart && !openEnd { return text.count == runs[0].count && Self.equal(runs[0], text) }
         var rest = text
@@ -162,7 +205,7 @@ struct Glob: Sendable {
                 guard rest.count >= run.count else { return false }
                 return Self.equal(run, rest.suffix(run.count))
             }
-            guard let at = Self.find(run, in: rest) else { return false }
+            guard let at = Self.find(run, literal: index < literals.count ? literals[index] : nil, in: rest) else { return false }
             rest = rest[(at + run.count)...]
         }
         return true
@@ -177,16 +220,30 @@ struct Glob: Sendable {
         return true
     }
 
-    /// The first index of `text` where `run` matches.
-    private static func find(_ run: [UInt8?], in text: ArraySlice<UInt8>) -> Int? {
+    /// The first index of `text` where `run` matches: candidates found by the run's first
+    /// literal byte, then compared whole.
+    private static func find(_ run: [UInt8?], literal: [UInt8]?, in text: ArraySlice<UInt8>) -> Int? {
         guard run.count <= text.count else { return nil }
         if run.isEmpty { return text.startIndex }
-        var start = text.startIndex
-        let last = text.endIndex - run.count
-        while start <= last {
-            if equal(run, text[start..<(start + run.count)]) { return start }
-            start += 1
+        guard let lead = run.firstIndex(where: { $0 != nil }), let byte = run[lead] else {
+            return text.startIndex  // only `?`s: any position with room
         }
-        return nil
+        return text.withUnsafeBufferPointer { buffer -> Int? in
+            guard let base = buffer.baseAddress else { return nil }
+            let count = buffer.count
+            let last = count - run.count
+            var from = lead
+            while from <= last + lead {
+                guard let found = memchr(base + from, Int32(byte), last + lead - from + 1) else { return nil }
+                let hit = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                let start = hit - lead
+                let same =
+                    literal.map { memcmp(base + start, $0, $0.count) == 0 }
+                    ?? equal(run, text[(text.startIndex + start)..<(text.startIndex + start + run.count)])
+                if same { return text.startIndex + start }
+                from = hit + 1
+            }
+            return nil
+        }
     }
 }
