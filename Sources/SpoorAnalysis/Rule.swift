@@ -32,6 +32,9 @@ public protocol Rule: AnyObject {
     func consume(_ event: AccountEvent) throws
     /// Account scope: the account's events have all been seen.
     func finishAccount() throws -> [Finding]
+    /// Address scope: every subject has been seen; findings about several addresses together
+    /// (they come after the rule's findings of single addresses).
+    func finish() throws -> [Finding]
 }
 
 extension Rule {
@@ -39,6 +42,7 @@ extension Rule {
     public func begin(account: String) {}
     public func consume(_ event: AccountEvent) throws {}
     public func finishAccount() throws -> [Finding] { [] }
+    public func finish() throws -> [Finding] { [] }
 
     /// The rule as the annex's methods section states it.
     public var stated: RuleDescription {

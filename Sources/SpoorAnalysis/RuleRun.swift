@@ -82,6 +82,9 @@ public final class RuleRun {
     /// Every finding, in report order and numbered from F1. Finishes the last account.
     public func findings() throws -> [Finding] {
         try finishAccount()
+        for (index, rule) in rules.enumerated() where rule.scope == .address {
+            byAddress[index] += try rule.finish().map { (nil, $0) }
+        }
         var all: [Finding] = []
         for (index, rule) in rules.enumerated() {
             switch rule.scope {

@@ -93,4 +93,57 @@ import Testing
         #expect((found.first?["statement"] as? String ?? "").contains("web_access"))
         #expect(try Self.findings(Self.web(19, then: 302), file: "access.log").isEmpty, "the success is not a failure")
     }
+
+    /// sshd failures from `addresses` addresses of 203.0.113.0/24, `each` apiece a minute apart,
+    /// analysed with an ASN database naming the /24 AS64511.
+    static func spread(addresses: Int, each: Int, then extra: String = "") throws -> [[String: Any]] {
+        let folder = try Fixtures.temporaryDirectory()
+        let csv = folder.appendingPathComponent("asn.csv")
+        try Data(
+            "network,autonomous_system_number,autonomous_system_organization\n203.0.113.0/24,64511,Example VPS\n".utf8
+        ).write(to: csv)
+        let mmdb = folder.appendingPathComponent("asn.mmdb").path
+        #expect(try runSpoor(["mmdb", "build", csv.path, "--out", mmdb, "--type", "GeoLite2-ASN"]).status == 0)
+        var lines: [String] = []
+        for a in 0..<addresses {
+            for i in 0..<each {
+                let t = Date(timeIntervalSince1970: 1_704_096_000 + Double((a * each + i) * 60))
+                lines.append(
+                    "\(ISO8601DateFormatter().string(from: t)) web01 sshd[\(100 + i)]: Failed password for root from 203.0.113.\(10 + a) port \(40000 + i) ssh2"
+                )
+            }
+        }
+        let log = folder.appendingPathComponent("auth.log")
+        try Data((lines.joined(separator: "\n") + "\n" + extra).utf8).write(to: log)
+        let path = folder.appendingPathComponent("case").path
+        for arguments in [["case", "init", path], ["ingest", path, log.path], ["analyze", path, "--no-intel", "--mmdb", mmdb]] {
+            let run = try runSpoor(arguments)
+            #expect(run.status == 0, "\(arguments[0]): \(run.stderr)")
+        }
+        let out = folder.appendingPathComponent("annex").path
+        #expect(try runSpoor(["report", path, "--out", out, "--pdf", "none"]).status == 0)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/findings.json")))
+        return (((json as? [String: Any])?["findings"] as? [[String: Any]]) ?? []).filter {
+            $0["rule"] as? String == "brute_force"
+        }
+    }
+
+    @Test func failuresSpreadOverFiveAddressesOfOneASAreOneBruteForce() throws {
+        let found = try Self.spread(addresses: 5, each: 4)
+        #expect(found.count == 1)
+        let text = found.first?["statement"] as? String ?? ""
+        #expect(text.hasPrefix("5 addresses of AS64511 (Example VPS) failed to log in 20 times"), "\(text)")
+        #expect(text.contains("none of them a brute force alone"))
+        #expect(found.first?["severity"] as? String == "medium")
+        // A login from one of them afterwards makes it high.
+        let login = "2024-01-01T08:30:00Z web01 sshd[999]: Accepted password for root from 203.0.113.12 port 41000 ssh2\n"
+        let high = try Self.spread(addresses: 5, each: 4, then: login)
+        #expect(high.first?["severity"] as? String == "high")
+        #expect((high.first?["statement"] as? String ?? "").contains("203.0.113.12, of the same AS, then logged in as root"))
+    }
+
+    @Test func fourAddressesOrNineteenFailuresOfOneASAreNot() throws {
+        #expect(try Self.spread(addresses: 4, each: 5).isEmpty, "four addresses: fewer than as_addresses")
+        #expect(try Self.spread(addresses: 5, each: 3).isEmpty, "fifteen failures")
+    }
 }

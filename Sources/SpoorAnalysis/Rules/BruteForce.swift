@@ -27,6 +27,20 @@ public final class BruteForce: Rule {
     /// Records read per address at most.
     public var recordLimit = 200_000
     public var citedRecords = 20
+    /// Distinct addresses of one AS whose failures, none a brute force alone, are added together.
+    public var asAddresses = 5
+
+    /// Per AS: the failures and logins of its addresses that made no finding alone.
+    private struct ASAttempts {
+        var name: String?
+        var failures: [(time: Int64, count: Int)] = []
+        var cited: [Locator] = []
+        var addresses: Set<String> = []
+        var accounts: Set<String> = []
+        var servers: Set<String> = []
+        var successes: [(time: Int64, ip: String, attempt: LoginAttempt)] = []
+    }
+    private var byAS: [UInt32: ASAttempts] = [:]
 
     public var tunables: [Tunable] {
         [
@@ -41,6 +55,10 @@ public final class BruteForce: Rule {
                 "spray_accounts", .count(sprayAccounts),
                 "Failures against at least this many different accounts are named password spraying."),
             Tunable("cited_records", .count(citedRecords), "At most this many of the failures are cited, the success besides."),
+            Tunable(
+                "as_addresses", .count(asAddresses),
+                "Failures from at least this many addresses of one AS, none a brute force alone, are added together and judged as one."
+            ),
         ]
     }
 
@@ -69,10 +87,15 @@ public final class BruteForce: Rule {
         let subject = context.subject
         // Before reading any record: enough failed logins or requests (occurrences) to be possible.
         let possible = (subject.byAction[Action.loginFailed.rawValue] ?? 0) + (subject.byAction[Action.request.rawValue] ?? 0)
-        guard context.kinds.contains(.access), possible >= failures else { return [] }
+        let asn = subject.enrichment.lazy.compactMap(\.asn).first
+        // Fewer than enough for a brute force alone: kept for its AS, when a database names one.
+        guard context.kinds.contains(.access), possible >= failures || (asn != nil && possible > 0) else { return [] }
         let attempts = try context.loginAttempts(recordLimit).compactMap { a in Self.outcome(a).map { (a, $0) } }
         let tries = attempts.filter { $0.1 != .success }
-        guard tries.reduce(0, { $0 + $1.0.count }) >= failures else { return [] }
+        guard tries.reduce(0, { $0 + $1.0.count }) >= failures else {
+            if let asn, !tries.isEmpty { keep(attempts, of: subject, asn: asn) }
+            return []
+        }
         let windowKey = window * 1_000_000_000
         // The bursts: runs of failures no more than a window apart, kept when some window of
         // them holds enough.
@@ -98,7 +121,84 @@ public final class BruteForce: Rule {
             guard most >= failures else { continue }
             findings.append(finding(for: burst, most: most, attempts: attempts, subject: subject))
         }
+        if findings.isEmpty, let asn { keep(attempts, of: subject, asn: asn) }
         return findings
+    }
+
+    /// The most failures within one window, by a sliding window over failures in time order.
+    static func most(_ failures: [(time: Int64, count: Int)], window: Int64) -> (most: Int, at: Int) {
+        var most = 0
+        var at = 0
+        var inWindow = 0
+        var left = 0
+        for right in failures.indices {
+            inWindow += failures[right].count
+            while failures[right].time - failures[left].time > window {
+                inWindow -= failures[left].count
+                left += 1
+            }
+            if inWindow > most { (most, at) = (inWindow, left) }
+        }
+        return (most, at)
+    }
+
+    private func keep(_ attempts: [(LoginAttempt, Outcome)], of subject: SubjectIP, asn: UInt32) {
+        var entry = byAS[asn] ?? ASAttempts(name: subject.enrichment.lazy.compactMap(\.asOrganization).first)
+        entry.addresses.insert(subject.ip)
+        for (attempt, outcome) in attempts {
+            if outcome == .success {
+                entry.successes.append((attempt.timeKey, subject.ip, attempt))
+                continue
+            }
+            entry.failures.append((attempt.timeKey, attempt.count))
+            if entry.cited.count < citedRecords { entry.cited.append(attempt.locator) }
+            if let account = attempt.account { entry.accounts.insert(account) }
+            entry.servers.insert("\(attempt.format) (\((attempt.evidence as NSString).lastPathComponent))")
+        }
+        byAS[asn] = entry
+    }
+
+    /// Failures of one AS's addresses added together: a brute force spread over the AS.
+    public func finish() throws -> [Finding] {
+        defer { byAS = [:] }
+        return byAS.keys.sorted().compactMap { asn in
+            guard var entry = byAS[asn], entry.addresses.count >= asAddresses else { return nil }
+            entry.failures.sort { $0.time < $1.time }
+            let (most, at) = Self.most(entry.failures, window: window * 1_000_000_000)
+            guard most >= failures else { return nil }
+            let from = entry.failures[at].time
+            let total = entry.failures.reduce(0) { $0 + $1.count }
+            let first = Timestamp(sortKey: entry.failures[0].time, zone: .utc).rfc3339UTC
+            let last = Timestamp(sortKey: entry.failures[entry.failures.count - 1].time, zone: .utc).rfc3339UTC
+            let addresses = entry.addresses.sorted()
+            var statement =
+                "\(addresses.count) addresses of AS\(asn)" + (entry.name.map { " (\($0))" } ?? "")
+                + " failed to log in \(total) times from \(first) to \(last) (at most \(most) within \(Tunable.Value.seconds(window))), "
+                + "none of them a brute force alone, against \(entry.servers.sorted().joined(separator: ", "))"
+            if !entry.accounts.isEmpty {
+                let accounts = entry.accounts.sorted()
+                statement +=
+                    accounts.count > 5
+                    ? " and \(accounts.count) accounts (\(accounts.prefix(5).joined(separator: ", ")), …)"
+                    : " and the account(s) \(accounts.joined(separator: ", "))"
+            }
+            statement +=
+                ": a brute force spread over one AS's addresses (\(addresses.prefix(10).joined(separator: ", "))\(addresses.count > 10 ? ", …" : ""))."
+            statement += " An AS is a provider's network: its addresses may be one attacker's or many unrelated customers'."
+            var locators = entry.cited
+            let success = entry.successes.sorted { $0.time < $1.time }.first {
+                $0.time >= from && $0.time - entry.failures[entry.failures.count - 1].time <= successWithin * 1_000_000_000
+            }
+            if let success {
+                statement +=
+                    " \(success.ip), of the same AS, then logged in" + (success.attempt.account.map { " as \($0)" } ?? "")
+                    + " at \(success.attempt.timeUTC ?? "?") (\(success.attempt.format)): the attempts may have succeeded."
+                locators.append(success.attempt.locator)
+            }
+            return finding(
+                success == nil ? .medium : .high, statement,
+                addresses: Array(addresses.prefix(50)) + (success.map { [$0.ip] } ?? []), locators: locators)
+        }
     }
 
     private func finding(for burst: [(LoginAttempt, Outcome)], most: Int, attempts: [(LoginAttempt, Outcome)], subject: SubjectIP)
