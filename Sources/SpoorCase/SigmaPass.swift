@@ -28,24 +28,19 @@ extension CaseStore {
         let formats = Array(Set(set.rules.flatMap(\.source.formats))).sorted()
         let byFormat = Dictionary(grouping: set.rules.indices) { set.rules[$0].source.formats.first ?? "" }
         let programs = set.rules.map(\.program)
-        try forEachRecord(formats: formats) { stored in
-            guard let indices = byFormat[stored.format] else { return }
-            var values = stored.fields
-            values["format"] = stored.format
-            values["action"] = stored.action.description
-            if let ip = stored.ip { values["ip"] = ip }
-            if let account = stored.account { values["account"] = account }
-            if let raw = stored.rawAction { values["raw_action"] = raw }
-            if let agent = stored.userAgent { values["user_agent"] = agent }
-            let event = SigmaEvent(values: values)
+        try forEachRecord(formats: formats) { record in
+            guard let indices = byFormat[record.format] else { return }
+            let event = SigmaEvent(values: record.values)
             for index in indices where programs[index].matches(event) {
                 hits[index].count += 1
-                if hits[index].locators.count < Self.sigmaCitedRecords { hits[index].locators.append(stored.locator) }
-                if let ip = stored.ip { hits[index].addresses.insert(ip) }
-                hits[index].formats.insert(stored.format)
-                let time = stored.timeUTC ?? stored.timeRaw
-                if hits[index].first == nil { hits[index].first = time }
-                hits[index].last = time
+                if hits[index].locators.count < Self.sigmaCitedRecords { hits[index].locators.append(try record.locator()) }
+                if let ip = record.values["ip"] { hits[index].addresses.insert(ip) }
+                hits[index].formats.insert(record.format)
+                // Records come in storage order: the earliest and latest times are kept.
+                if let time = record.time {
+                    if hits[index].first.map({ time < $0 }) ?? true { hits[index].first = time }
+                    if hits[index].last.map({ time > $0 }) ?? true { hits[index].last = time }
+                }
             }
         }
         var findings: [Finding] = []

@@ -116,12 +116,15 @@ final class Glob: @unchecked Sendable {
     var simple: (bytes: [UInt8], shape: Shape)?
     /// Each run's bytes when it holds no `?` (compared with `memcmp`), set by ``prepare()``.
     var literals: [[UInt8]?] = []
+    /// Each run's rarest literal byte, where candidates are looked for (``anchor(_:)``).
+    var anchors: [Int?] = []
 
     enum Shape: Sendable { case whole, prefix, suffix, anywhere }
 
     /// Sets ``simple`` once the pattern is final.
     func prepare() {
         literals = runs.map { run in run.allSatisfy { $0 != nil } ? run.map { $0! } : nil }
+        anchors = runs.map(Self.anchor)
         guard runs.count == 1, runs[0].allSatisfy({ $0 != nil }) else {
             simple = nil
             return
@@ -177,7 +180,7 @@ final class Glob: @unchecked Sendable {
     func matches(_ text: ArraySlice<UInt8>) -> Bool {
         if let (bytes, shape) = simple {
             guard bytes.count <= text.count else { return false }
-            if shape == .anywhere { return Self.find(runs[0], literal: bytes, in: text) != nil }
+            if shape == .anywhere { return Self.find(runs[0], literal: bytes, anchor: anchors[0], in: text) != nil }
             if bytes.isEmpty { return shape != .whole || text.isEmpty }
             return text.withUnsafeBufferPointer { buffer in
                 guard let base = buffer.baseAddress else { return false }
@@ -205,7 +208,11 @@ final class Glob: @unchecked Sendable {
                 guard rest.count >= run.count else { return false }
                 return Self.equal(run, rest.suffix(run.count))
             }
-            guard let at = Self.find(run, literal: index < literals.count ? literals[index] : nil, in: rest) else { return false }
+            let prepared = index < literals.count
+            guard
+                let at = Self.find(
+                    run, literal: prepared ? literals[index] : nil, anchor: prepared ? anchors[index] : nil, in: rest)
+            else { return false }
             rest = rest[(at + run.count)...]
         }
         return true
@@ -220,12 +227,39 @@ final class Glob: @unchecked Sendable {
         return true
     }
 
+    /// How common a byte is in log text (lower: rarer): letters by English frequency, then
+    /// digits, with the separators of URLs and lines commonest.
+    private static func rank(_ byte: UInt8) -> Int {
+        switch byte {
+        case UInt8(ascii: "/"), UInt8(ascii: "."), UInt8(ascii: " "), UInt8(ascii: "-"), UInt8(ascii: "="),
+            UInt8(ascii: "&"), UInt8(ascii: "?"), UInt8(ascii: ":"), UInt8(ascii: "_"), UInt8(ascii: ";"):
+            return 100
+        case UInt8(ascii: "e"), UInt8(ascii: "t"), UInt8(ascii: "a"), UInt8(ascii: "o"), UInt8(ascii: "i"),
+            UInt8(ascii: "n"), UInt8(ascii: "s"), UInt8(ascii: "r"), UInt8(ascii: "h"):
+            return 80
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return 70
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): return 50
+        default: return 10
+        }
+    }
+
     /// The first index of `text` where `run` matches: candidates found by the run's first
     /// literal byte, then compared whole.
-    private static func find(_ run: [UInt8?], literal: [UInt8]?, in text: ArraySlice<UInt8>) -> Int? {
+    /// The position of a run's rarest literal byte (``rank(_:)``), nil when it holds only `?`s.
+    static func anchor(_ run: [UInt8?]) -> Int? {
+        var best: Int?
+        for i in run.indices where run[i] != nil {
+            if best == nil || rank(run[i]!) < rank(run[best!]!) { best = i }
+        }
+        return best
+    }
+
+    private static func find(_ run: [UInt8?], literal: [UInt8]?, anchor: Int? = nil, in text: ArraySlice<UInt8>) -> Int? {
         guard run.count <= text.count else { return nil }
         if run.isEmpty { return text.startIndex }
-        guard let lead = run.firstIndex(where: { $0 != nil }), let byte = run[lead] else {
+        // Candidates are found by the run's rarest byte, so that a keyword starting with `/` or
+        // `.` is not compared at every slash of a URL.
+        guard let lead = anchor ?? Self.anchor(run), let byte = run[lead] else {
             return text.startIndex  // only `?`s: any position with room
         }
         return text.withUnsafeBufferPointer { buffer -> Int? in

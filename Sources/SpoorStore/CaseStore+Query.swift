@@ -5,6 +5,18 @@ import SpoorCore
 import SpoorIntel
 
 /// An observation as stored, with its evidence item's identity.
+/// One access record as a rule over whole records reads it (``CaseStore/forEachRecord(formats:_:)``):
+/// `values` holds its fields by the parser's names and `format`, `ip`, `account`, `raw_action`,
+/// `action` and `user_agent`.
+public struct SigmaRecord {
+    public var format: String
+    public var values: [String: String]
+    /// RFC 3339 UTC, else the time as written.
+    public var time: String?
+    /// Where the record is; made on demand (valid only during the call it was given in).
+    public var locator: () throws -> Locator
+}
+
 public struct StoredEvent: Hashable, Sendable {
     public var id: Int64
     public var format: String
@@ -281,13 +293,35 @@ extension CaseStore {
     /// so that no time text or JSON is written in SQL and read back for each of a capture's flows.
     ///
     /// - Parameter withFields: false leaves each event's `fields` empty (CSV rows do not show them).
-    /// Every access record of these formats, in time order, with its fields (no flow ends).
-    public func forEachRecord(formats: [String], _ body: (StoredEvent) throws -> Void) throws {
+    /// Every access record of these formats, in storage order (no sorting), as the values a
+    /// rule over whole records reads: its fields and its own columns by the keys ``SigmaRecord``
+    /// names. The locator is made only when asked for (`locator()`), for the records cited.
+    public func forEachRecord(formats: [String], _ body: (SigmaRecord) throws -> Void) throws {
         guard !formats.isEmpty else { return }
         let list = formats.map { "'" + $0.replacingAll("'", with: "''") + "'" }.joined(separator: ", ")
         try database.read { db in
-            try Self.forEachMergedEvent(
-                db, EventFilter(recordCondition: "o.kind = 'access' AND o.format IN (\(list))", flowEnds: false), body)
+            let items = try Self.evidenceItems(db)
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT o.format, o.ip, o.account, o.raw_action, o.action, coalesce(o.user_agent, ua.text) AS agent,
+                        o.fields, o.time_utc, o.time_raw, o.evidence_id, o.locator
+                    FROM record_observation o LEFT JOIN user_agent ua ON ua.id = o.user_agent_id
+                    WHERE o.kind = 'access' AND o.format IN (\(list))
+                    """)
+            while let row = try rows.next() {
+                let fieldText: String = row[6] ?? "{}"
+                var values =
+                    try JSONText.flatStrings(fieldText) ?? JSONDecoder().decode([String: String].self, from: Data(fieldText.utf8))
+                let format: String = row[0]
+                values["format"] = format
+                for (index, key) in [(1, "ip"), (2, "account"), (3, "raw_action"), (4, "action"), (5, "user_agent")] {
+                    if let value: String = row[index] { values[key] = value }
+                }
+                let time: String? = row[7] ?? row[8]
+                try body(
+                    SigmaRecord(format: format, values: values, time: time, locator: { try Self.locator(row, items: items) }))
+            }
         }
     }
 

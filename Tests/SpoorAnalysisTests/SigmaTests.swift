@@ -67,6 +67,10 @@ import Testing
         let escaped = try field("cs-uri-query", "*a\\*b")
         #expect(escaped.matches(SigmaEvent(values: ["path": "/?a*b"])))
         #expect(!escaped.matches(SigmaEvent(values: ["path": "/?axxb"])))
+        // Found past earlier near-misses, whichever byte the search anchors on.
+        let dots = try field("cs-uri-query|contains", "/../e?c/")
+        #expect(dots.matches(SigmaEvent(values: ["path": "/a/b/./../x/../etc/passwd"])))
+        #expect(!dots.matches(SigmaEvent(values: ["path": "/a/b/./../x/../et/passwd"])))
         let cidr = try field("c-ip|cidr", "203.0.113.0/24")
         #expect(cidr.matches(SigmaEvent(values: ["ip": "203.0.113.45"])))
         #expect(!cidr.matches(SigmaEvent(values: ["ip": "198.51.100.1"])))
