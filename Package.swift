@@ -108,7 +108,9 @@ let package = Package(
         // Sigma rules: YAML read through Yams, compiled to matchers, tested against stored records.
         .target(
             name: "SpoorSigma",
-            dependencies: ["SpoorCore", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "SpoorCore", .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto"),
+            ],
             exclude: ["README.md"],
         ),
         .target(
@@ -124,6 +126,7 @@ let package = Package(
             name: "SpoorReport",
             dependencies: [
                 "SpoorCore", "SpoorCase", "SpoorCapture", "SpoorIntel", "SpoorStore", "SpoorAnalysis", "SpoorIntake", "SpoorLogs",
+                "SpoorSigma",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],

@@ -185,6 +185,9 @@ public struct AnalysisSummary: Hashable, Sendable, Codable {
 /// The Sigma rules an analysis applied, as the annex's methods state them.
 public struct SigmaReference: Hashable, Sendable, Codable {
     public var folder: String
+    /// The set's SHA-256 (``SpoorSigma``'s listing of each file's path and hash); nil in an
+    /// analysis written before it was recorded.
+    public var sha256: String?
     /// The rules evaluated: file, title, id and level.
     public var evaluated: [Evaluated]
     /// The rules read but not evaluated, each with why.
@@ -195,7 +198,10 @@ public struct SigmaReference: Hashable, Sendable, Codable {
         public var title: String
         public var id: String?
         public var level: String?
-        public init(file: String, title: String, id: String?, level: String?) {
+        /// The rule file's SHA-256.
+        public var sha256: String?
+        public init(file: String, title: String, id: String?, level: String?, sha256: String? = nil) {
+            self.sha256 = sha256
             self.file = file
             self.title = title
             self.id = id
@@ -214,7 +220,8 @@ public struct SigmaReference: Hashable, Sendable, Codable {
         }
     }
 
-    public init(folder: String, evaluated: [Evaluated], refused: [Refused]) {
+    public init(folder: String, sha256: String? = nil, evaluated: [Evaluated], refused: [Refused]) {
+        self.sha256 = sha256
         self.folder = folder
         self.evaluated = evaluated
         self.refused = refused

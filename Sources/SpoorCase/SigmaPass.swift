@@ -73,23 +73,29 @@ extension CaseStore {
     }
 
     /// The methods entry and the reference for an analysis that applied these rules.
+    /// The folder is named by its last component only, so that a re-run from another place
+    /// writes the same annex; the set's hash identifies the rules.
     static func sigmaStated(_ set: SigmaRuleSet) -> (RuleDescription, SigmaReference) {
+        let name = (set.folder as NSString).lastPathComponent
         let description = RuleDescription(
             id: .sigma,
             summary:
-                "The Sigma rules of \(set.folder): \(set.rules.count) evaluated against the records of the formats their log sources name, \(set.unsupported.count) read and not evaluated, each with its reason.",
+                "The Sigma rules of the folder \(name): \(set.rules.count) evaluated against the records of the formats their log sources name, \(set.unsupported.count) read and not evaluated, each with its reason.",
             reads:
                 "Every record of web server logs, sshd logs, Microsoft 365 audit logs, Entra sign-ins and Google Workspace audit activities, with its fields under the names of Spoor's Sigma field table.",
             doesNotShow:
                 "A Sigma rule was written for a SIEM's view of a log: Spoor tests the fields it keeps, by its table, and a rule's keywords against the text of the records it read, not lines it did not read.",
             tunables: [
-                Tunable("folder", .text(set.folder), "The folder the rules were read from."),
+                Tunable("folder", .text(name), "The folder the rules were read from (its name)."),
+                Tunable(
+                    "set_sha256", .text(set.sha256),
+                    "The SHA-256 of the listing of every file read (path and SHA-256), which identifies the rules used."),
                 Tunable("evaluated", .count(set.rules.count), "How many rules were evaluated."),
                 Tunable("refused", .count(set.unsupported.count), "How many rules were read and not evaluated."),
             ])
         let reference = SigmaReference(
-            folder: set.folder,
-            evaluated: set.rules.map { .init(file: $0.file, title: $0.title, id: $0.id, level: $0.level) },
+            folder: name, sha256: set.sha256,
+            evaluated: set.rules.map { .init(file: $0.file, title: $0.title, id: $0.id, level: $0.level, sha256: $0.sha256) },
             refused: set.unsupported.map { .init(file: $0.file, title: $0.title, reason: $0.reason) })
         return (description, reference)
     }

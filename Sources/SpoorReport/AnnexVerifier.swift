@@ -5,6 +5,7 @@ import SpoorIntake
 import SpoorIntel
 import SpoorStore
 import SpoorLogs
+import SpoorSigma
 
 /// Checks an annex (`spoor verify`): every file the manifest lists, with its SHA-256; files it
 /// does not list; the signature; the evidence given against the manifest's inventory; and, with a
@@ -33,11 +34,14 @@ public enum AnnexVerifier {
         /// The report templates to write with, and whether the user chose them.
         public var templates: ReportTemplates
         public var templatesGiven: Bool
+        /// The folder of Sigma rules the analysis applied, when it applied any.
+        public var sigma: String?
 
         public init(
             mmdb: [String], year: Int?, intel: @escaping () throws -> IndicatorStore, templates: ReportTemplates,
-            templatesGiven: Bool
+            templatesGiven: Bool, sigma: String? = nil
         ) {
+            self.sigma = sigma
             self.mmdb = mmdb
             self.year = year
             self.intel = intel
@@ -188,8 +192,24 @@ public enum AnnexVerifier {
             _ = store.ingest(paths: evidence, options: ParseOptions(year: rerun.year))
             let indicators = manifest.indicatorSet != nil ? try rerun.intel() : nil
             // The casebook leaves out the original case's own sightings, as it did then.
+            // The Sigma rules, when the analysis applied some: the same set (by hash) or it is said.
+            var rules: SigmaRuleSet?
+            if let then = original.analysis?.sigma {
+                if let folder = rerun.sigma {
+                    let set = try SigmaRuleSet.load(folder: folder)
+                    if let hash = then.sha256, hash != set.sha256 {
+                        bad("reference data: the Sigma rules of \(folder) are set \(set.sha256); the annex used \(hash)")
+                    }
+                    rules = set
+                } else {
+                    bad(
+                        "reference data: the annex's analysis applied the Sigma rules of \(then.folder) (\(then.evaluated.count) evaluated); give them with --sigma"
+                    )
+                }
+            }
             let summary = try store.analyze(
-                mmdbPaths: rerun.mmdb, intel: indicators, casebookPseudonym: original.analysis?.casebook?.ownPseudonym)
+                mmdbPaths: rerun.mmdb, intel: indicators, casebookPseudonym: original.analysis?.casebook?.ownPseudonym,
+                sigma: rules)
             // Reference data first: a different database or indicator set explains everything else.
             let used = Set(summary.databases.map(\.sha256))
             for database in manifest.databases where !used.contains(database.sha256) {

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import SpoorCore
 import Yams
@@ -14,8 +15,9 @@ public struct SigmaRule: Sendable {
     public var status: String?
     public var description: String?
     public var references: [String]
-    /// The file it was read from, relative to the folder given.
+    /// The file it was read from, relative to the folder given, and the file's SHA-256.
     public var file: String
+    public var sha256: String = ""
     public var source: SigmaLogSource
     /// The compiled selections and condition, shared, not copied with the rule.
     public let program: SigmaProgram
@@ -115,6 +117,9 @@ public struct SigmaRuleSet: Sendable {
     public var rules: [SigmaRule]
     public var unsupported: [SigmaUnsupported]
     public var folder: String
+    /// The SHA-256 of the set: of one line `path<TAB>file SHA-256` per file read (the rules and
+    /// `fields.yml`), in path order. Two folders with the same files give the same hash.
+    public var sha256 = ""
 
     /// Reads every `.yml`/`.yaml` file under `folder` (sorted by path), with the field table
     /// (``SigmaFields``) and, when the folder holds one, its `fields.yml` overrides.
@@ -128,25 +133,42 @@ public struct SigmaRuleSet: Sendable {
         }
         files.sort()
         var fields = SigmaFields.standard
+        var listing = ""
+        func digest(_ data: Data) -> String { SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined() }
         if let override = files.first(where: { $0 == "fields.yml" || $0 == "fields.yaml" }) {
-            let text = try String(contentsOf: root.appendingPathComponent(override), encoding: .utf8)
+            let data = try Data(contentsOf: root.appendingPathComponent(override))
+            listing += "\(override)\t\(digest(data))\n"
+            let text = String(decoding: data, as: UTF8.self)
             try fields.override(with: text, file: override)
             files.removeAll { $0 == override }
         }
         var set = SigmaRuleSet(rules: [], unsupported: [], folder: folder)
-        for file in files {
-            let text: String
+        for file in files.sorted() {
+            let data: Data
             do {
-                text = try String(contentsOf: root.appendingPathComponent(file), encoding: .utf8)
+                data = try Data(contentsOf: root.appendingPathComponent(file))
             } catch {
-                set.unsupported.append(SigmaUnsupported(file: file, title: nil, reason: "not readable as UTF-8 text"))
+                set.unsupported.append(
+                    SigmaUnsupported(file: file, title: nil, reason: "not readable: \(error.localizedDescription)"))
+                continue
+            }
+            let hash = digest(data)
+            listing += "\(file)\t\(hash)\n"
+            guard let text = String(data: data, encoding: .utf8) else {
+                set.unsupported.append(SigmaUnsupported(file: file, title: nil, reason: "not UTF-8 text"))
                 continue
             }
             switch SigmaRule.parse(text, file: file, fields: fields) {
-            case .success(let rules): set.rules += rules
+            case .success(let rules):
+                set.rules += rules.map {
+                    var rule = $0
+                    rule.sha256 = hash
+                    return rule
+                }
             case .failure(let why): set.unsupported.append(why)
             }
         }
+        set.sha256 = digest(Data(listing.utf8))
         return set
     }
 }

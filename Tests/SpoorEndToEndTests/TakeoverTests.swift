@@ -139,5 +139,13 @@ import Testing
         let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
         #expect(html.contains("Password file asked for"))
         #expect(html.contains("1 evaluated against the records"), "the methods section states the rule set")
+        // The re-run applies the same rules, identified by their set's hash, or says they are missing.
+        let again = try runSpoor(["verify", out, "--evidence", log.path, "--rerun", "--sigma", rules.path])
+        #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+        let without = try runSpoor(["verify", out, "--evidence", log.path, "--rerun"])
+        #expect(without.status == 1)
+        #expect(
+            without.stdout.contains("applied the Sigma rules of sigma (1 evaluated); give them with --sigma"), "\(without.stdout)"
+        )
     }
 }

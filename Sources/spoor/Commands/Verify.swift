@@ -12,13 +12,14 @@ struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check an annex: file hashes, signature, and, given the evidence, the analysis itself.",
         usage:
-            "spoor verify <annex-dir> [--public-key <file>] [--evidence <path> ...]\nspoor verify <annex-dir> --evidence <path> ... --rerun [--mmdb <file> ...] [--year <year>]\n       [--intel-db <path>] [--templates <dir>]",
+            "spoor verify <annex-dir> [--public-key <file>] [--evidence <path> ...]\nspoor verify <annex-dir> --evidence <path> ... --rerun [--mmdb <file> ...] [--year <year>]\n       [--intel-db <path>] [--templates <dir>] [--sigma <dir>]",
         discussion: """
             Every file manifest.json lists must be present with its SHA-256; files it does not list are named. \
             manifest.sig, when present, must be a valid Ed25519 signature of manifest.json (with --public-key, \
             by that key). Each --evidence file or folder is hashed and matched with the manifest's evidence \
             inventory. With --rerun, the evidence is ingested into a fresh case, analysed with the reference data \
-            given (--mmdb, --intel-db; their hashes must match the manifest's), an annex is written at the same \
+            given (--mmdb, --intel-db, and --sigma when the analysis applied Sigma rules; their hashes must match \
+            the annex's), an annex is written at the same \
             time stamp, and every file and finding that differs is named. Exit status 0 when everything agrees, \
             1 when something does not.
             """)
@@ -34,6 +35,8 @@ struct Verify: ParsableCommand {
     @OptionGroup var intel: IntelStoreOption
     @Option(help: ArgumentHelp("For --rerun: the report template folder the annex was written with.", valueName: "dir"))
     var templates: String?
+    @Option(help: ArgumentHelp("For --rerun: the folder of Sigma rules the analysis applied.", valueName: "dir"))
+    var sigma: String?
 
     func validate() throws {
         if rerun && evidence.isEmpty { throw ValidationError("--rerun needs the evidence (--evidence PATH)") }
@@ -51,7 +54,7 @@ struct Verify: ParsableCommand {
             rerunInputs = AnnexVerifier.Rerun(
                 mmdb: try MMDBPaths.expand(mmdb), year: year, intel: { try IndicatorStore(path: store.resolved.path) },
                 templates: set,
-                templatesGiven: templates != nil)
+                templatesGiven: templates != nil, sigma: sigma)
         }
         do {
             try AnnexVerifier.verify(directory, evidence: evidence, publicKey: publicKey, rerun: rerunInputs) { line in
