@@ -1,5 +1,16 @@
-/// Hexadecimal text to bytes.
+/// Bytes to hexadecimal text and back.
 public enum Hex {
+    /// The bytes as lower-case hex digits, two per byte (how Spoor writes every SHA-256).
+    public static func string(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// The bytes `text` spells as pairs of hex digits (either case); nil when it is not that.
     public static func bytes(_ text: some StringProtocol) -> [UInt8]? {
         let digits = Array(text.utf8)

@@ -47,15 +47,7 @@ public final class FileByteSource: ByteSource {
 }
 
 extension Sequence<UInt8> {
-    var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for byte in self {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    var hexString: String { Hex.string(self) }
 }
 
 /// Hashing files: evidence before it is parsed, reference data before it is used.

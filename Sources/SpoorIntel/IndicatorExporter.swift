@@ -49,7 +49,7 @@ public enum IndicatorExporter {
         var bytes = Array(Insecure.SHA1.hash(data: Data(("spoor:" + text).utf8)).prefix(16))
         bytes[6] = (bytes[6] & 0x0F) | 0x40
         bytes[8] = (bytes[8] & 0x3F) | 0x80
-        let hex = bytes.map { String(format: "%02x", $0) }.joined()
+        let hex = Hex.string(bytes)
         let parts = [
             hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4),
             hex.dropFirst(20),
@@ -274,7 +274,7 @@ public enum IndicatorExporter {
         var hashes = ""
         for attribute in (body["Attribute"] as? [[String: Any]]) ?? [] {
             let value = attribute["value"] as? String ?? ""
-            let md5 = Insecure.MD5.hash(data: Data(value.utf8)).map { String(format: "%02x", $0) }.joined()
+            let md5 = Hex.string(Insecure.MD5.hash(data: Data(value.utf8)))
             hashes += "\(md5),\(id)\n"
         }
         try hashes.write(to: folder.appendingPathComponent("hashes.csv"), atomically: true, encoding: .utf8)

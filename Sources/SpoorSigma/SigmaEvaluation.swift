@@ -11,15 +11,8 @@ public struct SigmaEvent {
 
     public init(values: [String: String]) {
         var values = values.filter { !$0.value.isEmpty }
-        // A request's path before and after `?`, as web-server rules name them.
-        if let path = values["path"] {
-            if let question = path.firstIndex(of: "?") {
-                values["uri_stem"] = String(path[..<question])
-                values["uri_query"] = String(path[path.index(after: question)...])
-            } else {
-                values["uri_stem"] = path
-            }
-        }
+        // A request's path before `?` (`cs-uri-stem`).
+        if let path = values["path"] { values["uri_stem"] = path.firstIndex(of: "?").map { String(path[..<$0]) } ?? path }
         if let application = values["application"], values["format"] == "google_workspace_audit" {
             values["service"] = application.lowercased() + ".googleapis.com"
         }
@@ -63,7 +56,6 @@ extension SigmaProgram {
     func holds(_ index: Int, _ event: SigmaEvent) -> Bool {
         switch selections[index] {
         case .keywords(let words): return words.contains { $0.matches(nil, lowered: event.text) }
-        case .allKeywords(let words): return words.allSatisfy { $0.matches(nil, lowered: event.text) }
         case .fields(let alternatives):
             return alternatives.contains { tests in
                 tests.allSatisfy { test in

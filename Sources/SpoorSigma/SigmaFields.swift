@@ -6,11 +6,10 @@ import Yams
 /// Spoor's keys are the stored event's own: `ip`, `account`, `action` (Spoor's vocabulary),
 /// `raw_action` (the source's words: an HTTP request line, an audit operation, a Workspace event
 /// name), `user_agent`, `format`, every field the parser kept (by the parser's name: `method`,
-/// `status`, `workload`, `error_code`, …), and three made from them: `uri_stem` and `uri_query`
-/// (a request's path before and after `?`; `cs-uri-query` is
-/// matched against the whole request target, path and query) and `service` (a Workspace application as Google
-/// names its API, `admin.googleapis.com`). A `fields.yml` in the rules folder adds to or
-/// replaces entries: `webserver: {cs-host: host}`.
+/// `status`, `workload`, `error_code`, …), and two made from them: `uri_stem` (a request's path
+/// before `?`) and `service` (a Workspace application as Google names its API,
+/// `admin.googleapis.com`). `cs-uri-query` is matched against the whole request target. A
+/// `fields.yml` in the rules folder adds to or replaces entries: `webserver: {cs-host: host}`.
 public struct SigmaFields: Sendable {
     /// Per log source: Sigma field name (lower case) → Spoor key.
     public var table: [SigmaLogSource: [String: String]]
@@ -20,7 +19,7 @@ public struct SigmaFields: Sendable {
             "c-ip": "ip", "cs-method": "method", "cs-uri-stem": "uri_stem",
             // The whole request target: Combined logs do not split path and query, and SigmaHQ's
             // web-server rules test cs-uri-query for paths too (`../../../etc/`).
-            "cs-uri-query": "path", "uri_query": "uri_query",
+            "cs-uri-query": "path",
             "cs-uri": "path", "c-uri": "path", "cs-referer": "referer", "cs-user-agent": "user_agent", "sc-status": "status",
             "cs-username": "account",
         ],

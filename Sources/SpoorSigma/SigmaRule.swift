@@ -27,8 +27,6 @@ public struct SigmaRule: Sendable {
     enum Selection: Sendable {
         case fields([[FieldTest]])
         case keywords([ValueMatcher])
-        /// Keywords that must all appear (`'|all'`).
-        case allKeywords([ValueMatcher])
     }
 
     struct FieldTest: Sendable {
@@ -134,7 +132,7 @@ public struct SigmaRuleSet: Sendable {
         files.sort()
         var fields = SigmaFields.standard
         var listing = ""
-        func digest(_ data: Data) -> String { SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined() }
+        func digest(_ data: Data) -> String { Hex.string(SHA256.hash(data: data)) }
         if let override = files.first(where: { $0 == "fields.yml" || $0 == "fields.yaml" }) {
             let data = try Data(contentsOf: root.appendingPathComponent(override))
             listing += "\(override)\t\(digest(data))\n"
@@ -288,8 +286,8 @@ extension SigmaRule {
             }
             let all = modifiers.contains("all")
             if field.isEmpty {
-                // `'|all': [...]`: keywords that must all appear; not inside a field map here.
-                return .failure(SigmaReason("keywords inside a field map"))
+                // `'|all': [...]`: keywords that must all appear.
+                return .failure(SigmaReason("keywords inside a field map ('|all') are not evaluated"))
             }
             guard let spoorKey = fields.key(for: field, in: source) else {
                 return .failure(

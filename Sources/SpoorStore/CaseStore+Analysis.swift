@@ -328,14 +328,15 @@ package struct AnalysisPass {
     package func insert(_ subject: SubjectRow) throws {
         try db.cachedStatement(
             sql: """
-                INSERT INTO subject_ip (ip, family, address_class, document, sort_key, countries, asns, flagged, location)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO subject_ip (ip, family, address_class, document, sort_key, countries, asns, flagged,
+                    latitude, longitude, radius_km, location_source)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
             subject.ip, Int(subject.address.family.rawValue), subject.addressClass.rawValue, subject.document,
             CaseStore.sortKey(subject.address), subject.countries.isEmpty ? nil : JSONText.array(subject.countries),
             subject.asns.isEmpty ? nil : "[" + subject.asns.map(String.init).joined(separator: ",") + "]", subject.flagged,
-            try subject.location.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) },
+            subject.location?.latitude, subject.location?.longitude, subject.location?.radiusKm, subject.location?.source,
         ])
     }
 }

@@ -82,8 +82,8 @@ extension AnalysisPass {
                     coalesce(o.user_agent, ua.text) AS user_agent,
                     json_extract(o.fields, '$.device') AS device, json_extract(o.fields, '$.datr_cookie') AS cookie,
                     json_extract(o.fields, '$.name') AS name, o.raw_action, json_extract(o.fields, '$.target') AS target,
-                    s.countries AS subject_countries, s.asns AS subject_asns, s.location AS subject_location,
-                    s.flagged AS subject_flagged
+                    s.countries AS subject_countries, s.asns AS subject_asns, s.flagged AS subject_flagged,
+                    s.latitude, s.longitude, s.radius_km, s.location_source
                 FROM record_observation o
                 LEFT JOIN user_agent ua ON ua.id = o.user_agent_id
                 LEFT JOIN subject_ip s ON s.ip = o.ip
@@ -116,8 +116,10 @@ extension AnalysisPass {
                 target: row["target"], countries: countries, asns: asns)
             if timeUTC != nil {
                 record.flagged = row["subject_flagged"] ?? false
-                if let text: String = row["subject_location"] {
-                    record.location = try? JSONDecoder().decode(GeoPoint.self, from: Data(text.utf8))
+                if let latitude: Double = row["latitude"], let longitude: Double = row["longitude"] {
+                    record.location = GeoPoint(
+                        latitude: latitude, longitude: longitude, radiusKm: row["radius_km"], source: row["location_source"] ?? ""
+                    )
                 }
             }
             let newAccount = record.accountKey != currentKey

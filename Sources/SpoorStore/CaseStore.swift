@@ -404,9 +404,16 @@ public final class CaseStore: Sendable {
             }
         }
         migrator.registerMigration("v10 subject locations") { db in
-            // Where a database places each subject (JSON `GeoPoint`), for the account rules that
-            // compare the places of two logins. Filled by the next analysis.
-            try db.execute(sql: "ALTER TABLE subject_ip ADD COLUMN location TEXT")
+            // Where a database places each subject (a `GeoPoint`: degrees, accuracy radius, the
+            // database's file), for the account rules that compare the places of two logins; read
+            // for every dated account record, so in columns, not JSON. Filled by the next analysis.
+            try db.execute(
+                sql: """
+                    ALTER TABLE subject_ip ADD COLUMN latitude REAL;
+                    ALTER TABLE subject_ip ADD COLUMN longitude REAL;
+                    ALTER TABLE subject_ip ADD COLUMN radius_km INTEGER;
+                    ALTER TABLE subject_ip ADD COLUMN location_source TEXT;
+                    """)
         }
         return migrator
     }

@@ -106,18 +106,7 @@ public final class BruteForce: Rule {
             while end + 1 < tries.count, tries[end + 1].0.timeKey - tries[end].0.timeKey <= windowKey { end += 1 }
             let burst = Array(tries[start...end])
             start = end + 1
-            // The most failures inside one window, by a sliding window over the burst.
-            var most = 0
-            var inWindow = 0
-            var left = 0
-            for right in burst.indices {
-                inWindow += burst[right].0.count
-                while burst[right].0.timeKey - burst[left].0.timeKey > windowKey {
-                    inWindow -= burst[left].0.count
-                    left += 1
-                }
-                most = max(most, inWindow)
-            }
+            let (most, _) = Self.most(burst.map { ($0.0.timeKey, $0.0.count) }, window: windowKey)
             guard most >= failures else { continue }
             findings.append(finding(for: burst, most: most, attempts: attempts, subject: subject))
         }

@@ -42,15 +42,15 @@ public struct UnifiedAuditLogParser: LogParser {
         "SoftDeleteMessage",
     ]
 
-    /// `New-InboxRule`, `Set-InboxRule` and `Set-Mailbox` are forwarding when their parameters
-    /// send mail elsewhere or delete it; their `target` is where to (or `DeleteMessage=True`).
-    static func forwarding(_ operation: String, parameters: [String: String]) -> String?? {
+    /// Where a `New-InboxRule`, `Set-InboxRule` or `Set-Mailbox` sends mail (or
+    /// `DeleteMessage=True`) when its parameters forward, redirect or delete; nil otherwise.
+    static func forwarding(_ operation: String, parameters: [String: String]) -> String? {
         guard ["new-inboxrule", "set-inboxrule", "set-mailbox"].contains(operation) else { return nil }
         for name in forwardingParameters {
             guard let value = parameters[name], !value.isEmpty, value.lowercased() != "false" else { continue }
-            return .some(name.hasSuffix("DeleteMessage") ? "\(name)=\(value)" : value)
+            return name.hasSuffix("DeleteMessage") ? "\(name)=\(value)" : value
         }
-        return .some(nil)
+        return nil
     }
 
     public init(options: ParseOptions) {}
@@ -116,12 +116,10 @@ public struct UnifiedAuditLogParser: LogParser {
             for item in (audit?["Parameters"]?.array ?? []).prefix(60) {
                 if let name = item["Name"]?.string, let value = item["Value"]?.scalarText { parameters[name] = value }
             }
-            switch Self.forwarding(operation.lowercased(), parameters: parameters) {
-            case .some(.some(let target)):
+            if let target = Self.forwarding(operation.lowercased(), parameters: parameters) {
                 action = .mailForwarding
                 fields["target"] = target
                 if let name = parameters["Name"] { fields["rule_name"] = name }
-            case .some(.none), .none: break
             }
             if action == .appAccess || action == .deletion || action == .dataExport, fields["target"] == nil {
                 let named = ["User", "Trustee", "Identity"].lazy.compactMap { parameters[$0] }.first
